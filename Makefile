@@ -1,0 +1,65 @@
+# Dangke — the two commands: `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+VENV := .venv
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+DANGKE := $(VENV)/bin/dangke
+PYTEST := $(VENV)/bin/pytest
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: demo test test-fast lint format bench install browser-deps messages clean
+
+# The interpreter is found once (scripts/find-python explains what to install if none fits).
+$(TOOLS)/python:
+	@py=$$(scripts/find-python) || exit 1; \
+	mkdir -p $(TOOLS) && ln -sf "$$py" $(TOOLS)/python
+
+$(UV): | $(TOOLS)/python
+	$(TOOLS)/python -m venv $(TOOLS)/venv
+	$(TOOLS)/venv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	mkdir -p $(TOOLS)/bin && ln -sf ../venv/bin/uv $(UV)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $$(readlink -f $(TOOLS)/python)
+	touch $@
+
+install: $(VENV)/.synced
+
+demo: install
+	$(DANGKE) migrate --no-input -v 0
+	$(DANGKE) demo --scale city --if-empty
+	$(DANGKE) demo-accounts
+	$(DANGKE) serve --addr 127.0.0.1:8000
+
+# Chromium and CJK fonts come from Debian's packages; nothing downloads a browser.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: install browser-deps
+	$(PYTEST)
+
+test-fast: install
+	$(PYTEST) -m "not browser"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(VENV)/bin/python -m bench
+
+messages: install
+	cd dangke && ../$(DANGKE) makemessages -l en --no-obsolete && ../$(DANGKE) compilemessages -l en
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

@@ -1,0 +1,111 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person who logs in. Trainees who rate a lesson by QR code have no account."""
+
+    full_name = models.CharField("姓名", max_length=32, blank=True)
+    phone = models.CharField("手机号", max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.full_name or self.username
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.get_full_name() or self.username
+
+
+class Role(models.TextChoices):
+    REGION_ADMIN = "region_admin", "党员教育管理员"
+    ORGANISER = "organiser", "培训主办方"
+    GROUP_LEADER = "group_leader", "教研组组长"
+    TEACHER = "teacher", "师资"
+    LIAISON = "liaison", "基层联络员"
+    JUDGE = "judge", "评委"
+
+
+class RoleAssignment(models.Model):
+    """One role a user holds, bound to a region and, for some roles, to a group or an
+    organisation. Scoping (dangke/accounts/scoping.py) reads nothing else."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所辖区划", on_delete=models.PROTECT, related_name="+"
+    )
+    teaching_group = models.ForeignKey(
+        "faculty.TeachingGroup",
+        verbose_name="教研组",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "regions.Organization",
+        verbose_name="基层党组织",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    is_active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField("授予时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=Role.values), name="role_valid"),
+            models.CheckConstraint(
+                condition=~models.Q(role="group_leader") | models.Q(teaching_group__isnull=False),
+                name="group_leader_has_group",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="liaison") | models.Q(organization__isnull=False),
+                name="liaison_has_organization",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.region}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
+
+    user = models.ForeignKey(
+        User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField("用途", max_length=64, default="default")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField("前缀", max_length=8)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self):
+        return f"{self.user} {self.prefix}…"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str = "default") -> str:
+        key = "dk_" + secrets.token_urlsafe(32)
+        cls.objects.create(user=user, name=name, key_hash=cls.hash_key(key), prefix=key[:8])
+        return key

@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, from which value to which, and why."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "新建"
+        UPDATE = "update", "修改"
+        STATUS = "status", "状态变更"
+        IMPORT = "import", "导入"
+        DELETE = "delete", "删除"
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField("操作", max_length=16, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, verbose_name="对象类型", on_delete=models.PROTECT)
+    object_id = models.CharField("对象编号", max_length=64, db_index=True)
+    object_repr = models.CharField("对象", max_length=200)
+    field = models.CharField("字段", max_length=64, blank=True)
+    from_value = models.CharField("原值", max_length=200, blank=True)
+    to_value = models.CharField("新值", max_length=200, blank=True)
+    reason = models.TextField("原因", blank=True)
+    region_code = models.CharField("所属区划", max_length=12, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "操作记录"
+        verbose_name_plural = "操作记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.object_repr} {self.get_action_display()}"

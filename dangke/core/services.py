@@ -1,0 +1,61 @@
+"""Shared state-changing functions: the audit trail and protected status changes."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from dangke.core.models import AuditEntry
+from dangke.core.status import ProtectedStatusModel, StatusTransitionError
+
+
+def region_code_of(obj) -> str:
+    """The region an object belongs to, for scoping its audit entries."""
+    code = getattr(obj, "region_id", None)
+    return code or ""
+
+
+def record_audit(obj, *, actor, action, field="", from_value="", to_value="", reason=""):
+    return AuditEntry.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        field=field,
+        from_value=str(from_value)[:200],
+        to_value=str(to_value)[:200],
+        reason=reason,
+        region_code=region_code_of(obj),
+    )
+
+
+def label_of(model_cls, status: str) -> str:
+    field = model_cls._meta.get_field("status")
+    return str(dict(field.flatchoices).get(status, status))
+
+
+@transaction.atomic
+def change_status(obj: ProtectedStatusModel, new_status: str, *, actor, reason: str) -> AuditEntry:
+    """Move obj to new_status if its transition table allows it, and audit the change."""
+    # Re-read under a row lock so two offices acting at once cannot both pass the check.
+    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    old_status = locked.status
+    if not locked.can_change_status_to(new_status):
+        raise StatusTransitionError(
+            f"不能从「{label_of(type(obj), old_status)}」变更为「{label_of(type(obj), new_status)}」"
+        )
+    if not reason or not reason.strip():
+        raise StatusTransitionError("状态变更必须填写原因")
+    locked.status = new_status
+    locked._status_change_authorised = True
+    locked.save(update_fields=["status"])
+    obj.status = new_status
+    obj._stored_status = new_status
+    return record_audit(
+        locked,
+        actor=actor,
+        action=AuditEntry.Action.STATUS,
+        field="status",
+        from_value=label_of(type(obj), old_status),
+        to_value=label_of(type(obj), new_status),
+        reason=reason.strip(),
+    )

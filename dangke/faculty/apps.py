@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FacultyConfig(AppConfig):
+    name = "dangke.faculty"
+    verbose_name = "师资"

@@ -1,0 +1,144 @@
+"""A small world with fixed role users (two counties of one city), used by every test
+that checks what a user may see or do."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from dangke.accounts.models import Role
+from dangke.accounts.services import create_user_with_role
+from dangke.courses.categories import CourseCategory
+from dangke.courses.models import Course, CourseStatus
+from dangke.faculty.models import (
+    Teacher,
+    TeacherLevel,
+    TeacherSpecialty,
+    TeacherStatus,
+    TeachingGroup,
+)
+from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
+
+PASSWORD = "test-pass-123"
+
+
+@dataclass
+class World:
+    province: Region
+    city: Region
+    county_a: Region
+    county_b: Region
+    village_a: Region
+    village_b: Region
+    group: TeachingGroup
+    teacher_a: Teacher
+    teacher_b: Teacher
+    city_teacher: Teacher
+    org_a: Organization
+    org_b: Organization
+    course_a: Course
+    course_b: Course
+    city_admin: object
+    county_a_admin: object
+    county_b_admin: object
+    organiser: object
+    group_leader: object
+    teacher_user: object
+    liaison: object
+    judge: object
+
+
+def make_region(code, name, level, parent=None):
+    return Region.objects.create(code=code, name=name, level=level, parent=parent)
+
+
+def make_teacher(
+    code, name, region, level=TeacherLevel.COUNTY, status=TeacherStatus.ACTIVE, **extra
+):
+    teacher = Teacher.objects.create(
+        code=code, name=name, region=region, level=level, status=status, **extra
+    )
+    TeacherSpecialty.objects.create(teacher=teacher, category=CourseCategory.THEORY)
+    return teacher
+
+
+@pytest.fixture
+def world(db) -> World:
+    province = make_region("51", "四川省", RegionLevel.PROVINCE)
+    city = make_region("5111", "乐山市", RegionLevel.CITY, province)
+    county_a = make_region("511102", "市中区", RegionLevel.COUNTY, city)
+    county_b = make_region("511123", "犍为县", RegionLevel.COUNTY, city)
+    town_a = make_region("511102001", "张公桥街道", RegionLevel.TOWNSHIP, county_a)
+    town_b = make_region("511123100", "玉津镇", RegionLevel.TOWNSHIP, county_b)
+    village_a = make_region("511102001001", "张公桥社区", RegionLevel.VILLAGE, town_a)
+    village_b = make_region("511123100201", "大榜村", RegionLevel.VILLAGE, town_b)
+    group = TeachingGroup.objects.create(name="第一教研组", region=city)
+    teacher_a = make_teacher(
+        "T-A-001", "王红梅", county_a, home_latitude=29.58, home_longitude=103.76
+    )
+    teacher_b = make_teacher(
+        "T-B-001", "李建国", county_b, home_latitude=29.21, home_longitude=103.95
+    )
+    city_teacher = make_teacher("T-C-001", "张志强", city, level=TeacherLevel.CITY)
+    city_teacher.groups.add(group)
+    org_a = Organization.objects.create(
+        code="O-A-001",
+        name="张公桥社区党委",
+        kind=OrganizationKind.COMMUNITY,
+        region=village_a,
+        member_count=60,
+    )
+    org_b = Organization.objects.create(
+        code="O-B-001",
+        name="大榜村党支部",
+        kind=OrganizationKind.VILLAGE,
+        region=village_b,
+        member_count=35,
+    )
+    course_a = Course.objects.create(
+        code="C-A-001",
+        title="坚持党建引领激活村级治理新动能",
+        category=CourseCategory.THEORY,
+        region=county_a,
+        status=CourseStatus.LISTED,
+    )
+    course_a.teachers.add(teacher_a)
+    course_b = Course.objects.create(
+        code="C-B-001",
+        title="强化国土空间规划引领",
+        category=CourseCategory.POLICY,
+        region=county_b,
+        status=CourseStatus.LISTED,
+        teaching_group=group,
+    )
+    course_b.teachers.add(teacher_b)
+
+    def user(name, role, region, **binding):
+        return create_user_with_role(name, password=PASSWORD, role=role, region=region, **binding)
+
+    teacher_user = user("teacher", Role.TEACHER, county_a)
+    teacher_a.user = teacher_user
+    teacher_a.save(update_fields=["user"])
+    return World(
+        province=province,
+        city=city,
+        county_a=county_a,
+        county_b=county_b,
+        village_a=village_a,
+        village_b=village_b,
+        group=group,
+        teacher_a=teacher_a,
+        teacher_b=teacher_b,
+        city_teacher=city_teacher,
+        org_a=org_a,
+        org_b=org_b,
+        course_a=course_a,
+        course_b=course_b,
+        city_admin=user("city-admin", Role.REGION_ADMIN, city),
+        county_a_admin=user("county-a", Role.REGION_ADMIN, county_a),
+        county_b_admin=user("county-b", Role.REGION_ADMIN, county_b),
+        organiser=user("organiser", Role.ORGANISER, city),
+        group_leader=user("group-leader", Role.GROUP_LEADER, city, teaching_group=group),
+        teacher_user=teacher_user,
+        liaison=user("liaison", Role.LIAISON, county_a, organization=org_a),
+        judge=user("judge", Role.JUDGE, city),
+    )
