@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "dangke.faculty",
     "dangke.courses",
     "dangke.reports",
+    "dangke.imports",
+    "dangke.demo",
 ]
 
 MIDDLEWARE = [

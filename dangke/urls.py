@@ -11,7 +11,7 @@ urlpatterns = [
     path("organizations/", include("dangke.regions.urls")),
     path("faculty/", include("dangke.faculty.urls")),
     path("courses/", include("dangke.courses.urls")),
-    path("imports/", include("dangke.core.urls")),
+    path("imports/", include("dangke.imports.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

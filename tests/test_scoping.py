@@ -1,6 +1,7 @@
 """Every object kind, seen by every fixed user: nobody sees another region's rows."""
 
 import pytest
+from django.http import Http404
 
 from dangke.accounts.scoping import get_visible_or_404, scope_for_user
 from dangke.core.services import change_status
@@ -8,7 +9,6 @@ from dangke.core.status import ProtectedStatusError, StatusTransitionError
 from dangke.courses.models import Course
 from dangke.faculty.models import Teacher, TeacherStatus, TeachingGroup
 from dangke.regions.models import Organization, Region
-from django.http import Http404
 
 
 def visible(model, user):
