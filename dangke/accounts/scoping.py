@@ -139,9 +139,10 @@ def scope_for_user(user, active_region: str | None = None) -> Scope:
     if Role.TEACHER in roles:
         teacher_ids = tuple(Teacher.objects.filter(user=user).values_list("pk", flat=True))
     allowed = region_codes if not user.is_superuser else ("",)
-    if active_region:
-        if user.is_superuser or any(active_region.startswith(code) for code in region_codes):
-            region_codes = (active_region,)
+    if active_region and (
+        user.is_superuser or any(active_region.startswith(code) for code in region_codes)
+    ):
+        region_codes = (active_region,)
     return Scope(
         user_id=user.pk,
         is_superuser=user.is_superuser,

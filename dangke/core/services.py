@@ -40,9 +40,8 @@ def change_status(obj: ProtectedStatusModel, new_status: str, *, actor, reason: 
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     old_status = locked.status
     if not locked.can_change_status_to(new_status):
-        raise StatusTransitionError(
-            f"不能从「{label_of(type(obj), old_status)}」变更为「{label_of(type(obj), new_status)}」"
-        )
+        old_label, new_label = label_of(type(obj), old_status), label_of(type(obj), new_status)
+        raise StatusTransitionError(f"不能从「{old_label}」变更为「{new_label}」")
     if not reason or not reason.strip():
         raise StatusTransitionError("状态变更必须填写原因")
     locked.status = new_status

@@ -27,18 +27,6 @@ class ProtectedStatusModel(models.Model):
     class Meta:
         abstract = True
 
-    @classmethod
-    def from_db(cls, db, field_names, values, *args, **kwargs):
-        instance = super().from_db(db, field_names, values, *args, **kwargs)
-        instance._stored_status = instance.__dict__.get("status")
-        return instance
-
-    def allowed_next_statuses(self) -> list[str]:
-        return sorted(self.STATUS_TRANSITIONS.get(self.status, set()))
-
-    def can_change_status_to(self, new_status: str) -> bool:
-        return new_status in self.STATUS_TRANSITIONS.get(self.status, set())
-
     def save(self, *args, **kwargs):
         stored = getattr(self, "_stored_status", None)
         if (
@@ -53,3 +41,15 @@ class ProtectedStatusModel(models.Model):
             )
         super().save(*args, **kwargs)
         self._stored_status = self.status
+
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        instance._stored_status = instance.__dict__.get("status")
+        return instance
+
+    def allowed_next_statuses(self) -> list[str]:
+        return sorted(self.STATUS_TRANSITIONS.get(self.status, set()))
+
+    def can_change_status_to(self, new_status: str) -> bool:
+        return new_status in self.STATUS_TRANSITIONS.get(self.status, set())

@@ -1,0 +1,47 @@
+"""`dangke serve`: the embedded tier in one command — the web server and a task worker
+beside it, stopped together."""
+
+import signal
+import subprocess
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "启动网页服务和后台任务进程（单机部署、演示）"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--addr", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000"
+        )
+        parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
+
+    def handle(self, *args, addr, no_worker, **options):
+        worker = None
+        uses_db_tasks = settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db")
+        if uses_db_tasks and not no_worker:
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "dangke.cli",
+                    "db_worker",
+                    "--no-reload",
+                    "--interval",
+                    "0.5",
+                ]
+            )
+            self.stdout.write(f"后台任务进程已启动 (pid {worker.pid})")
+        try:
+            self.stdout.write(f"请在浏览器打开 http://{addr}/ ，按 Ctrl+C 停止")
+            call_command("runserver", addr, use_reloader=False)
+        finally:
+            if worker is not None and worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
