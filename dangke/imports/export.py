@@ -33,7 +33,9 @@ def build_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequ
     return workbook
 
 
-def xlsx_response(filename_stem: str, headers: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+def xlsx_response(
+    filename_stem: str, headers: Sequence[str], rows: Iterable[Sequence]
+) -> HttpResponse:
     """An .xlsx download named e.g. 师资-20261122.xlsx (the date in Asia/Shanghai)."""
     workbook = build_workbook(filename_stem, headers, rows)
     buffer = BytesIO()
