@@ -1,3 +1,46 @@
-from ninja import NinjaAPI
+"""The JSON API (/api/v1/): one NinjaAPI, routers owned by each app, the same scoping as
+the pages. Authentication is a bearer token (`dangke token USERNAME`) or, for someone
+trying the API from the docs page in a logged-in browser, the session."""
 
-api = NinjaAPI(title="党课 Dangke API", version="1", urls_namespace="api")
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from dangke.accounts.models import ApiToken
+from dangke.accounts.scoping import scope_for_user
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        try:
+            api_token = ApiToken.objects.select_related("user").get(
+                key_hash=ApiToken.hash_key(token)
+            )
+        except ApiToken.DoesNotExist:
+            return None
+        user = api_token.user
+        if not user.is_active:
+            return None
+        # Writing last_used_at on every call would serialise readers on SQLite.
+        now = timezone.now()
+        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 300:
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        request.user = user
+        # A token sees what its user sees without the region switcher's narrowing.
+        request.scope = scope_for_user(user)
+        return user
+
+
+api = NinjaAPI(
+    title="党课 Dangke API",
+    version="1",
+    description="按区划和角色限定范围的只读接口。认证：`Authorization: Bearer <令牌>`，"
+    "令牌由 `dangke token 用户名` 生成。",
+    urls_namespace="api",
+    auth=[BearerToken(), django_auth],
+)
+
+api.add_router("/", "dangke.accounts.api.router")
+api.add_router("/", "dangke.regions.api.router")
+api.add_router("/", "dangke.faculty.api.router")
+api.add_router("/", "dangke.courses.api.router")

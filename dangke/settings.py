@@ -139,12 +139,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DANGKE_ALLOW_DEMO_ACCOUNTS = env_bool("DANGKE_ALLOW_DEMO_ACCOUNTS", DEBUG)
 DANGKE_PAGE_SIZE = env_int("DANGKE_PAGE_SIZE", 25)
 
-EMAIL_HOST = env_str("DANGKE_SMTP_HOST", "")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend"
-    if EMAIL_HOST
-    else "django.core.mail.backends.locmem.EmailBackend"
-)
+# Notifications go by email only when an SMTP host is configured; otherwise they stay in
+# the app (and in memory for tests).
+SMTP_HOST = env_str("DANGKE_SMTP_HOST", "")
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": SMTP_HOST,
+                "port": env_int("DANGKE_SMTP_PORT", 25),
+                "username": env_str("DANGKE_SMTP_USER", ""),
+                "password": env_str("DANGKE_SMTP_PASSWORD", ""),
+                "use_tls": env_bool("DANGKE_SMTP_TLS", False),
+            },
+        }
+        if SMTP_HOST
+        else {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    )
+}
+DEFAULT_FROM_EMAIL = env_str("DANGKE_FROM_EMAIL", "dangke@localhost")
 
 LOGGING = {
     "version": 1,

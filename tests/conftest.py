@@ -142,3 +142,9 @@ def world(db) -> World:
         liaison=user("liaison", Role.LIAISON, county_a, organization=org_a),
         judge=user("judge", Role.JUDGE, city),
     )
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at production strength costs ~0.3 s per user; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
