@@ -1,0 +1,75 @@
+"""Browser tests: Debian's Chromium driven by Playwright for Python (no browser download)."""
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+CHROMIUM = "/usr/bin/chromium"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
+        reason="Debian's chromium is missing: `make browser-deps` installs it",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes between page actions are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def log_in(browser, live_server, username):
+    page = browser.new_page(locale="zh-CN")
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    return page
+
+
+def teacher_names_on_list(page, live_server):
+    page.get_by_role("link", name="师资库").first.click()
+    page.wait_for_load_state("networkidle")
+    return page.locator("table tbody").inner_text()
+
+
+def test_two_county_admins_never_see_each_others_teachers(browser, live_server, transactional_db, world):
+    page_a = log_in(browser, live_server, "county-a")
+    page_b = log_in(browser, live_server, "county-b")
+
+    listed_to_a = teacher_names_on_list(page_a, live_server)
+    listed_to_b = teacher_names_on_list(page_b, live_server)
+    assert world.teacher_a.name in listed_to_a and world.teacher_b.name not in listed_to_a
+    assert world.teacher_b.name in listed_to_b and world.teacher_a.name not in listed_to_b
+
+    # Typing the other county's teacher URL answers "not found", not the page.
+    response = page_a.goto(f"{live_server.url}/faculty/{world.teacher_b.pk}/")
+    assert response.status == 404
+    assert world.teacher_b.name not in page_a.content()
+    page_a.close()
+    page_b.close()
