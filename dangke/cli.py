@@ -8,7 +8,12 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangke.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    argv = list(sys.argv)
+    # Hyphenated spellings (`dangke demo-accounts`) read better on the command line than
+    # Python module names allow; Django's own commands have no hyphens to clash with.
+    if len(argv) > 1 and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")
+    execute_from_command_line(argv)
 
 
 if __name__ == "__main__":

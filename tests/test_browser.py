@@ -58,7 +58,9 @@ def teacher_names_on_list(page, live_server):
     return page.locator("table tbody").inner_text()
 
 
-def test_two_county_admins_never_see_each_others_teachers(browser, live_server, transactional_db, world):
+def test_two_county_admins_never_see_each_others_teachers(
+    browser, live_server, transactional_db, world
+):
     page_a = log_in(browser, live_server, "county-a")
     page_b = log_in(browser, live_server, "county-b")
 

@@ -1,0 +1,251 @@
+"""The demo builder and the demo accounts, on a real SQLite database."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Sum
+
+from dangke.accounts.models import Role, RoleAssignment, User
+from dangke.accounts.scoping import Scope, scope_for_user
+from dangke.courses.models import Course, CourseSeries, CourseStatus, ExcellentDesignation
+from dangke.demo.builder import reference_year
+from dangke.faculty.models import LectureTeam, Teacher, TeachingGroup
+from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
+from dangke.reports.queries import year_figures
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    """Everything a second build with the same seed must reproduce."""
+    return {
+        "teachers": list(
+            Teacher.objects.order_by("code").values_list(
+                "code",
+                "name",
+                "gender",
+                "birth_year",
+                "employer",
+                "level",
+                "status",
+                "home_latitude",
+                "home_longitude",
+            )
+        ),
+        "specialties": sorted(Teacher.objects.values_list("code", "specialties__category")),
+        "groups": sorted(Teacher.objects.values_list("code", "groups__name")),
+        "organizations": list(
+            Organization.objects.order_by("code").values_list(
+                "code",
+                "name",
+                "kind",
+                "region_id",
+                "member_count",
+                "latitude",
+                "longitude",
+                "busy_months",
+                "secretary",
+                "parent__code",
+            )
+        ),
+        "courses": list(
+            Course.objects.order_by("code").values_list(
+                "code",
+                "title",
+                "category",
+                "status",
+                "region_id",
+                "duration_minutes",
+                "teaching_group__name",
+                "series__name",
+                "summary",
+            )
+        ),
+        "outlines": list(
+            Course.objects.order_by("code", "outline__position").values_list(
+                "code", "outline__title", "outline__planned_minutes"
+            )
+        ),
+        "course_teachers": sorted(Course.objects.values_list("code", "teachers__code")),
+        "excellent": sorted(ExcellentDesignation.objects.values_list("course__code", "year")),
+        "teams": sorted(LectureTeam.objects.values_list("name", "members__code")),
+    }
+
+
+@pytest.fixture
+def county(db):
+    run("demo", "--scale", "county", "--seed", "7")
+
+
+def test_county_build_has_the_seed_county(county):
+    root = "632222"
+    assert Teacher.objects.count() == 40
+    assert set(Teacher.objects.values_list("region_id", flat=True)) == {root}
+    assert TeachingGroup.objects.filter(region_id=root).count() == 3
+    teams = LectureTeam.objects.filter(region_id=root)
+    assert teams.count() == 3
+    assert all(team.members.count() == 6 and team.leader_id for team in teams)
+    # One organisation per village-level division, in that division.
+    villages = set(
+        Region.objects.filter(code__startswith=root, level=RegionLevel.VILLAGE).values_list(
+            "code", flat=True
+        )
+    )
+    assert len(villages) == 50
+    top_level = Organization.objects.filter(
+        kind__in=[OrganizationKind.VILLAGE, OrganizationKind.COMMUNITY], parent__isnull=True
+    )
+    assert sorted(top_level.values_list("region_id", flat=True)) == sorted(villages)
+    # Every township has its Party school (乡镇党校) as a school organisation.
+    townships = Region.objects.filter(code__startswith=root, level=RegionLevel.TOWNSHIP)
+    for township in townships:
+        assert Organization.objects.filter(
+            kind=OrganizationKind.SCHOOL, region=township, name=f"{township.name}党校党支部"
+        ).exists(), township.name
+    assert Organization.objects.count() == 111
+    assert Organization.objects.aggregate(total=Sum("member_count"))["total"] == 2400
+    for organization in Organization.objects.all():
+        assert organization.region_id.startswith(root)
+        assert len(organization.region_id) in (9, 12)
+        assert 37.4 <= organization.latitude <= 39.2
+        assert 98.0 <= organization.longitude <= 101.1
+        assert organization.member_count >= 3
+        assert organization.secretary and organization.contact_phone
+    assert Organization.objects.filter(kind=OrganizationKind.VILLAGE).exclude(busy_months=[])
+
+
+def test_county_courses_have_outlines_teachers_and_excellent(county):
+    courses = Course.objects.prefetch_related("outline", "teachers")
+    assert courses.count() == 60
+    for course in courses:
+        items = list(course.outline.all())
+        assert 3 <= len(items) <= 6, course.title
+        assert sum(item.planned_minutes for item in items) == course.duration_minutes
+        assert [item.position for item in items] == list(range(1, len(items) + 1))
+        assert course.teachers.exists(), course.title
+    assert courses.filter(status=CourseStatus.LISTED).count() > 40
+    assert CourseSeries.objects.count() == 4
+    this_year = ExcellentDesignation.objects.filter(year=reference_year())
+    assert this_year.count() == 8
+    assert all(d.course.status == CourseStatus.LISTED for d in this_year)
+
+
+def test_same_seed_same_data_and_another_seed_differs(db):
+    run("demo", "--scale", "county", "--seed", "11")
+    first = snapshot()
+    run("demo", "--scale", "county", "--seed", "11", "--reset")
+    assert snapshot() == first
+    run("demo", "--scale", "county", "--seed", "12", "--reset")
+    other = snapshot()
+    assert other["teachers"] != first["teachers"]
+    assert Teacher.objects.count() == 40
+
+
+def test_if_empty_is_a_no_op_the_second_time(county):
+    before = snapshot()
+    output = run("demo", "--scale", "county", "--if-empty")
+    assert "已有演示数据，跳过生成" in output
+    assert snapshot() == before
+
+
+def test_building_again_without_reset_is_refused(county):
+    with pytest.raises(CommandError, match="已有演示数据"):
+        run("demo", "--scale", "county")
+
+
+def test_demo_accounts_for_the_county(county):
+    output = run("demo_accounts")
+    assert "新建 7 个" in output and "dangke-demo" in output and "党员教育管理员" in output
+    assert not User.objects.filter(username="county-b").exists()
+    county_a = User.objects.get(username="county-a")
+    assert county_a.check_password("dangke-demo") and county_a.full_name == "李红梅"
+    assert scope_for_user(county_a).region_codes == ("632222",)
+    teacher = User.objects.get(username="teacher")
+    assert teacher.teacher_profile.region_id == "632222"
+    assert teacher.full_name == teacher.teacher_profile.name
+    liaison = RoleAssignment.objects.get(user__username="liaison")
+    assert liaison.role == Role.LIAISON and liaison.organization.region_id.startswith("632222")
+    # Idempotent: nothing is duplicated the second time.
+    output = run("demo_accounts")
+    assert "新建 0 个" in output
+    assert User.objects.count() == 7 and RoleAssignment.objects.count() == 7
+
+
+def test_demo_accounts_refused_when_debug_is_off(county, settings):
+    settings.DEBUG = False
+    settings.DANGKE_ALLOW_DEMO_ACCOUNTS = False
+    with pytest.raises(CommandError, match="DEBUG 已关闭"):
+        run("demo_accounts")
+    assert not User.objects.exists()
+    run("demo_accounts", "--allow")
+    assert User.objects.count() == 7
+    settings.DANGKE_ALLOW_DEMO_ACCOUNTS = True
+    assert "新建 0 个" in run("demo_accounts")
+
+
+def test_demo_accounts_need_demo_data(db):
+    with pytest.raises(CommandError, match="请先运行 dangke demo"):
+        run("demo_accounts")
+
+
+def test_city_build_matches_the_seed_figures(db):
+    output = run("demo", "--scale", "city")
+    assert "嘉州" in output
+    year = reference_year()
+    figures = year_figures(Scope(is_superuser=True, region_codes=("5111",)), year, "5111")
+    assert figures["teachers"]["total"] == 485
+    assert figures["teachers"]["by_level"] == {"province": 8, "city": 104, "county": 373}
+    assert figures["teaching_groups"] == 9
+    assert figures["organizations"]["total"] == 4583
+    assert figures["members"] == 47000
+    assert figures["villages"] == 1371
+    assert figures["courses"]["total"] == 220
+    assert figures["courses"]["excellent"] == 40
+    # The two courses the report names are among the excellent ones.
+    excellent_titles = set(
+        ExcellentDesignation.objects.filter(year=year).values_list("course__title", flat=True)
+    )
+    assert {
+        "强化国土空间规划引领促进县域经济高质量发展",
+        "坚持党建引领激活村级治理新动能",
+    } <= excellent_titles
+    # Every organisation lies in a real township or village of its county, inside Leshan.
+    for code, latitude, longitude in Organization.objects.values_list(
+        "region_id", "latitude", "longitude"
+    ):
+        assert code.startswith("5111") and len(code) in (9, 12)
+        assert 28.4 <= latitude <= 30.0 and 102.9 <= longitude <= 104.3
+    # County teachers are spread over all eleven counties.
+    counties = set(Teacher.objects.filter(level="county").values_list("region_id", flat=True))
+    assert len(counties) == 11
+
+    run("demo_accounts")
+    county_a = User.objects.get(username="county-a")
+    county_b = User.objects.get(username="county-b")
+    assert scope_for_user(county_b).region_codes == ("511123",)
+    seen_by_a = year_figures(scope_for_user(county_a), year)
+    assert seen_by_a["region"]["code"] == "511102"
+    assert seen_by_a["teachers"]["total"] == Teacher.objects.filter(region_id="511102").count()
+    assert seen_by_a["organizations"]["total"] == (
+        Organization.objects.filter(region__code__startswith="511102").count()
+    )
+    teacher = User.objects.get(username="teacher").teacher_profile
+    assert teacher.region_id == "511102"
+    assert teacher.joined_on < datetime.date(year, 1, 1)
+
+
+def test_the_console_script_accepts_hyphenated_command_names(monkeypatch, capsys):
+    from dangke.cli import main
+
+    monkeypatch.setattr("sys.argv", ["dangke", "demo-accounts", "--help"])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    assert exit_info.value.code == 0
+    assert "dangke demo_accounts" in capsys.readouterr().out
