@@ -1,0 +1,5 @@
+import sys
+
+from engines.scheduling.cli import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from engines.scoring.cli import main
+
+sys.exit(main())
