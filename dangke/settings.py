@@ -124,6 +124,15 @@ MEDIA_ROOT = Path(env_str("DANGKE_MEDIA_ROOT", str(VAR_DIR / "media")))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# A file cache works across the web and worker processes of one machine without another
+# service; it carries task progress (e.g. an import's progress bar).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
+}
+
 TASKS = {
     "default": {
         "BACKEND": env_str("DANGKE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -1,0 +1,173 @@
+"""Columns of an import sheet: a Chinese header, how a cell becomes a value, and what the
+template offers a clerk (a drop-down list, a number range, an example).
+
+A parser takes the cell's raw value (already stripped; None when empty) and returns the
+clean value or raises `CellError` with a message the clerk can act on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+
+class CellError(ValueError):
+    """A cell that cannot be used, with the reason in Chinese."""
+
+
+Parser = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    parse: Parser
+    required: bool = False
+    help: str = ""
+    example: Any = ""
+    # For the template: a drop-down list of allowed entries, or a number range.
+    choices: tuple[str, ...] = ()
+    multiple: bool = False  # several choices in one cell: no drop-down, only a prompt
+    number_range: tuple[float, float] | None = None
+    whole_number: bool = False
+    width: int = 14
+
+
+def text(max_length: int) -> Parser:
+    def parse(value):
+        value = str(value).strip()
+        if len(value) > max_length:
+            raise CellError(f"不能超过 {max_length} 个字（现有 {len(value)} 个）")
+        return value
+
+    return parse
+
+
+def whole_number(minimum: int, maximum: int) -> Parser:
+    def parse(value):
+        if isinstance(value, bool):
+            raise CellError("应为整数")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if not isinstance(value, int):
+            try:
+                value = int(str(value).replace(",", "").strip())
+            except ValueError as error:
+                raise CellError(f"应为整数，而不是「{value}」") from error
+        if not minimum <= value <= maximum:
+            raise CellError(f"应在 {minimum} 到 {maximum} 之间")
+        return value
+
+    return parse
+
+
+def decimal(minimum: float, maximum: float) -> Parser:
+    def parse(value):
+        if isinstance(value, bool):
+            raise CellError("应为数字")
+        try:
+            number = float(str(value).strip()) if not isinstance(value, int | float) else value
+        except ValueError as error:
+            raise CellError(f"应为数字，而不是「{value}」") from error
+        if not minimum <= number <= maximum:
+            raise CellError(f"应在 {minimum} 到 {maximum} 之间")
+        return float(number)
+
+    return parse
+
+
+def choice(choices: type[models.TextChoices]) -> Parser:
+    """Accepts the Chinese label (what the template's drop-down offers) or the code."""
+    by_text = {str(label): value for value, label in choices.choices}
+    by_text.update({value: value for value in choices.values})
+
+    def parse(value):
+        key = str(value).strip()
+        if key not in by_text:
+            allowed = "、".join(str(label) for label in choices.labels)
+            raise CellError(f"「{key}」不是可选值，可选：{allowed}")
+        return by_text[key]
+
+    return parse
+
+
+LIST_SEPARATORS = re.compile(r"[、,，;；/\s]+")
+
+
+def split_list(value) -> list[str]:
+    return [part for part in LIST_SEPARATORS.split(str(value).strip()) if part]
+
+
+def choice_list(choices: type[models.TextChoices]) -> Parser:
+    single = choice(choices)
+
+    def parse(value):
+        parsed = []
+        for part in split_list(value):
+            item = single(part)
+            if item not in parsed:
+                parsed.append(item)
+        return parsed
+
+    return parse
+
+
+def code_list(max_length: int) -> Parser:
+    def parse(value):
+        codes = split_list(value)
+        for code in codes:
+            if len(code) > max_length:
+                raise CellError(f"编号「{code}」过长")
+        return list(dict.fromkeys(codes))
+
+    return parse
+
+
+def months(value) -> list[int]:
+    found = []
+    for part in split_list(str(value).replace("月", " ")):
+        try:
+            month = int(float(part))
+        except ValueError as error:
+            raise CellError(f"「{part}」不是月份，请写 1–12 的数字，如 5、6、9") from error
+        if not 1 <= month <= 12:
+            raise CellError(f"月份 {month} 不在 1–12 之间")
+        if month not in found:
+            found.append(month)
+    return sorted(found)
+
+
+def region_code(value) -> str:
+    """Shape only; whether the region exists and lies in scope is checked by the sheet."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    code = str(value).strip()
+    if not code.isdigit() or len(code) not in (2, 4, 6, 9, 12):
+        raise CellError(f"「{code}」不是区划代码（应为 6、9 或 12 位数字，如 511102）")
+    return code
+
+
+@dataclass
+class RowErrors:
+    """Errors collected for one workbook, in the order a clerk reads them."""
+
+    sheet: str
+    items: list[dict] = field(default_factory=list)
+
+    def add(self, row: int | None, column: str, value, message: str) -> None:
+        self.items.append(
+            {
+                "sheet": self.sheet,
+                "row": row,
+                "column": column,
+                "value": "" if value is None else str(value)[:100],
+                "message": message,
+            }
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.items)

@@ -1,0 +1,71 @@
+from django.conf import settings
+from django.db import models
+
+from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
+
+
+class ImportKind(models.TextChoices):
+    ORGANIZATIONS = "organizations", "基层党组织"
+    TEACHERS = "teachers", "师资"
+    COURSES = "courses", "课程"
+
+
+class ImportState(models.TextChoices):
+    UPLOADED = "uploaded", "已上传"
+    VALIDATING = "validating", "检查中"
+    INVALID = "invalid", "有错误"
+    VALID = "valid", "待确认"
+    IMPORTING = "importing", "导入中"
+    DONE = "done", "已导入"
+    FAILED = "failed", "导入失败"
+
+
+def upload_path(instance, filename):
+    return f"imports/{instance.created_by_id}/{filename}"
+
+
+class ImportJob(models.Model):
+    """One uploaded workbook on its way from upload through checking to an atomic import.
+    Nothing reaches the domain tables before the importer confirms a clean check."""
+
+    kind = models.CharField("导入内容", max_length=16, choices=ImportKind.choices)
+    file = models.FileField("文件", upload_to=upload_path, max_length=300)
+    original_name = models.CharField("原文件名", max_length=200)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="导入单位区划", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="导入人",
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+    )
+    state = models.CharField(
+        "状态", max_length=16, choices=ImportState.choices, default=ImportState.UPLOADED
+    )
+    sheet_name = models.CharField("工作表", max_length=64, blank=True)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    to_create = models.PositiveIntegerField("将新增", default=0)
+    to_update = models.PositiveIntegerField("将更新", default=0)
+    created_count = models.PositiveIntegerField("已新增", default=0)
+    updated_count = models.PositiveIntegerField("已更新", default=0)
+    errors = models.JSONField("错误", default=list, blank=True)
+    preview = models.JSONField("预览", default=list, blank=True)
+    message = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    scope_rules = ScopeRules(region="region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "导入任务"
+        verbose_name_plural = "导入任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.original_name}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (ImportState.UPLOADED, ImportState.VALIDATING, ImportState.IMPORTING)

@@ -1,0 +1,15 @@
+"""Background steps of an import; the worker (`dangke db_worker`) runs them."""
+
+from django.tasks import task
+
+from dangke.imports import services
+
+
+@task
+def validate_import(job_id: int) -> str:
+    return services.validate_job(job_id)
+
+
+@task
+def run_import(job_id: int) -> str:
+    return services.import_job(job_id)

@@ -1,0 +1,157 @@
+"""Import sheet for grassroots Party organisations (基层党组织)."""
+
+from dangke.imports import columns as c
+from dangke.imports.sheets import ApplyCounts, SheetSpec
+from dangke.regions.models import Organization, OrganizationKind, RegionLevel
+
+BATCH = 1000
+UPDATED_FIELDS = [
+    "name",
+    "kind",
+    "region",
+    "member_count",
+    "latitude",
+    "longitude",
+    "busy_months",
+    "secretary",
+    "contact_name",
+    "contact_phone",
+]
+
+
+class OrganizationSheet(SheetSpec):
+    kind = "organizations"
+    title = "基层党组织"
+    model = Organization
+    columns = (
+        c.Column(
+            "组织编码",
+            "code",
+            c.text(32),
+            required=True,
+            example="O-511102-0001",
+            help="本单位内唯一；已存在的编码会更新该组织",
+        ),
+        c.Column(
+            "组织名称", "name", c.text(120), required=True, example="篦子街社区党支部", width=28
+        ),
+        c.Column(
+            "类型",
+            "kind",
+            c.choice(OrganizationKind),
+            required=True,
+            example="社区",
+            choices=tuple(OrganizationKind.labels),
+        ),
+        c.Column(
+            "区划代码",
+            "region",
+            c.region_code,
+            required=True,
+            example="511102001001",
+            help="所在乡镇（街道）或村（社区）的统计用区划代码，9 或 12 位",
+            width=16,
+        ),
+        c.Column(
+            "上级组织编码",
+            "parent",
+            c.text(32),
+            example="",
+            help="可填本表中其他行的编码，或系统中已有的组织编码",
+        ),
+        c.Column(
+            "党员人数",
+            "member_count",
+            c.whole_number(0, 100_000),
+            example=35,
+            number_range=(0, 100_000),
+            whole_number=True,
+        ),
+        c.Column("纬度", "latitude", c.decimal(-90, 90), example=29.5521, number_range=(-90, 90)),
+        c.Column(
+            "经度", "longitude", c.decimal(-180, 180), example=103.7656, number_range=(-180, 180)
+        ),
+        c.Column(
+            "农忙月份",
+            "busy_months",
+            c.months,
+            example="5、6、9",
+            help="不宜集中授课的月份，用顿号或逗号分隔，如 5、6、9",
+        ),
+        c.Column("书记", "secretary", c.text(32), example="张三"),
+        c.Column("联系人", "contact_name", c.text(32), example="李四"),
+        c.Column("联系电话", "contact_phone", c.text(32), example="13800000000"),
+    )
+    notes = ("区划代码必须在您管理的区域内。同一文件中编码不能重复。",)
+
+    def check(self, rows, context, errors):
+        self.check_regions(rows, context, errors, min_level=RegionLevel.COUNTY)
+        self.attach_existing(rows, context, errors)
+        in_file = {row.values["code"] for row in rows if row.values.get("code")}
+        wanted = {row.values["parent"] for row in rows if row.values.get("parent")}
+        visible = set(
+            Organization.objects.visible_to(context.scope)
+            .filter(code__in=wanted - in_file)
+            .values_list("code", flat=True)
+        )
+        parent_header = self.column_for("parent").header
+        for row in rows:
+            parent = row.values.get("parent")
+            if not parent:
+                continue
+            if parent == row.values.get("code"):
+                errors.add(row.number, parent_header, parent, "上级组织不能是自己")
+            elif parent not in in_file and parent not in visible:
+                errors.add(row.number, parent_header, parent, f"找不到编码为「{parent}」的上级组织")
+        latitude, longitude = self.column_for("latitude"), self.column_for("longitude")
+        for row in rows:
+            if (row.values.get("latitude") is None) != (row.values.get("longitude") is None):
+                errors.add(
+                    row.number,
+                    latitude.header + "/" + longitude.header,
+                    "",
+                    "纬度和经度要么都填，要么都不填",
+                )
+
+    def apply(self, rows, context, progress):
+        counts = ApplyCounts()
+        new, changed = [], []
+        for row in rows:
+            values = {
+                **row.values,
+                "region_id": row.values["region"],
+                "member_count": row.values["member_count"] or 0,
+                "busy_months": row.values["busy_months"] or [],
+            }
+            for name in ("secretary", "contact_name", "contact_phone"):
+                values[name] = values[name] or ""
+            values.pop("region")
+            values.pop("parent")
+            if row.existing is None:
+                new.append(Organization(**values))
+            else:
+                for name, value in values.items():
+                    setattr(row.existing, name, value)
+                changed.append(row.existing)
+        total = len(rows)
+        for start in range(0, len(new), BATCH):
+            Organization.objects.bulk_create(new[start : start + BATCH])
+            progress(start + len(new[start : start + BATCH]), total)
+        for start in range(0, len(changed), BATCH):
+            Organization.objects.bulk_update(changed[start : start + BATCH], UPDATED_FIELDS)
+            progress(len(new) + start + len(changed[start : start + BATCH]), total)
+        counts.created, counts.updated = len(new), len(changed)
+        self._link_parents(rows, context)
+        return counts
+
+    def _link_parents(self, rows, context):
+        codes = {row.values["parent"] for row in rows if row.values.get("parent")}
+        codes |= {row.values["code"] for row in rows if row.values.get("parent")}
+        pk_of = dict(Organization.objects.filter(code__in=codes).values_list("code", "pk"))
+        children = []
+        for row in rows:
+            parent = row.values.get("parent")
+            if parent:
+                children.append(Organization(pk=pk_of[row.values["code"]], parent_id=pk_of[parent]))
+        for start in range(0, len(children), BATCH):
+            Organization.objects.bulk_update(children[start : start + BATCH], ["parent"])

@@ -1,0 +1,289 @@
+"""Excel imports: templates, row-by-row checking, atomic import, scoping."""
+
+from io import BytesIO
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook, load_workbook
+
+from dangke.courses.models import Course
+from dangke.faculty.models import Teacher, TeacherStatus
+from dangke.imports.models import ImportJob, ImportState
+from dangke.regions.models import Organization
+
+ORG_HEADERS = ["组织编码", "组织名称", "类型", "区划代码", "上级组织编码", "党员人数", "农忙月份"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings, tmp_path):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def workbook(headers, rows, title="基层党组织") -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, kind, content, name="表.xlsx"):
+    return client.post(
+        f"/imports/{kind}/upload/", {f"{kind}-file": SimpleUploadedFile(name, content)}
+    )
+
+
+def shown_messages(response) -> str:
+    return " ".join(str(message) for message in get_messages(response.wsgi_request))
+
+
+def latest_job():
+    return ImportJob.objects.latest("id")
+
+
+@pytest.fixture
+def county_a(client, world):
+    client.force_login(world.county_a_admin)
+    return client
+
+
+def test_template_has_marked_headers_and_dropdowns(county_a):
+    response = county_a.get("/imports/organizations/template.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.content))
+    sheet = book["基层党组织"]
+    headers = [cell.value for cell in sheet[1]]
+    assert headers[:4] == ["组织编码*", "组织名称*", "类型*", "区划代码*"]
+    lists = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert any("C2" in str(v.sqref) for v in lists), "类型 offers a drop-down list"
+    kinds = [row[0] for row in book["可选值"].iter_rows(min_row=2, max_col=1, values_only=True)]
+    assert kinds == ["机关", "园区", "学校", "村", "社区", "企业", "其他"]
+    assert book["可选值"].sheet_state == "hidden"
+    assert "说明" in book.sheetnames
+
+
+def test_a_filled_in_template_imports(county_a, world):
+    template = load_workbook(BytesIO(county_a.get("/imports/teachers/template.xlsx").content))
+    sheet = template["师资"]
+    sheet["A2"], sheet["B2"], sheet["I2"] = "T-A-900", "赵文华", "511102"
+    buffer = BytesIO()
+    template.save(buffer)
+    upload(county_a, "teachers", buffer.getvalue())
+    job = latest_job()
+    assert job.state == ImportState.VALID, job.errors
+    county_a.post(f"/imports/jobs/{job.pk}/confirm/")
+    teacher = Teacher.objects.get(code="T-A-900")
+    assert (teacher.name, teacher.region_id, teacher.status) == ("赵文华", "511102", "active")
+    assert sorted(teacher.specialties.values_list("category", flat=True)) == ["local", "theory"]
+
+
+def test_every_mistake_is_reported_by_sheet_row_and_column_and_nothing_is_written(county_a):
+    content = workbook(
+        ORG_HEADERS,
+        [
+            ["O-A-100", "新村党支部", "村", "511102001001", None, 30, "5、6"],  # fine
+            ["O-A-101", "错区划党支部", "村", "511102999999", None, 30, None],  # no such region
+            ["O-A-102", "外县党支部", "村", "511123100201", None, 30, None],  # other county
+            ["O-A-103", "类型错党支部", "合作社", "511102001001", None, 30, None],
+            ["O-A-100", "重复党支部", "村", "511102001001", None, "三十", "13"],
+            [None, "无编码党支部", "村", "511102001001", "O-X-404", 1, None],
+        ],
+    )
+    upload(county_a, "organizations", content)
+    job = latest_job()
+    assert job.state == ImportState.INVALID
+    found = {(e["row"], e["column"]): e["message"] for e in job.errors}
+    assert "不存在" in found[(3, "区划代码")]
+    assert "不在您管理的范围内" in found[(4, "区划代码")]
+    assert "可选：机关、园区、学校、村、社区、企业、其他" in found[(5, "类型")]
+    assert found[(6, "组织编码")] == "编号重复：与第 2 行相同"
+    assert "应为整数" in found[(6, "党员人数")]
+    assert "不在 1–12 之间" in found[(6, "农忙月份")]
+    assert found[(7, "组织编码")] == "必填，不能为空"
+    assert "O-X-404" in found[(7, "上级组织编码")]
+    assert {e["sheet"] for e in job.errors} == {"基层党组织"}
+    assert not Organization.objects.filter(code__startswith="O-A-1").exists()
+
+    page = county_a.get(f"/imports/jobs/{job.pk}/").content.decode()
+    assert "工作表「基层党组织」" in page and "511102999999" in page
+    errors = load_workbook(BytesIO(county_a.get(f"/imports/jobs/{job.pk}/errors.xlsx").content))
+    rows = list(errors.active.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(job.errors) == 8
+    assert rows[0][:3] == ("基层党组织", 3, "区划代码")
+
+
+def test_unknown_and_missing_headers_are_reported(county_a):
+    upload(county_a, "organizations", workbook(["组织编码", "名称", "类型"], [["X", "Y", "村"]]))
+    messages = " ".join(e["message"] for e in latest_job().errors)
+    assert "表头「名称」无法识别" in messages
+    assert "缺少必填列「组织名称」" in messages and "缺少必填列「区划代码」" in messages
+
+
+def test_a_clean_workbook_creates_and_updates_after_confirmation(county_a, world):
+    content = workbook(
+        ORG_HEADERS,
+        [
+            ["O-A-001", "张公桥社区党委（更名）", "社区", "511102001001", None, 88, None],
+            ["O-A-200", "新建党支部", "村", "511102001001", "O-A-001", 12, "5,9"],
+        ],
+    )
+    upload(county_a, "organizations", content)
+    job = latest_job()
+    assert (job.state, job.to_create, job.to_update) == (ImportState.VALID, 1, 1)
+    assert not Organization.objects.filter(code="O-A-200").exists(), "nothing before confirming"
+
+    county_a.post(f"/imports/jobs/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.state == ImportState.DONE and (job.created_count, job.updated_count) == (1, 1)
+    world.org_a.refresh_from_db()
+    assert (world.org_a.name, world.org_a.member_count) == ("张公桥社区党委（更名）", 88)
+    new = Organization.objects.get(code="O-A-200")
+    assert new.parent == world.org_a and new.busy_months == [5, 9] and new.kind == "village"
+
+
+def test_a_code_used_in_another_county_is_refused_without_detail(county_a, world):
+    content = workbook(ORG_HEADERS, [["O-B-001", "抢占", "村", "511102001001", None, 1, None]])
+    upload(county_a, "organizations", content)
+    (error,) = latest_job().errors
+    assert error["message"] == "该编号已被其他地区使用，请换一个编号"
+    world.org_b.refresh_from_db()
+    assert world.org_b.name == "大榜村党支部"
+
+
+def test_import_is_atomic_when_writing_fails(county_a, world, monkeypatch):
+    from dangke.regions.spreadsheets import OrganizationSheet
+
+    content = workbook(
+        ORG_HEADERS,
+        [
+            ["O-A-300", "甲党支部", "村", "511102001001", None, 1, None],
+            ["O-A-301", "乙党支部", "村", "511102001001", None, 1, None],
+        ],
+    )
+    upload(county_a, "organizations", content)
+    job = latest_job()
+    original = OrganizationSheet._link_parents
+
+    def fail_after_rows_are_written(self, rows, context):
+        original(self, rows, context)
+        raise RuntimeError("磁盘已满")
+
+    monkeypatch.setattr(OrganizationSheet, "_link_parents", fail_after_rows_are_written)
+    county_a.post(f"/imports/jobs/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.state == ImportState.FAILED
+    assert "数据未做任何改动" in job.message and "磁盘已满" in job.message
+    assert not Organization.objects.filter(code__in=["O-A-300", "O-A-301"]).exists()
+
+
+def test_teachers_import_resolves_groups_and_keeps_status(county_a, world):
+    headers = ["师资编号", "姓名", "师资级别", "区划代码", "专长类别", "教研组"]
+    content = workbook(
+        headers,
+        [
+            ["T-A-001", "王红梅", "县级", "511102", "党性教育", "第一教研组"],
+            ["T-A-002", "刘芳", "县级", "511102001", "理论教育", "不存在的组"],
+        ],
+        title="师资",
+    )
+    upload(county_a, "teachers", content)
+    found = {(e["row"], e["column"]): e["message"] for e in latest_job().errors}
+    assert set(found) == {(3, "区划代码"), (3, "教研组")}
+    assert "层级过低" in found[(3, "区划代码")]
+
+    fixed = workbook(
+        headers, [["T-A-001", "王红梅", "县级", "511102", "党性教育", "第一教研组"]], title="师资"
+    )
+    upload(county_a, "teachers", fixed)
+    county_a.post(f"/imports/jobs/{latest_job().pk}/confirm/")
+    teacher = Teacher.objects.get(code="T-A-001")
+    assert teacher.status == TeacherStatus.ACTIVE
+    assert list(teacher.groups.all()) == [world.group]
+    assert list(teacher.specialties.values_list("category", flat=True)) == ["party_spirit"]
+
+
+def test_courses_import_links_teachers_and_creates_series(county_a, world):
+    headers = ["课程编号", "课程名称", "课程类别", "区划代码", "课程群组", "授课教师编号"]
+    content = workbook(
+        headers,
+        [
+            [
+                "C-A-500",
+                "乐山大佛与红色文化",
+                "地方特色",
+                "511102",
+                "嘉州红色文化",
+                "T-A-001、T-C-001",
+            ],
+            ["C-A-501", "党纪学习教育", "理论教育", "511102", None, "T-B-001"],
+        ],
+        title="课程",
+    )
+    upload(county_a, "courses", content)
+    job = latest_job()
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "授课教师编号")]
+    good_row = [
+        "C-A-500",
+        "乐山大佛与红色文化",
+        "地方特色",
+        "511102",
+        "嘉州红色文化",
+        "T-A-001、T-C-001",
+    ]
+    fixed = workbook(headers, [good_row], title="课程")
+    upload(county_a, "courses", fixed)
+    county_a.post(f"/imports/jobs/{latest_job().pk}/confirm/")
+    course = Course.objects.get(code="C-A-500")
+    assert course.status == "listed" and course.series.name == "嘉州红色文化"
+    assert sorted(course.teachers.values_list("code", flat=True)) == ["T-A-001", "T-C-001"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("名单.txt", b"just text", "只能上传 .xlsx"),
+        ("名单.xlsx", b"not really a workbook", "不是 Excel 工作簿"),
+        ("名单.xls", b"\xd0\xcf\x11\xe0", "另存为"),
+    ],
+)
+def test_uploads_that_are_not_workbooks_are_refused(county_a, name, content, message):
+    response = upload(county_a, "organizations", content, name=name)
+    assert response.status_code == 302
+    assert not ImportJob.objects.exists()
+    assert message in shown_messages(response)
+
+
+def test_oversized_upload_is_refused(county_a, settings):
+    settings.SPREADSHEET_MAX_BYTES = 1000
+    response = upload(county_a, "organizations", workbook(ORG_HEADERS, [["x"] * 7] * 50))
+    assert not ImportJob.objects.exists()
+    assert "文件太大" in shown_messages(response)
+
+
+def test_only_region_admins_import(client, world):
+    for user in (world.teacher_user, world.liaison, world.organiser):
+        client.force_login(user)
+        assert client.get("/imports/").status_code == 403
+        response = upload(client, "organizations", workbook(ORG_HEADERS, []))
+        assert response.status_code == 403
+    assert not ImportJob.objects.exists()
+
+
+def test_a_county_admin_cannot_see_another_countys_job(client, county_a, world):
+    upload(
+        county_a, "organizations", workbook(ORG_HEADERS, [["O-A-9", "甲", "村", "511102001001"]])
+    )
+    job = latest_job()
+    client.force_login(world.county_b_admin)
+    assert client.get(f"/imports/jobs/{job.pk}/").status_code == 404
+    assert client.get(f"/imports/jobs/{job.pk}/errors.xlsx").status_code == 404
+    assert client.post(f"/imports/jobs/{job.pk}/confirm/").status_code == 404
+    assert job.original_name not in client.get("/imports/").content.decode()
+    client.force_login(world.city_admin)
+    assert client.get(f"/imports/jobs/{job.pk}/").status_code == 200
