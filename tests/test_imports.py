@@ -162,24 +162,42 @@ def test_import_is_atomic_when_writing_fails(county_a, world, monkeypatch):
     content = workbook(
         ORG_HEADERS,
         [
-            ["O-A-300", "甲党支部", "村", "511102001001", None, 1, None],
-            ["O-A-301", "乙党支部", "村", "511102001001", None, 1, None],
+            ["O-A-300", "甲党委", "村", "511102001001", None, 1, None],
+            ["O-A-301", "乙党支部", "村", "511102001001", "O-A-300", 1, None],
         ],
     )
     upload(county_a, "organizations", content)
     job = latest_job()
-    original = OrganizationSheet._link_parents
+    original, waves = OrganizationSheet._write, []
 
-    def fail_after_rows_are_written(self, rows, context):
-        original(self, rows, context)
-        raise RuntimeError("磁盘已满")
+    def fail_on_the_second_wave(self, rows, pk_of):
+        waves.append(len(rows))
+        if len(waves) == 2:
+            raise RuntimeError("磁盘已满")
+        return original(self, rows, pk_of)
 
-    monkeypatch.setattr(OrganizationSheet, "_link_parents", fail_after_rows_are_written)
+    monkeypatch.setattr(OrganizationSheet, "_write", fail_on_the_second_wave)
     county_a.post(f"/imports/jobs/{job.pk}/confirm/")
     job.refresh_from_db()
+    assert waves == [1, 1], "the parent was written before the failure"
     assert job.state == ImportState.FAILED
     assert "数据未做任何改动" in job.message and "磁盘已满" in job.message
     assert not Organization.objects.filter(code__in=["O-A-300", "O-A-301"]).exists()
+
+
+def test_a_cycle_of_parents_is_refused(county_a):
+    content = workbook(
+        ORG_HEADERS,
+        [
+            ["O-A-400", "甲", "村", "511102001001", "O-A-401", 1, None],
+            ["O-A-401", "乙", "村", "511102001001", "O-A-400", 1, None],
+        ],
+    )
+    upload(county_a, "organizations", content)
+    assert [(e["row"], e["message"]) for e in latest_job().errors] == [
+        (2, "上级组织关系形成了循环"),
+        (3, "上级组织关系形成了循环"),
+    ]
 
 
 def test_teachers_import_resolves_groups_and_keeps_status(county_a, world):

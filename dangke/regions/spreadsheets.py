@@ -87,71 +87,109 @@ class OrganizationSheet(SheetSpec):
     def check(self, rows, context, errors):
         self.check_regions(rows, context, errors, min_level=RegionLevel.COUNTY)
         self.attach_existing(rows, context, errors)
-        in_file = {row.values["code"] for row in rows if row.values.get("code")}
-        wanted = {row.values["parent"] for row in rows if row.values.get("parent")}
-        visible = set(
-            Organization.objects.visible_to(context.scope)
-            .filter(code__in=wanted - in_file)
-            .values_list("code", flat=True)
-        )
-        parent_header = self.column_for("parent").header
-        for row in rows:
-            parent = row.values.get("parent")
-            if not parent:
-                continue
-            if parent == row.values.get("code"):
-                errors.add(row.number, parent_header, parent, "上级组织不能是自己")
-            elif parent not in in_file and parent not in visible:
-                errors.add(row.number, parent_header, parent, f"找不到编码为「{parent}」的上级组织")
+        self._check_parents(rows, context, errors)
         latitude, longitude = self.column_for("latitude"), self.column_for("longitude")
         for row in rows:
             if (row.values.get("latitude") is None) != (row.values.get("longitude") is None):
                 errors.add(
                     row.number,
-                    latitude.header + "/" + longitude.header,
+                    f"{latitude.header}/{longitude.header}",
                     "",
                     "纬度和经度要么都填，要么都不填",
                 )
 
+    def _check_parents(self, rows, context, errors):
+        parent_in_file = {
+            row.values["code"]: row.values.get("parent") for row in rows if row.values.get("code")
+        }
+        wanted = {parent for parent in parent_in_file.values() if parent}
+        visible = set(
+            Organization.objects.visible_to(context.scope)
+            .filter(code__in=wanted - parent_in_file.keys())
+            .values_list("code", flat=True)
+        )
+        header = self.column_for("parent").header
+        for row in rows:
+            parent = row.values.get("parent")
+            if not parent:
+                continue
+            if parent == row.values.get("code"):
+                errors.add(row.number, header, parent, "上级组织不能是自己")
+            elif parent not in parent_in_file and parent not in visible:
+                errors.add(row.number, header, parent, f"找不到编码为「{parent}」的上级组织")
+            elif _leads_back(row.values.get("code"), parent, parent_in_file):
+                errors.add(row.number, header, parent, "上级组织关系形成了循环")
+
     def apply(self, rows, context, progress):
-        counts = ApplyCounts()
-        new, changed = [], []
+        """Rows are written in waves, parents before their children, so every parent has
+        its primary key when a child is written and no second pass is needed."""
+        pk_of = dict(
+            Organization.objects.filter(
+                code__in={row.values["parent"] for row in rows if row.values.get("parent")}
+            ).values_list("code", "pk")
+        )
+        pending, done, counts = list(rows), 0, ApplyCounts()
+        while pending:
+            wave = [
+                row
+                for row in pending
+                if not row.values.get("parent") or row.values["parent"] in pk_of
+            ]
+            if not wave:  # check() refuses cycles, so this means a bug, not bad input
+                raise RuntimeError("上级组织关系无法解析")
+            written = set(map(id, wave))
+            pending = [row for row in pending if id(row) not in written]
+            created, updated = self._write(wave, pk_of)
+            counts.created += created
+            counts.updated += updated
+            done += len(wave)
+            progress(done, len(rows))
+        return counts
+
+    def _write(self, rows, pk_of):
+        new, changed, changed_with_parent = [], [], []
         for row in rows:
             values = {
-                **row.values,
+                "name": row.values["name"],
+                "kind": row.values["kind"],
                 "region_id": row.values["region"],
                 "member_count": row.values["member_count"] or 0,
+                "latitude": row.values["latitude"],
+                "longitude": row.values["longitude"],
                 "busy_months": row.values["busy_months"] or [],
+                "secretary": row.values["secretary"] or "",
+                "contact_name": row.values["contact_name"] or "",
+                "contact_phone": row.values["contact_phone"] or "",
             }
-            for name in ("secretary", "contact_name", "contact_phone"):
-                values[name] = values[name] or ""
-            values.pop("region")
-            values.pop("parent")
+            parent = row.values.get("parent")
+            if parent:
+                values["parent_id"] = pk_of[parent]
             if row.existing is None:
-                new.append(Organization(**values))
+                new.append(Organization(code=row.values["code"], **values))
             else:
                 for name, value in values.items():
                     setattr(row.existing, name, value)
-                changed.append(row.existing)
-        total = len(rows)
+                (changed_with_parent if parent else changed).append(row.existing)
         for start in range(0, len(new), BATCH):
             Organization.objects.bulk_create(new[start : start + BATCH])
-            progress(start + len(new[start : start + BATCH]), total)
-        for start in range(0, len(changed), BATCH):
-            Organization.objects.bulk_update(changed[start : start + BATCH], UPDATED_FIELDS)
-            progress(len(new) + start + len(changed[start : start + BATCH]), total)
-        counts.created, counts.updated = len(new), len(changed)
-        self._link_parents(rows, context)
-        return counts
+        for objects, fields in (
+            (changed, UPDATED_FIELDS),
+            (changed_with_parent, [*UPDATED_FIELDS, "parent"]),
+        ):
+            for start in range(0, len(objects), BATCH):
+                Organization.objects.bulk_update(objects[start : start + BATCH], fields)
+        pk_of.update((organization.code, organization.pk) for organization in new)
+        pk_of.update((organization.code, organization.pk) for organization in changed)
+        pk_of.update((organization.code, organization.pk) for organization in changed_with_parent)
+        return len(new), len(changed) + len(changed_with_parent)
 
-    def _link_parents(self, rows, context):
-        codes = {row.values["parent"] for row in rows if row.values.get("parent")}
-        codes |= {row.values["code"] for row in rows if row.values.get("parent")}
-        pk_of = dict(Organization.objects.filter(code__in=codes).values_list("code", "pk"))
-        children = []
-        for row in rows:
-            parent = row.values.get("parent")
-            if parent:
-                children.append(Organization(pk=pk_of[row.values["code"]], parent_id=pk_of[parent]))
-        for start in range(0, len(children), BATCH):
-            Organization.objects.bulk_update(children[start : start + BATCH], ["parent"])
+
+def _leads_back(code, parent, parent_in_file) -> bool:
+    """True when following parents inside the file from `parent` comes back to `code`."""
+    seen = set()
+    while parent and parent in parent_in_file and parent not in seen:
+        if parent == code:
+            return True
+        seen.add(parent)
+        parent = parent_in_file[parent]
+    return parent == code
