@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dangke.accounts import views
 
 app_name = "accounts"
-urlpatterns = []
+urlpatterns = [
+    path("login/", views.DangkeLoginView.as_view(), name="login"),
+    path("logout/", views.DangkeLogoutView.as_view(), name="logout"),
+    path("region/", views.switch_region, name="switch_region"),
+    path("me/", views.profile, name="profile"),
+]

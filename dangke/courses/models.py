@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 from dangke.core.status import ProtectedStatusModel
@@ -96,6 +97,9 @@ class Course(ProtectedStatusModel):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("courses:detail", args=[self.pk])
 
     @property
     def planned_minutes(self) -> int:

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dangke.courses import views
 
 app_name = "courses"
-urlpatterns = []
+urlpatterns = [
+    path("", views.course_list, name="list"),
+    path("new/", views.course_create, name="create"),
+    path("<int:pk>/", views.course_detail, name="detail"),
+    path("<int:pk>/edit/", views.course_edit, name="edit"),
+    path("<int:pk>/status/", views.course_status, name="status"),
+    path("<int:pk>/outline/", views.course_outline, name="outline"),
+    path("<int:pk>/courseware/", views.course_courseware, name="courseware"),
+]

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 from dangke.core.status import ProtectedStatusModel
@@ -115,6 +116,9 @@ class Teacher(ProtectedStatusModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("faculty:detail", args=[self.pk])
 
     @property
     def specialty_labels(self) -> list[str]:

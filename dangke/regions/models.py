@@ -1,5 +1,6 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 
@@ -127,6 +128,9 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("regions:detail", args=[self.pk])
 
     @property
     def busy_months_display(self) -> str:

@@ -1,0 +1,61 @@
+"""The shell's navigation by role and the region switcher's choices."""
+
+from django import template
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dangke.accounts.middleware import ACTIVE_REGION_SESSION_KEY
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def main_navigation(context):
+    request = context["request"]
+    scope = request.scope
+    items = [
+        ("reports:dashboard", _("工作台"), "bi-speedometer2", True),
+        (
+            "regions:list",
+            _("基层党组织"),
+            "bi-diagram-3",
+            bool(scope.region_codes or scope.organization_ids),
+        ),
+        ("faculty:list", _("师资库"), "bi-person-badge", True),
+        ("courses:list", _("课程库"), "bi-journal-richtext", True),
+        (
+            "imports:index",
+            _("数据导入"),
+            "bi-file-earmark-arrow-up",
+            bool(scope.managed_region_codes),
+        ),
+    ]
+    path = request.path
+    navigation = []
+    for name, label, icon, shown in items:
+        if not shown:
+            continue
+        url = reverse(name)
+        active = path == url if url == "/" else path.startswith(url)
+        navigation.append({"url": url, "label": label, "icon": icon, "active": active})
+    return navigation
+
+
+@register.simple_tag(takes_context=True)
+def region_choices(context):
+    """(code, label, selected) for the regions a user may narrow their view to: each region
+    they are bound to and the counties (or townships) directly under it."""
+    from dangke.regions.models import Region
+
+    request = context["request"]
+    scope = request.scope
+    roots = [code for code in scope.allowed_region_codes if code]
+    if not roots:
+        return []
+    active = request.session.get(ACTIVE_REGION_SESSION_KEY, "")
+    regions = Region.objects.filter(code__in=roots) | Region.objects.filter(parent_id__in=roots)
+    choices = [("", _("全部范围"), not active)]
+    for region in regions.order_by("code"):
+        indent = "" if region.code in roots else "　"
+        choices.append((region.code, indent + region.name, region.code == active))
+    return choices

@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LoginView, LogoutView
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from dangke.accounts.middleware import ACTIVE_REGION_SESSION_KEY
+
+
+class DangkeLoginView(LoginView):
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs, show_demo_hint=settings.DEBUG)
+
+
+class DangkeLogoutView(LogoutView):
+    next_page = "accounts:login"
+
+
+@login_required
+@require_POST
+def switch_region(request):
+    """Narrow every page to one region the user already sees, or clear the narrowing."""
+    code = request.POST.get("region", "")
+    allowed = request.scope.allowed_region_codes
+    if code and not any(code.startswith(prefix) for prefix in allowed):
+        raise Http404("未找到，或不在您的管辖范围内")
+    if code:
+        request.session[ACTIVE_REGION_SESSION_KEY] = code
+    else:
+        request.session.pop(ACTIVE_REGION_SESSION_KEY, None)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = "reports:dashboard"
+    return redirect(target)
+
+
+@login_required
+def profile(request):
+    assignments = (
+        request.user.role_assignments.filter(is_active=True)
+        .select_related("region", "teaching_group", "organization")
+        .order_by("role")
+    )
+    return render(request, "accounts/profile.html", {"assignments": assignments})

@@ -1,0 +1,128 @@
+"""One way to show a list page: filter, sort, paginate and export exactly what is shown.
+
+A page declares a `ListDefinition` (columns, filters, sortable fields) and its view calls
+`render_list`. The queryset always passes through `visible_to(request.scope)`, so a list,
+its htmx refreshes and its Excel export can never show a row outside the user's scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from dangke.imports.export import xlsx_response
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: Callable[[Any], Any]
+    sort: str | None = None  # the ORM field ?sort= may name; None: not sortable
+    numeric: bool = False
+    link: bool = False  # this cell links to the object's detail page
+
+
+class ScopedFilterForm(forms.Form):
+    """Text search and a region filter limited to the regions the user sees."""
+
+    q = forms.CharField(label=_("搜索"), required=False)
+    region = forms.ChoiceField(label=_("区划"), required=False)
+
+    def __init__(self, data=None, *, scope, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["region"].choices = [("", _("全部区划")), *region_filter_choices(scope)]
+
+
+def region_filter_choices(scope) -> list[tuple[str, str]]:
+    """The regions a list may be narrowed to: those the user sees by region, and the
+    counties (or townships) directly below them."""
+    from dangke.regions.models import Region
+
+    roots = [code for code in scope.region_codes if code]
+    if not roots:
+        return []
+    regions = Region.objects.filter(code__in=roots) | Region.objects.filter(parent_id__in=roots)
+    return [(region.code, region.name) for region in regions.order_by("code")]
+
+
+class ListDefinition:
+    """Subclass per page: set the attributes, override `filter` for extra fields."""
+
+    title: str = ""
+    export_name: str = ""
+    columns: tuple[Column, ...] = ()
+    filter_form: type[ScopedFilterForm] = ScopedFilterForm
+    search_fields: tuple[str, ...] = ()
+    default_sort: str = "pk"
+    detail_url_name: str = ""
+    create_url_name: str = ""
+
+    def base_queryset(self, request) -> QuerySet:
+        raise NotImplementedError
+
+    def filter(self, queryset: QuerySet, data: dict) -> QuerySet:
+        if data.get("q") and self.search_fields:
+            condition = Q()
+            for field in self.search_fields:
+                condition |= Q(**{f"{field}__icontains": data["q"]})
+            queryset = queryset.filter(condition)
+        if data.get("region"):
+            queryset = queryset.filter(region__code__startswith=data["region"])
+        return queryset
+
+    def can_create(self, request) -> bool:
+        return False
+
+    def sort_fields(self) -> set[str]:
+        return {column.sort for column in self.columns if column.sort}
+
+
+def render_list(request, definition: ListDefinition, *, template="core/list.html", **context):
+    queryset = definition.base_queryset(request).visible_to(request.scope)
+    form = definition.filter_form(request.GET or None, scope=request.scope)
+    if form.is_bound and form.is_valid():
+        queryset = definition.filter(queryset, form.cleaned_data)
+    sort = request.GET.get("sort", "")
+    if sort.lstrip("-") not in definition.sort_fields():
+        sort = definition.default_sort
+    queryset = queryset.order_by(sort, "pk")
+
+    if request.GET.get("export") == "xlsx":
+        headers = [str(column.label) for column in definition.columns]
+        rows = ([column.value(obj) for column in definition.columns] for obj in queryset)
+        return xlsx_response(definition.export_name or str(definition.title), headers, rows)
+
+    page = Paginator(queryset, settings.DANGKE_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    rows = [
+        (obj, [(column, column.value(obj)) for column in definition.columns])
+        for obj in page.object_list
+    ]
+    context = {
+        "definition": definition,
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "sort": sort,
+        "query": query.urlencode(),
+        "query_without_sort": _without(query, "sort"),
+        "can_create": definition.can_create(request),
+        **context,
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "list-table":
+        return render(request, "core/_list_table.html", context)
+    return render(request, template, context)
+
+
+def _without(query, key: str) -> str:
+    query = query.copy()
+    query.pop(key, None)
+    return query.urlencode()

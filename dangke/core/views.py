@@ -1,0 +1,69 @@
+"""Edit and status views shared by the domain apps; each app passes its model and form."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.forms import StatusChangeForm
+from dangke.core.models import AuditEntry
+from dangke.core.services import change_status, record_audit
+from dangke.core.status import StatusTransitionError
+
+
+def edit_object(request, model, form_class, *, pk=None, perm, title, cancel_url):
+    """Create (pk None) or edit one object the user may change; audits the change."""
+    obj = get_visible_or_404(model, request.scope, pk=pk) if pk else None
+    if not request.user.has_perm(perm, obj) if obj else not request.user.has_perm(perm):
+        raise PermissionDenied(_("您没有修改此项的权限"))
+    form = form_class(
+        request.POST or None, request.FILES or None, instance=obj, scope=request.scope
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            saved = form.save()
+            action = AuditEntry.Action.UPDATE if obj else AuditEntry.Action.CREATE
+            changed = "、".join(str(form.fields[name].label) for name in form.changed_data)
+            record_audit(saved, actor=request.user, action=action, to_value=changed)
+        messages.success(request, _("已保存：%(name)s") % {"name": saved})
+        return redirect(saved.get_absolute_url())
+    context = {"form": form, "object": obj, "title": title, "cancel_url": cancel_url}
+    return render(request, "core/form.html", context)
+
+
+def status_change(request, model, *, pk, perm):
+    obj = get_visible_or_404(model, request.scope, pk=pk)
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied(_("您没有修改此项的权限"))
+    form = StatusChangeForm(request.POST or None, obj=obj)
+    if request.method == "POST" and form.is_valid():
+        try:
+            change_status(
+                obj,
+                form.cleaned_data["status"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except StatusTransitionError as error:
+            messages.error(request, str(error))
+        else:
+            obj.refresh_from_db()
+            messages.success(
+                request, _("状态已变更为「%(status)s」") % {"status": obj.get_status_display()}
+            )
+        return redirect(obj.get_absolute_url())
+    if request.method == "POST":
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect(obj.get_absolute_url())
+
+
+def history_of(obj):
+    from django.contrib.contenttypes.models import ContentType
+
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
+    ).select_related("actor")[:50]

@@ -1,0 +1,116 @@
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.forms import StatusChangeForm
+from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.core.views import edit_object, history_of, status_change
+from dangke.courses.categories import CourseCategory
+from dangke.faculty.forms import TeacherForm
+from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
+
+
+class TeacherFilterForm(ScopedFilterForm):
+    level = forms.ChoiceField(label=_("级别"), required=False)
+    status = forms.ChoiceField(label=_("状态"), required=False)
+    specialty = forms.ChoiceField(label=_("专长"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [("", _("全部级别")), *TeacherLevel.choices]
+        self.fields["status"].choices = [("", _("全部状态")), *TeacherStatus.choices]
+        self.fields["specialty"].choices = [("", _("全部专长")), *CourseCategory.choices]
+
+
+class TeacherList(ListDefinition):
+    title = _("师资库")
+    export_name = "师资"
+    filter_form = TeacherFilterForm
+    search_fields = ("name", "code", "employer")
+    default_sort = "code"
+    detail_url_name = "faculty:detail"
+    create_url_name = "faculty:create"
+    columns = (
+        Column(_("师资编号"), lambda t: t.code, sort="code"),
+        Column(_("姓名"), lambda t: t.name, sort="name", link=True),
+        Column(_("性别"), lambda t: t.gender),
+        Column(_("级别"), lambda t: t.get_level_display(), sort="level"),
+        Column(_("状态"), lambda t: t.get_status_display(), sort="status"),
+        Column(_("所属区划"), lambda t: t.region.name, sort="region"),
+        Column(_("工作单位"), lambda t: t.employer, sort="employer"),
+        Column(_("职务/职称"), lambda t: t.position),
+        Column(_("专长"), lambda t: [s.get_category_display() for s in t.specialties.all()]),
+        Column(_("可授课程"), lambda t: t.course_count, sort="course_count", numeric=True),
+    )
+
+    def base_queryset(self, request):
+        from django.db.models import Count
+
+        return (
+            Teacher.objects.select_related("region")
+            .prefetch_related("specialties")
+            .annotate(course_count=Count("courses", distinct=True))
+        )
+
+    def filter(self, queryset, data):
+        queryset = super().filter(queryset, data)
+        for field in ("level", "status"):
+            if data.get(field):
+                queryset = queryset.filter(**{field: data[field]})
+        if data.get("specialty"):
+            queryset = queryset.filter(
+                pk__in=Teacher.objects.filter(specialties__category=data["specialty"]).values("pk")
+            )
+        return queryset
+
+    def can_create(self, request):
+        return request.user.has_perm("faculty.add_teacher")
+
+
+@login_required
+def teacher_list(request):
+    return render_list(request, TeacherList())
+
+
+@login_required
+def teacher_detail(request, pk):
+    teacher = get_visible_or_404(
+        Teacher.objects.select_related("region", "user").prefetch_related(
+            "specialties", "groups", "lecture_teams"
+        ),
+        request.scope,
+        pk=pk,
+    )
+    can_change = request.user.has_perm("faculty.change_teacher", teacher)
+    courses = teacher.courses.visible_to(request.scope).order_by("code")
+    context = {
+        "teacher": teacher,
+        "courses": courses,
+        "can_change": can_change,
+        "status_form": StatusChangeForm(obj=teacher) if can_change else None,
+        "history": history_of(teacher),
+    }
+    return render(request, "faculty/teacher_detail.html", context)
+
+
+@login_required
+def teacher_create(request):
+    return edit_object(
+        request, Teacher, TeacherForm, perm="faculty.add_teacher", title=_("新建师资"),
+        cancel_url="faculty:list",
+    )  # fmt: skip
+
+
+@login_required
+def teacher_edit(request, pk):
+    return edit_object(
+        request, Teacher, TeacherForm, pk=pk, perm="faculty.change_teacher",
+        title=_("编辑师资"), cancel_url="faculty:list",
+    )  # fmt: skip
+
+
+@login_required
+def teacher_status(request, pk):
+    return status_change(request, Teacher, pk=pk, perm="faculty.change_teacher")

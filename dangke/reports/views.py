@@ -1,0 +1,29 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from dangke.courses.categories import CourseCategory
+from dangke.courses.models import CourseStatus
+from dangke.faculty.models import TeacherLevel, TeacherStatus
+from dangke.regions.models import OrganizationKind
+from dangke.reports.queries import year_figures
+
+
+def _series(counts: dict, choices) -> list[dict]:
+    return [{"name": str(label), "value": counts.get(value, 0)} for value, label in choices.choices]
+
+
+@login_required
+def dashboard(request):
+    year = timezone.localdate().year
+    figures = year_figures(request.scope, year)
+    charts = {
+        "teachers_by_level": _series(figures["teachers"]["by_level"], TeacherLevel),
+        "teachers_by_status": _series(figures["teachers"]["by_status"], TeacherStatus),
+        "courses_by_category": _series(figures["courses"]["by_category"], CourseCategory),
+        "courses_by_status": _series(figures["courses"]["by_status"], CourseStatus),
+        "organizations_by_kind": _series(figures["organizations"]["by_kind"], OrganizationKind),
+    }
+    return render(
+        request, "reports/dashboard.html", {"figures": figures, "charts": charts, "year": year}
+    )
