@@ -59,7 +59,9 @@ bench: install
 	$(VENV)/bin/python -m bench
 
 messages: install
-	cd dangke && ../$(DANGKE) makemessages -l en --no-obsolete && ../$(DANGKE) compilemessages -l en
+	cd dangke && ../$(DANGKE) makemessages -l en --no-obsolete --ignore='static/vendor/*'
+	$(VENV)/bin/python scripts/translations_en.py dangke/locale/en/LC_MESSAGES/django.po
+	cd dangke && ../$(DANGKE) compilemessages -l en
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var

@@ -96,7 +96,7 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
 
     if request.GET.get("export") == "xlsx":
         headers = [str(column.label) for column in definition.columns]
-        rows = ([column.value(obj) for column in definition.columns] for obj in queryset)
+        rows = ([_plain(column.value(obj)) for column in definition.columns] for obj in queryset)
         return xlsx_response(definition.export_name or str(definition.title), headers, rows)
 
     page = Paginator(queryset, settings.DANGKE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -120,6 +120,15 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "list-table":
         return render(request, "core/_list_table.html", context)
     return render(request, template, context)
+
+
+def _plain(value):
+    """A cell value Excel can hold: lists become one 、-separated text."""
+    if isinstance(value, list | tuple):
+        return "、".join(str(item) for item in value)
+    if value is None or isinstance(value, int | float | str):
+        return value
+    return str(value)
 
 
 def _without(query, key: str) -> str:

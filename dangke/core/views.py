@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.forms import StatusChangeForm
 from dangke.core.models import AuditEntry
-from dangke.core.services import change_status, record_audit
+from dangke.core.services import change_status, label_of, record_audit
 from dangke.core.status import StatusTransitionError
 
 
@@ -55,9 +55,14 @@ def status_change(request, model, *, pk, perm):
             )
         return redirect(obj.get_absolute_url())
     if request.method == "POST":
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        if "status" in form.errors:
+            wanted = label_of(model, request.POST.get("status", ""))
+            current = obj.get_status_display()
+            messages.error(
+                request, _("不能从「%(old)s」变更为「%(new)s」") % {"old": current, "new": wanted}
+            )
+        for error in form.errors.get("reason", []):
+            messages.error(request, _("原因：%(error)s") % {"error": error})
     return redirect(obj.get_absolute_url())
 
 
