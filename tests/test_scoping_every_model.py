@@ -1,0 +1,65 @@
+"""Every model that declares scope rules is proven: a county admin sees rows of their own
+county and never a row of another county. A new scoped model without rows here fails the
+test, so it cannot slip in unproven."""
+
+import pytest
+from django.apps import apps
+
+from dangke.accounts.scoping import scope_for_user
+from dangke.courses.models import CourseSeries, Courseware, ExcellentDesignation
+from dangke.faculty.models import LectureTeam, TeachingGroup
+from dangke.regions.models import Region
+
+
+def region_of(obj) -> str:
+    if isinstance(obj, Region):
+        return obj.code
+    for path in ("region_id", "course.region_id", "lesson.region_id"):
+        value = obj
+        for part in path.split("."):
+            value = getattr(value, part, None)
+        if value:
+            return value
+    raise AssertionError(f"{obj!r} has no region to check")
+
+
+@pytest.fixture
+def rows_in_both_counties(world):
+    for county, course, teacher, admin in (
+        (world.county_a, world.course_a, world.teacher_a, world.county_a_admin),
+        (world.county_b, world.course_b, world.teacher_b, world.county_b_admin),
+    ):
+        CourseSeries.objects.create(name=f"{county.name}红色文化", region=county)
+        ExcellentDesignation.objects.create(course=course, year=2026)
+        Courseware.objects.create(
+            course=course, version=1, file="courseware/x.pdf", original_name="x.pdf",
+            kind="pdf", size_bytes=10,
+        )  # fmt: skip
+        team = LectureTeam.objects.create(name=f"{county.name}宣讲队", region=county)
+        team.members.add(teacher)
+        TeachingGroup.objects.create(name=f"{county.name}教研组", region=county)
+        from dangke.imports.models import ImportJob
+
+        ImportJob.objects.create(
+            kind="teachers", file="imports/x.xlsx", original_name="x.xlsx", region=county,
+            created_by=admin,
+        )  # fmt: skip
+    return world
+
+
+def scoped_models():
+    return [model for model in apps.get_models() if getattr(model, "scope_rules", None)]
+
+
+@pytest.mark.parametrize("model", scoped_models(), ids=lambda model: model.__name__)
+def test_county_admins_never_see_the_other_county(rows_in_both_counties, model):
+    world = rows_in_both_counties
+    for admin, own, other in (
+        (world.county_a_admin, "511102", "511123"),
+        (world.county_b_admin, "511123", "511102"),
+    ):
+        visible = list(model.objects.visible_to(scope_for_user(admin)))
+        assert visible, f"{model.__name__}: no rows in {own}, so the test proves nothing"
+        regions = {region_of(obj) for obj in visible}
+        assert all(code.startswith(own) for code in regions), (model.__name__, regions)
+        assert not any(code.startswith(other) for code in regions)
