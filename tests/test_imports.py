@@ -1,15 +1,20 @@
 """Excel imports: templates, row-by-row checking, atomic import, scoping."""
 
+import zipfile
 from io import BytesIO
 
 import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
 from openpyxl import Workbook, load_workbook
 
+from dangke.accounts.scoping import scope_for_user
 from dangke.courses.models import Course
 from dangke.faculty.models import Teacher, TeacherStatus
 from dangke.imports.models import ImportJob, ImportState
+from dangke.imports.registry import sheet_for
+from dangke.imports.sheets import ImportContext, validate
 from dangke.regions.models import Organization
 
 ORG_HEADERS = ["组织编码", "组织名称", "类型", "区划代码", "上级组织编码", "党员人数", "农忙月份"]
@@ -156,33 +161,35 @@ def test_a_code_used_in_another_county_is_refused_without_detail(county_a, world
     assert world.org_b.name == "大榜村党支部"
 
 
-def test_import_is_atomic_when_writing_fails(county_a, world, monkeypatch):
-    from dangke.regions.spreadsheets import OrganizationSheet
-
+def test_import_is_atomic_when_the_database_refuses_a_row(county_a, world):
+    """A row that passes every check but that the database refuses at write time (here a
+    trigger, as a full disk or a lock timeout would) leaves no row written or updated."""
     content = workbook(
         ORG_HEADERS,
         [
+            ["O-A-001", "张公桥社区党委（改）", "社区", "511102001001", None, 99, None],
             ["O-A-300", "甲党委", "村", "511102001001", None, 1, None],
             ["O-A-301", "乙党支部", "村", "511102001001", "O-A-300", 1, None],
         ],
     )
     upload(county_a, "organizations", content)
     job = latest_job()
-    original, waves = OrganizationSheet._write, []
-
-    def fail_on_the_second_wave(self, rows, pk_of):
-        waves.append(len(rows))
-        if len(waves) == 2:
-            raise RuntimeError("磁盘已满")
-        return original(self, rows, pk_of)
-
-    monkeypatch.setattr(OrganizationSheet, "_write", fail_on_the_second_wave)
+    assert job.state == ImportState.VALID, job.errors
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TRIGGER refuse_child BEFORE INSERT ON regions_organization "
+            "WHEN NEW.code = 'O-A-301' BEGIN SELECT RAISE(ABORT, '磁盘已满'); END"
+        )
     county_a.post(f"/imports/jobs/{job.pk}/confirm/")
     job.refresh_from_db()
-    assert waves == [1, 1], "the parent was written before the failure"
     assert job.state == ImportState.FAILED
     assert "数据未做任何改动" in job.message and "磁盘已满" in job.message
     assert not Organization.objects.filter(code__in=["O-A-300", "O-A-301"]).exists()
+    world.org_a.refresh_from_db()
+    assert (world.org_a.name, world.org_a.member_count) == ("张公桥社区党委", 60)
+    assert (job.created_count, job.updated_count) == (0, 0)
+    page = county_a.get(f"/imports/jobs/{job.pk}/").content.decode()
+    assert "磁盘已满" in page
 
 
 def test_a_cycle_of_parents_is_refused(county_a):
@@ -305,3 +312,146 @@ def test_a_county_admin_cannot_see_another_countys_job(client, county_a, world):
     assert job.original_name not in client.get("/imports/").content.decode()
     client.force_login(world.city_admin)
     assert client.get(f"/imports/jobs/{job.pk}/").status_code == 200
+
+
+def test_template_checks_numbers_and_explains_every_column(county_a):
+    book = load_workbook(BytesIO(county_a.get("/imports/organizations/template.xlsx").content))
+    validations = {
+        str(v.sqref).split(":")[0]: v for v in book["基层党组织"].data_validations.dataValidation
+    }
+    members = validations["F2"]  # 党员人数
+    assert (members.type, members.formula1, members.formula2) == ("whole", "0", "100000")
+    latitude = validations["G2"]
+    assert (latitude.type, latitude.formula1, latitude.formula2) == ("decimal", "-90", "90")
+    assert [c.value for c in book["基层党组织"][2]][:4] == [
+        "O-511102-0001",
+        "篦子街社区党支部",
+        "社区",
+        "511102001001",
+    ]
+    explained = {
+        row[0]: row[1] for row in book["说明"].iter_rows(min_row=4, values_only=True) if row[0]
+    }
+    assert explained["组织编码"] == "必填" and explained["上级组织编码"] == "选填"
+    assert "农忙月份" in explained
+
+
+def test_progress_fragment_polls_while_running_and_stops_when_finished(county_a, world):
+    job = ImportJob.objects.create(
+        kind="organizations",
+        file="imports/x.xlsx",
+        original_name="x.xlsx",
+        region=world.county_a,
+        created_by=world.county_a_admin,
+        state=ImportState.VALIDATING,
+        total_rows=1000,
+        processed_rows=250,
+    )
+    running = county_a.get(f"/imports/jobs/{job.pk}/progress/")
+    html = running.content.decode()
+    assert 'hx-trigger="every 1s"' in html and f"/imports/jobs/{job.pk}/progress/" in html
+    assert "width: 25%" in html and "250 / 1000" in html
+    assert "HX-Refresh" not in running.headers
+
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.INVALID)
+    finished = county_a.get(f"/imports/jobs/{job.pk}/progress/")
+    assert "hx-get" not in finished.content.decode()
+    assert finished.headers["HX-Refresh"] == "true"
+
+
+def test_jobs_are_seen_by_their_creator_and_region_admins_only(client, county_a, world):
+    upload(
+        county_a, "organizations", workbook(ORG_HEADERS, [["O-A-9", "甲", "村", "511102001001"]])
+    )
+    job = latest_job()
+    assert job.task_id, "the queued task is recorded"
+    assert job.original_name in county_a.get("/imports/").content.decode()
+    # The city's organiser sees the county's organisations, but not who uploaded what.
+    client.force_login(world.organiser)
+    assert client.get(f"/imports/jobs/{job.pk}/").status_code == 404
+    assert client.get(f"/imports/jobs/{job.pk}/progress/").status_code == 404
+    client.force_login(world.city_admin)
+    assert job.original_name in client.get("/imports/").content.decode()
+
+
+def test_a_job_is_imported_once_however_often_it_is_confirmed(county_a):
+    content = workbook(ORG_HEADERS, [["O-A-600", "丙党支部", "村", "511102001001", None, 5, None]])
+    upload(county_a, "organizations", content)
+    job = latest_job()
+    county_a.post(f"/imports/jobs/{job.pk}/confirm/")
+    again = county_a.post(f"/imports/jobs/{job.pk}/confirm/")
+    assert "当前不能导入" in shown_messages(again)
+    job.refresh_from_db()
+    assert (job.state, job.created_count, job.processed_rows) == (ImportState.DONE, 1, 1)
+    assert Organization.objects.filter(code="O-A-600").count() == 1
+
+
+def test_a_damaged_workbook_is_refused(county_a):
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "not xml at all")
+    response = upload(county_a, "organizations", buffer.getvalue())
+    assert "无法打开该工作簿" in shown_messages(response)
+    assert not ImportJob.objects.exists()
+
+
+def test_the_database_refuses_an_unknown_job_state(world):
+    job = ImportJob.objects.create(
+        kind="teachers",
+        file="imports/x.xlsx",
+        original_name="x.xlsx",
+        region=world.county_a,
+        created_by=world.county_a_admin,
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(state="half-done")
+
+
+def test_checking_looks_up_regions_and_codes_in_bulk(world, django_assert_max_num_queries):
+    rows = [
+        [f"O-A-{n:04}", f"党支部{n}", "村", code, None, 1, None]
+        for n, code in enumerate(["511102001001", "511123100201", "511102999999"] * 100)
+    ]
+    path = BytesIO(workbook(ORG_HEADERS, rows))
+    context = ImportContext.for_scope(scope_for_user(world.county_a_admin))
+    with django_assert_max_num_queries(6):
+        result = validate(path, sheet_for("organizations"), context, lambda done, total: None)
+    messages = {e["message"] for e in result.errors.items}
+    assert len(result.errors.items) == 200
+    assert messages == {
+        "区划「511123100201」不在您管理的范围内",
+        "区划代码「511102999999」不存在（请按 GB/T 2260 / 统计用区划代码填写）",
+    }
+
+
+def test_only_the_uploader_confirms_an_import(client, county_a, world):
+    content = workbook(ORG_HEADERS, [["O-A-700", "丁党支部", "村", "511102001001", None, 5, None]])
+    upload(county_a, "organizations", content)
+    job = latest_job()
+    client.force_login(world.city_admin)
+    page = client.get(f"/imports/jobs/{job.pk}/").content.decode()
+    assert "等待上传人" in page and "确认导入" not in page
+    refused = client.post(f"/imports/jobs/{job.pk}/confirm/")
+    assert "只有上传该文件的人可以确认导入" in shown_messages(refused)
+    job.refresh_from_db()
+    assert job.state == ImportState.VALID
+    assert not Organization.objects.filter(code="O-A-700").exists()
+    assert "确认导入" in county_a.get(f"/imports/jobs/{job.pk}/").content.decode()
+
+
+def test_the_index_lists_recent_jobs_in_a_fixed_number_of_queries(
+    county_a, world, django_assert_max_num_queries
+):
+    for n in range(15):
+        ImportJob.objects.create(
+            kind="organizations",
+            file=f"imports/{n}.xlsx",
+            original_name=f"第{n}批.xlsx",
+            region=world.county_a,
+            created_by=world.county_a_admin,
+            state=ImportState.DONE,
+        )
+    with django_assert_max_num_queries(12):
+        page = county_a.get("/imports/").content.decode()
+    assert "第14批.xlsx" in page and "下载模板" in page

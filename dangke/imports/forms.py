@@ -3,6 +3,7 @@ import zipfile
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from openpyxl import load_workbook
 
 
 class WorkbookUploadForm(forms.Form):
@@ -34,4 +35,13 @@ class WorkbookUploadForm(forms.Form):
             raise forms.ValidationError(
                 _("文件内容不是 Excel 工作簿（可能只是改了扩展名），请用模板填写后上传")
             )
+        # A zip with the right names can still be damaged (or encrypted by WPS): open it.
+        try:
+            load_workbook(upload, read_only=True).close()
+        except Exception as error:
+            raise forms.ValidationError(
+                _("无法打开该工作簿（可能已损坏或设了密码），请在 Excel 或 WPS 中重新保存后上传")
+            ) from error
+        finally:
+            upload.seek(0)
         return upload

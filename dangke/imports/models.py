@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
-from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
+from dangke.accounts.scoping import ScopedQuerySet, ScopeRules, as_scope
 
 
 class ImportKind(models.TextChoices):
@@ -20,8 +21,35 @@ class ImportState(models.TextChoices):
     FAILED = "failed", "导入失败"
 
 
+# Which state may follow which; `services` moves a job only along these edges.
+STATE_TRANSITIONS = {
+    ImportState.UPLOADED: {ImportState.VALIDATING, ImportState.FAILED},
+    ImportState.VALIDATING: {ImportState.VALID, ImportState.INVALID, ImportState.FAILED},
+    ImportState.VALID: {ImportState.IMPORTING},
+    ImportState.IMPORTING: {ImportState.DONE, ImportState.INVALID, ImportState.FAILED},
+    ImportState.INVALID: set(),
+    ImportState.DONE: set(),
+    ImportState.FAILED: set(),
+}
+RUNNING_STATES = (ImportState.UPLOADED, ImportState.VALIDATING, ImportState.IMPORTING)
+
+
 def upload_path(instance, filename):
     return f"imports/{instance.created_by_id}/{filename}"
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    def visible_to(self, scope_or_user) -> "ImportJobQuerySet":
+        """A job is seen by its creator and by the admins of its region (a city admin sees
+        the counties' jobs); organisers, who see the region's data, do not see uploads."""
+        scope = as_scope(scope_or_user)
+        if scope.is_superuser and not scope.region_codes:
+            return self.all()
+        condition = Q(created_by_id=scope.user_id) if scope.user_id else Q(pk__in=[])
+        for code in scope.region_codes:
+            if scope.manages_region(code):
+                condition |= Q(region__code__startswith=code)
+        return self.filter(condition)
 
 
 class ImportJob(models.Model):
@@ -43,8 +71,10 @@ class ImportJob(models.Model):
     state = models.CharField(
         "状态", max_length=16, choices=ImportState.choices, default=ImportState.UPLOADED
     )
+    task_id = models.CharField("后台任务", max_length=64, blank=True)
     sheet_name = models.CharField("工作表", max_length=64, blank=True)
     total_rows = models.PositiveIntegerField("数据行数", default=0)
+    processed_rows = models.PositiveIntegerField("已处理行数", default=0)
     to_create = models.PositiveIntegerField("将新增", default=0)
     to_update = models.PositiveIntegerField("将更新", default=0)
     created_count = models.PositiveIntegerField("已新增", default=0)
@@ -53,19 +83,30 @@ class ImportJob(models.Model):
     preview = models.JSONField("预览", default=list, blank=True)
     message = models.TextField("说明", blank=True)
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
+    # Region part of the scope; `visible_to` adds the creator and keeps organisers out.
     scope_rules = ScopeRules(region="region__code")
-    objects = ScopedQuerySet.as_manager()
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = "导入任务"
         verbose_name_plural = "导入任务"
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=ImportState.values), name="importjob_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ImportKind.values), name="importjob_kind_valid"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.original_name}"
 
     @property
     def is_running(self) -> bool:
-        return self.state in (ImportState.UPLOADED, ImportState.VALIDATING, ImportState.IMPORTING)
+        return self.state in RUNNING_STATES

@@ -1,49 +1,91 @@
 """The life of an import job: upload → check every row → confirm → one atomic import.
 
-Checking runs again inside the import transaction, so rows that changed since the preview
-cannot slip through; whatever goes wrong, nothing is half-written and the job says why."""
+Every change of a job's state goes through `_move`, which only follows
+`STATE_TRANSITIONS` and does it as a compare-and-set, so a task that runs twice (or a
+double-clicked confirm) cannot import twice. Checking runs again inside the import
+transaction, so rows that changed since the preview cannot slip through; whatever goes
+wrong, nothing is half-written and the job says why.
+
+Progress: while checking, `processed_rows` is written to the job row. While importing,
+the rows being written are inside one open transaction that other connections cannot see,
+so progress goes through the cache (file based, shared by the web and worker processes)."""
 
 import logging
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangke.accounts.scoping import scope_for_user
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
-from dangke.imports.models import ImportJob, ImportState
+from dangke.imports.models import STATE_TRANSITIONS, ImportJob, ImportState
 from dangke.imports.registry import sheet_for
 from dangke.imports.sheets import ImportContext, WorkbookError, validate
 
 logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
 STORED_ERRORS = 5000
+RESULT_FIELDS = [
+    "state",
+    "message",
+    "finished_at",
+    "updated_at",
+    "sheet_name",
+    "total_rows",
+    "processed_rows",
+    "to_create",
+    "to_update",
+    "created_count",
+    "updated_count",
+    "errors",
+    "preview",
+]
 
 
 class ImportNotAllowed(Exception):
     pass
 
 
-def _progress_key(job_id: int) -> str:
-    return f"imports:progress:{job_id}"
+def _progress_key(job: ImportJob) -> str:
+    # The creation time keeps a reused id (a fresh database) from reading an old value.
+    return f"imports:progress:{job.pk}:{job.created_at.timestamp():.6f}"
 
 
-def report_progress(job_id: int, done: int, total: int) -> None:
-    cache.set(_progress_key(job_id), (done, total), timeout=3600)
+def report_progress(job: ImportJob, done: int, total: int) -> None:
+    cache.set(_progress_key(job), (done, total), timeout=3600)
+    if not connection.in_atomic_block:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=total)
 
 
 def read_progress(job: ImportJob) -> tuple[int, int]:
     """(rows done, rows in all) for the job's current step."""
     if job.state in (ImportState.DONE, ImportState.VALID, ImportState.INVALID):
         return job.total_rows, job.total_rows
-    return cache.get(_progress_key(job.pk), (0, job.total_rows))
+    if job.is_running:
+        return cache.get(_progress_key(job), (job.processed_rows, job.total_rows))
+    return job.processed_rows, job.total_rows
+
+
+def _move(job: ImportJob, to_state: str, **fields) -> bool:
+    """Move the job from the state it has in the database to `to_state`, if that edge
+    exists; False when another process moved it first."""
+    if to_state not in STATE_TRANSITIONS[ImportState(job.state)]:
+        raise ImportNotAllowed(f"导入任务不能从「{job.get_state_display()}」变为该状态")
+    fields["updated_at"] = timezone.now()
+    moved = ImportJob.objects.filter(pk=job.pk, state=job.state).update(state=to_state, **fields)
+    if moved:
+        job.state = to_state
+        for name, value in fields.items():
+            setattr(job, name, value)
+    return bool(moved)
 
 
 def create_job(*, user, scope, kind: str, upload) -> ImportJob:
     """Store an upload and queue its check. Only region admins import, into their region."""
     if not scope.managed_region_codes:
-        raise ImportNotAllowed("只有党员教育管理员可以导入数据")
+        raise ImportNotAllowed(_("只有党员教育管理员可以导入数据"))
     job = ImportJob.objects.create(
         kind=kind,
         file=upload,
@@ -53,46 +95,60 @@ def create_job(*, user, scope, kind: str, upload) -> ImportJob:
     )
     from dangke.imports.tasks import validate_import
 
-    validate_import.enqueue(job.pk)
+    result = validate_import.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
     return job
 
 
 def validate_job(job_id: int) -> str:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    ImportJob.objects.filter(pk=job.pk).update(state=ImportState.VALIDATING)
+    if job.state != ImportState.UPLOADED or not _move(job, ImportState.VALIDATING):
+        return f"跳过：任务已是「{job.get_state_display()}」"
     sheet = sheet_for(job.kind)
     context = ImportContext.for_scope(scope_for_user(job.created_by), job.created_by)
     try:
         with job.file.open("rb") as handle:
-            result = validate(handle, sheet, context, lambda d, t: report_progress(job.pk, d, t))
+            result = validate(handle, sheet, context, lambda d, t: report_progress(job, d, t))
     except WorkbookError as error:
         return _finish(job, ImportState.INVALID, message=str(error))
     except Exception:
         logger.exception("import job %s: checking failed", job.pk)
-        return _finish(job, ImportState.FAILED, message="检查文件时出错，请联系系统管理员")
+        return _finish(job, ImportState.FAILED, message=_("检查文件时出错，请联系系统管理员"))
     job.sheet_name = result.sheet
-    job.total_rows = len(result.rows)
+    job.total_rows = job.processed_rows = len(result.rows)
     job.to_create, job.to_update = result.to_create, result.to_update
     job.errors = result.errors.items[:STORED_ERRORS]
     job.preview = _preview(sheet, result.rows)
     if result.errors:
-        message = f"发现 {len(result.errors.items)} 处错误，请修改后重新上传；数据未做任何改动"
+        message = _("发现 %(count)d 处错误，请修改后重新上传；数据未做任何改动") % {
+            "count": len(result.errors.items)
+        }
         return _finish(job, ImportState.INVALID, message=message)
     if not result.rows:
-        return _finish(job, ImportState.INVALID, message="文件中没有数据行")
-    return _finish(job, ImportState.VALID, message="检查通过，确认后导入")
+        return _finish(job, ImportState.INVALID, message=_("文件中没有数据行"))
+    return _finish(job, ImportState.VALID, message=_("检查通过，确认后导入"))
+
+
+def can_confirm(job: ImportJob, user) -> bool:
+    """The uploader decides after reading the preview; the import runs in their scope and
+    under their name, so nobody else may start it for them."""
+    return job.state == ImportState.VALID and (
+        user.pk == job.created_by_id or getattr(user, "is_superuser", False)
+    )
 
 
 def confirm(job: ImportJob, *, user) -> None:
-    updated = ImportJob.objects.filter(pk=job.pk, state=ImportState.VALID).update(
-        state=ImportState.IMPORTING
-    )
-    if not updated:
-        raise ImportNotAllowed("该文件当前不能导入（可能已导入，或检查未通过）")
-    report_progress(job.pk, 0, job.total_rows)
+    if job.state == ImportState.VALID and not can_confirm(job, user):
+        raise ImportNotAllowed(_("只有上传该文件的人可以确认导入"))
+    if job.state != ImportState.VALID or not _move(
+        job, ImportState.IMPORTING, processed_rows=0, message=_("正在导入…")
+    ):
+        raise ImportNotAllowed(_("该文件当前不能导入（可能已导入，或检查未通过）"))
+    report_progress(job, 0, job.total_rows)
     from dangke.imports.tasks import run_import
 
-    run_import.enqueue(job.pk)
+    result = run_import.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
 
 
 class _ChangedSinceCheck(Exception):
@@ -102,6 +158,8 @@ class _ChangedSinceCheck(Exception):
 
 def import_job(job_id: int) -> str:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.state != ImportState.IMPORTING:
+        return f"跳过：任务已是「{job.get_state_display()}」"
     sheet = sheet_for(job.kind)
     context = ImportContext.for_scope(scope_for_user(job.created_by), job.created_by)
     try:
@@ -110,7 +168,7 @@ def import_job(job_id: int) -> str:
                 result = validate(handle, sheet, context, lambda d, t: None)
             if result.errors:
                 raise _ChangedSinceCheck(result)
-            counts = sheet.apply(result.rows, context, lambda d, t: report_progress(job.pk, d, t))
+            counts = sheet.apply(result.rows, context, lambda d, t: report_progress(job, d, t))
             record_audit(
                 job,
                 actor=job.created_by,
@@ -121,26 +179,36 @@ def import_job(job_id: int) -> str:
     except _ChangedSinceCheck as changed:
         job.errors = changed.result.errors.items[:STORED_ERRORS]
         return _finish(
-            job, ImportState.INVALID, message="检查之后数据已有变化，出现新的错误；数据未做任何改动"
+            job,
+            ImportState.INVALID,
+            message=_("检查之后数据已有变化，出现新的错误；数据未做任何改动"),
         )
     except Exception as error:
         logger.exception("import job %s failed", job.pk)
         return _finish(
-            job, ImportState.FAILED, message=f"导入失败，数据未做任何改动。原因：{error}"
+            job,
+            ImportState.FAILED,
+            message=_("导入失败，数据未做任何改动。原因：%(error)s") % {"error": error},
         )
     job.created_count, job.updated_count = counts.created, counts.updated
+    job.processed_rows = len(result.rows)
     return _finish(
         job,
         ImportState.DONE,
-        message=f"已导入 {len(result.rows)} 行：新增 {counts.created}，更新 {counts.updated}",
+        message=_("已导入 %(rows)d 行：新增 %(created)d，更新 %(updated)d")
+        % {"rows": len(result.rows), "created": counts.created, "updated": counts.updated},
     )
 
 
 def _finish(job: ImportJob, state: str, *, message: str) -> str:
+    """The last step of a check or an import: the outcome and what the page shows."""
+    if state not in STATE_TRANSITIONS[ImportState(job.state)]:
+        raise ImportNotAllowed(f"导入任务不能从「{job.get_state_display()}」结束为「{state}」")
     job.state = state
     job.message = message
     job.finished_at = timezone.now()
-    job.save()
+    # Named fields only: the task id is written by the request that queued this task.
+    job.save(update_fields=RESULT_FIELDS)
     return message
 
 

@@ -49,6 +49,9 @@ class ImportContext:
     scope: Scope
     user: Any
     managed_regions: dict[str, int] = field(default_factory=dict)
+    # Codes outside the managed regions already looked up, and those of them that exist.
+    looked_up_regions: set[str] = field(default_factory=set)
+    other_regions: set[str] = field(default_factory=set)
 
     @classmethod
     def for_scope(cls, scope: Scope, user=None) -> ImportContext:
@@ -83,14 +86,28 @@ class ImportContext:
             condition |= Q(**{f"{path}__code__startswith": code})
         return condition
 
+    def preload_regions(self, codes) -> None:
+        """One query for all codes of a sheet that lie outside the managed regions, so the
+        check can tell "not yours" from "does not exist" without a query per row."""
+        from dangke.regions.models import Region
+
+        outside = {code for code in codes if code and code not in self.managed_regions}
+        outside -= self.looked_up_regions
+        if outside:
+            self.looked_up_regions |= outside
+            self.other_regions |= set(
+                Region.objects.filter(code__in=outside).values_list("code", flat=True)
+            )
+
     def check_region(
         self, code: str, *, min_level: int | None = None, max_level: int | None = None
     ) -> str | None:
         """None when the region is usable, otherwise the reason in Chinese."""
-        from dangke.regions.models import Region, RegionLevel
+        from dangke.regions.models import RegionLevel
 
         if code not in self.managed_regions:
-            if Region.objects.filter(code=code).exists():
+            self.preload_regions([code])
+            if code in self.other_regions:
                 return f"区划「{code}」不在您管理的范围内"
             return f"区划代码「{code}」不存在（请按 GB/T 2260 / 统计用区划代码填写）"
         if min_level is not None and self.managed_regions[code] < min_level:
@@ -130,6 +147,7 @@ class SheetSpec:
 
     def check_regions(self, rows, context, errors, *, min_level=None, max_level=None) -> None:
         column = self.column_for("region")
+        context.preload_regions(row.values.get("region") for row in rows)
         for row in rows:
             code = row.values.get("region")
             reason = code and context.check_region(code, min_level=min_level, max_level=max_level)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
@@ -18,13 +19,13 @@ from dangke.imports.registry import SHEETS
 
 def _sheet_or_404(kind):
     if kind not in SHEETS:
-        raise Http404("没有这种导入")
+        raise Http404(_("没有这种导入"))
     return SHEETS[kind]
 
 
 def _require_admin(request):
     if not request.scope.managed_region_codes:
-        raise PermissionDenied("只有党员教育管理员可以导入数据")
+        raise PermissionDenied(_("只有党员教育管理员可以导入数据"))
 
 
 @login_required
@@ -39,7 +40,7 @@ def index(request):
 def template(request, kind):
     _require_admin(request)
     sheet = _sheet_or_404(kind)
-    filename = f"{sheet.title}导入模板.xlsx"
+    filename = _("%(kind)s导入模板.xlsx") % {"kind": sheet.title}
     response = HttpResponse(template_workbook(sheet), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
@@ -53,7 +54,9 @@ def upload(request, kind):
     form = WorkbookUploadForm(request.POST, request.FILES, prefix=kind)
     if not form.is_valid():
         for error in form.errors["file"]:
-            messages.error(request, f"{sheet.title}：{error}")
+            messages.error(
+                request, _("%(kind)s：%(error)s") % {"kind": sheet.title, "error": error}
+            )
         return redirect("imports:index")
     job = services.create_job(
         user=request.user, scope=request.scope, kind=kind, upload=form.cleaned_data["file"]
@@ -79,7 +82,8 @@ def job_detail(request, pk):
         "done": done,
         "total": total,
         "errors_by_sheet": errors_by_sheet,
-        "preview_headers": ["行号", "操作", *(column.header for column in sheet.columns)],
+        "preview_headers": [_("行号"), _("操作"), *(column.header for column in sheet.columns)],
+        "can_confirm": services.can_confirm(job, request.user),
     }
     return render(request, "imports/job.html", context)
 
@@ -91,7 +95,7 @@ def job_progress(request, pk):
     job = _job(request, pk)
     done, total = services.read_progress(job)
     response = render(
-        request, "imports/_progress.html", {"job": job, "done": done, "total": total}
+        request, "imports/job.html#progress", {"job": job, "done": done, "total": total}
     )
     if not job.is_running:
         response["HX-Refresh"] = "true"
@@ -105,8 +109,8 @@ def job_errors(request, pk):
         [error["sheet"], error["row"], error["column"], error["value"], error["message"]]
         for error in job.errors
     ]
-    stem = f"导入错误-{job.original_name.rsplit('.', 1)[0]}"[:60]
-    return xlsx_response(stem, ["工作表", "行号", "列", "填写内容", "问题"], rows)
+    stem = (_("导入错误") + "-" + job.original_name.rsplit(".", 1)[0])[:60]
+    return xlsx_response(stem, [_("工作表"), _("行号"), _("列"), _("填写内容"), _("问题")], rows)
 
 
 @login_required
@@ -119,5 +123,3 @@ def job_confirm(request, pk):
     except services.ImportNotAllowed as error:
         messages.error(request, str(error))
     return redirect("imports:job", pk=job.pk)
-
-
