@@ -232,3 +232,9 @@ def test_login_page_and_dashboard_for_every_role(client, world):
     for user in ("city_admin", "organiser", "group_leader", "teacher_user", "liaison", "judge"):
         client.force_login(getattr(world, user))
         assert "工作台" in page(client, "/")
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_switches(client, world):
+    client.force_login(world.city_admin)
+    html = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"}).content.decode()
+    assert "工作台" in html and "Dashboard" not in html
