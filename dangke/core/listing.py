@@ -14,7 +14,9 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from dangke.imports.export import xlsx_response
@@ -87,7 +89,10 @@ class ListDefinition:
 def render_list(request, definition: ListDefinition, *, template="core/list.html", **context):
     queryset = definition.base_queryset(request).visible_to(request.scope)
     form = definition.filter_form(request.GET or None, scope=request.scope)
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
+        # A value that fails validation (say a region outside the user's scope) is dropped;
+        # the other filters still apply. cleaned_data holds only the fields that passed.
+        form.is_valid()
         queryset = definition.filter(queryset, form.cleaned_data)
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in definition.sort_fields():
@@ -100,8 +105,11 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
         return xlsx_response(definition.export_name or str(definition.title), headers, rows)
 
     page = Paginator(queryset, settings.DANGKE_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = QueryDict(mutable=True)  # what the links of this page carry: no page, no blanks
+    for key, values in request.GET.lists():
+        kept = [value for value in values if value != ""]
+        if key != "page" and kept:
+            query.setlist(key, kept)
     rows = [
         (obj, [(column, column.value(obj)) for column in definition.columns])
         for obj in page.object_list
@@ -114,12 +122,17 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
         "sort": sort,
         "query": query.urlencode(),
         "query_without_sort": _without(query, "sort"),
+        "export_query": _with(query, export="xlsx"),
         "can_create": definition.can_create(request),
         **context,
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "list-table":
-        return render(request, "core/_list_table.html", context)
-    return render(request, template, context)
+        response = render(request, "core/_list_table.html", context)
+    else:
+        response = render(request, template, context)
+    # The same URL answers with a whole page or with the table alone: caches must not mix them.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _plain(value):
@@ -129,6 +142,13 @@ def _plain(value):
     if value is None or isinstance(value, int | float | str):
         return value
     return str(value)
+
+
+def _with(query, **values) -> str:
+    query = query.copy()
+    for key, value in values.items():
+        query[key] = value
+    return query.urlencode()
 
 
 def _without(query, key: str) -> str:

@@ -1,5 +1,6 @@
 from django import forms
-from django.db.models import Q
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from dangke.core.forms import BootstrapFormMixin
@@ -37,11 +38,49 @@ class CourseForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["teachers"].help_text = _("按住 Ctrl 可多选")
 
 
+class OutlineItemForm(forms.ModelForm):
+    position = forms.IntegerField(label=_("序号"), min_value=1, max_value=999)
+    planned_minutes = forms.IntegerField(label=_("计划用时(分钟)"), min_value=1, max_value=600)
+
+    class Meta:
+        model = OutlineItem
+        fields = ["position", "title", "planned_minutes", "keywords"]
+
+    def validate_unique(self):
+        """Positions are checked by the formset across all rows of the course: checked one
+        form at a time against the database, swapping two points would look like a clash."""
+
+    def validate_constraints(self):
+        """As validate_unique: the (course, position) constraint is the formset's to check."""
+
+
+class BaseOutlineFormSet(forms.BaseInlineFormSet):
+    """Knowledge points of one course. Positions are unique per course, so swapping two
+    points (1↔2) would collide halfway through a row-by-row save: existing rows are first
+    moved out of the way, then every kept row is written with its final position."""
+
+    def save(self, commit=True):
+        if not commit:
+            return super().save(commit=False)
+        with transaction.atomic():
+            self.instance.outline.update(position=F("position") + POSITION_OFFSET)
+            saved = super().save()
+            for form in self.initial_forms:
+                kept = form.instance.pk and form not in self.deleted_forms
+                if kept and not form.has_changed():
+                    form.instance.save(update_fields=["position"])
+        return saved
+
+
+POSITION_OFFSET = 10000
+
 OutlineFormSet = forms.inlineformset_factory(
     Course,
     OutlineItem,
-    fields=["position", "title", "planned_minutes", "keywords"],
-    extra=2,
+    form=OutlineItemForm,
+    formset=BaseOutlineFormSet,
+    extra=1,
+    max_num=200,
     can_delete=True,
 )
 

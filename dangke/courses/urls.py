@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/status/", views.course_status, name="status"),
     path("<int:pk>/outline/", views.course_outline, name="outline"),
     path("<int:pk>/courseware/", views.course_courseware, name="courseware"),
+    path("<int:pk>/courseware/v<int:version>/", views.courseware_file, name="courseware_file"),
 ]

@@ -4,7 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -109,6 +110,9 @@ def course_detail(request, pk):
         "outline": outline,
         "planned_total": sum(item.planned_minutes for item in outline),
         "teachers": course.teachers.select_related("region").order_by("name"),
+        "visible_teacher_ids": set(
+            course.teachers.visible_to(request.scope).values_list("pk", flat=True)
+        ),
         "courseware": course.courseware.select_related("uploaded_by"),
         "excellent": course.excellent_years.order_by("-year"),
         "can_change": can_change,
@@ -178,3 +182,15 @@ def course_courseware(request, pk):
             for error in errors:
                 messages.error(request, error)
     return redirect(course.get_absolute_url())
+
+
+@login_required
+def courseware_file(request, pk, version):
+    """A courseware file, for whoever sees the course: files are never served unscoped."""
+    course = _course(request, pk)
+    courseware = get_object_or_404(course.courseware, version=version)
+    try:
+        handle = courseware.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404(_("文件已不在存储中，请重新上传")) from error
+    return FileResponse(handle, as_attachment=True, filename=courseware.original_name)

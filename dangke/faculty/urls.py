@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.teacher_detail, name="detail"),
     path("<int:pk>/edit/", views.teacher_edit, name="edit"),
     path("<int:pk>/status/", views.teacher_status, name="status"),
+    path("<int:pk>/photo/", views.teacher_photo, name="photo"),
 ]

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -114,3 +115,15 @@ def teacher_edit(request, pk):
 @login_required
 def teacher_status(request, pk):
     return status_change(request, Teacher, pk=pk, perm="faculty.change_teacher")
+
+
+@login_required
+def teacher_photo(request, pk):
+    """The teacher's photo, for whoever sees the teacher (media files are not served openly)."""
+    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    if not teacher.photo:
+        raise Http404(_("没有照片"))
+    try:
+        return FileResponse(teacher.photo.open("rb"))
+    except FileNotFoundError as error:
+        raise Http404(_("没有照片")) from error

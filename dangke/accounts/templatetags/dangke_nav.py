@@ -1,7 +1,7 @@
 """The shell's navigation by role and the region switcher's choices."""
 
 from django import template
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from dangke.accounts.middleware import ACTIVE_REGION_SESSION_KEY
@@ -35,7 +35,10 @@ def main_navigation(context):
     for name, label, icon, shown in items:
         if not shown:
             continue
-        url = reverse(name)
+        try:
+            url = reverse(name)
+        except NoReverseMatch:  # an app that is not installed on this deployment
+            continue
         active = path == url if url == "/" else path.startswith(url)
         navigation.append({"url": url, "label": label, "icon": icon, "active": active})
     return navigation
