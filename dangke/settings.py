@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "dangke.reports",
     "dangke.imports",
     "dangke.demo",
+    "dangke.broadcast",
 ]
 
 MIDDLEWARE = [

@@ -90,7 +90,8 @@ EN = {
     "村（社区）": "Villages (communities)", "课程": "Courses",
     "本年度精品课程": "Excellent courses this year", "师资状态": "Teachers by status",
     "课程类别": "Courses by category", "基层党组织类型": "Organisations by kind",
-    "师资级别": "Teachers by level",
+    "师资级别": "Teachers by level", "请选择…": "Choose…",
+    "请选择要变更为的状态": "Choose the status to change to",
     "无法打开该工作簿（可能已损坏或设了密码），请在 Excel 或 WPS 中重新保存后上传": "The workbook cannot be opened (damaged or password-protected); save it again in Excel or WPS and upload it", "导入内容": "Kind", "状态说明": "Message",
 }  # fmt: skip
 

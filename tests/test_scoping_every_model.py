@@ -4,6 +4,7 @@ test, so it cannot slip in unproven."""
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 
 from dangke.accounts.scoping import scope_for_user
 from dangke.courses.models import CourseSeries, Courseware, ExcellentDesignation
@@ -25,9 +26,9 @@ def region_of(obj) -> str:
 
 @pytest.fixture
 def rows_in_both_counties(world):
-    for county, course, teacher, admin in (
-        (world.county_a, world.course_a, world.teacher_a, world.county_a_admin),
-        (world.county_b, world.course_b, world.teacher_b, world.county_b_admin),
+    for county, village, course, teacher, admin in (
+        (world.county_a, world.village_a, world.course_a, world.teacher_a, world.county_a_admin),
+        (world.county_b, world.village_b, world.course_b, world.teacher_b, world.county_b_admin),
     ):
         CourseSeries.objects.create(name=f"{county.name}红色文化", region=county)
         ExcellentDesignation.objects.create(course=course, year=2026)
@@ -44,7 +45,20 @@ def rows_in_both_counties(world):
             kind="teachers", file="imports/x.xlsx", original_name="x.xlsx", region=county,
             created_by=admin,
         )  # fmt: skip
+        _broadcast_rows(county, village)
     return world
+
+
+def _broadcast_rows(county, village):
+    from dangke.broadcast import services as broadcast
+
+    station = broadcast.create_station(village)
+    programme = broadcast.create_programme(
+        title=f"{county.name}广播", region=county, duration_seconds=600, text="学习党的二十大精神"
+    )
+    broadcast.schedule_slot(programme, timezone.now(), target_region=county)
+    played = {"report_id": "r1", "played_at": "2026-03-02T07:00:00+08:00", "duration_seconds": 600}
+    broadcast.record_plays(station, [played])
 
 
 def scoped_models():

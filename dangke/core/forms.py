@@ -30,6 +30,7 @@ class StatusChangeForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, obj, **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(type(obj)._meta.get_field("status").flatchoices)
-        self.fields["status"].choices = [
+        # No preselected choice: the first allowed status may well be 退出 or 下架.
+        self.fields["status"].choices = [("", _("请选择…"))] + [
             (value, labels[value]) for value in obj.allowed_next_statuses()
         ]

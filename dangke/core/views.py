@@ -55,7 +55,9 @@ def status_change(request, model, *, pk, perm):
             )
         return redirect(obj.get_absolute_url())
     if request.method == "POST":
-        if "status" in form.errors:
+        if "status" in form.errors and not request.POST.get("status"):
+            messages.error(request, _("请选择要变更为的状态"))
+        elif "status" in form.errors:
             wanted = label_of(model, request.POST.get("status", ""))
             current = obj.get_status_display()
             messages.error(

@@ -1,0 +1,81 @@
+"""The stations' API (/api/v1/stations/): a loudspeaker reports what it played and asks
+what to play next. It authenticates with its own station token (`Authorization: Bearer
+st_…`), never with a user's token, and sees only its own rows."""
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from ninja import Body, Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from dangke.broadcast import services
+
+
+class StationToken(HttpBearer):
+    def authenticate(self, request, token):
+        station = services.station_for_token(token)
+        if station is None:
+            return None
+        request.station = station
+        return station
+
+
+router = Router(tags=["大喇叭站点"], auth=StationToken())
+
+
+class PlayReportError(Schema):
+    index: int
+    report_id: Any = None
+    reason: str
+
+
+class PlayReportOut(Schema):
+    accepted: int
+    duplicate: int
+    rejected: int
+    errors: list[PlayReportError]
+
+
+class SlotOut(Schema):
+    id: int
+    start: datetime
+    end: datetime
+    programme_id: int
+    programme_title: str
+    audio_url: str | None
+    text: str
+
+    @staticmethod
+    def resolve_programme_title(slot):
+        return slot.programme.title
+
+    @staticmethod
+    def resolve_audio_url(slot):
+        return slot.programme.audio.url if slot.programme.audio else None
+
+    @staticmethod
+    def resolve_text(slot):
+        return "" if slot.programme.audio else slot.programme.text
+
+
+@router.post(
+    "/plays",
+    response=PlayReportOut,
+    summary="上报播放记录",
+    description="JSON 数组，每条 {report_id, played_at（ISO 8601，带时区）, duration_seconds, "
+    "programme_id（可选）, listeners（可选）}。同一站点的 report_id 只计一次，可安全重发积压"
+    "记录；有问题的条目逐条返回原因，其余照常接收。",
+)
+def post_plays(request, reports: list[Any] = Body(...)):  # noqa: B008
+    try:
+        result = services.record_plays(request.station, reports)
+    except ValidationError as error:
+        raise HttpError(400, "；".join(error.messages)) from error
+    return result.as_dict()
+
+
+@router.get("/schedule", response=list[SlotOut], summary="本站点未来 7 天的播出安排")
+def get_schedule(request):
+    return list(services.upcoming_slots(request.station))
