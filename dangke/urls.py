@@ -10,6 +10,7 @@ urlpatterns = [
     path("faculty/", include("dangke.faculty.urls")),
     path("courses/", include("dangke.courses.urls")),
     path("imports/", include("dangke.imports.urls")),
+    path("broadcast/", include("dangke.broadcast.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

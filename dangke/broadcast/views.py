@@ -1,0 +1,187 @@
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dangke.broadcast import services
+from dangke.broadcast.forms import ProgrammeForm, SlotForm
+from dangke.broadcast.models import AudioProgramme, BroadcastSlot, BroadcastStation, StationStatus
+from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.imports.export import xlsx_response
+
+
+def _month(request) -> tuple[int, int]:
+    """?month=YYYY-MM, defaulting to the current month in Asia/Shanghai."""
+    today = timezone.localdate()
+    try:
+        year, month = (int(part) for part in request.GET.get("month", "").split("-"))
+        datetime.date(year, month, 1)
+    except ValueError:
+        year, month = today.year, today.month
+    return year, month
+
+
+@login_required
+def overview(request):
+    year, month = _month(request)
+    figures = services.monthly_figures(request.scope, year, month)
+    if request.GET.get("export") == "unreached":
+        rows = [
+            [v["code"], v["name"], _("有站点未播放") if v["has_station"] else _("无站点")]
+            for v in figures["unreached_villages"]
+        ]
+        return xlsx_response(
+            f"未覆盖村-{year}{month:02}", [_("区划代码"), _("村（社区）"), _("情况")], rows
+        )
+    first = datetime.date(year, month, 1)
+    previous = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
+    following = (first + datetime.timedelta(days=32)).strftime("%Y-%m")
+    context = {
+        "figures": figures,
+        "month_label": f"{year}-{month:02}",
+        "stations_label": f"{figures['stations_active']:,} / {figures['stations']:,}",
+        "previous": previous,
+        "following": following,
+        "unreached": figures["unreached_villages"][:200],
+        "chart_data": {
+            "plays_by_county": [
+                {"name": county["name"], "value": county["plays"]}
+                for county in figures["by_county"]
+            ]
+        },
+    }
+    return render(request, "broadcast/overview.html", context)
+
+
+class StationFilterForm(ScopedFilterForm):
+    status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("全部状态")), *StationStatus.choices]
+
+
+class StationList(ListDefinition):
+    title = gettext_lazy("大喇叭站点")
+    export_name = "大喇叭站点"
+    filter_form = StationFilterForm
+    search_fields = ("name", "code")
+    default_sort = "code"
+    columns = (
+        Column(gettext_lazy("站点编号"), lambda s: s.code, sort="code"),
+        Column(gettext_lazy("站点名称"), lambda s: s.name, sort="name"),
+        Column(gettext_lazy("所在村（社区）"), lambda s: s.village.name),
+        Column(gettext_lazy("状态"), lambda s: s.get_status_display(), sort="status"),
+        Column(
+            gettext_lazy("估计收听人数"),
+            lambda s: s.estimated_listeners,
+            sort="estimated_listeners",
+            numeric=True,
+        ),
+        Column(
+            gettext_lazy("最近上报"),
+            lambda s: (
+                timezone.localtime(s.last_seen_at).strftime("%Y-%m-%d %H:%M")
+                if s.last_seen_at
+                else ""
+            ),
+            sort="last_seen_at",
+        ),
+    )
+
+    def base_queryset(self, request):
+        return BroadcastStation.objects.select_related("village")
+
+    def filter(self, queryset, data):
+        queryset = super().filter(queryset, data)
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        return queryset
+
+
+@login_required
+def station_list(request):
+    return render_list(request, StationList())
+
+
+def _require_admin(request):
+    if not request.scope.managed_region_codes:
+        raise PermissionDenied(_("只有党员教育管理员可以安排播出"))
+
+
+@login_required
+def schedule(request):
+    """Upcoming slots and, for admins, the form that schedules a programme to a county."""
+    can_schedule = bool(request.scope.managed_region_codes)
+    form = SlotForm(request.POST or None, scope=request.scope) if can_schedule else None
+    if request.method == "POST":
+        _require_admin(request)
+        if form.is_valid():
+            try:
+                result = services.schedule_slot(
+                    form.cleaned_data["programme"],
+                    form.start(),
+                    target_region=form.cleaned_data["target_region"],
+                    created_by=request.user,
+                    scope=request.scope,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request,
+                    _("已安排到 %(n)s 个站点") % {"n": result.station_count},
+                )
+                for warning in result.warnings:
+                    messages.warning(request, warning)
+                return redirect("broadcast:schedule")
+    now = timezone.now()
+    slots = (
+        BroadcastSlot.objects.visible_to(request.scope)
+        .filter(end__gte=now - datetime.timedelta(days=1))
+        .select_related("programme", "target_region")
+        .order_by("start")[:200]
+    )
+    days: dict[datetime.date, list] = {}
+    for slot in slots:
+        days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
+    return render(request, "broadcast/schedule.html", {"form": form, "days": days})
+
+
+@login_required
+def programmes(request):
+    can_create = bool(request.scope.managed_region_codes)
+    form = (
+        ProgrammeForm(request.POST or None, request.FILES or None, scope=request.scope)
+        if can_create
+        else None
+    )
+    if request.method == "POST":
+        _require_admin(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.create_programme(
+                    title=data["title"],
+                    region=data["region"],
+                    duration_seconds=int(data["duration_minutes"] * Decimal(60)),
+                    audio=data["audio"],
+                    text=data["text"],
+                    created_by=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("节目已保存"))
+                return redirect("broadcast:programmes")
+    listed = AudioProgramme.objects.visible_to(request.scope).order_by("-created_at")[:100]
+    return render(request, "broadcast/programmes.html", {"form": form, "programmes": listed})

@@ -1,0 +1,82 @@
+"""The loudspeaker pages: monthly figures, schedule with conflicts, programmes, stations."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from dangke.broadcast import services
+from dangke.broadcast.models import BroadcastSlot
+
+
+@pytest.fixture
+def stations(world):
+    return (
+        services.create_station(world.village_a, estimated_listeners=80),
+        services.create_station(world.village_b, estimated_listeners=60),
+    )
+
+
+def test_monthly_page_counts_plays_and_unreached_villages(client, world, stations):
+    services.record_plays(
+        stations[0],
+        [{"report_id": "a1", "played_at": "2026-03-02T07:00:00+08:00", "duration_seconds": 1800}],
+    )
+    client.force_login(world.city_admin)
+    html = client.get("/broadcast/", {"month": "2026-03"}).content.decode()
+    assert "2026-03" in html and world.village_b.name in html
+    client.force_login(world.county_a_admin)
+    html = client.get("/broadcast/", {"month": "2026-03"}).content.decode()
+    assert world.village_b.name not in html
+    export = client.get("/broadcast/", {"month": "2026-03", "export": "unreached"})
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_scheduling_from_the_page_refuses_overlaps(client, world, stations):
+    programme = services.create_programme(
+        title="村规民约讲解", region=world.county_a, duration_seconds=900, text="……"
+    )
+    client.force_login(world.county_a_admin)
+    day = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    form = {"programme": programme.pk, "day": day, "time": "07:00", "target_region": "511102"}
+    first = client.post("/broadcast/schedule/", form, follow=True)
+    assert "已安排到 1 个站点" in first.content.decode()
+    clash = client.post("/broadcast/schedule/", {**form, "time": "07:10"}, follow=True)
+    assert "重叠" in clash.content.decode()
+    assert BroadcastSlot.objects.count() == 1
+
+
+def test_only_admins_schedule_and_only_their_counties(client, world, stations):
+    programme = services.create_programme(
+        title="节目", region=world.county_a, duration_seconds=600, text="……"
+    )
+    client.force_login(world.county_a_admin)
+    day = (timezone.localdate() + datetime.timedelta(days=1)).isoformat()
+    client.post(
+        "/broadcast/schedule/",
+        {"programme": programme.pk, "day": day, "time": "19:00", "target_region": "511123"},
+    )
+    assert not BroadcastSlot.objects.exists()
+    client.force_login(world.organiser)
+    response = client.post(
+        "/broadcast/schedule/",
+        {"programme": programme.pk, "day": day, "time": "19:00", "target_region": "511102"},
+    )
+    assert response.status_code == 403
+
+
+def test_programme_page_creates_a_text_programme(client, world):
+    client.force_login(world.county_a_admin)
+    client.post(
+        "/broadcast/programmes/",
+        {"title": "乡村振兴政策解读", "region": "511102", "duration_minutes": "12.5",
+         "text": "各位村民……"},
+    )  # fmt: skip
+    html = client.get("/broadcast/programmes/").content.decode()
+    assert "乡村振兴政策解读" in html and "12" in html
+
+
+def test_station_list_is_scoped(client, world, stations):
+    client.force_login(world.county_b_admin)
+    html = client.get("/broadcast/stations/").content.decode()
+    assert stations[1].name in html and stations[0].name not in html
