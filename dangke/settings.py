@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "dangke.imports",
     "dangke.demo",
     "dangke.broadcast",
+    "dangke.delivery",
 ]
 
 MIDDLEWARE = [

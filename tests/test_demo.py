@@ -11,6 +11,7 @@ from django.db.models import Sum
 from dangke.accounts.models import Role, RoleAssignment, User
 from dangke.accounts.scoping import Scope, scope_for_user
 from dangke.courses.models import Course, CourseSeries, CourseStatus, ExcellentDesignation
+from dangke.delivery.models import Campaign, CourseOrder, Lesson, LessonStatus, OrderStatus
 from dangke.demo.builder import reference_year
 from dangke.faculty.models import LectureTeam, Teacher, TeachingGroup
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
@@ -76,6 +77,24 @@ def snapshot() -> dict:
         "course_teachers": sorted(Course.objects.values_list("code", "teachers__code")),
         "excellent": sorted(ExcellentDesignation.objects.values_list("course__code", "year")),
         "teams": sorted(LectureTeam.objects.values_list("name", "members__code")),
+        "lessons": sorted(
+            Lesson.objects.values_list(
+                "organization__code",
+                "course__code",
+                "teachers__code",
+                "starts_at",
+                "mode",
+                "attendees_count",
+                "source",
+            )
+        ),
+        "orders": sorted(
+            CourseOrder.objects.values_list(
+                "organization__code", "course__code", "category", "dates", "earliest", "status"
+            ),
+            key=str,
+        ),
+        "campaigns": list(Campaign.objects.values_list("name", "starts_on", "target_lessons")),
     }
 
 
@@ -119,6 +138,22 @@ def test_county_build_has_the_seed_county(county):
         assert organization.member_count >= 3
         assert organization.secretary and organization.contact_phone
     assert Organization.objects.filter(kind=OrganizationKind.VILLAGE).exclude(busy_months=[])
+
+
+def test_county_has_a_year_of_lessons_and_next_months_orders(county):
+    year = reference_year()
+    figures = year_figures(Scope(is_superuser=True), year, "632222")
+    assert figures["organizations"]["covered"] == 111 and figures["members_reached"] == 2400
+    (campaign,) = figures["campaigns"]
+    assert campaign["name"] == "《中国共产党党员教育管理工作条例》专题教育"
+    assert campaign["organizations_covered"] == 111 and campaign["members_reached"] == 2400
+    assert figures["lessons"]["by_state"]["delivered"] == figures["lessons"]["total"] >= 111
+    submitted = CourseOrder.objects.filter(status=OrderStatus.SUBMITTED)
+    assert submitted.count() == 40
+    assert all(order.dates or order.earliest for order in submitted)
+    for lesson in Lesson.objects.filter(status=LessonStatus.DELIVERED)[:50]:
+        assert lesson.starts_at.year == year and lesson.region_id.startswith("632222")
+        assert lesson.teachers.count() == 1
 
 
 def test_county_courses_have_outlines_teachers_and_excellent(county):
@@ -208,6 +243,14 @@ def test_city_build_matches_the_seed_figures(db):
     assert figures["villages"] == 1371
     assert figures["courses"]["total"] == 220
     assert figures["courses"]["excellent"] == 40
+    # 万堂示范课下基层 reaches every organisation and every member (seed 004).
+    assert figures["organizations"]["covered"] == 4583
+    assert figures["members_reached"] == 47000
+    (campaign,) = figures["campaigns"]
+    assert campaign["name"] == "万堂示范课下基层"
+    assert (campaign["organizations_covered"], campaign["members_reached"]) == (4583, 47000)
+    assert campaign["lessons"] > 4583 and campaign["target_lessons"] == 10000
+    assert figures["orders"]["by_state"]["submitted"] == 1000
     # The two courses the report names are among the excellent ones.
     excellent_titles = set(
         ExcellentDesignation.objects.filter(year=year).values_list("course__title", flat=True)

@@ -324,3 +324,31 @@ def test_check_catches_violations():
     assert "rule 5: teacher T1 has 2 lessons on 2026-03-10" in problems
     assert any(m.startswith("rule 6: teacher T1 in 2026-03") for m in problems)
     assert any(m.startswith("objective 0 differs") for m in problems)
+
+
+def test_forbidden_pairs_are_never_assigned():
+    doc = problem([teacher("T1", km=2), teacher("T2", km=30)], [order("A"), order("B")])
+    _, exact, _ = run(doc)
+    assert served(exact)["A"][0] == "T1" or served(exact)["B"][0] == "T1"
+    # Forbid the near teacher for A: A goes to T2, B keeps T1.
+    p, exact, base = run(doc | {"forbidden": [{"order": "A", "teacher": "T1"}]})
+    assert p.forbidden == {("A", "T1")}
+    assert served(exact) == {"A": ("T2", "2026-03-10"), "B": ("T1", "2026-03-10")}
+    assert ("A", "T1") not in {(a.order, a.teacher) for a in base.assignments}
+    # Forbid every teacher for A: unserved, and the reason says why.
+    forbid_all = [{"order": "A", "teacher": "T1"}, {"order": "A", "teacher": "T2"}]
+    _, exact, _ = run(doc | {"forbidden": forbid_all})
+    assert reasons(exact)["A"] == "every teacher who could give it is forbidden for this order"
+    # check() refuses a plan that uses a forbidden pair.
+    p = load_problem(doc | {"forbidden": [{"order": "A", "teacher": "T1"}]})
+    plan = {"assignments": [{"order": "A", "teacher": "T1", "date": "2026-03-10"}],
+            "unserved": [{"order": "B"}], "objective": 0}  # fmt: skip
+    assert any("forbidden for this order" in m for m in check(p, plan))
+    # Unknown ids are named.
+    with pytest.raises(ProblemError) as error:
+        load_problem(doc | {"forbidden": [{"order": "Z", "teacher": "T9"}, "x"]})
+    assert error.value.errors == [
+        'forbidden[0]: order "Z" is not in orders',
+        'forbidden[0]: teacher "T9" is not in teachers',
+        "forbidden[1]: must be an object {order, teacher}",
+    ]

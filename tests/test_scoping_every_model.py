@@ -46,7 +46,31 @@ def rows_in_both_counties(world):
             created_by=admin,
         )  # fmt: skip
         _broadcast_rows(county, village)
+        org = world.org_a if county == world.county_a else world.org_b
+        _delivery_rows(county, org, course, teacher, admin)
     return world
+
+
+def _delivery_rows(county, org, course, teacher, admin):
+    import datetime
+
+    from dangke.delivery.models import Attendance, Campaign, CourseOrder, Lesson, PlanRun
+
+    day = datetime.date(2026, 3, 2)
+    campaign = Campaign.objects.create(
+        name=f"{county.name}专项", region=county, starts_on=day, ends_on=day
+    )
+    order = CourseOrder.objects.create(
+        organization=org, course=course, expected_attendees=20, dates=[day.isoformat()],
+        campaign=campaign,
+    )  # fmt: skip
+    PlanRun.objects.create(region=county, horizon_start=day, horizon_end=day, created_by=admin)
+    lesson = Lesson.objects.create(
+        course=course, organization=org, order=order, campaign=campaign,
+        starts_at=datetime.datetime(2026, 3, 2, 1, tzinfo=datetime.UTC),
+    )  # fmt: skip
+    lesson.teachers.add(teacher)
+    Attendance.objects.create(lesson=lesson, name="张三", phone="13800000000")
 
 
 def _broadcast_rows(county, village):

@@ -1,5 +1,6 @@
 """The year's figures on the fixed world: exact numbers, scoping, stable keys, the command."""
 
+import datetime
 import json
 from io import StringIO
 
@@ -10,10 +11,12 @@ from django.core.management.base import CommandError
 from dangke.accounts.scoping import Scope, scope_for_user
 from dangke.core.services import change_status
 from dangke.courses.models import CourseStatus, ExcellentDesignation
+from dangke.delivery.models import Campaign, CourseOrder, Lesson
 from dangke.faculty.models import LectureTeam
 from dangke.reports.queries import year_figures
 
 YEAR = 2025
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 
 def zeros(*keys):
@@ -26,6 +29,43 @@ def stats_world(world):
     ExcellentDesignation.objects.create(course=world.course_b, year=YEAR - 1)
     team = LectureTeam.objects.create(name="市中区宣讲队", region=world.county_a)
     team.members.add(world.teacher_a)
+    campaign = Campaign.objects.create(
+        name="万堂示范课下基层", region=world.city, starts_on=datetime.date(YEAR, 1, 1),
+        ends_on=datetime.date(YEAR, 12, 31), target_lessons=10, target_members=95,
+    )  # fmt: skip
+    Campaign.objects.create(  # another year: not listed
+        name="往年专项", region=world.city, starts_on=datetime.date(YEAR - 1, 1, 1),
+        ends_on=datetime.date(YEAR - 1, 12, 31),
+    )  # fmt: skip
+
+    def lesson(org, course, status, when, **extra):
+        return Lesson.objects.create(
+            course=course, organization=org, status=status, starts_at=when, **extra
+        )
+
+    at = datetime.datetime(YEAR, 3, 1, 9, tzinfo=SHANGHAI)
+    # Given in county a, in the campaign, with county b as co-host: both covered.
+    given = lesson(world.org_a, world.course_a, "delivered", at, attendees_count=50,
+                   campaign=campaign)  # fmt: skip
+    given.other_organizations.add(world.org_b)
+    lesson(world.org_a, world.course_a, "delivered", at, attendees_count=20, mode="loudspeaker")
+    lesson(world.org_b, world.course_b, "planned", at, mode="online")
+    lesson(world.org_b, world.course_b, "cancelled", at, attendees_count=99)
+    # Midnight of 1 January in Shanghai is still the year before in UTC: counted in YEAR.
+    lesson(world.org_b, world.course_b, "confirmed",
+           datetime.datetime(YEAR, 1, 1, 0, 30, tzinfo=SHANGHAI))  # fmt: skip
+    lesson(world.org_b, world.course_b, "delivered",
+           datetime.datetime(YEAR - 1, 12, 31, 23, tzinfo=SHANGHAI), attendees_count=7)  # fmt: skip
+    for org, course, status in (
+        (world.org_a, world.course_a, "planned"),
+        (world.org_a, None, "submitted"),
+        (world.org_b, world.course_b, "withdrawn"),
+    ):
+        CourseOrder.objects.create(
+            organization=org, course=course, category="theory" if course is None else "",
+            expected_attendees=30, status=status,
+        )  # fmt: skip
+    CourseOrder.objects.update(created_at=datetime.datetime(YEAR, 2, 1, tzinfo=SHANGHAI))
     return world
 
 
@@ -52,6 +92,7 @@ def test_city_admin_sees_the_whole_city(stats_world):
                 "enterprise": 0,
                 "other": 0,
             },
+            "covered": 2,
         },
         "members": 95,
         "villages": 2,
@@ -68,6 +109,34 @@ def test_city_admin_sees_the_whole_city(stats_world):
             "by_status": {"draft": 0, "listed": 2, "rectifying": 0, "withdrawn": 0},
             "excellent": 1,
         },
+        "lessons": {
+            "total": 4,
+            "by_state": {"planned": 1, "confirmed": 1, "delivered": 2, "cancelled": 1},
+            "by_mode": {"offline": 2, "online": 1, "loudspeaker": 1},
+            "by_category": {
+                "theory": 2,
+                "party_spirit": 0,
+                "policy": 2,
+                "capability": 0,
+                "knowledge": 0,
+                "local": 0,
+            },
+        },
+        "attendees": 70,
+        "members_reached": 95,
+        "orders": {
+            "total": 3,
+            "by_state": {"submitted": 1, "planned": 1, "withdrawn": 1, "unserved": 0},
+        },
+        "campaigns": [
+            {
+                "name": "万堂示范课下基层",
+                "lessons": 1,
+                "organizations_covered": 2,
+                "members_reached": 95,
+                "target_lessons": 10,
+            }
+        ],
     }
 
 
@@ -88,8 +157,17 @@ def test_county_admin_sees_only_their_county(stats_world):
     assert figures["courses"]["by_category"]["theory"] == 1
     assert figures["courses"]["by_category"]["policy"] == 0
     assert figures["courses"]["excellent"] == 1
+    assert figures["lessons"]["total"] == 2 and figures["attendees"] == 70
+    assert figures["organizations"]["covered"] == 1 and figures["members_reached"] == 60
+    assert figures["orders"]["total"] == 2
+    assert figures["campaigns"] == []  # the city's campaign is not the county's to see
 
     figures_b = year_figures(scope_for_user(w.county_b_admin), YEAR)
+    # County b co-hosted a lesson given in county a: covered, but the lesson is not its own.
+    assert figures_b["organizations"]["covered"] == 1 and figures_b["members_reached"] == 35
+    assert figures_b["lessons"]["by_state"] == {
+        "planned": 1, "confirmed": 1, "delivered": 0, "cancelled": 1
+    }  # fmt: skip
     assert figures_b["members"] == 35
     assert figures_b["courses"]["excellent"] == 0  # course_b was excellent the year before
     assert year_figures(w.county_b_admin, YEAR - 1)["courses"]["excellent"] == 1
@@ -146,7 +224,9 @@ def test_statuses_and_inactive_organizations(stats_world):
 
 def test_figures_take_a_bounded_number_of_queries(stats_world, django_assert_max_num_queries):
     scope = scope_for_user(stats_world.city_admin)
-    with django_assert_max_num_queries(8):
+    # 8 for the foundation's figures, 4 for lessons, coverage, orders and campaigns, and
+    # one per campaign of the year.
+    with django_assert_max_num_queries(13):
         year_figures(scope, YEAR)
 
 
@@ -169,9 +249,19 @@ def test_stats_command_prints_json_with_stable_keys(stats_world):
         "members",
         "villages",
         "courses",
+        "lessons",
+        "attendees",
+        "members_reached",
+        "orders",
+        "campaigns",
     }
     assert set(figures["teachers"]) == {"total", "by_level", "by_status"}
-    assert set(figures["organizations"]) == {"total", "by_kind"}
+    assert set(figures["organizations"]) == {"total", "by_kind", "covered"}
+    assert set(figures["lessons"]) == {"total", "by_state", "by_mode", "by_category"}
+    assert set(figures["orders"]) == {"total", "by_state"}
+    assert set(figures["campaigns"][0]) == {
+        "name", "lessons", "organizations_covered", "members_reached", "target_lessons"
+    }  # fmt: skip
     assert set(figures["courses"]) == {"total", "by_category", "by_status", "excellent"}
     assert figures["teachers"]["total"] == 3 and figures["courses"]["excellent"] == 1
 
@@ -187,5 +277,8 @@ def test_stats_command_readable_summary_and_unknown_region(stats_world):
     assert f"{YEAR} 年度数据 · 乐山市" in output
     assert "师资 3 名：省级 0，市级 1，县级 2" in output
     assert "基层党组织 2 个，党员 95 名，村（社区）2 个" in output
+    assert "授课 4 场（已授课 2 场），参学 70 人次" in output
+    assert "覆盖基层党组织 2 个、党员 95 名" in output
+    assert "万堂示范课下基层：授课 1 场（目标 10），覆盖组织 2 个、党员 95 名" in output
     with pytest.raises(CommandError, match="区划代码 9999 不存在"):
         run_stats("--region", "9999")

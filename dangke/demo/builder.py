@@ -180,11 +180,18 @@ def scale_present(key: str) -> bool:
 
 @transaction.atomic
 def reset_demo(key: str) -> int:
-    """Delete the teachers, groups, teams, organisations and courses inside the scale's
-    region (and what hangs on them). Returns the number of rows deleted."""
+    """Delete the lessons, orders, plans, campaigns, teachers, groups, teams, organisations
+    and courses inside the scale's region (and what hangs on them). Returns the number of
+    rows deleted."""
+    from dangke.delivery.models import Campaign, CourseOrder, Lesson, PlanRun
+
     root = SCALES[key].root
     deleted = 0
     for queryset in (
+        Lesson.objects.filter(region__code__startswith=root),
+        CourseOrder.objects.filter(region__code__startswith=root),
+        PlanRun.objects.filter(region__code__startswith=root),
+        Campaign.objects.filter(region__code__startswith=root),
         Course.objects.filter(region__code__startswith=root),
         CourseSeries.objects.filter(region__code__startswith=root),
         LectureTeam.objects.filter(region__code__startswith=root),
@@ -286,6 +293,9 @@ class DemoBuilder:
         self.build_lecture_teams()
         self.build_organizations()
         self.build_courses()
+        from dangke.demo.delivery import build_delivery
+
+        build_delivery(self)
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------
@@ -820,6 +830,7 @@ class DemoBuilder:
             outlines.append(catalogue.outline(rng, entry, duration))
             links.append(self.course_teachers(rng, course))
         Course.objects.bulk_create(courses, batch_size=BATCH)
+        self.course_links = list(zip(courses, links, strict=True))
         OutlineItem.objects.bulk_create(
             [
                 OutlineItem(

@@ -7,12 +7,22 @@ prints them and other tools read them; every key is always present, with zeros.
 
 from __future__ import annotations
 
-from django.db.models import Count, Sum
+import datetime
+
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from dangke.accounts.scoping import Scope, as_scope
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
+from dangke.delivery.models import (
+    Campaign,
+    CourseOrder,
+    DeliveryMode,
+    Lesson,
+    LessonStatus,
+    OrderStatus,
+)
 from dangke.faculty.models import LectureTeam, Teacher, TeacherLevel, TeacherStatus, TeachingGroup
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
 
@@ -45,9 +55,18 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     a user) may see, optionally narrowed to the region subtree `region_code`.
 
     Keys: year, region{code,name}, teachers{total,by_level,by_status}, teaching_groups,
-    lecture_teams, organizations{total,by_kind}, members, villages,
-    courses{total,by_category,by_status,excellent}. Organisations and members count active
-    organisations; villages counts village-level divisions (村、社区) in the region.
+    lecture_teams, organizations{total,by_kind,covered}, members, villages,
+    courses{total,by_category,by_status,excellent}, lessons{total,by_state,by_mode,
+    by_category}, attendees, members_reached, orders{total,by_state}, campaigns.
+    Organisations and members count active organisations; villages counts village-level
+    divisions (村、社区) in the region.
+
+    Lessons are those starting in the year: `total`, `by_mode` and `by_category` leave out
+    cancelled ones, `by_state` shows all four states. `attendees` sums the attendance of
+    lessons given (已授课). An organisation is covered when it hosted or co-hosted a lesson
+    given this year; `members_reached` sums the members of covered organisations. Orders
+    are those placed in the year. `campaigns` lists the campaigns running in the year, each
+    with its lessons given, organisations covered, members reached and target lessons.
     """
     scope = as_scope(scope)
     year = year or timezone.localdate().year
@@ -72,6 +91,8 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         by_category[row["category"]] += row["n"]
         by_course_status[row["status"]] += row["n"]
 
+    delivery = _delivery_figures(scope, year, region_code, organizations)
+
     villages = _scoped(Region, scope, region_code).filter(level=RegionLevel.VILLAGE).count()
     excellent = _scoped(ExcellentDesignation, scope, region_code).filter(year=year).count()
     return {
@@ -84,7 +105,11 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         },
         "teaching_groups": _scoped(TeachingGroup, scope, region_code).count(),
         "lecture_teams": _scoped(LectureTeam, scope, region_code).count(),
-        "organizations": {"total": sum(by_kind.values()), "by_kind": by_kind},
+        "organizations": {
+            "total": sum(by_kind.values()),
+            "by_kind": by_kind,
+            "covered": delivery["covered"],
+        },
         "members": members,
         "villages": villages,
         "courses": {
@@ -93,4 +118,91 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
             "by_status": by_course_status,
             "excellent": excellent,
         },
+        "lessons": delivery["lessons"],
+        "attendees": delivery["attendees"],
+        "members_reached": delivery["members_reached"],
+        "orders": delivery["orders"],
+        "campaigns": delivery["campaigns"],
+    }
+
+
+def _year_range(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    return datetime.datetime(year, 1, 1, tzinfo=tz), datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+
+
+def _delivery_figures(scope: Scope, year: int, region_code: str | None, organizations) -> dict:
+    """Lessons, attendance, coverage, orders and campaigns of the year (five queries)."""
+    first, last = _year_range(year)
+    lessons = _scoped(Lesson, scope, region_code).filter(starts_at__gte=first, starts_at__lt=last)
+    by_state, by_mode, by_category = (
+        _zeros(LessonStatus),
+        _zeros(DeliveryMode),
+        _zeros(CourseCategory),
+    )
+    attendees = 0
+    for row in lessons.values("status", "mode", "course__category").annotate(
+        n=Count("pk"), people=Sum("attendees_count")
+    ):
+        by_state[row["status"]] += row["n"]
+        if row["status"] == LessonStatus.CANCELLED:
+            continue
+        by_mode[row["mode"]] += row["n"]
+        by_category[row["course__category"]] += row["n"]
+        if row["status"] == LessonStatus.DELIVERED:
+            attendees += row["people"] or 0
+
+    given = Lesson.objects.filter(
+        status=LessonStatus.DELIVERED, starts_at__gte=first, starts_at__lt=last
+    ).order_by()
+    reached = organizations.filter(
+        Q(pk__in=given.values("organization_id")) | Q(pk__in=given.values("other_organizations"))
+    ).aggregate(n=Count("pk"), members=Sum("member_count"))
+
+    order_states = _zeros(OrderStatus)
+    for row in (
+        _scoped(CourseOrder, scope, region_code)
+        .filter(created_at__gte=first, created_at__lt=last)
+        .values("status")
+        .annotate(n=Count("pk"))
+    ):
+        order_states[row["status"]] += row["n"]
+
+    campaigns = []
+    for campaign in (
+        _scoped(Campaign, scope, region_code)
+        .filter(starts_on__lt=datetime.date(year + 1, 1, 1), ends_on__gte=datetime.date(year, 1, 1))
+        .annotate(
+            given=Count(
+                "lessons", filter=Q(lessons__in=lessons.filter(status=LessonStatus.DELIVERED))
+            )
+        )
+        .order_by("starts_on", "pk")
+    ):
+        campaign_given = given.filter(pk__in=lessons.values("pk"), campaign=campaign)
+        covered = organizations.filter(
+            Q(pk__in=campaign_given.values("organization_id"))
+            | Q(pk__in=campaign_given.values("other_organizations"))
+        ).aggregate(n=Count("pk"), members=Sum("member_count"))
+        campaigns.append(
+            {
+                "name": campaign.name,
+                "lessons": campaign.given,
+                "organizations_covered": covered["n"],
+                "members_reached": covered["members"] or 0,
+                "target_lessons": campaign.target_lessons,
+            }
+        )
+    return {
+        "lessons": {
+            "total": sum(by_mode.values()),
+            "by_state": by_state,
+            "by_mode": by_mode,
+            "by_category": by_category,
+        },
+        "attendees": attendees,
+        "covered": reached["n"],
+        "members_reached": reached["members"] or 0,
+        "orders": {"total": sum(order_states.values()), "by_state": order_states},
+        "campaigns": campaigns,
     }

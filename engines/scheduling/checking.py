@@ -40,6 +40,8 @@ def check(problem: Problem, plan) -> list[str]:
             problems.append(f"{where}: unknown order or teacher")
             continue
         valid.append(a)
+        if (order.id, teacher.id) in problem.forbidden:
+            problems.append(f"rule 2: {where}: the teacher is forbidden for this order")
         if order.course is not None:
             if order.course not in teacher.courses:
                 problems.append(f"rule 2: {where}: teacher does not offer {order.course}")

@@ -1,9 +1,9 @@
 """Every feasible (order, teacher, date) triple, computed once with numpy.
 
 A triple is an option when the teacher is eligible for the order (course, or category for
-a category-only order), lives within max_km, is available that day and has room in that
-month and in the year before planning. Rules that couple options (one lesson a day, caps
-shared by several orders) are left to the solver.
+a category-only order, and not forbidden for it), lives within max_km, is available that
+day and has room in that month and in the year before planning. Rules that couple options
+(one lesson a day, caps shared by several orders) are left to the solver.
 """
 
 from dataclasses import dataclass
@@ -52,12 +52,24 @@ class OptionIndex:
     opt_km: np.ndarray
     opt_value: np.ndarray  # option_value(), before coverage and load
 
-    def eligible(self, order_index: int) -> np.ndarray:
+    def qualified(self, order_index: int) -> np.ndarray:
+        """Teachers who offer the order's course (or teach its category)."""
         order = self.problem.orders[order_index]
         empty = np.empty(0, dtype=np.int64)
         if order.course is not None:
             return self.by_course.get(order.course, empty)
         return self.by_category.get(order.category, empty)
+
+    def eligible(self, order_index: int) -> np.ndarray:
+        """Qualified teachers, less those the problem forbids for this order."""
+        candidates = self.qualified(order_index)
+        forbidden = self.problem.forbidden
+        if not forbidden or candidates.size == 0:
+            return candidates
+        order_id = self.problem.orders[order_index].id
+        teachers = self.problem.teachers
+        keep = [(order_id, teachers[t].id) not in forbidden for t in candidates.tolist()]
+        return candidates[np.array(keep, dtype=bool)]
 
 
 def build_options(problem: Problem) -> OptionIndex:

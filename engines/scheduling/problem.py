@@ -8,6 +8,9 @@ Beyond the spec's format it accepts an optional `courses` list (`{"id", "categor
 when present, course ids in teachers and orders must be in it, and an order with a course
 but no category takes the course's category. A teacher's `rating` may be null or left
 out (a new teacher): it counts as 3, which adds nothing to the value.
+
+It also accepts an optional `forbidden` list (`{"order", "teacher"}`): the office has ruled
+that teacher out for that order (a re-plan after review), so no plan may assign them.
 """
 
 import json
@@ -91,6 +94,7 @@ class Problem:
     orders: list[Order]
     weights: Weights = field(default_factory=Weights)
     courses: dict[str, str | None] | None = None  # course id -> category, when given
+    forbidden: frozenset[tuple[str, str]] = frozenset()  # (order id, teacher id) pairs
     teachers_by_id: dict[str, Teacher] = field(init=False, repr=False)
     orders_by_id: dict[str, Order] = field(init=False, repr=False)
 
@@ -238,9 +242,35 @@ def load_problem(doc) -> Problem:
         if order:
             orders.append(order)
 
+    forbidden = _load_forbidden(check, doc.get("forbidden"), teachers, orders)
+
     if check.errors:
         raise ProblemError(check.errors)
-    return Problem(start, end, teachers, organizations, orders, weights, courses)
+    return Problem(start, end, teachers, organizations, orders, weights, courses, forbidden)
+
+
+def _load_forbidden(check: _Checker, value, teachers, orders) -> frozenset[tuple[str, str]]:
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list):
+        check.error("forbidden", "must be a list of {order, teacher}")
+        return frozenset()
+    order_ids = {order.id for order in orders}
+    teacher_ids = {teacher.id for teacher in teachers}
+    pairs = set()
+    for index, item in enumerate(value):
+        where = f"forbidden[{index}]"
+        if not isinstance(item, dict):
+            check.error(where, "must be an object {order, teacher}")
+            continue
+        order, teacher = item.get("order"), item.get("teacher")
+        if order not in order_ids:
+            check.error(where, f"order {_show(order)} is not in orders")
+        if teacher not in teacher_ids:
+            check.error(where, f"teacher {_show(teacher)} is not in teachers")
+        if order in order_ids and teacher in teacher_ids:
+            pairs.add((order, teacher))
+    return frozenset(pairs)
 
 
 def _load_weights(check: _Checker, value) -> Weights:

@@ -25,6 +25,8 @@ def _reason(problem, index: OptionIndex, i: int, served_orgs: set[str]) -> str:
     order = problem.orders[i]
     candidates = index.eligible(i)
     if candidates.size == 0:
+        if index.qualified(i).size:
+            return "every teacher who could give it is forbidden for this order"
         if order.course is not None:
             return f"no teacher offers course {order.course}"
         return f"no teacher teaches the category {order.category}"

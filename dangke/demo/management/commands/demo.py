@@ -18,6 +18,10 @@ LABELS = {
     "courses": "课程",
     "course_series": "课程群组",
     "excellent": "本年度精品课程",
+    "campaigns": "专项活动",
+    "lessons": "本年度已授课",
+    "orders": "本年度点单",
+    "submitted_orders": "下月待排课点单",
 }
 
 

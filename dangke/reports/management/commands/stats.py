@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from dangke.accounts.scoping import Scope
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseStatus
+from dangke.delivery.models import DeliveryMode, OrderStatus
 from dangke.faculty.models import TeacherLevel, TeacherStatus
 from dangke.regions.models import OrganizationKind, Region
 from dangke.reports.queries import year_figures
@@ -15,7 +16,10 @@ def labelled(counts: dict[str, int], choices) -> str:
 
 
 class Command(BaseCommand):
-    help = "输出年度数据（师资、教研组、基层党组织、党员、村、课程、精品课程）"
+    help = (
+        "输出年度数据（师资、教研组、基层党组织、党员、村、课程、精品课程、授课、参学、覆盖、"
+        "点单、专项活动）"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -51,5 +55,22 @@ class Command(BaseCommand):
             f"  类别：{labelled(courses['by_category'], CourseCategory)}",
             f"  状态：{labelled(courses['by_status'], CourseStatus)}",
         ]
+        lessons, orders = figures["lessons"], figures["orders"]
+        lines += [
+            f"授课 {lessons['total']:,} 场（已授课 {lessons['by_state']['delivered']:,} 场），"
+            f"参学 {figures['attendees']:,} 人次",
+            f"  方式：{labelled(lessons['by_mode'], DeliveryMode)}",
+            f"  类别：{labelled(lessons['by_category'], CourseCategory)}",
+            f"覆盖基层党组织 {organizations['covered']:,} 个、"
+            f"党员 {figures['members_reached']:,} 名",
+            f"点单 {orders['total']:,} 单：{labelled(orders['by_state'], OrderStatus)}",
+        ]
+        for campaign in figures["campaigns"]:
+            lines.append(
+                f"{campaign['name']}：授课 {campaign['lessons']:,} 场"
+                f"（目标 {campaign['target_lessons']:,}），"
+                f"覆盖组织 {campaign['organizations_covered']:,} 个、"
+                f"党员 {campaign['members_reached']:,} 名"
+            )
         for line in lines:
             self.stdout.write(line)

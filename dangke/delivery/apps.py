@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeliveryConfig(AppConfig):
+    name = "dangke.delivery"
+    verbose_name = "点单与送课"

@@ -1,0 +1,482 @@
+"""Ordering and delivery (点单与送课): campaigns, orders, planning runs, lessons, attendance.
+
+Statuses of orders and lessons are protected (`ProtectedStatusModel`): they change only
+through `dangke.delivery.services`, which checks the transition and writes the audit entry.
+Orders and lessons carry the region of their organisation, copied on save, so scoping is a
+code-prefix match on their own row.
+"""
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
+from dangke.core.status import ProtectedStatusModel
+from dangke.courses.categories import CourseCategory
+
+
+class DeliveryMode(models.TextChoices):
+    OFFLINE = "offline", "线下"
+    ONLINE = "online", "线上"
+    LOUDSPEAKER = "loudspeaker", "大喇叭"
+
+
+class OrderStatus(models.TextChoices):
+    SUBMITTED = "submitted", "已提交"
+    PLANNED = "planned", "已排课"
+    WITHDRAWN = "withdrawn", "已撤回"
+    UNSERVED = "unserved", "未能安排"
+
+
+class LessonStatus(models.TextChoices):
+    PLANNED = "planned", "计划"
+    CONFIRMED = "confirmed", "已确认"
+    DELIVERED = "delivered", "已授课"
+    CANCELLED = "cancelled", "已取消"
+
+
+class LessonSource(models.TextChoices):
+    PLAN = "plan", "排课方案"
+    MANUAL = "manual", "直接登记"
+
+
+class PlanState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "计算中"
+    DONE = "done", "待发布"
+    FAILED = "failed", "失败"
+    PUBLISHED = "published", "已发布"
+
+
+# Which state may follow which; services move a plan run only along these edges.
+PLAN_TRANSITIONS = {
+    PlanState.QUEUED: {PlanState.RUNNING, PlanState.FAILED},
+    PlanState.RUNNING: {PlanState.DONE, PlanState.FAILED},
+    PlanState.DONE: {PlanState.PUBLISHED},
+    PlanState.FAILED: set(),
+    PlanState.PUBLISHED: set(),
+}
+
+
+class AttendanceMethod(models.TextChoices):
+    QR = "qr", "扫码签到"
+    LIST = "list", "名单登记"
+
+
+class Campaign(models.Model):
+    """A campaign (专项活动), e.g. 万堂示范课下基层: a period, target organisations by kind
+    (empty: all kinds) and target counts; lessons and orders may belong to it."""
+
+    name = models.CharField("活动名称", max_length=120)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="组织区划", on_delete=models.PROTECT, related_name="+"
+    )
+    starts_on = models.DateField("开始日期")
+    ends_on = models.DateField("结束日期")
+    description = models.TextField("活动说明", blank=True)
+    target_kinds = models.JSONField(
+        "面向的组织类型", default=list, blank=True, help_text="基层党组织类型代码列表；留空为全部"
+    )
+    target_lessons = models.PositiveIntegerField("目标授课场次", default=0)
+    target_members = models.PositiveIntegerField("目标覆盖党员数", default=0)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    scope_rules = ScopeRules(region="region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "专项活动"
+        verbose_name_plural = "专项活动"
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_period_valid"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CourseOrder(ProtectedStatusModel):
+    """An order (点单) from a grassroots organisation: a course or only a category,
+    acceptable dates and/or a window, expected attendees, venue and mode."""
+
+    STATUS_TRANSITIONS = {
+        OrderStatus.SUBMITTED: {OrderStatus.PLANNED, OrderStatus.WITHDRAWN, OrderStatus.UNSERVED},
+        OrderStatus.UNSERVED: {OrderStatus.SUBMITTED, OrderStatus.WITHDRAWN},
+        OrderStatus.PLANNED: set(),
+        OrderStatus.WITHDRAWN: set(),
+    }
+
+    organization = models.ForeignKey(
+        "regions.Organization",
+        verbose_name="点单组织",
+        on_delete=models.PROTECT,
+        related_name="course_orders",
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="所在区划",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    course = models.ForeignKey(
+        "courses.Course",
+        verbose_name="课程",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    category = models.CharField(
+        "课程类别", max_length=16, choices=CourseCategory.choices, blank=True
+    )
+    dates = models.JSONField("可选日期", default=list, blank=True, help_text="ISO 日期列表")
+    earliest = models.DateField("最早日期", null=True, blank=True)
+    latest = models.DateField("最晚日期", null=True, blank=True)
+    expected_attendees = models.PositiveIntegerField("预计参学人数", default=0)
+    venue = models.CharField("授课地点", max_length=120, blank=True)
+    mode = models.CharField(
+        "授课方式", max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.OFFLINE
+    )
+    notes = models.TextField("备注", blank=True)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="专项活动",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=OrderStatus.choices, default=OrderStatus.SUBMITTED
+    )
+    outcome = models.CharField("排课结果说明", max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="点单人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    scope_rules = ScopeRules(region="region__code", organization="organization_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "点单"
+        verbose_name_plural = "点单"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            models.Index(fields=["organization", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=DeliveryMode.values), name="order_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=[*CourseCategory.values, ""]),
+                name="order_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(course__isnull=False) | ~Q(category=""),
+                name="order_course_or_category",
+            ),
+            models.CheckConstraint(
+                condition=Q(earliest__isnull=True)
+                | Q(latest__isnull=True)
+                | Q(latest__gte=models.F("earliest")),
+                name="order_window_valid",
+            ),
+        ]
+
+    def __str__(self):
+        what = self.course.title if self.course_id else self.get_category_display()
+        return f"{self.organization} · {what}"
+
+    def save(self, *args, **kwargs):
+        if self.organization_id:
+            self.region_id = self.organization.region_id
+        if self.course_id and not self.category:
+            self.category = self.course.category
+        super().save(*args, **kwargs)
+
+    @property
+    def code(self) -> str:
+        """The order's id in a scheduling problem document."""
+        return f"R{self.pk}"
+
+
+class PlanRun(models.Model):
+    """One planning run of a region's orders over a horizon: the problem document built
+    from the database, the plan the engine returned, and what happened to it."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="排课区划", on_delete=models.PROTECT, related_name="+"
+    )
+    horizon_start = models.DateField("起始日期")
+    horizon_end = models.DateField("截止日期")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    state = models.CharField(
+        "状态", max_length=16, choices=PlanState.choices, default=PlanState.QUEUED
+    )
+    use_greedy = models.BooleanField("贪心基线", default=False)
+    task_id = models.CharField("后台任务", max_length=64, blank=True)
+    problem = models.JSONField("排课问题", default=dict, blank=True)
+    plan = models.JSONField("排课方案", default=dict, blank=True)
+    fingerprint = models.JSONField(
+        "点单版本",
+        default=dict,
+        blank=True,
+        help_text="点单编号 → 更新时间，发布时据此判断方案是否过期",
+    )
+    objective = models.FloatField("方案价值", null=True, blank=True)
+    upper_bound = models.FloatField("价值上界", null=True, blank=True)
+    solve_seconds = models.FloatField("求解用时(秒)", null=True, blank=True)
+    message = models.TextField("说明", blank=True)
+    pins = models.JSONField("指定安排", default=list, blank=True)
+    forbids = models.JSONField("排除安排", default=list, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上一次排课",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    built_at = models.DateTimeField("构建时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发布人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    scope_rules = ScopeRules(region="region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "排课"
+        verbose_name_plural = "排课"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=PlanState.values), name="planrun_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(horizon_end__gte=models.F("horizon_start")),
+                name="planrun_horizon_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.region} {self.horizon_start}～{self.horizon_end} 排课"
+
+    @property
+    def gap(self) -> float | None:
+        if self.objective is None or self.upper_bound is None:
+            return None
+        return (self.upper_bound - self.objective) / max(1.0, abs(self.upper_bound))
+
+
+def new_checkin_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Lesson(ProtectedStatusModel):
+    """A lesson (授课活动/送课): planned from an order, or recorded directly (a lecture
+    team's tour, a 先学后讲 village session); both count the same in the figures."""
+
+    STATUS_TRANSITIONS = {
+        LessonStatus.PLANNED: {LessonStatus.CONFIRMED, LessonStatus.CANCELLED},
+        LessonStatus.CONFIRMED: {LessonStatus.DELIVERED, LessonStatus.CANCELLED},
+        LessonStatus.DELIVERED: set(),
+        LessonStatus.CANCELLED: set(),
+    }
+
+    course = models.ForeignKey(
+        "courses.Course", verbose_name="课程", on_delete=models.PROTECT, related_name="lessons"
+    )
+    teachers = models.ManyToManyField(
+        "faculty.Teacher", verbose_name="授课师资", blank=True, related_name="lessons"
+    )
+    lecture_team = models.ForeignKey(
+        "faculty.LectureTeam",
+        verbose_name="宣讲队",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+    organization = models.ForeignKey(
+        "regions.Organization",
+        verbose_name="承办组织",
+        on_delete=models.PROTECT,
+        related_name="lessons",
+    )
+    other_organizations = models.ManyToManyField(
+        "regions.Organization",
+        verbose_name="联办组织",
+        blank=True,
+        related_name="guest_lessons",
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="所在区划",
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    starts_at = models.DateTimeField("开始时间")
+    duration_minutes = models.PositiveSmallIntegerField("时长(分钟)", default=90)
+    venue = models.CharField("授课地点", max_length=120, blank=True)
+    mode = models.CharField(
+        "授课方式", max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.OFFLINE
+    )
+    order = models.ForeignKey(
+        CourseOrder,
+        verbose_name="点单",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="专项活动",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+    plan = models.ForeignKey(
+        PlanRun,
+        verbose_name="排课",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lessons",
+    )
+    source = models.CharField(
+        "来源", max_length=16, choices=LessonSource.choices, default=LessonSource.MANUAL
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=LessonStatus.choices, default=LessonStatus.PLANNED
+    )
+    attendees_count = models.PositiveIntegerField("参学人数", default=0)
+    checkin_token = models.CharField(
+        "签到码", max_length=32, unique=True, default=new_checkin_token, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    scope_rules = ScopeRules(
+        region="region__code", organization="organization_id", teacher="teachers"
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "授课活动"
+        verbose_name_plural = "授课活动"
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["region", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+            models.Index(fields=["organization", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LessonStatus.values), name="lesson_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=DeliveryMode.values), name="lesson_mode_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=LessonSource.values), name="lesson_source_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.course} @ {self.organization}"
+
+    def save(self, *args, **kwargs):
+        if self.organization_id:
+            self.region_id = self.organization.region_id
+        super().save(*args, **kwargs)
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class Attendance(models.Model):
+    """One person signed in to a lesson, by QR code on a phone or from the liaison's list.
+    A phone number, when given, signs in once per lesson."""
+
+    lesson = models.ForeignKey(
+        Lesson, verbose_name="授课活动", on_delete=models.CASCADE, related_name="attendances"
+    )
+    name = models.CharField("姓名", max_length=32)
+    phone = models.CharField("手机号", max_length=32, blank=True)
+    organization_name = models.CharField("所在单位", max_length=120, blank=True)
+    method = models.CharField(
+        "签到方式", max_length=8, choices=AttendanceMethod.choices, default=AttendanceMethod.QR
+    )
+    signed_at = models.DateTimeField("签到时间", auto_now_add=True)
+
+    scope_rules = ScopeRules(
+        region="lesson__region__code",
+        organization="lesson__organization_id",
+        teacher="lesson__teachers",
+    )
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "签到"
+        verbose_name_plural = "签到"
+        ordering = ["lesson_id", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lesson", "phone"],
+                condition=~Q(phone=""),
+                name="attendance_once_per_phone",
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=AttendanceMethod.values), name="attendance_method_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} · {self.lesson}"

@@ -1,0 +1,706 @@
+"""Every change to orders, plans, lessons and attendance: views, the API, commands and
+tasks call these functions and nothing else writes those rows.
+
+Orders and lessons change status through `change_status` (checked transition, audit
+entry); a plan run moves along `PLAN_TRANSITIONS` by compare-and-set, like an import job,
+so a task that runs twice cannot plan or publish twice.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dangke.accounts.models import Role, RoleAssignment
+from dangke.accounts.scoping import Scope, scope_for_user
+from dangke.core.models import AuditEntry
+from dangke.core.services import change_status, record_audit
+from dangke.courses.categories import CourseCategory
+from dangke.courses.models import Course, CourseStatus
+from dangke.delivery.limits import PLANNED_START
+from dangke.delivery.models import (
+    PLAN_TRANSITIONS,
+    Attendance,
+    AttendanceMethod,
+    Campaign,
+    CourseOrder,
+    DeliveryMode,
+    Lesson,
+    LessonSource,
+    LessonStatus,
+    OrderStatus,
+    PlanRun,
+    PlanState,
+)
+from dangke.delivery.planning import (
+    PlanningError,
+    ancestor_codes,
+    assemble,
+    check_horizon,
+    order_pk,
+)
+from dangke.delivery.rules import may_manage_lesson, may_order_for, may_plan
+from dangke.faculty.models import Teacher
+from engines.scheduling import ProblemError, check, greedy, load_problem, solve
+
+logger = logging.getLogger(__name__)
+
+
+class DeliveryError(ValidationError):
+    """A refused change to an order, a plan or a lesson; the message says why (Chinese)."""
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+ORDER_FIELDS = (
+    "course",
+    "category",
+    "dates",
+    "earliest",
+    "latest",
+    "expected_attendees",
+    "venue",
+    "mode",
+    "notes",
+    "campaign",
+)
+
+
+def _as_date(value, field: str) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError as error:
+        raise DeliveryError({field: f"{value} 不是有效日期（YYYY-MM-DD）"}) from error
+
+
+def _clean_order(order: CourseOrder) -> None:
+    """Normalise and check an order's fields; raise DeliveryError naming the field."""
+    errors: dict[str, str] = {}
+    if order.course_id:
+        if order.course.status != CourseStatus.LISTED:
+            errors["course"] = f"课程「{order.course.title}」未上架，不能点单"
+        order.category = order.course.category
+    elif not order.category:
+        errors["course"] = "请选择课程，或至少选择课程类别"
+    elif order.category not in CourseCategory.values:
+        errors["category"] = f"未知的课程类别 {order.category}"
+    today = timezone.localdate()
+    days = sorted({_as_date(value, "dates") for value in (order.dates or [])})
+    if any(day < today for day in days):
+        errors["dates"] = "可选日期不能早于今天"
+    order.dates = [day.isoformat() for day in days]
+    order.earliest = _as_date(order.earliest, "earliest") if order.earliest else None
+    order.latest = _as_date(order.latest, "latest") if order.latest else None
+    if bool(order.earliest) != bool(order.latest):
+        errors["latest"] = "日期区间需同时填写最早和最晚日期"
+    elif order.earliest and order.latest < order.earliest:
+        errors["latest"] = "最晚日期不能早于最早日期"
+    elif order.latest and order.latest < today:
+        errors["latest"] = "日期区间已经过去"
+    if not days and not order.earliest:
+        errors["dates"] = "请填写可选日期或日期区间"
+    if not order.expected_attendees or order.expected_attendees < 1:
+        errors["expected_attendees"] = "预计参学人数至少为 1"
+    if order.mode not in DeliveryMode.values:
+        errors["mode"] = f"未知的授课方式 {order.mode}"
+    if order.campaign_id:
+        campaign = order.campaign
+        if not order.organization.region_id.startswith(campaign.region_id):
+            errors["campaign"] = f"「{campaign.name}」不面向该组织所在区划"
+        elif campaign.target_kinds and order.organization.kind not in campaign.target_kinds:
+            errors["campaign"] = f"「{campaign.name}」不面向该类型的组织"
+    if errors:
+        raise DeliveryError(errors)
+
+
+@transaction.atomic
+def place_order(
+    *, scope: Scope, actor, organization, expected_attendees: int, course=None, category="",
+    dates=(), earliest=None, latest=None, venue="", mode=DeliveryMode.OFFLINE, notes="",
+    campaign: Campaign | None = None,
+) -> CourseOrder:  # fmt: skip
+    """A liaison (for their own organisation) or a region admin orders a course."""
+    if not may_order_for(scope, organization):
+        raise DeliveryError("只能为本组织点单（或由所在区划的管理员代为点单）")
+    order = CourseOrder(
+        organization=organization,
+        course=course,
+        category=category or "",
+        dates=list(dates),
+        earliest=earliest,
+        latest=latest,
+        expected_attendees=expected_attendees,
+        venue=venue,
+        mode=mode,
+        notes=notes,
+        campaign=campaign,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    _clean_order(order)
+    order.save()
+    record_audit(order, actor=actor, action=AuditEntry.Action.CREATE, to_value=str(order)[:200])
+    return order
+
+
+def _editable(order: CourseOrder, scope: Scope) -> None:
+    if not may_order_for(scope, order.organization):
+        raise DeliveryError("只能修改本组织的点单")
+    if order.status != OrderStatus.SUBMITTED:
+        raise DeliveryError(f"点单已是「{order.get_status_display()}」，不能再修改或撤回")
+
+
+@transaction.atomic
+def change_order(order: CourseOrder, *, scope: Scope, actor, **changes) -> CourseOrder:
+    """Change an order while it is submitted (not yet planned)."""
+    unknown = set(changes) - set(ORDER_FIELDS)
+    if unknown:
+        raise DeliveryError(f"不能修改这些字段：{'、'.join(sorted(unknown))}")
+    order = CourseOrder.objects.select_for_update().select_related("organization").get(pk=order.pk)
+    _editable(order, scope)
+    before = {name: getattr(order, name) for name in changes}
+    for name, value in changes.items():
+        setattr(order, name, value)
+    _clean_order(order)
+    order.save()
+    changed = [
+        str(CourseOrder._meta.get_field(name).verbose_name)
+        for name in changes
+        if getattr(order, name) != before[name]
+    ]
+    if changed:
+        record_audit(
+            order,
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            field=",".join(name for name in changes)[:64],
+            to_value="修改了" + "、".join(changed),
+        )
+    return order
+
+
+def withdraw_order(order: CourseOrder, *, scope: Scope, actor, reason: str = "") -> CourseOrder:
+    _editable(order, scope)
+    change_status(order, OrderStatus.WITHDRAWN, actor=actor, reason=reason or "点单方撤回")
+    return order
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def _move(run: PlanRun, to_state: str, **fields) -> bool:
+    """Move the run from the state it has in the database to `to_state` if that edge
+    exists; False when another process moved it first."""
+    if to_state not in PLAN_TRANSITIONS[PlanState(run.state)]:
+        raise DeliveryError(
+            f"排课不能从「{run.get_state_display()}」变为「{PlanState(to_state).label}」"
+        )
+    fields["updated_at"] = timezone.now()
+    moved = PlanRun.objects.filter(pk=run.pk, state=run.state).update(state=to_state, **fields)
+    if moved:
+        run.state = to_state
+        for name, value in fields.items():
+            setattr(run, name, value)
+    return bool(moved)
+
+
+def start_plan(
+    *, scope: Scope, actor, region_code: str, start, end, pins=(), forbids=(),
+    use_greedy: bool = False, parent: PlanRun | None = None,
+) -> PlanRun:  # fmt: skip
+    """Queue a planning run of the region's submitted orders over [start, end]."""
+    if not may_plan(scope, region_code):
+        raise DeliveryError("只有本区划的党员教育管理员可以排课")
+    try:
+        check_horizon(start, end)
+    except PlanningError as error:
+        raise DeliveryError(str(error)) from error
+    run = PlanRun.objects.create(
+        region_id=region_code,
+        horizon_start=start,
+        horizon_end=end,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        pins=list(pins),
+        forbids=list(forbids),
+        use_greedy=use_greedy,
+        parent=parent,
+        message="排队等待计算",
+    )
+    from dangke.delivery.tasks import run_plan
+
+    result = run_plan.enqueue(run.pk)
+    PlanRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+    run.refresh_from_db()
+    return run
+
+
+def replan(run: PlanRun, *, scope: Scope, actor, pins=None, forbids=None) -> PlanRun:
+    """Plan the same region and horizon again with the office's pins and forbids."""
+    return start_plan(
+        scope=scope,
+        actor=actor,
+        region_code=run.region_id,
+        start=run.horizon_start,
+        end=run.horizon_end,
+        pins=run.pins if pins is None else pins,
+        forbids=run.forbids if forbids is None else forbids,
+        use_greedy=run.use_greedy,
+        parent=run,
+    )
+
+
+def _planner_scope(run: PlanRun) -> Scope:
+    if run.created_by_id is None:
+        return Scope(is_superuser=True, region_codes=(run.region_id,))
+    return scope_for_user(run.created_by, active_region=run.region_id)
+
+
+def execute_plan(plan_run_id: int) -> str:
+    """The task body: build the problem, solve it, check the plan, store it — or fail
+    with a message and store nothing of it."""
+    run = PlanRun.objects.select_related("created_by").get(pk=plan_run_id)
+    if run.state != PlanState.QUEUED or not _move(
+        run, PlanState.RUNNING, message="正在读取师资与点单…"
+    ):
+        return f"跳过：排课已是「{run.get_state_display()}」"
+    try:
+        built_at = timezone.now()
+        assembly = assemble(
+            run.region_id,
+            run.horizon_start,
+            run.horizon_end,
+            scope=_planner_scope(run),
+            pins=run.pins,
+            forbids=run.forbids,
+        )
+        PlanRun.objects.filter(pk=run.pk).update(message="正在求解…", updated_at=timezone.now())
+        problem = load_problem(assembly.doc)
+        plan = greedy(problem) if run.use_greedy else solve(problem)
+        violations = check(problem, plan)
+        if violations:
+            raise RuntimeError("方案未通过可行性检查：" + "；".join(violations[:3]))
+    except PlanningError as error:
+        return _fail(run, str(error))
+    except ProblemError as error:
+        return _fail(run, "排课数据有误：" + "；".join(error.errors[:5]))
+    except Exception as error:
+        logger.exception("plan run %s failed", run.pk)
+        return _fail(run, f"排课计算出错：{error}")
+    plan_doc = plan.to_dict()
+    plan_doc["assignments"] = sorted(
+        plan_doc["assignments"] + assembly.pinned, key=lambda a: (a["date"], a["order"])
+    )
+    plan_doc["pinned"] = len(assembly.pinned)
+    plan_doc["coverage_gained"] = _coverage_gained(assembly.doc, plan_doc)
+    served, unserved = len(plan_doc["assignments"]), len(plan_doc["unserved"])
+    message = f"共 {served + unserved} 单：安排 {served} 单，未能安排 {unserved} 单"
+    if assembly.pinned:
+        message += f"（其中指定安排 {len(assembly.pinned)} 单）"
+    if assembly.notes:
+        message += "。" + "；".join(assembly.notes[:20])
+    if not _move(
+        run,
+        PlanState.DONE,
+        problem=assembly.doc,
+        plan=plan_doc,
+        fingerprint=assembly.fingerprint,
+        objective=plan.objective,
+        upper_bound=plan.upper_bound,
+        solve_seconds=plan.solve_seconds,
+        message=message,
+        built_at=built_at,
+        finished_at=timezone.now(),
+    ):
+        return "跳过：排课状态已被其他进程改变"
+    return message
+
+
+def _coverage_gained(doc: dict, plan_doc: dict) -> list[str]:
+    """Organisations served for the first time this year by this plan."""
+    uncovered = {o["id"] for o in doc["organizations"] if not o["covered"]}
+    org_of = {o["id"]: o["organization"] for o in doc["orders"]}
+    gained = {org_of[a["order"]] for a in plan_doc["assignments"] if a["order"] in org_of}
+    return sorted(gained & uncovered)
+
+
+def _fail(run: PlanRun, message: str) -> str:
+    if not _move(run, PlanState.FAILED, message=message, finished_at=timezone.now()):
+        return "跳过：排课状态已被其他进程改变"
+    return message
+
+
+REASONS = (
+    (r"no teacher offers course (\S+)", "没有师资讲授课程 {0}"),
+    (r"no teacher teaches the category (\S+)", "没有擅长「{0}」类课程的师资"),
+    (
+        r"no eligible teacher within ([\d.]+) km \(nearest is ([\d.]+) km away\)",
+        "{0} 公里内没有符合条件的师资（最近的在 {1} 公里外）",
+    ),
+    (
+        r"no eligible teacher nearby is available on the order's dates",
+        "附近符合条件的师资在可选日期都没有空",
+    ),
+    (
+        r"eligible teachers nearby have no room left in their monthly or yearly cap",
+        "附近符合条件的师资本月或本年度授课量已满",
+    ),
+    (r"not chosen: serving it would lower the plan's value", "未入选：安排它会降低方案的总体效益"),
+    (r"not chosen: capacity used by higher-value orders", "未入选：师资时间已安排给效益更高的点单"),
+    (r"every teacher who could give it is forbidden for this order", "能讲授的师资都已被排除"),
+)
+
+
+def reason_in_chinese(reason: str) -> str:
+    for pattern, text in REASONS:
+        match = re.fullmatch(pattern, reason)
+        if match:
+            return text.format(*match.groups())
+    return reason
+
+
+@dataclass
+class PublishResult:
+    lessons: list[Lesson]
+    planned_orders: int
+    unserved_orders: int
+
+
+def _stale_reasons(run: PlanRun, orders: dict[int, CourseOrder]) -> list[str]:
+    reasons = []
+    for key, version in run.fingerprint.items():
+        order = orders.get(order_pk(key))
+        if order is None:
+            reasons.append(f"点单 {key} 已删除")
+        elif order.status != OrderStatus.SUBMITTED:
+            reasons.append(f"点单 {key} 已是「{order.get_status_display()}」")
+        elif order.updated_at.isoformat() != version:
+            reasons.append(f"点单 {key} 在排课后被修改")
+    teacher_codes = {a["teacher"] for a in run.plan.get("assignments", [])}
+    tz = timezone.get_current_timezone()
+    newer = (
+        Lesson.objects.filter(
+            teachers__code__in=teacher_codes,
+            created_at__gt=run.built_at,
+            starts_at__gte=datetime.datetime.combine(run.horizon_start, datetime.time(), tz),
+            starts_at__lt=datetime.datetime.combine(
+                run.horizon_end + datetime.timedelta(days=1), datetime.time(), tz
+            ),
+        )
+        .exclude(status=LessonStatus.CANCELLED)
+        .exists()
+    )
+    if newer:
+        reasons.append("方案中的师资在排课后又有了新的授课安排")
+    return reasons
+
+
+def _course_for(order: CourseOrder, teacher: Teacher, courses_by_teacher, fallback) -> Course:
+    if order.course_id:
+        return order.course
+    for course in courses_by_teacher.get(teacher.pk, ()):
+        if course.category == order.category:
+            return course
+    course = fallback.get(order.category)
+    if course is None:
+        raise DeliveryError(
+            f"点单 R{order.pk} 只选了类别「{order.get_category_display()}」，"
+            "但该类别没有上架课程，无法生成授课活动"
+        )
+    return course
+
+
+def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishResult:
+    """Turn a finished plan into lessons (status planned, source plan) and mark every order
+    of it planned or unserved with the reason — all in one transaction, once."""
+    scope = scope or scope_for_user(actor)
+    with transaction.atomic():
+        locked = PlanRun.objects.select_for_update().get(pk=run.pk)
+        if not may_plan(scope, locked.region_id):
+            raise DeliveryError("只有本区划的党员教育管理员可以发布排课方案")
+        if locked.state == PlanState.PUBLISHED:
+            raise DeliveryError("该排课方案已经发布，不能重复发布")
+        if locked.state != PlanState.DONE:
+            raise DeliveryError(f"排课方案「{locked.get_state_display()}」，不能发布")
+        keys = list(locked.fingerprint)
+        orders = {
+            order.pk: order
+            for order in CourseOrder.objects.select_for_update()
+            .filter(pk__in=[order_pk(key) for key in keys])
+            .select_related("organization", "course", "campaign")
+        }
+        stale = _stale_reasons(locked, orders)
+        if stale:
+            raise DeliveryError("排课方案已过期：" + "；".join(stale[:5]) + "。请重新排课后再发布")
+        assignments = locked.plan.get("assignments", [])
+        teachers = {
+            t.code: t for t in Teacher.objects.filter(code__in={a["teacher"] for a in assignments})
+        }
+        courses_by_teacher: dict[int, list[Course]] = {}
+        for course in (
+            Course.objects.filter(teachers__in=teachers.values(), status=CourseStatus.LISTED)
+            .order_by("code")
+            .prefetch_related("teachers")
+        ):
+            for teacher in course.teachers.all():
+                courses_by_teacher.setdefault(teacher.pk, []).append(course)
+        fallback = {}
+        for course in (
+            Course.objects.filter(status=CourseStatus.LISTED)
+            .filter(region_id__in=[*ancestor_codes(locked.region_id), locked.region_id])
+            .order_by("-region_id", "code")
+        ):
+            fallback.setdefault(course.category, course)
+        tz = timezone.get_current_timezone()
+        lessons, lesson_teachers = [], []
+        for assignment in assignments:
+            order = orders[order_pk(assignment["order"])]
+            teacher = teachers[assignment["teacher"]]
+            course = _course_for(order, teacher, courses_by_teacher, fallback)
+            day = datetime.date.fromisoformat(assignment["date"])
+            lessons.append(
+                Lesson(
+                    course=course,
+                    organization=order.organization,
+                    region_id=order.organization.region_id,
+                    starts_at=datetime.datetime.combine(day, PLANNED_START, tz),
+                    duration_minutes=course.duration_minutes,
+                    venue=order.venue or order.organization.name,
+                    mode=order.mode,
+                    order=order,
+                    campaign=order.campaign,
+                    plan=locked,
+                    source=LessonSource.PLAN,
+                    status=LessonStatus.PLANNED,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                )
+            )
+            lesson_teachers.append(teacher)
+        Lesson.objects.bulk_create(lessons)
+        Lesson.teachers.through.objects.bulk_create(
+            [
+                Lesson.teachers.through(lesson_id=lesson.pk, teacher_id=teacher.pk)
+                for lesson, teacher in zip(lessons, lesson_teachers, strict=True)
+            ]
+        )
+        for lesson, teacher, assignment in zip(lessons, lesson_teachers, assignments, strict=True):
+            order = lesson.order
+            outcome = f"{teacher.name}，{assignment['date']}（约 {assignment.get('km', 0)} 公里）"
+            if assignment.get("pinned"):
+                outcome += "，指定安排"
+            change_status(order, OrderStatus.PLANNED, actor=actor, reason=f"排课发布：{outcome}")
+            CourseOrder.objects.filter(pk=order.pk).update(outcome=outcome[:200])
+        unserved = locked.plan.get("unserved", [])
+        for item in unserved:
+            order = orders[order_pk(item["order"])]
+            reason = reason_in_chinese(item.get("reason", ""))
+            change_status(order, OrderStatus.UNSERVED, actor=actor, reason=reason or "未能安排")
+            CourseOrder.objects.filter(pk=order.pk).update(outcome=reason[:200])
+        publisher = actor if getattr(actor, "is_authenticated", False) else None
+        _move(locked, PlanState.PUBLISHED, published_at=timezone.now(), published_by=publisher)
+        record_audit(
+            locked,
+            actor=actor,
+            action=AuditEntry.Action.STATUS,
+            field="state",
+            from_value=PlanState.DONE.label,
+            to_value=PlanState.PUBLISHED.label,
+            reason=f"新建授课 {len(lessons)} 节，未能安排 {len(unserved)} 单",
+        )
+        if settings.SMTP_HOST:
+            lesson_ids = [lesson.pk for lesson in lessons]
+            transaction.on_commit(lambda: notify_lessons(lesson_ids, "新的授课安排"))
+    run.refresh_from_db()
+    return PublishResult(lessons, len(lessons), len(unserved))
+
+
+def notify_lessons(lesson_ids: list[int], subject: str) -> int:
+    """Email the teachers and the host's liaisons of each lesson (only with SMTP set)."""
+    if not settings.SMTP_HOST:
+        return 0
+    sent = 0
+    lessons = Lesson.objects.filter(pk__in=lesson_ids).select_related("course", "organization")
+    for lesson in lessons.prefetch_related("teachers__user"):
+        recipients = {t.user.email for t in lesson.teachers.all() if t.user and t.user.email}
+        recipients |= set(
+            RoleAssignment.objects.filter(
+                role=Role.LIAISON, organization_id=lesson.organization_id, is_active=True
+            )
+            .exclude(user__email="")
+            .values_list("user__email", flat=True)
+        )
+        if not recipients:
+            continue
+        when = timezone.localtime(lesson.starts_at).strftime("%Y-%m-%d %H:%M")
+        body = (
+            f"课程：{lesson.course.title}\n时间：{when}\n地点：{lesson.venue}\n"
+            f"承办组织：{lesson.organization.name}\n授课方式：{lesson.get_mode_display()}\n"
+        )
+        try:
+            sent += send_mail(f"【党课】{subject}", body, None, sorted(recipients))
+        except Exception:  # the lessons stand; a mail server outage must not undo them
+            logger.exception("notifying lesson %s failed", lesson.pk)
+    return sent
+
+
+# --- lessons --------------------------------------------------------------------------------
+
+
+def _lesson_change(lesson: Lesson, new_status: str, *, scope: Scope, actor, reason: str):
+    if not may_manage_lesson(scope, lesson):
+        raise DeliveryError("只有承办组织的联络员或所在区划的管理员可以操作该授课活动")
+    return change_status(lesson, new_status, actor=actor, reason=reason)
+
+
+def confirm_lesson(
+    lesson: Lesson, *, scope: Scope, actor, starts_at=None, venue=None, reason="联络员确认"
+) -> Lesson:
+    """The host confirms the lesson, optionally with the agreed time and place."""
+    with transaction.atomic():
+        if not may_manage_lesson(scope, lesson):
+            raise DeliveryError("只有承办组织的联络员或所在区划的管理员可以确认该授课活动")
+        fields = []
+        if starts_at is not None:
+            lesson.starts_at, fields = starts_at, [*fields, "starts_at"]
+        if venue is not None:
+            lesson.venue, fields = venue, [*fields, "venue"]
+        if fields and lesson.status == LessonStatus.PLANNED:
+            lesson.save(update_fields=[*fields, "updated_at"])
+        _lesson_change(lesson, LessonStatus.CONFIRMED, scope=scope, actor=actor, reason=reason)
+    return lesson
+
+
+def deliver_lesson(
+    lesson: Lesson, *, scope: Scope, actor, attendees_count: int | None = None,
+    reason: str = "已按计划授课",
+) -> Lesson:  # fmt: skip
+    with transaction.atomic():
+        _lesson_change(lesson, LessonStatus.DELIVERED, scope=scope, actor=actor, reason=reason)
+        if attendees_count is not None:
+            Lesson.objects.filter(pk=lesson.pk).update(attendees_count=attendees_count)
+            lesson.attendees_count = attendees_count
+    return lesson
+
+
+def cancel_lesson(lesson: Lesson, *, scope: Scope, actor, reason: str) -> Lesson:
+    _lesson_change(lesson, LessonStatus.CANCELLED, scope=scope, actor=actor, reason=reason)
+    return lesson
+
+
+@transaction.atomic
+def record_manual_lesson(
+    *, scope: Scope, actor, course, organization, starts_at, teachers=(), lecture_team=None,
+    other_organizations=(), duration_minutes: int | None = None, venue: str = "",
+    mode: str = DeliveryMode.OFFLINE, campaign: Campaign | None = None,
+    status: str = LessonStatus.DELIVERED, attendees_count: int = 0,
+) -> Lesson:  # fmt: skip
+    """A lesson given outside the plan (a lecture team's tour, a 先学后讲 village session),
+    recorded directly; it counts the same as a planned one."""
+    if not (
+        scope.manages_region(organization.region_id) or organization.pk in scope.organization_ids
+    ):
+        raise DeliveryError("只能为本组织或本区划登记授课活动")
+    teachers = list(teachers)
+    if not teachers and lecture_team is not None:
+        teachers = list(lecture_team.members.all())
+    if not teachers:
+        raise DeliveryError({"teachers": "请选择授课师资或宣讲队"})
+    if status not in LessonStatus.values:
+        raise DeliveryError({"status": f"未知的状态 {status}"})
+    if timezone.is_naive(starts_at):
+        starts_at = timezone.make_aware(starts_at)
+    if status == LessonStatus.DELIVERED and starts_at > timezone.now():
+        raise DeliveryError({"starts_at": "尚未开始的授课不能登记为「已授课」"})
+    lesson = Lesson.objects.create(
+        course=course,
+        organization=organization,
+        lecture_team=lecture_team,
+        starts_at=starts_at,
+        duration_minutes=duration_minutes or course.duration_minutes,
+        venue=venue or organization.name,
+        mode=mode,
+        campaign=campaign,
+        source=LessonSource.MANUAL,
+        status=status,
+        attendees_count=attendees_count,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    lesson.teachers.set(teachers)
+    lesson.other_organizations.set(other_organizations)
+    record_audit(
+        lesson,
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        to_value=f"{lesson.get_status_display()}：{course.title}",
+        reason="直接登记（计划外授课）",
+    )
+    return lesson
+
+
+# --- attendance -----------------------------------------------------------------------------
+
+
+def _sign(lesson: Lesson, *, name: str, phone: str, organization_name: str, method: str):
+    name, phone = (name or "").strip(), (phone or "").strip()
+    if not name:
+        raise DeliveryError({"name": "请填写姓名"})
+    if phone:
+        existing = Attendance.objects.filter(lesson=lesson, phone=phone).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            attendance = Attendance.objects.create(
+                lesson=lesson, name=name[:32], phone=phone[:32],
+                organization_name=(organization_name or "")[:120], method=method,
+            )  # fmt: skip
+    except IntegrityError:  # the same phone, a moment earlier, from another request
+        return Attendance.objects.get(lesson=lesson, phone=phone), False
+    Lesson.objects.filter(pk=lesson.pk).update(attendees_count=F("attendees_count") + 1)
+    return attendance, True
+
+
+def sign_in(token: str, *, name: str, phone: str = "", organization_name: str = ""):
+    """An attendee scans the lesson's QR code and signs in on their phone (no login).
+    Returns (attendance, created); a phone number signs in once per lesson."""
+    lesson = Lesson.objects.filter(checkin_token=token).first()
+    if lesson is None:
+        raise DeliveryError("签到码无效")
+    if lesson.status == LessonStatus.CANCELLED:
+        raise DeliveryError("本次授课已取消，无需签到")
+    return _sign(lesson, name=name, phone=phone, organization_name=organization_name,
+                 method=AttendanceMethod.QR)  # fmt: skip
+
+
+@transaction.atomic
+def record_attendance_list(lesson: Lesson, rows, *, scope: Scope, actor) -> int:
+    """The liaison records attendance from a list: rows of {name, phone, organization}.
+    Returns how many new attendees were added."""
+    if not may_manage_lesson(scope, lesson):
+        raise DeliveryError("只有承办组织的联络员或所在区划的管理员可以登记签到")
+    if lesson.status == LessonStatus.CANCELLED:
+        raise DeliveryError("本次授课已取消，不能登记签到")
+    added = 0
+    for row in rows:
+        _, created = _sign(
+            lesson, name=row.get("name", ""), phone=row.get("phone", ""),
+            organization_name=row.get("organization", ""), method=AttendanceMethod.LIST,
+        )  # fmt: skip
+        added += created
+    if added:
+        record_audit(
+            lesson, actor=actor, action=AuditEntry.Action.UPDATE, field="attendees_count",
+            to_value=f"名单登记 {added} 人",
+        )  # fmt: skip
+    return added
