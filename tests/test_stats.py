@@ -69,9 +69,40 @@ def stats_world(world):
     return world
 
 
+BROADCAST_KEYS = ("stations", "plays", "listeners", "broadcast_hours")
+
+
+def test_loudspeaker_plays_are_counted_by_month_and_scoped(stats_world):
+    from dangke.broadcast import services as broadcast
+
+    w = stats_world
+    station = broadcast.create_station(w.village_a, estimated_listeners=50)
+    broadcast.create_station(w.village_b)
+    broadcast.record_plays(
+        station,
+        [
+            {"report_id": "1", "played_at": f"{YEAR}-03-02T07:00:00+08:00",
+             "duration_seconds": 1800, "listeners": 40},
+            {"report_id": "2", "played_at": f"{YEAR}-03-31T23:30:00+08:00",
+             "duration_seconds": 1800, "listeners": 30},
+        ],
+    )  # fmt: skip
+    figures = year_figures(w.county_a_admin, YEAR)
+    assert figures["stations"]["total"] == 1
+    assert figures["plays"]["total"] == 2 and figures["plays"]["by_month"][f"{YEAR}-03"] == 2
+    assert (figures["listeners"], figures["broadcast_hours"]) == (70, 1.0)
+    assert year_figures(w.county_b_admin, YEAR)["plays"]["total"] == 0
+
+
 def test_city_admin_sees_the_whole_city(stats_world):
     w = stats_world
-    assert year_figures(w.city_admin, YEAR) == {
+    figures = year_figures(w.city_admin, YEAR)
+    broadcast = {key: figures.pop(key) for key in BROADCAST_KEYS}
+    assert broadcast["stations"] == {
+        "total": 0, "by_status": {"online": 0, "offline": 0, "fault": 0}
+    }  # fmt: skip
+    assert broadcast["plays"]["total"] == 0 and len(broadcast["plays"]["by_month"]) == 12
+    assert figures == {
         "year": YEAR,
         "region": {"code": "5111", "name": "乐山市"},
         "teachers": {
@@ -226,7 +257,7 @@ def test_figures_take_a_bounded_number_of_queries(stats_world, django_assert_max
     scope = scope_for_user(stats_world.city_admin)
     # 8 for the foundation's figures, 4 for lessons, coverage, orders and campaigns, and
     # one per campaign of the year.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(16):
         year_figures(scope, YEAR)
 
 
@@ -254,6 +285,7 @@ def test_stats_command_prints_json_with_stable_keys(stats_world):
         "members_reached",
         "orders",
         "campaigns",
+        *BROADCAST_KEYS,
     }
     assert set(figures["teachers"]) == {"total", "by_level", "by_status"}
     assert set(figures["organizations"]) == {"total", "by_kind", "covered"}

@@ -80,6 +80,11 @@ def build_broadcast_demo(
     }
 
 
+def clear_broadcast_demo(city_code: str) -> None:
+    """Delete the broadcast rows inside `city_code` (before a demo is rebuilt)."""
+    _clear(city_code)
+
+
 def _clear(city_code: str) -> None:
     PlayLog.objects.filter(region__code__startswith=city_code).delete()
     BroadcastSlot.objects.filter(region__code__startswith=city_code).delete()

@@ -183,9 +183,11 @@ def reset_demo(key: str) -> int:
     """Delete the lessons, orders, plans, campaigns, teachers, groups, teams, organisations
     and courses inside the scale's region (and what hangs on them). Returns the number of
     rows deleted."""
+    from dangke.broadcast.demo import clear_broadcast_demo
     from dangke.delivery.models import Campaign, CourseOrder, Lesson, PlanRun
 
     root = SCALES[key].root
+    clear_broadcast_demo(root)  # programmes may point at the courses deleted below
     deleted = 0
     for queryset in (
         Lesson.objects.filter(region__code__startswith=root),
@@ -296,6 +298,11 @@ class DemoBuilder:
         from dangke.demo.delivery import build_delivery
 
         build_delivery(self)
+        from dangke.broadcast.demo import build_broadcast_demo
+
+        broadcast = build_broadcast_demo(self.seed, self.spec.root)
+        self.counts["stations"] = broadcast["stations"]
+        self.counts["plays"] = broadcast["plays"]
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------

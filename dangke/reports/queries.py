@@ -123,6 +123,20 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         "members_reached": delivery["members_reached"],
         "orders": delivery["orders"],
         "campaigns": delivery["campaigns"],
+        **_broadcast(scope, year, region_code),
+    }
+
+
+def _broadcast(scope, year, region_code) -> dict:
+    """Village loudspeakers: stations, plays per month, listeners reached, hours."""
+    from dangke.broadcast.figures import broadcast_figures
+
+    figures = broadcast_figures(scope, year, region_code)
+    return {
+        "stations": figures["stations"],
+        "plays": figures["plays"],
+        "listeners": figures["listeners"],
+        "broadcast_hours": figures["hours"],
     }
 
 

@@ -22,6 +22,8 @@ LABELS = {
     "lessons": "本年度已授课",
     "orders": "本年度点单",
     "submitted_orders": "下月待排课点单",
+    "stations": "大喇叭站点",
+    "plays": "上月大喇叭播放",
 }
 
 
