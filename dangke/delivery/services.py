@@ -704,3 +704,32 @@ def record_attendance_list(lesson: Lesson, rows, *, scope: Scope, actor) -> int:
             to_value=f"名单登记 {added} 人",
         )  # fmt: skip
     return added
+
+
+# --- the course menu ------------------------------------------------------------------------
+
+
+def orderable_courses(scope: Scope):
+    """The course menu (点单菜单): listed courses a user may order for the organisations they
+    order for — courses of their county and of the regions inside it, and of the regions
+    above it (city and province courses go down to the counties, as their teachers do).
+
+    This is a catalogue, not a scoped list: a liaison sees no courses by region, yet must
+    see what they may order. Nothing here is editable."""
+    from django.db.models import Q
+
+    from dangke.regions.models import Organization
+
+    listed = Course.objects.filter(status=CourseStatus.LISTED)
+    if scope.is_superuser and not scope.region_codes:
+        return listed
+    codes = set(scope.region_codes) | set(
+        Organization.objects.filter(pk__in=scope.organization_ids).values_list(
+            "region_id", flat=True
+        )
+    )
+    condition = Q(pk__in=[])
+    for code in codes:
+        county = code[:6]
+        condition |= Q(region__code__startswith=county) | Q(region_id__in=ancestor_codes(county))
+    return listed.filter(condition)
