@@ -38,9 +38,10 @@ INSTALLED_APPS = [
     "dangke.courses",
     "dangke.reports",
     "dangke.imports",
-    "dangke.demo",
     "dangke.broadcast",
     "dangke.delivery",
+    "dangke.media",
+    "dangke.demo",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("courses/", include("dangke.courses.urls")),
     path("imports/", include("dangke.imports.urls")),
     path("broadcast/", include("dangke.broadcast.urls")),
+    path("media-works/", include("dangke.media.urls")),
     path("delivery/", include("dangke.delivery.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -48,6 +48,7 @@ def rows_in_both_counties(world):
         _broadcast_rows(county, village)
         org = world.org_a if county == world.county_a else world.org_b
         _delivery_rows(county, org, course, teacher, admin)
+        _media_rows(county, teacher)
     return world
 
 
@@ -71,6 +72,16 @@ def _delivery_rows(county, org, course, teacher, admin):
     )  # fmt: skip
     lesson.teachers.add(teacher)
     Attendance.objects.create(lesson=lesson, name="张三", phone="13800000000")
+
+
+def _media_rows(county, teacher):
+    from dangke.media.models import MediaColumn, MediaComment, MediaWork
+
+    column = MediaColumn.objects.create(name=f"{county.name}专栏", region=county)
+    work = MediaWork.objects.create(
+        title=f"{county.name}微课", kind="video", region=county, column=column, teacher=teacher
+    )
+    MediaComment.objects.create(work=work, region=county, body="好")
 
 
 def _broadcast_rows(county, village):

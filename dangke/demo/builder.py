@@ -185,9 +185,11 @@ def reset_demo(key: str) -> int:
     rows deleted."""
     from dangke.broadcast.demo import clear_broadcast_demo
     from dangke.delivery.models import Campaign, CourseOrder, Lesson, PlanRun
+    from dangke.media.demo import clear_media_demo
 
     root = SCALES[key].root
     clear_broadcast_demo(root)  # programmes may point at the courses deleted below
+    clear_media_demo(root)  # so may media works
     deleted = 0
     for queryset in (
         Lesson.objects.filter(region__code__startswith=root),
@@ -303,6 +305,9 @@ class DemoBuilder:
         broadcast = build_broadcast_demo(self.seed, self.spec.root)
         self.counts["stations"] = broadcast["stations"]
         self.counts["plays"] = broadcast["plays"]
+        from dangke.media.demo import build_media_demo
+
+        self.counts["media_works"] = build_media_demo(self.seed, self.spec.root)["works"]
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------

@@ -124,7 +124,15 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         "orders": delivery["orders"],
         "campaigns": delivery["campaigns"],
         **_broadcast(scope, year, region_code),
+        "media": _media(scope, year, region_code),
     }
+
+
+def _media(scope, year, region_code) -> dict:
+    """New-media works by kind, views, completions, comments and 弹幕."""
+    from dangke.media.figures import media_figures
+
+    return media_figures(scope, year, region_code)
 
 
 def _broadcast(scope, year, region_code) -> dict:

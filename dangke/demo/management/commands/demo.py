@@ -24,6 +24,7 @@ LABELS = {
     "submitted_orders": "下月待排课点单",
     "stations": "大喇叭站点",
     "plays": "上月大喇叭播放",
+    "media_works": "微党课作品",
 }
 
 

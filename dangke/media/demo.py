@@ -1,0 +1,172 @@
+"""Demo new-media data for a city: four columns and 40 works (seed 004's figure) of every
+kind, 34 of them published with 10,000+ views in all, and members' comments and 弹幕 in
+every review state, so the portal, the moderation queue and the feedback pages have
+something to show.
+
+Deterministic: the same seed on the same day gives the same rows (publication dates count
+back from today so that they fall in the current year). Rebuilding replaces the city's
+new-media rows. Works carry no file: upload one from the office page to play it."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from dangke.courses.models import Course
+from dangke.faculty.models import Teacher
+from dangke.media.models import (
+    CommentStatus,
+    MediaColumn,
+    MediaComment,
+    MediaKind,
+    MediaWork,
+    WorkStatus,
+)
+from dangke.regions.models import Region, RegionLevel
+
+WORKS = 40  # seed 004: 40 new-media works
+MIN_VIEWS = 10_000  # seed 000: 10,000+ views
+COLUMNS = ("乡村振兴微课堂", "红色乐山", "政策一点通", "党员e课堂")
+TOPICS = (
+    "三分钟读懂党的二十届四中全会精神", "村级集体经济怎么壮大", "红军长征过乐山",
+    "农村基层党组织工作条例要点", "党员如何当好“领头雁”", "耕地保护红线不能碰",
+    "移风易俗新风尚", "乡村治理“积分制”", "发展特色产业的致富经", "网格员的一天",
+    "医保政策问答", "防汛减灾小常识", "村规民约怎么订", "退役军人党员先锋故事",
+    "小茶叶大产业", "人居环境整治看变化", "“三会一课”这样开", "共同富裕路上的乐山实践",
+    "讲好身边的红色故事", "党员志愿服务在行动",
+)  # fmt: skip
+KIND_PLAN = (
+    [MediaKind.VIDEO] * 18 + [MediaKind.ANIMATION] * 8 + [MediaKind.AUDIO] * 10
+    + [MediaKind.ARTICLE] * 4
+)  # fmt: skip
+STATUS_PLAN = (
+    [WorkStatus.PUBLISHED] * 34
+    + [WorkStatus.IN_REVIEW] * 3
+    + [WorkStatus.DRAFT] * 2
+    + [WorkStatus.WITHDRAWN] * 1
+)
+COMMENTS = (
+    "老师讲得很生动，接地气", "案例很实用，回去就用得上", "受益匪浅，点赞", "讲得透彻，通俗易懂",
+    "内容有点太长了", "有些地方听不懂，希望放慢一点", "声音小，听不清", "希望多讲讲乡村振兴的案例",
+    "形式新颖，比念稿子强多了", "感谢老师，学到了", "画面清楚，字幕也好", "有点枯燥",
+    "村里的党员都在看", "能不能出个方言版", "政策讲得明白", "这一段很感人",
+)  # fmt: skip
+DANMAKU = ("讲得好", "这里重要", "记笔记", "说到心坎上了", "没听清", "点赞", "原来如此", "太快了")
+COMMENT_STATES = (
+    (CommentStatus.PUBLIC, 55),
+    (CommentStatus.PENDING, 20),
+    (CommentStatus.PRIVATE, 15),
+    (CommentStatus.REMOVED, 10),
+)
+
+
+def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
+    rng = random.Random(f"dangke-media:{city_code}:{seed}")
+    city = Region.objects.get(code=city_code)
+    counties = list(
+        Region.objects.filter(code__startswith=city_code, level=RegionLevel.COUNTY).order_by("code")
+    ) or [city]
+    teachers = list(
+        Teacher.objects.filter(region__code__startswith=city_code).order_by("code")[:200]
+    )
+    courses = list(Course.objects.filter(region__code__startswith=city_code).order_by("code")[:200])
+    now = timezone.now()
+    days_this_year = max(1, timezone.localdate().timetuple().tm_yday - 1)
+    with transaction.atomic():
+        clear_media_demo(city_code)
+        columns = [MediaColumn.objects.create(name=name, region=city) for name in COLUMNS]
+        kinds, statuses = list(KIND_PLAN), list(STATUS_PLAN)
+        rng.shuffle(kinds)
+        rng.shuffle(statuses)
+        works = []
+        for index in range(WORKS):
+            kind, status = kinds[index], statuses[index]
+            topic = TOPICS[index % len(TOPICS)]
+            episode = index // len(TOPICS) + 1
+            published = status in (WorkStatus.PUBLISHED, WorkStatus.WITHDRAWN)
+            duration = 0 if kind == MediaKind.ARTICLE else rng.randint(3, 12) * 60
+            views = rng.randint(150, 550) if published else 0
+            works.append(
+                MediaWork(
+                    title=f"{topic}（{episode}）" if episode > 1 else topic,
+                    kind=kind,
+                    status=status,
+                    summary=f"{MediaKind(kind).label}：{topic}。",
+                    body=f"{topic}。\n\n（图文示例正文）" if kind == MediaKind.ARTICLE else "",
+                    region=rng.choice(counties),
+                    column=columns[index % len(columns)],
+                    course=rng.choice(courses) if courses and rng.random() < 0.6 else None,
+                    teacher=rng.choice(teachers) if teachers else None,
+                    duration_seconds=duration,
+                    view_count=views,
+                    completion_count=int(views * rng.uniform(0.4, 0.75)),
+                    published_at=(
+                        now
+                        - timedelta(days=rng.randint(0, days_this_year), hours=rng.randint(0, 20))
+                        if published
+                        else None
+                    ),
+                )
+            )
+        shortfall = MIN_VIEWS - sum(work.view_count for work in works)
+        if shortfall > 0:
+            top = max(works, key=lambda work: work.view_count)
+            top.view_count += shortfall + rng.randint(0, 500)
+        MediaWork.objects.bulk_create(works)
+        comments = _comments(rng, [w for w in works if w.status == WorkStatus.PUBLISHED])
+    return {
+        "columns": len(columns),
+        "works": len(works),
+        "published": sum(1 for w in works if w.status == WorkStatus.PUBLISHED),
+        "views": sum(w.view_count for w in works),
+        "comments": sum(1 for c in comments if c.danmaku_at_seconds is None),
+        "danmaku": sum(1 for c in comments if c.danmaku_at_seconds is not None),
+    }
+
+
+def clear_media_demo(city_code: str) -> None:
+    """Delete the new-media rows inside `city_code` (before a demo is rebuilt)."""
+    MediaComment.objects.filter(region__code__startswith=city_code).delete()
+    MediaWork.objects.filter(region__code__startswith=city_code).delete()
+    MediaColumn.objects.filter(region__code__startswith=city_code).delete()
+
+
+def _state(rng) -> str:
+    values, weights = zip(*COMMENT_STATES, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def _comments(rng, works) -> list[MediaComment]:
+    rows = []
+    for work in works:
+        for _ in range(rng.randint(2, 6)):
+            rows.append(
+                MediaComment(
+                    work=work,
+                    region_id=work.region_id,
+                    body=rng.choice(COMMENTS),
+                    nickname=rng.choice(("", "", "老党员", "村委小王", "青年党员")),
+                    status=_state(rng),
+                )
+            )
+        if work.kind in (MediaKind.VIDEO, MediaKind.ANIMATION) and work.duration_seconds:
+            # 弹幕 cluster around two moments of each video, as they do in real ones.
+            peaks = [rng.randint(0, work.duration_seconds - 1) for _ in range(2)]
+            for _ in range(rng.randint(4, 12)):
+                at = min(work.duration_seconds, max(0, rng.choice(peaks) + rng.randint(-10, 10)))
+                rows.append(
+                    MediaComment(
+                        work=work,
+                        region_id=work.region_id,
+                        body=rng.choice(DANMAKU),
+                        danmaku_at_seconds=at,
+                        status=_state(rng),
+                    )
+                )
+    # Make sure every review state appears, whatever the draw.
+    for row, state in zip(rows, CommentStatus.values, strict=False):
+        row.status = state
+    return MediaComment.objects.bulk_create(rows)
