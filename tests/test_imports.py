@@ -161,6 +161,26 @@ def test_a_code_used_in_another_county_is_refused_without_detail(county_a, world
     assert world.org_b.name == "大榜村党支部"
 
 
+def refuse_inserting_code(code: str, message: str) -> None:
+    """Make the database itself refuse one organisation row, on SQLite or PostgreSQL."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE FUNCTION refuse_row() RETURNS trigger AS $$ BEGIN "
+                f"IF NEW.code = '{code}' THEN RAISE EXCEPTION '{message}'; END IF; "
+                "RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            cursor.execute(
+                "CREATE TRIGGER refuse_row BEFORE INSERT ON regions_organization "
+                "FOR EACH ROW EXECUTE FUNCTION refuse_row()"
+            )
+        else:
+            cursor.execute(
+                "CREATE TEMP TRIGGER refuse_row BEFORE INSERT ON regions_organization "
+                f"WHEN NEW.code = '{code}' BEGIN SELECT RAISE(ABORT, '{message}'); END"
+            )
+
+
 def test_import_is_atomic_when_the_database_refuses_a_row(county_a, world):
     """A row that passes every check but that the database refuses at write time (here a
     trigger, as a full disk or a lock timeout would) leaves no row written or updated."""
@@ -175,11 +195,7 @@ def test_import_is_atomic_when_the_database_refuses_a_row(county_a, world):
     upload(county_a, "organizations", content)
     job = latest_job()
     assert job.state == ImportState.VALID, job.errors
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TRIGGER refuse_child BEFORE INSERT ON regions_organization "
-            "WHEN NEW.code = 'O-A-301' BEGIN SELECT RAISE(ABORT, '磁盘已满'); END"
-        )
+    refuse_inserting_code("O-A-301", "磁盘已满")
     county_a.post(f"/imports/jobs/{job.pk}/confirm/")
     job.refresh_from_db()
     assert job.state == ImportState.FAILED

@@ -436,7 +436,7 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
         keys = list(locked.fingerprint)
         orders = {
             order.pk: order
-            for order in CourseOrder.objects.select_for_update()
+            for order in CourseOrder.objects.select_for_update(of=("self",))
             .filter(pk__in=[order_pk(key) for key in keys])
             .select_related("organization", "course", "campaign")
         }
