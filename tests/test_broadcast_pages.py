@@ -80,3 +80,44 @@ def test_station_list_is_scoped(client, world, stations):
     client.force_login(world.county_b_admin)
     html = client.get("/broadcast/stations/").content.decode()
     assert stations[1].name in html and stations[0].name not in html
+
+
+def test_station_token_command_issues_a_working_token(client, world, stations, capsys):
+    from django.core.management import call_command
+
+    call_command("station_token", stations[0].code)
+    token = capsys.readouterr().out.strip()
+    response = client.get("/api/v1/stations/schedule", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_play_logs_import_through_the_import_pages(client, world, stations, settings, tmp_path):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    from dangke.broadcast.models import PlayLog
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.county_a_admin)
+    book = load_workbook(BytesIO(client.get("/imports/broadcast_plays/template.xlsx").content))
+    sheet = book.worksheets[0]
+    headers = [str(cell.value).rstrip("*") for cell in sheet[1]]
+    for column in range(1, len(headers) + 1):
+        sheet.cell(row=2, column=column).value = None  # clear the example row
+    row = {"站点编号": stations[0].code, "播放时间": "2026-03-02 07:00", "时长(分钟)": 30}
+    for name, value in row.items():
+        sheet.cell(row=2, column=headers.index(name) + 1, value=value)
+    buffer = BytesIO()
+    book.save(buffer)
+    upload = SimpleUploadedFile("播放记录.xlsx", buffer.getvalue())
+    job_page = client.post("/imports/broadcast_plays/upload/", {"broadcast_plays-file": upload})
+    job_url = job_page["Location"]
+    from dangke.imports.models import ImportJob
+
+    job = ImportJob.objects.get()
+    assert job.state == "valid", (job.errors, job.message)
+    client.post(f"{job_url}confirm/")
+    assert PlayLog.objects.filter(station=stations[0]).count() == 1

@@ -9,6 +9,7 @@ class ImportKind(models.TextChoices):
     ORGANIZATIONS = "organizations", "基层党组织"
     TEACHERS = "teachers", "师资"
     COURSES = "courses", "课程"
+    BROADCAST_PLAYS = "broadcast_plays", "大喇叭播放记录"
 
 
 class ImportState(models.TextChoices):

@@ -1,10 +1,14 @@
 """The kinds of rows that can be imported, by the name used in URLs and jobs."""
 
+from dangke.broadcast.spreadsheets import PlayLogSheet
 from dangke.courses.spreadsheets import CourseSheet
 from dangke.faculty.spreadsheets import TeacherSheet
 from dangke.regions.spreadsheets import OrganizationSheet
 
-SHEETS = {sheet.kind: sheet for sheet in (OrganizationSheet(), TeacherSheet(), CourseSheet())}
+SHEETS = {
+    sheet.kind: sheet
+    for sheet in (OrganizationSheet(), TeacherSheet(), CourseSheet(), PlayLogSheet())
+}
 KIND_CHOICES = [(kind, sheet.title) for kind, sheet in SHEETS.items()]
 
 
