@@ -9,7 +9,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast lint format bench install browser-deps messages clean
+.PHONY: demo test test-fast lint format bench install system-deps messages clean
 
 # The interpreter is found once (scripts/find-python explains what to install if none fits).
 $(TOOLS)/python:
@@ -33,15 +33,17 @@ demo: install
 	$(DANGKE) demo-accounts
 	$(DANGKE) serve --addr 127.0.0.1:8000
 
-# Chromium and CJK fonts come from Debian's packages; nothing downloads a browser.
-browser-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+# Chromium, CJK fonts and espeak-ng (speech for text loudspeaker programmes) come from
+# Debian's packages; nothing downloads a browser or a voice.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! command -v espeak-ng >/dev/null || \
+	   ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+	  echo "Installing Debian's chromium, fonts-noto-cjk and espeak-ng"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk espeak-ng >/dev/null; \
 	fi
 
-test: install browser-deps
+test: install system-deps
 	$(PYTEST)
 
 test-fast: install

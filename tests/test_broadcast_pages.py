@@ -121,3 +121,38 @@ def test_play_logs_import_through_the_import_pages(client, world, stations, sett
     assert job.state == "valid", (job.errors, job.message)
     client.post(f"{job_url}confirm/")
     assert PlayLog.objects.filter(station=stations[0]).count() == 1
+
+
+def test_a_text_programme_is_read_aloud_and_served_only_to_its_stations(
+    client, world, stations, settings, tmp_path
+):
+    import wave
+    from io import BytesIO
+
+    from dangke.broadcast.models import AudioProgramme
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(world.county_a_admin)
+    client.post(
+        "/broadcast/programmes/",
+        {"title": "通知", "region": "511102", "duration_minutes": "1",
+         "text": "各位村民，大家好。今天学习乡村振兴政策。"},
+    )  # fmt: skip
+    programme = AudioProgramme.objects.get(title="通知")
+    assert programme.audio.name.endswith(".wav")
+    staff_copy = b"".join(client.get(f"/broadcast/programmes/{programme.pk}/audio/"))
+    with wave.open(BytesIO(staff_copy)) as reader:
+        seconds = reader.getnframes() / reader.getframerate()
+    assert 3 < seconds < 30 and programme.duration_seconds == round(seconds)
+
+    start = timezone.now() + datetime.timedelta(hours=1)
+    services.schedule_slot(programme, start, target_region=world.county_a)
+    mine, other = (services.issue_station_token(station) for station in stations)
+    url = f"/api/v1/stations/programmes/{programme.pk}/audio"
+    assert client.get(url, headers={"Authorization": f"Bearer {mine}"}).status_code == 200
+    assert client.get(url, headers={"Authorization": f"Bearer {other}"}).status_code == 404
+    schedule = client.get(
+        "/api/v1/stations/schedule", headers={"Authorization": f"Bearer {mine}"}
+    ).json()
+    assert schedule and all(item["audio_url"] == url for item in schedule if item["audio_url"])

@@ -6,11 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.urls import reverse
 from ninja import Body, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from dangke.broadcast import services
+from dangke.broadcast.models import AudioProgramme
 
 
 class StationToken(HttpBearer):
@@ -53,7 +56,9 @@ class SlotOut(Schema):
 
     @staticmethod
     def resolve_audio_url(slot):
-        return slot.programme.audio.url if slot.programme.audio else None
+        if not slot.programme.audio:
+            return None
+        return reverse("api:station_programme_audio", args=[slot.programme_id])
 
     @staticmethod
     def resolve_text(slot):
@@ -79,3 +84,20 @@ def post_plays(request, reports: list[Any] = Body(...)):  # noqa: B008
 @router.get("/schedule", response=list[SlotOut], summary="本站点未来 7 天的播出安排")
 def get_schedule(request):
     return list(services.upcoming_slots(request.station))
+
+
+@router.get(
+    "/programmes/{programme_id}/audio",
+    url_name="station_programme_audio",
+    summary="下载本站点已排播节目的音频",
+)
+def programme_audio(request, programme_id: int):
+    """Only programmes scheduled on the calling station; anything else answers 404."""
+    programme = AudioProgramme.objects.filter(
+        pk=programme_id, slots__stations=request.auth, audio__gt=""
+    ).first()
+    if programme is None:
+        raise Http404("没有该节目，或未安排到本站点")
+    return FileResponse(
+        programme.audio.open("rb"), filename=programme.audio.name.rsplit("/", 1)[-1]
+    )

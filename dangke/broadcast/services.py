@@ -567,3 +567,23 @@ def monthly_figures(scope, year: int, month: int, region_code: str | None = None
             for code, bucket in sorted(by_county.items())
         ],
     }
+
+
+# Speech synthesis
+
+
+def synthesise_programme(programme_id: int) -> str:
+    """Read a text programme aloud into its audio file and set its real duration. A
+    programme that already has audio is left alone; a failure leaves it as it was."""
+    from django.core.files.base import ContentFile
+
+    from dangke.broadcast.speech import synthesise
+
+    programme = AudioProgramme.objects.get(pk=programme_id)
+    if programme.audio or not programme.text.strip():
+        return "无需合成"
+    audio, seconds = synthesise(programme.text)
+    programme.audio.save(f"tts-{programme.pk}.wav", ContentFile(audio), save=False)
+    programme.duration_seconds = seconds
+    programme.save(update_fields=["audio", "duration_seconds"])
+    return f"已合成 {seconds} 秒"

@@ -8,4 +8,5 @@ urlpatterns = [
     path("stations/", views.station_list, name="stations"),
     path("schedule/", views.schedule, name="schedule"),
     path("programmes/", views.programmes, name="programmes"),
+    path("programmes/<int:pk>/audio/", views.programme_audio, name="programme_audio"),
 ]

@@ -5,11 +5,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangke.accounts.scoping import get_visible_or_404
 from dangke.broadcast import services
 from dangke.broadcast.forms import ProgrammeForm, SlotForm
 from dangke.broadcast.models import AudioProgramme, BroadcastSlot, BroadcastStation, StationStatus
@@ -169,7 +171,7 @@ def programmes(request):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.create_programme(
+                programme = services.create_programme(
                     title=data["title"],
                     region=data["region"],
                     duration_seconds=int(data["duration_minutes"] * Decimal(60)),
@@ -181,7 +183,22 @@ def programmes(request):
                 for message in error.messages:
                     messages.error(request, message)
             else:
-                messages.success(request, _("节目已保存"))
+                if not programme.audio:
+                    from dangke.broadcast.tasks import synthesise_programme
+
+                    synthesise_programme.enqueue(programme.pk)
+                    messages.success(request, _("节目已保存，正在后台合成语音"))
+                else:
+                    messages.success(request, _("节目已保存"))
                 return redirect("broadcast:programmes")
     listed = AudioProgramme.objects.visible_to(request.scope).order_by("-created_at")[:100]
     return render(request, "broadcast/programmes.html", {"form": form, "programmes": listed})
+
+
+@login_required
+def programme_audio(request, pk):
+    """A programme's recording for staff who see the programme (never a public URL)."""
+    programme = get_visible_or_404(AudioProgramme, request.scope, pk=pk)
+    if not programme.audio:
+        raise Http404(_("该节目还没有音频"))
+    return FileResponse(programme.audio.open("rb"))
