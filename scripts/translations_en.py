@@ -93,6 +93,135 @@ EN = {
     "师资级别": "Teachers by level", "请选择…": "Choose…",
     "请选择要变更为的状态": "Choose the status to change to",
     "无法打开该工作簿（可能已损坏或设了密码），请在 Excel 或 WPS 中重新保存后上传": "The workbook cannot be opened (damaged or password-protected); save it again in Excel or WPS and upload it", "导入内容": "Kind", "状态说明": "Message",
+    # ordering and planning (点单、排课)
+    "点单与排课": "Orders and planning", "点单组织": "Ordering organisation",
+    "可以只选课程类别，由组织部门安排具体课程": "You may choose just a category and let the organisation department pick the course",
+    "可选日期": "Possible dates", "多个日期用逗号或空格分隔，如 2026-05-06, 2026-05-08": "Separate dates with commas or spaces, e.g. 2026-05-06, 2026-05-08",
+    "或：最早日期": "Or: earliest date", "最晚日期": "Latest date", "预计参学人数": "Expected attendees",
+    "授课地点": "Venue", "授课方式": "Format", "专项活动": "Campaign", "备注": "Notes",
+    "（随课程）": "(as the course)", "%(value)s 不是有效日期（YYYY-MM-DD）": "%(value)s is not a valid date (YYYY-MM-DD)",
+    "只看精品课": "Excellent courses only", "全部群组": "All series", "排课区划": "Planning region",
+    "月份": "Month", "贪心基线（仅用于对比）": "Greedy baseline (for comparison only)",
+    "请按 YYYY-MM 填写月份": "Enter the month as YYYY-MM", "手机号": "Mobile number", "所在单位": "Employer",
+    "只有基层党组织联络员或党员教育管理员可以点单": "Only grassroots organisation liaisons or Party-member education administrators can place orders",
+    "点单已提交：%(order)s": "Order submitted: %(order)s", "点单已是「%(status)s」，不能再修改": "The order is already “%(status)s” and can no longer be changed",
+    "点单已修改": "Order changed", "点单已撤回": "Order withdrawn", "全部活动": "All campaigns",
+    "点单队列": "Order queue", "编号": "Code", "课程 / 类别": "Course / category", "人数": "Attendees",
+    "方式": "Format", "排课结果": "Planning result", "提交时间": "Submitted",
+    "只有党员教育管理员可以排课": "Only Party-member education administrators can plan lessons",
+    "未给出上界": "No upper bound given", "已证明最优": "Proven optimal",
+    "与最优方案相差不到 0.01 %": "Within 0.01 % of the optimum", "与最优方案相差 %(gap)s %%": "Within %(gap)s %% of the optimum",
+    "已按新的指定与排除重新排课": "Re-planned with the new pins and exclusions",
+    "已发布：新建授课 %(lessons)s 节，未能安排 %(unserved)s 单": "Published: %(lessons)s lessons created, %(unserved)s orders could not be scheduled",
+    "周一": "Mon", "周二": "Tue", "周三": "Wed", "周四": "Thu", "周五": "Fri", "周六": "Sat", "周日": "Sun",
+    "已确认授课安排": "Lesson confirmed", "已登记为「已授课」": "Recorded as “taught”",
+    "承办方取消": "Cancelled by the host", "已取消该授课活动": "Lesson cancelled",
+    "只有承办组织的联络员或所在区划的管理员可以组织签到": "Only the host organisation's liaison or the region's administrators can run check-in",
+    "签到成功，欢迎参加学习！": "You are checked in. Welcome!", "您已经签到过了，无需重复签到。": "You have already checked in.",
+    "课程菜单": "Course menu", "我的点单": "My orders", "需求分布": "Demand map", "排课": "Planning",
+    "授课安排": "Lessons", "扫码签到": "QR check-in", "请用手机扫码签到": "Scan with your phone to check in",
+    "已签到 %(counter)s 人": "%(counter)s person checked in", "刷新": "Refresh", "点单状态": "Order status",
+    "全部": "All", "查看": "View", "共 %(n)s 单，来自 %(m)s 个有坐标的组织": "%(n)s orders from %(m)s organisations with coordinates",
+    "单": "orders", "经度": "Longitude", "纬度": "Latitude", "点单最多的组织": "Organisations with the most orders",
+    "没有点单。": "No orders.", "没有坐标的组织": "Organisations without coordinates", "承办组织": "Host organisation",
+    "参学人数": "Attendees", "确认授课安排": "Confirm lesson", "登记为已授课": "Record as taught",
+    "取消原因": "Reason for cancelling", "取消授课": "Cancel lesson", "签到 %(counter)s 人": "%(counter)s check-in",
+    "还没有人签到。": "Nobody has checked in yet.",
+    "%(name)s的日历订阅地址（在手机或电脑日历中「添加订阅日历」，无需登录）：": "Calendar feed for %(name)s (use “Add subscribed calendar” in your phone or computer calendar; no login needed):",
+    "日历订阅地址": "Calendar feed", "下载 .ics": "Download .ics", "本月 %(counter)s 次授课": "%(counter)s lesson this month",
+    "按类别点单": "Order by category", "暂无": "None yet", "已被点单 %(n)s 次": "Ordered %(n)s times", "点单": "Order",
+    "没有可点的课程。": "No courses to order.", "结果": "Result", "查看授课": "View lesson", "修改": "Change",
+    "撤回": "Withdraw", "还没有点单。到「课程菜单」选一门课吧。": "No orders yet. Pick a course from the “Course menu”.",
+    "修改点单": "Change order", "修改点单 %(code)s": "Change order %(code)s", "保存修改": "Save changes",
+    "提交点单": "Submit order", "返回": "Back",
+    "填写几个可选日期，或一个日期区间（区间内的农忙月份会自动避开）。": "Give a few possible dates, or a date range (busy farming months in the range are avoided).",
+    "点单在排课前都可以修改或撤回；排课发布后可在「我的点单」看到安排结果。": "Orders can be changed or withdrawn until planning; once the plan is published, see the result under “My orders”.",
+    "贪心基线": "Greedy baseline", "发布方案": "Publish plan", "方案价值": "Plan value", "价值上界": "Upper bound",
+    "最优性": "Optimality", "安排 / 未能安排": "Scheduled / not scheduled", "总里程(公里)": "Total distance (km)",
+    "首次覆盖的组织": "Organisations reached for the first time", "求解用时(秒)": "Solve time (s)",
+    "%(who)s 于 %(at)s 发布": "published by %(who)s at %(at)s", "查看授课安排": "View lessons",
+    "本次的指定与排除": "Pins and exclusions in this run", "指定": "Pin", "取消并重新排课": "Remove and re-plan",
+    "排除": "Exclude", "组织": "Organisation", "距离(公里)": "Distance (km)", "首次覆盖": "First visit",
+    "今年首次": "First this year", "固定这项安排并重新排课": "Keep this assignment and re-plan",
+    "不让该师资讲这一单，重新排课": "Do not give this order to this teacher; re-plan", "没有安排。": "Nothing scheduled.",
+    "未能安排的点单": "Orders not scheduled", "全部点单都已安排。": "Every order is scheduled.",
+    "师资授课量": "Lessons per teacher", "排一个月的课": "Plan a month", "开始排课": "Start planning",
+    "把该区划已提交的点单分配给师资，求取效益最高的方案；计算在后台进行，结果发布前不会改动任何点单。": "Assigns the region's submitted orders to teachers, looking for the most valuable plan; it runs in the background and changes no order until the result is published.",
+    "周期": "Period", "发起人": "Started by", "还没有排课。": "No planning runs yet.", "签到": "Check in",
+    "本次授课已取消，无需签到。": "This lesson has been cancelled; no check-in needed.",
+    "同一手机号只需签到一次。": "Each mobile number checks in once.",
+    # loudspeakers (大喇叭)
+    "大喇叭": "Loudspeakers", "节目名称": "Programme title", "时长(分钟)": "Duration (min)",
+    "音频文件（mp3/m4a/wav）": "Audio file (mp3/m4a/wav)", "播报文本（无音频时由语音合成朗读）": "Script (read by speech synthesis when there is no audio)",
+    "节目": "Programmes", "日期": "Date", "开始时间": "Start time", "播出范围（该区划的全部站点）": "Broadcast area (every station in the region)",
+    "有站点未播放": "Has stations, nothing played", "无站点": "No station", "情况": "Situation",
+    "大喇叭站点": "Loudspeaker stations", "站点编号": "Station code", "站点名称": "Station name",
+    "所在村（社区）": "Village (community)", "估计收听人数": "Estimated listeners", "最近上报": "Last report",
+    "只有党员教育管理员可以安排播出": "Only Party-member education administrators can schedule broadcasts",
+    "已安排到 %(n)s 个站点": "Scheduled on %(n)s stations", "节目已保存": "Programme saved",
+    "文件已不在存储中，请重新上传": "The file is no longer in storage; please upload it again",
+    "月度统计": "Monthly figures", "播出安排": "Broadcast schedule", "站点": "Stations",
+    "播放时长(小时)": "Hours played", "收听人次": "Listens", "活跃站点 / 站点": "Active stations / stations",
+    "本月未覆盖的村": "Villages not reached this month", "其中无站点": "of which without a station",
+    "其中有站点未播放": "of which with stations but nothing played", "各县（市、区）": "By county (city, district)",
+    "县（市、区）": "County (city, district)", "小时": "Hours", "活跃站点": "Active stations",
+    "未覆盖的村": "Villages not reached", "本月没有数据。": "No data this month.", "导出全部": "Export all",
+    "未播放": "Nothing played", "全部覆盖。": "Every village reached.", "新建节目": "New programme", "时长": "Duration",
+    "来源": "Source", "分钟": "min", "文本播报": "Text to speech", "还没有节目。": "No programmes yet.",
+    "安排播出": "Schedule a broadcast", "安排": "Schedule",
+    "同一站点的播出时间不能重叠；落在农忙月份的村会给出提醒。": "Broadcasts on one station may not overlap; villages in a busy farming month get a warning.",
+    "指定站点": "Chosen stations", "近期没有播出安排。": "No broadcasts coming up.",
+    # micro-lessons (微党课、弹幕)
+    "微党课": "Micro-lessons", "文件（视频/动漫 mp4，音频 mp3/m4a，图文配图 jpg/png）": "File (video/animation mp4, audio mp3/m4a, illustrated article jpg/png)",
+    "说说您的看法": "Tell us what you think", "昵称（可不填）": "Nickname (optional)",
+    "作为弹幕显示在视频当前位置": "Show as a bullet comment at this point in the video",
+    "微视频": "Micro-video", "微动漫": "Micro-animation", "音频": "Audio", "图文": "Illustrated article",
+    "草稿": "Draft", "待审核": "Awaiting review", "已发布": "Published", "已下架": "Withdrawn",
+    "公开": "Public", "仅老师可见": "Teacher only", "已删除": "Deleted", "专栏名称": "Column name", "专栏": "Column",
+    "标题": "Title", "简介": "Summary", "关联课程": "Related course", "授课教师": "Teacher", "文件格式": "File format",
+    "正文": "Text", "图文作品的正文": "Text of an illustrated article", "时长（秒）": "Duration (s)",
+    "播放次数": "Plays", "完播次数": "Completed plays", "发布时间": "Published", "创建时间": "Created",
+    "新媒体作品": "New-media works", "作品": "Work", "弹幕时间点（秒）": "Bullet comment time (s)", "昵称": "Nickname",
+    "审核状态": "Review status", "发表时间": "Posted", "评论与弹幕": "Comments and bullet comments",
+    "提交审核": "Submitted for review", "审核通过，发布": "Approved and published",
+    "该作品未发布，不能评论": "This work is not published and cannot be commented on",
+    "请刷新页面后再发表评论": "Please reload the page before commenting", "请填写评论内容": "Please write a comment",
+    "评论不能超过 %(n)d 个字（现有 %(len)d 个）": "Comments are limited to %(n)d characters (this one has %(len)d)",
+    "弹幕时间点无效": "Invalid bullet comment time", "评论太频繁，请 %(minutes)d 分钟后再试": "Too many comments; try again in %(minutes)d minutes",
+    "审核通过，公开": "Approved, public", "仅供老师参考": "For the teacher only", "不宜展示，删除": "Not suitable, deleted",
+    "评论审核": "Comment review",
+    "不支持的文件类型「%(ext)s」，%(kind)s可上传：%(allowed)s": "File type “%(ext)s” is not accepted; accepted for %(kind)s: %(allowed)s",
+    "无扩展名": "no extension", "播放": "Plays", "完播": "Completed", "编辑作品": "Edit work", "新建作品": "New work",
+    "只有党员教育管理员可以新建作品": "Only Party-member education administrators can create works",
+    "该作品没有文件": "This work has no file", "只有党员教育管理员可以审核评论": "Only Party-member education administrators can review comments",
+    "已设为「%(status)s」": "Set to “%(status)s”", "感谢留言！审核通过后会显示出来。": "Thank you! Your comment will appear once it is approved.",
+    "评价倾向": "Sentiment", "正面": "Positive", "中性": "Neutral", "负面": "Negative",
+    "评论 %(c)s 条，弹幕 %(d)s 条（已公开和仅老师可见的）": "%(c)s comments, %(d)s bullet comments (public and teacher-only)",
+    "主要话题": "Main topics", "还没有审核过的评论。": "No reviewed comments yet.", "弹幕最多的时段": "Busiest bullet-comment moments",
+    "条": "comments", "暂无弹幕": "No bullet comments yet", "评论与弹幕审核": "Comment and bullet comment review",
+    "未删除的全部": "All not deleted", "弹幕时间": "Bullet comment time", "秒": "s",
+    "没有需要处理的评论。": "No comments to review.", "反馈分析": "Feedback", "各作品": "By work",
+    "%(n)s 次播放": "%(n)s plays", "这里还没有发布的作品。": "Nothing published here yet.",
+    "新媒体党课": "New-media Party lessons", "显示弹幕（%(n)s 条）": "Show bullet comments (%(n)s)", "发表": "Post",
+    "留言不记录您的身份，审核后公开。": "Comments are anonymous and appear after review.",
+    "评论（%(n)s）": "Comments (%(n)s)", "还没有评论，来说两句吧。": "No comments yet. Be the first!",
+    "公开页面": "Public page", "还没有上传文件。": "No file uploaded yet.", "播放 / 完播": "Plays / completed", "评论": "Comments",
+    # shared: lists, imports, photos
+    "首页": "First", "末页": "Last", "清除筛选条件": "Clear filters",
+    "您的管辖范围内还没有记录。可以新建，或通过「数据导入」批量导入。": "Nothing in your area yet. Create an entry, or add many at once through “Data import”.",
+    "当前位置": "Current location", "添加一行": "Add a row", "没有照片": "No photo",
+    "只有党员教育管理员可以导入数据": "Only Party-member education administrators can import data",
+    "检查文件时出错，请联系系统管理员": "The file could not be checked; please contact the system administrator",
+    "发现 %(count)d 处错误，请修改后重新上传；数据未做任何改动": "%(count)d errors found; correct them and upload again. Nothing has been changed",
+    "文件中没有数据行": "The file has no data rows", "检查通过，确认后导入": "Check passed; confirm to import",
+    "只有上传该文件的人可以确认导入": "Only the person who uploaded the file can confirm the import",
+    "该文件当前不能导入（可能已导入，或检查未通过）": "This file cannot be imported now (already imported, or the check failed)",
+    "检查之后数据已有变化，出现新的错误；数据未做任何改动": "The data changed after the check and new errors appeared; nothing has been changed",
+    "导入失败，数据未做任何改动。原因：%(error)s": "The import failed; nothing has been changed. Reason: %(error)s",
+    "已导入 %(rows)d 行：新增 %(created)d，更新 %(updated)d": "%(rows)d rows imported: %(created)d new, %(updated)d updated",
+    "没有这种导入": "No such import", "%(kind)s导入模板.xlsx": "%(kind)s import template.xlsx",
+    "%(kind)s：%(error)s": "%(kind)s: %(error)s", "导入错误": "Import errors",
+    "等待上传人 %(user)s 确认": "Waiting for %(user)s, who uploaded it, to confirm",
 }  # fmt: skip
 
 PLURALS = {
@@ -101,6 +230,9 @@ PLURALS = {
     "发现 %(counter)s 处问题": "%(counter)s problems found",
     "可授课程（%(counter)s）": "Courses (%(counter)s)",
     "下级党组织（%(counter)s）": "Child organisations (%(counter)s)",
+    "已签到 %(counter)s 人": "%(counter)s people checked in",
+    "签到 %(counter)s 人": "%(counter)s check-ins",
+    "本月 %(counter)s 次授课": "%(counter)s lessons this month",
 }
 
 ENTRY = re.compile(r'((?:msgid|msgid_plural|msgstr(?:\[\d\])?) (?:"(?:[^"\\]|\\.)*"\n?)+)')
@@ -120,6 +252,18 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
+def unfuzz(chunk: str) -> str:
+    """Drop the fuzzy flag (msgfmt skips fuzzy entries), alone or beside other flags such as
+    python-format, and the "#|" previous-msgid comments msgmerge leaves with it."""
+    chunk = re.sub(r"^#\| .*\n", "", chunk, flags=re.M)
+
+    def flags(line: re.Match) -> str:
+        kept = [f for f in line.group(1).split(",") if f.strip() and f.strip() != "fuzzy"]
+        return f"#,{','.join(kept)}\n" if kept else ""
+
+    return re.sub(r"^#,(.*)\n", flags, chunk, flags=re.M)
+
+
 def translate(po_path: Path) -> list[str]:
     missing = []
     out = []
@@ -130,14 +274,14 @@ def translate(po_path: Path) -> list[str]:
             continue
         source = unquote(msgid.group(1))
         if not source:  # the header: makemessages marks it fuzzy, which msgfmt would skip
-            out.append(chunk.replace("#, fuzzy\n", ""))
+            out.append(unfuzz(chunk))
             continue
         english = EN.get(source)
         if english is None:
             missing.append(source)
             out.append(chunk)
             continue
-        chunk = chunk.replace("#, fuzzy\n", "")
+        chunk = unfuzz(chunk)
         if "msgid_plural" in chunk:
             chunk = re.sub(
                 r'msgstr\[0\] (?:"(?:[^"\\]|\\.)*"\n?)+', f"msgstr[0] {quote(english)}\n", chunk
