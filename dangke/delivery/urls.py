@@ -22,7 +22,16 @@ urlpatterns = [
     path("lessons/", views.lessons, name="lessons"),
     path("lessons/<int:pk>/", views.lesson_detail, name="lesson"),
     path("lessons/<int:pk>/checkin/", views.lesson_checkin, name="lesson_checkin"),
+    path("lessons/new/", views.lesson_create, name="lesson_create"),
+    path(
+        "lessons/<int:pk>/attendance/",
+        views.lesson_attendance_list,
+        name="lesson_attendance_list",
+    ),
     path("lessons/<int:pk>/<str:action>/", views.lesson_action, name="lesson_action"),
     path("ical/<str:token>.ics", views.ical_feed, name="ical"),
     path("sign/<str:token>/", views.sign, name="sign"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
 ]

@@ -4,6 +4,7 @@ their calendar and iCal feed, and the QR sign-in. Every change goes through
 `dangke.delivery.services`; every read through `visible_to(request.scope)`."""
 
 import datetime
+import re
 from collections import Counter, defaultdict
 
 from django import forms
@@ -22,18 +23,25 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseSeries, ExcellentDesignation
 from dangke.delivery import ical, services
 from dangke.delivery.forms import (
+    AttendanceListForm,
+    CampaignForm,
+    CoverageFilterForm,
+    ManualLessonForm,
     MenuFilterForm,
     OrderForm,
     PlanStartForm,
     SignInForm,
     add_service_errors,
+    parse_attendance_list,
 )
 from dangke.delivery.models import (
     Campaign,
     CourseOrder,
+    DeliveryMode,
     Lesson,
     LessonStatus,
     OrderStatus,
@@ -43,7 +51,8 @@ from dangke.delivery.models import (
 from dangke.delivery.planning import order_pk
 from dangke.delivery.rules import may_manage_lesson, may_plan
 from dangke.faculty.models import Teacher
-from dangke.regions.models import Organization
+from dangke.imports.export import xlsx_response
+from dangke.regions.models import Organization, OrganizationKind
 
 ICAL_SALT = "dangke.delivery.ical"
 
@@ -657,3 +666,176 @@ def sign(request, token):
     closed = lesson.status == LessonStatus.CANCELLED
     context = {"lesson": lesson, "form": form, "done": done, "closed": closed}
     return render(request, "delivery/sign.html", context)
+
+
+# --- coverage, campaigns, attendance lists, lessons outside the plan -------------------------
+
+
+def _coverage_rows(figures) -> list[list]:
+    return [
+        [
+            row["name"],
+            row["organizations"],
+            row["reached"],
+            row["percent"],
+            row["members_reached"],
+            row["lessons"],
+            row["hours"],
+        ]
+        for row in figures["counties"]
+    ]
+
+
+def _coverage_headers() -> list[str]:
+    return [
+        _("县（市、区）"),
+        _("基层党组织"),
+        _("已覆盖"),
+        _("覆盖率(%)"),
+        _("覆盖党员"),
+        _("授课场次"),
+        _("授课时长(小时)"),
+    ]
+
+
+@login_required
+def coverage(request):
+    """Organisations and members reached, lessons by category and mode, hours, teachers
+    active and a table by county, for the year and (optionally) one campaign."""
+
+    form = CoverageFilterForm(request.GET or None, scope=request.scope)
+    year, campaign = form.choice()
+    figures = services.coverage(request.scope, year, campaign)
+    if request.GET.get("export") == "xlsx":
+        stem = _("覆盖情况") + f"-{year}" + (f"-{campaign.name}" if campaign else "")
+        stem = re.sub(r"[\[\]:*?/\\\"<>|]", "", stem)  # not allowed in sheet or file names
+        return xlsx_response(stem, _coverage_headers(), _coverage_rows(figures))
+    chart_data = {
+        "by_category": [
+            {"name": str(CourseCategory(k).label), "value": v}
+            for k, v in figures["by_category"].items()
+        ],
+        "by_mode": [
+            {"name": str(DeliveryMode(k).label), "value": v}
+            for k, v in figures["by_mode"].items()
+            if v
+        ],
+    }
+    query = request.GET.copy()
+    query["export"] = "xlsx"
+    context = {
+        "form": form,
+        "figures": figures,
+        "campaign": campaign,
+        "chart_data": chart_data,
+        "export_query": query.urlencode(),
+    }
+    return render(request, "delivery/coverage.html", context)
+
+
+def _can_start_campaign(scope) -> bool:
+    return bool(scope.managed_region_codes or scope.is_superuser)
+
+
+@login_required
+def campaigns(request):
+
+    form = None
+    if _can_start_campaign(request.scope):
+        form = CampaignForm(request.POST or None, scope=request.scope)
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("只有党员教育管理员可以发起专项活动"))
+        if form.is_valid():
+            try:
+                campaign = services.create_campaign(
+                    scope=request.scope, actor=request.user, **form.service_fields()
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("专项活动已创建：%(name)s") % {"name": campaign})
+                return redirect("delivery:campaign", campaign.pk)
+    rows = list(Campaign.objects.visible_to(request.scope).select_related("region")[:100])
+    progress = services.campaign_progress(request.scope, rows)
+    context = {"form": form, "rows": [(c, progress[c.pk]) for c in rows]}
+    return render(request, "delivery/campaigns.html", context)
+
+
+@login_required
+def campaign_detail(request, pk):
+
+    campaign = get_visible_or_404(Campaign.objects.select_related("region"), request.scope, pk=pk)
+    progress = services.campaign_progress(request.scope, [campaign])[campaign.pk]
+    kinds = [OrganizationKind(k).label for k in campaign.target_kinds or []]
+    context = {
+        "campaign": campaign,
+        "progress": progress,
+        "kinds": kinds,
+        "coverage_url": reverse("delivery:coverage")
+        + f"?year={campaign.starts_on.year}&campaign={campaign.pk}",
+    }
+    return render(request, "delivery/campaign.html", context)
+
+
+@login_required
+@require_POST
+def lesson_attendance_list(request, pk):
+    """The liaison pastes a list; good lines are recorded, bad ones come back to fix."""
+
+    lesson = _lesson(request, pk)
+    if not may_manage_lesson(request.scope, lesson):
+        raise PermissionDenied(_("只有承办组织的联络员或所在区划的管理员可以登记签到"))
+    form = AttendanceListForm(request.POST)
+    if not form.is_valid():
+        return _lesson_page(request, lesson, list_form=form)
+    rows, errors = parse_attendance_list(form.cleaned_data["attendees"])
+    if rows:
+        try:
+            added = services.record_attendance_list(
+                lesson, rows, scope=request.scope, actor=request.user
+            )
+        except ValidationError as error:
+            _refused(request, error)
+            return redirect("delivery:lesson", lesson.pk)
+        messages.success(
+            request,
+            _("名单登记：新增 %(added)s 人（已签到的 %(known)s 人未重复计入）")
+            % {"added": added, "known": len(rows) - added},
+        )
+    if errors:
+        form = AttendanceListForm(initial={"attendees": "\n".join(line for _n, line, _w in errors)})
+        lesson.refresh_from_db()
+        return _lesson_page(request, lesson, list_form=form, list_errors=errors)
+    return redirect("delivery:lesson", lesson.pk)
+
+
+def _lesson_page(request, lesson, **extra):
+    can_manage = may_manage_lesson(request.scope, lesson)
+    context = {
+        "lesson": lesson,
+        "can_manage": can_manage,
+        "attendances": lesson.attendances.all()[:500] if can_manage else [],
+        **extra,
+    }
+    return render(request, "delivery/lesson.html", context)
+
+
+@login_required
+def lesson_create(request):
+    """Record a lesson given outside the plan (a lecture team's tour, a 先学后讲 session)."""
+
+    form = ManualLessonForm(request.POST or None, scope=request.scope)
+    if not form.fields["organization"].queryset.exists():
+        raise PermissionDenied(_("只有基层党组织联络员或党员教育管理员可以登记授课活动"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            lesson = services.record_manual_lesson(
+                scope=request.scope, actor=request.user, **form.service_fields()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("已登记授课活动：%(lesson)s") % {"lesson": lesson})
+            return redirect("delivery:lesson", lesson.pk)
+    return render(request, "delivery/lesson_form.html", {"form": form})
