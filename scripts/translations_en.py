@@ -288,6 +288,10 @@ EN = {
     '宣讲队巡回宣讲、先学后讲等未经点单排课的授课活动，在这里直接登记，与排课产生的授课同样计入覆盖情况。': 'Lessons not ordered and planned here — a lecture team’s tour, a “learn first, then teach” session — are recorded directly and count in coverage like planned ones.',
     '已经开始的授课登记为「已授课」；参学人数可以稍后按名单补登。': 'A lesson that has already started is recorded as given; attendance can be added later from a list.',
     '微党课评论与弹幕反馈（主题、情感、热点时刻）': 'Micro-lesson comments and bullet comments (themes, sentiment, busiest moments)',
+    '站内通知': 'Notifications',
+    '全部标为已读': 'Mark all read',
+    '未读': 'unread',
+    '没有通知。': 'No notifications.',
 }  # fmt: skip
 
 PLURALS = {

@@ -287,3 +287,30 @@ def test_a_running_plan_polls_every_two_seconds(client, dw):
     assert "HX-Refresh" not in fragment and "every 2s" in fragment.content.decode()
     response = client.post(f"/delivery/plans/{run.pk}/publish/", follow=True)
     assert "不能发布" in response.content.decode()
+
+
+def test_publishing_notifies_teachers_and_liaisons_in_the_app(client, world, settings):
+    """The teacher and the host's liaison each see the new lesson under the bell."""
+    from dangke.core.models import Notification
+    from dangke.delivery import services
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    Notification.objects.all().delete()
+    from dangke.accounts.scoping import scope_for_user
+
+    lesson = services.record_manual_lesson(
+        scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin,
+        course=world.course_a, organization=world.org_a, teachers=[world.teacher_a],
+        starts_at=timezone.now(),
+    )  # fmt: skip
+    lesson_ids = [lesson.pk]
+    services.notify_lessons_in_app(lesson_ids, "新的授课安排")
+    for user in (world.teacher_user, world.liaison):
+        client.force_login(user)
+        html = client.get("/accounts/notifications/").content.decode()
+        assert "新的授课安排" in html and world.course_a.title in html
+        assert 'id="unread-count"' in client.get("/").content.decode()
+        client.post("/accounts/notifications/")
+        assert 'id="unread-count"' not in client.get("/").content.decode()
+    client.force_login(world.county_b_admin)
+    assert "新的授课安排" not in client.get("/accounts/notifications/").content.decode()

@@ -97,7 +97,29 @@ def _broadcast_rows(county, village):
 
 
 def scoped_models():
-    return [model for model in apps.get_models() if getattr(model, "scope_rules", None)]
+    """Models scoped by region; rows owned by one user are proven below."""
+    return [
+        model
+        for model in apps.get_models()
+        if getattr(model, "scope_rules", None) and model.scope_rules.region
+    ]
+
+
+def test_user_owned_rows_are_seen_by_their_owner_only(world):
+    from dangke.core.models import Notification
+    from dangke.core.services import notify
+
+    notify([world.county_a_admin], "甲的通知")
+    notify([world.county_b_admin, world.teacher_user], "乙的通知")
+    owned = [model for model in apps.get_models() if getattr(model, "scope_rules", None)]
+    assert {m for m in owned if not m.scope_rules.region} == {Notification}
+    for user, expected in (
+        (world.county_a_admin, ["甲的通知"]),
+        (world.county_b_admin, ["乙的通知"]),
+        (world.city_admin, []),
+    ):
+        seen = Notification.objects.visible_to(scope_for_user(user))
+        assert sorted(seen.values_list("message", flat=True)) == expected
 
 
 @pytest.mark.parametrize("model", scoped_models(), ids=lambda model: model.__name__)

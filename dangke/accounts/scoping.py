@@ -25,12 +25,14 @@ class ScopeRules:
     organization: path to an organisation's pk
     teacher:      path to a teacher's pk
     group:        path to a teaching group's pk
+    user:         path to the user a row belongs to (their own notifications)
     """
 
     region: str | None = None
     organization: str | None = None
     teacher: str | None = None
     group: str | None = None
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class Scope:
         ):
             if path and ids:
                 condition |= _q_in(model, path, ids)
+        if rules.user and self.user_id:
+            condition |= Q(**{rules.user: self.user_id})
         return condition
 
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.DangkeLogoutView.as_view(), name="logout"),
     path("region/", views.switch_region, name="switch_region"),
     path("me/", views.profile, name="profile"),
+    path("notifications/", views.notifications, name="notifications"),
 ]

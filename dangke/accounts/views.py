@@ -3,10 +3,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView, LogoutView
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.middleware import ACTIVE_REGION_SESSION_KEY
+from dangke.core.models import Notification
 
 
 class DangkeLoginView(LoginView):
@@ -47,3 +49,13 @@ def profile(request):
         .order_by("role")
     )
     return render(request, "accounts/profile.html", {"assignments": assignments})
+
+
+@login_required
+def notifications(request):
+    """The user's own notifications; POST marks them all read."""
+    mine = Notification.objects.visible_to(request.scope).filter(user_id=request.user.pk)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("accounts:notifications")
+    return render(request, "accounts/notifications.html", {"notifications": mine[:100]})

@@ -58,3 +58,14 @@ def change_status(obj: ProtectedStatusModel, new_status: str, *, actor, reason: 
         to_value=label_of(type(obj), new_status),
         reason=reason.strip(),
     )
+
+
+def notify(users, message: str, url: str = "") -> int:
+    """One in-app notification per distinct user (inactive users are skipped)."""
+    from dangke.core.models import Notification
+
+    recipients = {user.pk: user for user in users if user is not None and user.is_active}
+    Notification.objects.bulk_create(
+        Notification(user_id=pk, message=message[:300], url=url) for pk in sorted(recipients)
+    )
+    return len(recipients)

@@ -518,11 +518,47 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
             to_value=PlanState.PUBLISHED.label,
             reason=f"新建授课 {len(lessons)} 节，未能安排 {len(unserved)} 单",
         )
+        notify_lessons_in_app([lesson.pk for lesson in lessons], "新的授课安排")
         if settings.SMTP_HOST:
             lesson_ids = [lesson.pk for lesson in lessons]
             transaction.on_commit(lambda: notify_lessons(lesson_ids, "新的授课安排"))
     run.refresh_from_db()
     return PublishResult(lessons, len(lessons), len(unserved))
+
+
+def notify_lessons_in_app(lesson_ids: list[int], subject: str) -> int:
+    """Each lesson's teachers and the host's liaisons get an in-app notification linking
+    to the lesson (in the caller's transaction: no lessons, no notifications)."""
+    from django.urls import reverse
+
+    from dangke.core.models import Notification
+
+    lessons = list(
+        Lesson.objects.filter(pk__in=lesson_ids)
+        .select_related("course", "organization")
+        .prefetch_related("teachers__user")
+    )
+    liaisons: dict[int, set[int]] = {}
+    for organization_id, user_id in RoleAssignment.objects.filter(
+        role=Role.LIAISON,
+        organization_id__in={lesson.organization_id for lesson in lessons},
+        is_active=True,
+        user__is_active=True,
+    ).values_list("organization_id", "user_id"):
+        liaisons.setdefault(organization_id, set()).add(user_id)
+    notifications = []
+    for lesson in lessons:
+        users = {t.user_id for t in lesson.teachers.all() if t.user_id}
+        users |= liaisons.get(lesson.organization_id, set())
+        when = timezone.localtime(lesson.starts_at).strftime("%m月%d日 %H:%M")
+        message = f"{subject}：{when}《{lesson.course.title}》，{lesson.organization.name}"
+        url = reverse("delivery:lesson", args=[lesson.pk])
+        notifications += [
+            Notification(user_id=user_id, message=message[:300], url=url)
+            for user_id in sorted(users)
+        ]
+    Notification.objects.bulk_create(notifications, batch_size=1000)
+    return len(notifications)
 
 
 def notify_lessons(lesson_ids: list[int], subject: str) -> int:

@@ -65,3 +65,15 @@ def region_choices(context):
         indent = "" if region.code in roots else "　"
         choices.append((region.code, indent + region.name, region.code == active))
     return choices
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    from dangke.core.models import Notification
+
+    request = context["request"]
+    return (
+        Notification.objects.visible_to(request.scope)
+        .filter(user_id=request.user.pk, read_at__isnull=True)
+        .count()
+    )
