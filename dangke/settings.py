@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "dangke.broadcast",
     "dangke.delivery",
     "dangke.media",
+    "dangke.evaluation",
+    "dangke.contests",
+    "dangke.insights",
     "dangke.demo",
 ]
 
