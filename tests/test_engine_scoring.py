@@ -96,6 +96,17 @@ def test_dimensions_by_hand():
     )
 
 
+def test_indicator_breakdown_by_hand():
+    experts = [{"depth": 4, "practice": 3, "interaction": 7}, {"interaction": 6}]
+    result = score_lesson(survey(responses(experts=experts)))
+    depth_t = statistics.fmean(pct("depth", a["depth"]) for a in TRAINEES)
+    assert result["indicators"]["depth"] == {
+        "value": round(0.6 * depth_t + 0.4 * pct("depth", 4), 1),
+        "n": 6,
+    }
+    assert result["indicators"]["interaction"]["n"] == 7
+
+
 def test_thin_response_is_kept_but_not_counted():
     # depth+practice = 0.4 of the asked 1.0: under half, excluded; interaction alone (0.6) counts
     extra = [{"role": "trainee", "answers": {"depth": 1, "practice": 1}},

@@ -15,7 +15,7 @@ from dangke.regions.models import Region
 def region_of(obj) -> str:
     if isinstance(obj, Region):
         return obj.code
-    for path in ("region_id", "course.region_id", "lesson.region_id"):
+    for path in ("region_id", "course.region_id", "lesson.region_id", "survey.region_id"):
         value = obj
         for part in path.split("."):
             value = getattr(value, part, None)
@@ -49,6 +49,7 @@ def rows_in_both_counties(world):
         org = world.org_a if county == world.county_a else world.org_b
         _delivery_rows(county, org, course, teacher, admin)
         _media_rows(county, teacher)
+        _evaluation_rows(county, org, course, teacher, admin)
     return world
 
 
@@ -72,6 +73,34 @@ def _delivery_rows(county, org, course, teacher, admin):
     )  # fmt: skip
     lesson.teachers.add(teacher)
     Attendance.objects.create(lesson=lesson, name="张三", phone="13800000000")
+
+
+def _evaluation_rows(county, org, course, teacher, admin):
+    import datetime
+
+    from dangke.delivery.models import Lesson
+    from dangke.evaluation import services
+    from dangke.evaluation.models import (
+        ExcellentProposal,
+        FeedbackRule,
+        Rectification,
+        SurveyComment,
+    )
+
+    lesson = Lesson.objects.create(course=course, organization=org, starts_at=timezone.now())
+    survey = services.open_survey(lesson, actor=admin)  # also the indicator system
+    services.invite(survey, role="expert", names=["专家"], actor=admin)
+    services.submit_response(
+        survey, role="trainee", raw_answers={"depth": "5"}, nonce=services.new_form_nonce(),
+        comment="讲得好",
+    )  # fmt: skip
+    assert SurveyComment.objects.filter(survey=survey).exists()
+    rule = FeedbackRule.objects.create(region=county, year=2026)
+    Rectification.objects.create(
+        course=course, region=county, rule=rule, reason="低于整改分数线",
+        deadline=datetime.date(2026, 12, 31),
+    )  # fmt: skip
+    ExcellentProposal.objects.create(course=course, region=county, year=2026, rule=rule)
 
 
 def _media_rows(county, teacher):

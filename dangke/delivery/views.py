@@ -602,10 +602,14 @@ def _lesson(request, pk) -> Lesson:
 def lesson_detail(request, pk):
     lesson = _lesson(request, pk)
     can_manage = may_manage_lesson(request.scope, lesson)
+    from dangke.evaluation.rules import may_run_surveys
+
     context = {
         "lesson": lesson,
         "can_manage": can_manage,
         "attendances": lesson.attendances.all()[:500] if can_manage else [],
+        "survey": lesson.surveys.filter(kind="on_site").first(),
+        "can_run_survey": may_run_surveys(request.scope, lesson),
     }
     return render(request, "delivery/lesson.html", context)
 

@@ -123,7 +123,7 @@ def system_for(region, year: int) -> IndicatorSystem:
 
 
 def leaves_of(system: IndicatorSystem) -> list[Indicator]:
-    nodes = list(system.indicators.all())
+    nodes = list(system.indicators.select_related("parent"))
     parents = {node.parent_id for node in nodes if node.parent_id}
     return [node for node in ordered(nodes) if node.pk not in parents]
 

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
@@ -76,6 +77,9 @@ class IndicatorSystem(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.year}）"
+
+    def get_absolute_url(self):
+        return reverse("evaluation:system", args=[self.pk])
 
 
 class Indicator(models.Model):
@@ -299,6 +303,9 @@ class Survey(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("evaluation:survey", args=[self.pk])
 
     def is_open_at(self, moment) -> bool:
         return self.opens_at <= moment < self.closes_at
@@ -545,6 +552,9 @@ class Rectification(ProtectedStatusModel):
 
     def __str__(self):
         return f"{self.course} 整改"
+
+    def get_absolute_url(self):
+        return reverse("evaluation:rectification", args=[self.pk])
 
 
 class ProposalStatus(models.TextChoices):

@@ -57,7 +57,9 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     Keys: year, region{code,name}, teachers{total,by_level,by_status}, teaching_groups,
     lecture_teams, organizations{total,by_kind,covered}, members, villages,
     courses{total,by_category,by_status,excellent}, lessons{total,by_state,by_mode,
-    by_category}, attendees, members_reached, orders{total,by_state}, campaigns.
+    by_category}, attendees, members_reached, orders{total,by_state}, campaigns,
+    media{…}, evaluation{surveys, responses, responses_by_role, scores_published,
+    comments, rectifications, excellent_proposals}.
     Organisations and members count active organisations; villages counts village-level
     divisions (村、社区) in the region.
 
@@ -125,7 +127,14 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         "campaigns": delivery["campaigns"],
         **_broadcast(scope, year, region_code),
         "media": _media(scope, year, region_code),
+        "evaluation": _evaluation(scope, year, region_code),
     }
+
+
+def _evaluation(scope, year, region_code) -> dict:
+    from dangke.evaluation.figures import evaluation_figures
+
+    return evaluation_figures(scope, year, region_code)
 
 
 def _media(scope, year, region_code) -> dict:

@@ -201,6 +201,7 @@ def score_lesson(doc: dict) -> dict:
         ci95 = [max(0.0, score - half), min(100.0, score + half)]
 
     dimensions = _dimensions(tree, per_role, present)
+    indicators = _indicators(tree, per_role, present)
     return {
         "score": _round(score) if published else None,
         "ci95": [_round(v) for v in ci95] if ci95 else None,
@@ -208,6 +209,9 @@ def score_lesson(doc: dict) -> dict:
         "roles": role_rows,
         "dimensions": {key: _round(value) for key, value in dimensions.items()},
         "excluded_responses": sum(excluded.values()),
+        # Beyond the spec's keys: the same computation for each leaf alone, with the number
+        # of counted responses that answered it, so pages can show (or withhold) a breakdown.
+        "indicators": indicators,
         "score_exact": score if published else None,
         "ci95_exact": ci95,
         "computation": {
@@ -240,4 +244,25 @@ def _dimensions(tree: IndicatorTree, per_role, present) -> dict[str, float | Non
                 total += role.weight
                 weighted += role.weight * statistics.fmean(values)
         result[dimension] = weighted / total if total else None
+    return result
+
+
+def _indicators(tree: IndicatorTree, per_role, present) -> dict[str, dict]:
+    """Per leaf: role-weighted mean of the counted roles' means over the responses that
+    answered it, and how many counted responses did."""
+    result: dict[str, dict] = {}
+    for leaf_id in tree.leaves:
+        total = weighted = 0.0
+        answered = 0
+        for role, *_ in present:
+            values = [
+                response.percent[leaf_id]
+                for response, _ in per_role[role.id]
+                if leaf_id in response.percent
+            ]
+            if values:
+                answered += len(values)
+                total += role.weight
+                weighted += role.weight * statistics.fmean(values)
+        result[leaf_id] = {"value": _round(weighted / total) if total else None, "n": answered}
     return result

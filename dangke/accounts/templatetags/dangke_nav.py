@@ -24,6 +24,7 @@ def main_navigation(context):
         ("faculty:list", _("师资库"), "bi-person-badge", True),
         ("courses:list", _("课程库"), "bi-journal-richtext", True),
         ("delivery:index", _("点单与排课"), "bi-calendar-check", True),
+        ("evaluation:index", _("教学评估"), "bi-clipboard-check", bool(scope.region_codes)),
         ("media:list", _("微党课"), "bi-play-btn", bool(scope.region_codes or scope.teacher_ids)),
         ("broadcast:overview", _("大喇叭"), "bi-megaphone", bool(scope.region_codes)),
         (

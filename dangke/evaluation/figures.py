@@ -1,0 +1,47 @@
+"""Evaluation's figures for `dangke stats --json` and the dashboard."""
+
+from django.db.models import Count, Q
+
+from dangke.evaluation.models import (
+    CommentStatus,
+    ExcellentProposal,
+    Rectification,
+    Response,
+    Survey,
+    SurveyComment,
+    SurveyKind,
+)
+
+
+def evaluation_figures(scope, year: int, region_code: str | None = None) -> dict:
+    """Surveys opened for the year's lessons, responses by role, lessons with a published
+    score, comments by review state, rectifications by state, excellent proposals."""
+    surveys = Survey.objects.visible_to(scope).filter(opens_at__year=year)
+    if region_code:
+        surveys = surveys.filter(region__code__startswith=region_code)
+    responses = Response.objects.filter(survey__in=surveys)
+    comments = SurveyComment.objects.filter(survey__in=surveys)
+    rectifications = Rectification.objects.visible_to(scope).filter(created_at__year=year)
+    proposals = ExcellentProposal.objects.visible_to(scope).filter(year=year)
+    if region_code:
+        rectifications = rectifications.filter(region__code__startswith=region_code)
+        proposals = proposals.filter(region__code__startswith=region_code)
+    counts = surveys.aggregate(
+        on_site=Count("id", filter=Q(kind=SurveyKind.ON_SITE)),
+        follow_up=Count("id", filter=Q(kind=SurveyKind.FOLLOW_UP)),
+        published=Count("id", filter=Q(kind=SurveyKind.ON_SITE, published_at__isnull=False)),
+    )
+    by_role = dict(responses.values_list("role").annotate(n=Count("id")).order_by())
+    by_status = dict(comments.values_list("status").annotate(n=Count("id")).order_by())
+    return {
+        "surveys": counts["on_site"],
+        "follow_up_surveys": counts["follow_up"],
+        "responses": sum(by_role.values()),
+        "responses_by_role": by_role,
+        "scores_published": counts["published"],
+        "comments": {status: by_status.get(status, 0) for status in CommentStatus.values},
+        "rectifications": dict(
+            rectifications.values_list("status").annotate(n=Count("id")).order_by()
+        ),
+        "excellent_proposals": proposals.count(),
+    }

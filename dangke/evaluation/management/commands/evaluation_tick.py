@@ -1,0 +1,19 @@
+"""`dangke evaluation_tick`: the periodic chores of evaluation, for cron (e.g. hourly):
+send follow-ups that have opened, and re-evaluate rectifications past their deadline."""
+
+from django.core.management.base import BaseCommand
+
+from dangke.evaluation.consequences import review_due_rectifications
+from dangke.evaluation.services import send_due_follow_ups
+
+
+class Command(BaseCommand):
+    help = "发送已到期的效果回访通知，并对到期整改进行复评（建议每小时运行一次）"
+
+    def handle(self, *args, **options):
+        sent = send_due_follow_ups()
+        outcome = review_due_rectifications()
+        self.stdout.write(
+            f"回访通知 {sent} 个；到期整改复评：通过 {outcome['passed']}，"
+            f"下架 {outcome['withdrawn']}，样本不足待定 {outcome['undecided']}"
+        )

@@ -1,0 +1,18 @@
+"""`dangke score --input survey.json`: a lesson's score from a survey document
+(shared/specs/evaluation.md), printed as JSON, so anyone can recompute a published score."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from engines.scoring.cli import main
+
+
+class Command(BaseCommand):
+    help = "按 shared/specs/evaluation.md 的测评文件计算一场授课的得分，输出 JSON"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--input", required=True, help="测评 JSON 文件（- 表示标准输入）")
+
+    def handle(self, *args, input, **options):
+        status = main(["--input", input])
+        if status:
+            raise CommandError("测评文件有误，见上方说明", returncode=status)

@@ -1,0 +1,195 @@
+"""Scores: the survey document `engines.scoring` reads, built from the database; a lesson's
+score kept up to date on its on-site survey; course and teacher scores aggregated from
+their lessons' published scores.
+
+The follow-up. Effect indicators are asked weeks later, of the same attendees and the
+organisation's secretary. Pooled with the day's answers, a follow-up sheet would answer
+under half of the weight its role is asked and be excluded by step 1 of the formula; so
+each role is split into its on-the-day part and its follow-up part, each asked its own
+leaves, with the role's weight shared between them in proportion to the effective weight
+of those leaves. The on-the-day trainee part keeps the id `trainee`, so the publish
+threshold counts the trainees who rated on the day.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangke.core.models import AuditEntry
+from dangke.core.services import record_audit
+from dangke.evaluation.indicators import indicator_document, tree_rows
+from dangke.evaluation.models import RaterKind, Response, Survey, SurveyKind
+from dangke.evaluation.services import rater_roles
+from engines.scoring import aggregate_scores, score_lesson
+
+FOLLOW_UP_SUFFIX = ".follow_up"
+BREAKDOWN_MIN = 5  # no breakdown for a group of fewer than 5 respondents
+
+
+def engine_role_id(kind: str, follow_up: bool) -> str:
+    return f"{kind}{FOLLOW_UP_SUFFIX}" if follow_up else kind
+
+
+def role_label(role_id: str) -> str:
+    kind, _sep, stage = role_id.partition(".")
+    label = str(RaterKind(kind).label) if kind in RaterKind.values else kind
+    return _("%(role)s（回访）") % {"role": label} if stage else label
+
+
+def survey_document(survey: Survey) -> dict:
+    """The lesson's whole survey (on the day and follow-up) as shared/specs/evaluation.md
+    defines it; `dangke score --input` recomputes the stored result from it."""
+    main = survey.on_site
+    rows = [row for row in tree_rows(main.system) if row.is_leaf]
+    weight_of = {row.node.pk: row.effective_weight for row in rows}
+    campaign = main.lesson.campaign if main.lesson_id else None
+    roles = []
+    for role in rater_roles(main.system, campaign):
+        asked = [leaf for leaf in role.asked.all()] or [row.node for row in rows]
+        total = sum(weight_of[leaf.pk] for leaf in asked)
+        for follow_up in (False, True):
+            part = [leaf for leaf in asked if leaf.follow_up == follow_up]
+            share = sum(weight_of[leaf.pk] for leaf in part)
+            if not part or total <= 0 or share <= 0:
+                continue
+            roles.append(
+                {
+                    "id": engine_role_id(role.kind, follow_up),
+                    "weight": float(role.weight) * share / total,
+                    "min_n": role.min_n,
+                    "indicators": [leaf.key for leaf in part],
+                }
+            )
+    surveys = [main, *main.follow_ups.all()]
+    responses = [
+        {
+            "role": engine_role_id(response.role, kind == SurveyKind.FOLLOW_UP),
+            "answers": response.answers,
+        }
+        for kind, response in (
+            (s.kind, r) for s in surveys for r in s.responses.order_by("id").only("role", "answers")
+        )
+    ]
+    return {
+        "indicators": indicator_document(main.system),
+        "roles": roles,
+        "attendance": main.attendance,
+        "responses": responses,
+    }
+
+
+def latest_response_id(survey: Survey) -> int:
+    main = survey.on_site
+    found = Response.objects.filter(survey__in=[main, *main.follow_ups.all()]).aggregate(
+        last=Max("id")
+    )["last"]
+    return found or 0
+
+
+def refresh_score(survey: Survey, *, force: bool = False) -> dict:
+    """The lesson's score, recomputed when answers arrived since it was last computed.
+    The first time it reaches the publish threshold is audited."""
+    main = survey.on_site
+    last = latest_response_id(main)
+    if main.result and main.scored_upto == last and not force:
+        return main.result
+    result = score_lesson(survey_document(main))
+    with transaction.atomic():
+        main.result = result
+        main.scored_upto = last
+        main.scored_at = timezone.now()
+        fields = ["result", "scored_upto", "scored_at"]
+        newly_published = result["published"] and main.published_at is None
+        if newly_published:
+            main.published_at = main.scored_at
+            fields.append("published_at")
+        main.save(update_fields=fields)
+        if newly_published:
+            record_audit(
+                main,
+                actor=None,
+                action=AuditEntry.Action.STATUS,
+                field="published",
+                from_value=_("样本不足"),
+                to_value=f"{result['score']}",
+                reason=_("参训学员有效答卷达到发布门槛"),
+            )
+    return result
+
+
+def is_provisional(survey: Survey, now=None) -> bool:
+    """A lesson score is provisional until its follow-up closes."""
+    now = now or timezone.now()
+    return any(follow_up.closes_at > now for follow_up in survey.on_site.follow_ups.all())
+
+
+def rescore(surveys) -> int:
+    """Recompute every given on-site survey from its raw answers (`dangke rescore`)."""
+    count = 0
+    for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related("system", "lesson"):
+        refresh_score(survey, force=True)
+        count += 1
+    return count
+
+
+def lesson_surveys(lessons):
+    return Survey.objects.filter(kind=SurveyKind.ON_SITE, lesson__in=lessons).select_related(
+        "lesson__course", "lesson__organization", "system"
+    )
+
+
+def aggregate(surveys) -> dict:
+    """Course or teacher score: the lessons' published scores weighted by their counted
+    responses, with the between-lesson interval of `engines.scoring.aggregate_scores`,
+    plus the same weighting for each dimension and the lessons that went in."""
+    items, lessons = [], []
+    dimension_sums: dict[str, list[float]] = {}
+    for survey in surveys:
+        result = refresh_score(survey)
+        n = sum(role["n"] for role in result["roles"].values() if role["counted"])
+        lessons.append({"survey": survey, "result": result, "n": n})
+        if not result["published"]:
+            items.append({"score": None, "n": max(n, 1)})
+            continue
+        items.append({"score": result["score_exact"], "n": n, "ci95": result["ci95_exact"]})
+        for key, value in result["computation"]["dimensions_exact"].items():
+            if value is not None:
+                sums = dimension_sums.setdefault(key, [0.0, 0.0])
+                sums[0] += n * value
+                sums[1] += n
+    summary = aggregate_scores(items)
+    summary["dimensions"] = {
+        key: round(total / weight, 1) for key, (total, weight) in dimension_sums.items() if weight
+    }
+    summary["lessons"] = lessons
+    return summary
+
+
+def course_score(course, year: int | None = None) -> dict:
+    lessons = course.lessons.all()
+    if year:
+        lessons = lessons.filter(starts_at__year=year)
+    return aggregate(lesson_surveys(lessons))
+
+
+def teacher_score(teacher, year: int | None = None) -> dict:
+    lessons = teacher.lessons.all()
+    if year:
+        lessons = lessons.filter(starts_at__year=year)
+    return aggregate(lesson_surveys(lessons))
+
+
+def teacher_year_results(teacher, year: int) -> dict:
+    """For the faculty annual review: the teacher's score for the year with its n and
+    interval, and how many lessons were evaluated and published."""
+    summary = teacher_score(teacher, year)
+    return {
+        "score": summary["score"],
+        "ci95": summary["ci95"],
+        "n_responses": summary["n_responses"],
+        "lessons_published": summary["n_lessons"],
+        "lessons_evaluated": len(summary["lessons"]),
+    }

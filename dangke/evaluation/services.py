@@ -1,0 +1,329 @@
+"""Evaluation's state changes: opening and closing surveys, invitations, accepting an
+answer sheet, reviewing comments, sending follow-ups. Views, the API, commands and tasks
+call these; nothing else writes these rows.
+
+Scores are computed in `dangke.evaluation.scores`; consequences in
+`dangke.evaluation.consequences`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangke.core.models import AuditEntry
+from dangke.core.services import notify, record_audit
+from dangke.delivery.models import LessonStatus
+from dangke.evaluation.indicators import check_tree, leaves_of, system_for
+from dangke.evaluation.models import (
+    DEFAULT_WINDOW,
+    CommentStatus,
+    Indicator,
+    Invitation,
+    RaterKind,
+    RaterRole,
+    Response,
+    Survey,
+    SurveyComment,
+    SurveyKind,
+)
+
+COMMENT_MAX = 500
+
+
+class SurveyError(ValidationError):
+    """A request the survey cannot accept; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class StageRole:
+    """A rater role as asked in one survey: its kind and the leaves of this stage."""
+
+    kind: str
+    label: str
+    leaves: tuple[Indicator, ...]
+
+
+def rater_roles(system, campaign=None) -> list[RaterRole]:
+    """The roles that rate lessons of `campaign`: its own set, else the system's defaults."""
+    roles = system.rater_roles.prefetch_related("asked")
+    own = list(roles.filter(campaign=campaign)) if campaign else []
+    return own or list(roles.filter(campaign__isnull=True))
+
+
+def stage_roles(survey: Survey) -> dict[str, StageRole]:
+    """Each role that answers this survey, with the leaves it is asked at this stage
+    (on the day: the leaves not kept for the follow-up; the follow-up: those kept)."""
+    lesson = survey.lesson
+    campaign = lesson.campaign if lesson else None
+    follow_up = survey.kind == SurveyKind.FOLLOW_UP
+    leaves = leaves_of(survey.system)
+    result = {}
+    for role in rater_roles(survey.system, campaign):
+        asked = {leaf.pk for leaf in role.asked.all()} or {leaf.pk for leaf in leaves}
+        stage = tuple(leaf for leaf in leaves if leaf.pk in asked and leaf.follow_up == follow_up)
+        if stage:
+            result[role.kind] = StageRole(role.kind, role.get_kind_display(), stage)
+    return result
+
+
+@transaction.atomic
+def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) -> Survey:
+    """Open the on-the-day survey of a lesson, and schedule its follow-up when the
+    indicator system keeps effect indicators for later. The window defaults to the start of
+    the lesson until 24 hours after it."""
+    if lesson.status == LessonStatus.CANCELLED:
+        raise SurveyError(_("已取消的授课不能发起测评"))
+    existing = Survey.objects.filter(lesson=lesson, kind=SurveyKind.ON_SITE).first()
+    if existing:
+        raise SurveyError(_("该授课已发起测评（%(title)s）") % {"title": existing.title})
+    system = system or system_for(lesson.region, timezone.localtime(lesson.starts_at).year)
+    check_tree(system)
+    opens_at = opens_at or lesson.starts_at
+    closes_at = closes_at or lesson.starts_at + DEFAULT_WINDOW
+    if closes_at <= opens_at:
+        raise SurveyError(_("截止时间须晚于开始时间"))
+    survey = Survey.objects.create(
+        kind=SurveyKind.ON_SITE,
+        lesson=lesson,
+        title=_("%(course)s · %(org)s · %(day)s")
+        % {
+            "course": lesson.course.title,
+            "org": lesson.organization.name if lesson.organization_id else "",
+            "day": timezone.localtime(lesson.starts_at).strftime("%Y-%m-%d"),
+        },
+        region=lesson.region,
+        system=system,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        attendance=lesson.attendees_count,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if any(leaf.follow_up for leaf in leaves_of(system)):
+        follow_up_opens = lesson.starts_at + timedelta(days=system.follow_up_days)
+        Survey.objects.create(
+            kind=SurveyKind.FOLLOW_UP,
+            main=survey,
+            lesson=lesson,
+            title=_("%(title)s（效果回访）") % {"title": survey.title},
+            region=lesson.region,
+            system=system,
+            opens_at=follow_up_opens,
+            closes_at=follow_up_opens + timedelta(days=system.follow_up_window_days),
+            attendance=lesson.attendees_count,
+            created_by=survey.created_by,
+        )
+    if not system.is_locked:
+        # Answers will refer to this tree: it must not change under them.
+        type(system).objects.filter(pk=system.pk).update(is_locked=True)
+        system.is_locked = True
+    record_audit(survey, actor=actor, action=AuditEntry.Action.CREATE, reason=_("发起测评"))
+    return survey
+
+
+@transaction.atomic
+def close_survey(survey: Survey, *, actor, now=None) -> Survey:
+    now = now or timezone.now()
+    if survey.closes_at <= now:
+        raise SurveyError(_("测评已经结束"))
+    old = survey.closes_at
+    survey.closes_at = max(now, survey.opens_at + timedelta(seconds=1))
+    survey.save(update_fields=["closes_at"])
+    record_audit(
+        survey,
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        field="closes_at",
+        from_value=timezone.localtime(old).strftime("%Y-%m-%d %H:%M"),
+        to_value=timezone.localtime(survey.closes_at).strftime("%Y-%m-%d %H:%M"),
+        reason=_("提前结束测评"),
+    )
+    return survey
+
+
+def invite(survey: Survey, *, role: str, names: list[str], actor) -> list[Invitation]:
+    """One-time codes for named raters; refuses roles this survey does not ask."""
+    if role == RaterKind.TRAINEE:
+        raise SurveyError(_("参训学员扫码匿名评价，不需要邀请码"))
+    if role not in stage_roles(survey):
+        raise SurveyError(
+            _("本测评不询问「%(role)s」") % {"role": RaterKind(role).label}
+            if role in RaterKind.values
+            else _("未知的评价主体：%(role)s") % {"role": role}
+        )
+    names = [name.strip() for name in names if name.strip()]
+    if not names:
+        raise SurveyError(_("请填写受邀人姓名，每行一位"))
+    with transaction.atomic():
+        invitations = [Invitation.objects.create(survey=survey, role=role, name=n) for n in names]
+        record_audit(
+            survey,
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            field="invitations",
+            to_value=f"{RaterKind(role).label} × {len(invitations)}",
+            reason=_("生成评价邀请码"),
+        )
+    return invitations
+
+
+def new_form_nonce() -> str:
+    """The random number a rater's form carries, so a re-sent form counts once."""
+    return secrets.token_hex(16)
+
+
+def parse_answers(survey: Survey, role: StageRole, raw: dict[str, str]) -> dict[str, int]:
+    """The submitted stars by leaf key; every problem named by its indicator."""
+    answers: dict[str, int] = {}
+    errors = []
+    for leaf in role.leaves:
+        value = (raw.get(leaf.key) or "").strip()
+        if not value:
+            continue
+        try:
+            number = int(value)
+        except ValueError:
+            errors.append(_("「%(name)s」的评分不是整数") % {"name": leaf.name})
+            continue
+        if not leaf.scale_min <= number <= leaf.scale_max:
+            errors.append(
+                _("「%(name)s」的评分须在 %(lo)s–%(hi)s 之间")
+                % {"name": leaf.name, "lo": leaf.scale_min, "hi": leaf.scale_max}
+            )
+            continue
+        answers[leaf.key] = number
+    if errors:
+        raise SurveyError(errors)
+    if not answers:
+        raise SurveyError(_("请至少为一项指标打分"))
+    return answers
+
+
+def submit_response(
+    survey: Survey,
+    *,
+    role: str,
+    raw_answers: dict[str, str],
+    nonce: str,
+    comment: str = "",
+    invitation: Invitation | None = None,
+    now=None,
+) -> tuple[Response, bool]:
+    """Accept one answer sheet. Returns (response, created): a form sent twice (same
+    nonce) returns the first response and counts once. An invitation is spent in the same
+    transaction as the response, so a replayed code never admits a second sheet."""
+    now = now or timezone.now()
+    if not survey.is_open_at(now):
+        if now < survey.opens_at:
+            raise SurveyError(_("测评尚未开始"))
+        raise SurveyError(_("测评已经结束，谢谢关注"))
+    roles = stage_roles(survey)
+    if role not in roles:
+        raise SurveyError(_("本测评不询问该评价主体"))
+    if invitation is None and role != RaterKind.TRAINEE:
+        raise SurveyError(_("请使用邀请码评价"))
+    if invitation is not None and (invitation.survey_id != survey.pk or invitation.role != role):
+        raise SurveyError(_("邀请码与本测评不符"))
+    if not nonce or len(nonce) != 32 or not all(c in "0123456789abcdef" for c in nonce):
+        raise SurveyError(_("表单已失效，请重新打开评价页面"))
+    existing = Response.objects.filter(survey=survey, nonce=nonce).first()
+    if existing is not None:  # the same form sent again (a retry on a weak signal)
+        return existing, False
+    answers = parse_answers(survey, roles[role], raw_answers)
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise SurveyError(_("留言不能超过 %(n)s 字") % {"n": COMMENT_MAX})
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    try:
+        with transaction.atomic():
+            if invitation is not None:
+                spent = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
+                    used_at=now
+                )
+                if not spent:
+                    raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
+            response = Response.objects.create(
+                survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour
+            )
+            if comment:
+                SurveyComment.objects.create(
+                    survey=survey, role=role, body=comment, submitted_hour=hour
+                )
+    except IntegrityError:
+        existing = Response.objects.filter(survey=survey, nonce=nonce).first()
+        if existing is None:
+            raise
+        return existing, False
+    return response, True
+
+
+@transaction.atomic
+def review_comment(comment: SurveyComment, status: str, *, actor) -> SurveyComment:
+    if status not in CommentStatus.values or status == CommentStatus.PENDING:
+        raise SurveyError(_("审核结果只能是公开、仅老师可见或删除"))
+    old = comment.get_status_display()
+    comment.status = status
+    comment.reviewed_by = actor
+    comment.reviewed_at = timezone.now()
+    comment.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    record_audit(
+        comment,
+        actor=actor,
+        action=AuditEntry.Action.STATUS,
+        field="status",
+        from_value=old,
+        to_value=comment.get_status_display(),
+        reason=_("审核评价留言"),
+    )
+    return comment
+
+
+def send_due_follow_ups(now=None) -> int:
+    """Tell each liaison whose lesson's follow-up has opened to forward its link to the
+    attendees, with a one-time code for the organisation's secretary. Returns how many
+    follow-ups were sent; each is sent once."""
+    from dangke.accounts.models import Role, RoleAssignment
+
+    now = now or timezone.now()
+    due = Survey.objects.filter(
+        kind=SurveyKind.FOLLOW_UP,
+        follow_up_sent_at__isnull=True,
+        opens_at__lte=now,
+        closes_at__gt=now,
+    ).select_related("lesson__organization", "lesson__course")
+    sent = 0
+    for survey in due:
+        with transaction.atomic():
+            claimed = Survey.objects.filter(pk=survey.pk, follow_up_sent_at__isnull=True).update(
+                follow_up_sent_at=now
+            )
+            if not claimed:
+                continue
+            organization = survey.lesson.organization if survey.lesson else None
+            if organization is None:
+                continue
+            if organization.secretary and RaterKind.SECRETARY in stage_roles(survey):
+                Invitation.objects.create(
+                    survey=survey, role=RaterKind.SECRETARY, name=organization.secretary
+                )
+            liaisons = [
+                assignment.user
+                for assignment in RoleAssignment.objects.filter(
+                    role=Role.LIAISON, organization=organization, is_active=True
+                ).select_related("user")
+            ]
+            notify(
+                liaisons,
+                _("「%(course)s」效果回访已开始：请把回访链接转发给当天的参学党员，并请书记填写")
+                % {"course": survey.lesson.course.title},
+                reverse("evaluation:follow_up_share", args=[survey.pk]),
+            )
+            sent += 1
+    return sent

@@ -1,0 +1,141 @@
+"""Score pages of a lesson, a course and a teacher. Every score shows its n and interval,
+"样本不足" below the publish threshold, a breakdown only for groups of at least five, and
+the panel that explains how the number was computed."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from dangke.accounts.scoping import get_visible_or_404
+from dangke.courses.models import Course
+from dangke.delivery.models import Lesson
+from dangke.evaluation.indicators import tree_rows
+from dangke.evaluation.models import Survey, SurveyKind
+from dangke.evaluation.scores import (
+    BREAKDOWN_MIN,
+    course_score,
+    is_provisional,
+    refresh_score,
+    role_label,
+    survey_document,
+    teacher_score,
+)
+from dangke.evaluation.views.surveys import visible_comments
+from dangke.faculty.models import Teacher
+
+
+def _year(request) -> int | None:
+    value = request.GET.get("year", "")
+    return int(value) if value.isdigit() else timezone.localdate().year
+
+
+def explain(survey: Survey, result: dict) -> dict:
+    """The figures behind a lesson score, laid out for the 'how computed' panel."""
+    computation = result["computation"]
+    names = {row.node.key: row for row in tree_rows(survey.system)}
+    respondents = sum(role["n"] for role in result["roles"].values() if role["counted"])
+    show_breakdown = respondents >= BREAKDOWN_MIN
+    roles = []
+    for role_id, row in result["roles"].items():
+        roles.append(
+            {
+                "id": role_id,
+                "label": role_label(role_id),
+                **row,
+                "share": computation["role_weights_used"].get(role_id),
+                # a mean of fewer than five answers could identify a rater
+                "show_mean": row["n"] >= BREAKDOWN_MIN,
+            }
+        )
+    dimensions = [
+        {
+            "name": names[key].node.name if key in names else key,
+            "value": value,
+            "indicators": [
+                {
+                    "name": names[leaf["id"]].node.name,
+                    "weight": leaf["weight"],
+                    "scale": leaf["scale"],
+                    **result.get("indicators", {}).get(leaf["id"], {}),
+                }
+                for leaf in computation["leaves"]
+                if leaf["path"][0] == key
+            ],
+        }
+        for key, value in result["dimensions"].items()
+    ]
+    return {
+        "roles": roles,
+        "dimensions": dimensions,
+        "show_breakdown": show_breakdown,
+        "respondents": respondents,
+        "breakdown_min": BREAKDOWN_MIN,
+        "computation": computation,
+    }
+
+
+@login_required
+def lesson_score(request, lesson_pk):
+    lesson = get_visible_or_404(
+        Lesson.objects.select_related("course", "organization").prefetch_related("teachers"),
+        request.scope,
+        pk=lesson_pk,
+    )
+    survey = lesson.surveys.filter(kind=SurveyKind.ON_SITE).select_related("system").first()
+    context = {"lesson": lesson, "survey": survey}
+    if survey:
+        result = refresh_score(survey)
+        context |= {
+            "result": result,
+            "explained": explain(survey, result),
+            "provisional": is_provisional(survey),
+            "document": survey_document(survey),
+            "comments": visible_comments(
+                request.scope, [survey, *survey.follow_ups.all()],
+                [t.pk for t in lesson.teachers.all()],
+            ),
+        }  # fmt: skip
+    return render(request, "evaluation/lesson_score.html", context)
+
+
+def _aggregate_context(request, summary: dict, teacher_ids) -> dict:
+    surveys = [item["survey"] for item in summary["lessons"]]
+    return {
+        "summary": summary,
+        "year": _year(request),
+        "rows": summary["lessons"],
+        "comments": visible_comments(request.scope, surveys, teacher_ids).select_related(
+            "survey__lesson__course"
+        )[:100],
+    }
+
+
+@login_required
+def course_score_page(request, pk):
+    course = get_visible_or_404(Course.objects.prefetch_related("teachers"), request.scope, pk=pk)
+    summary = course_score(course, _year(request))
+    context = {"course": course, **_aggregate_context(request, summary, [])}
+    return render(request, "evaluation/course_score.html", context)
+
+
+@login_required
+def teacher_score_page(request, pk):
+    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    year = _year(request)
+    summary = teacher_score(teacher, year)
+    context = {"teacher": teacher, **_aggregate_context(request, summary, [teacher.pk])}
+    context["feedback"] = comment_summary(context["comments"], teacher, request.scope)
+    return render(request, "evaluation/teacher_score.html", context)
+
+
+def comment_summary(comments, teacher, scope) -> dict:
+    """Themes and sentiment of the reviewed survey comments, beside those of the teacher's
+    micro-lessons (comments and 弹幕)."""
+    from dangke.media.feedback import teacher_feedback
+    from engines.feedback import sentiment, themes
+
+    texts = [comment.body for comment in comments]
+    survey = {"count": len(texts), "themes": themes(texts), "sentiment": sentiment(texts)}
+    return {"survey": survey, "media": teacher_feedback(teacher, scope=scope)}

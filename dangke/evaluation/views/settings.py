@@ -1,0 +1,422 @@
+"""The office's evaluation settings and consequences: indicator systems (edited as a
+whole tree that must add up), rater roles, feedback rules, rectifications and excellent
+proposals."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.models import AuditEntry
+from dangke.core.services import record_audit
+from dangke.core.status import StatusTransitionError
+from dangke.delivery.models import Campaign
+from dangke.evaluation import consequences
+from dangke.evaluation.indicators import (
+    copy_system,
+    create_default_roles,
+    create_default_system,
+    leaves_of,
+    tree_errors,
+    tree_rows,
+)
+from dangke.evaluation.models import (
+    ExcellentProposal,
+    FeedbackRule,
+    IndicatorSystem,
+    Rectification,
+    RectificationStatus,
+)
+from dangke.evaluation.rules import may_manage_evaluation
+from dangke.regions.models import Region
+
+
+def _require_manager(request, region_code: str):
+    if not may_manage_evaluation(request.scope, region_code):
+        raise PermissionDenied(_("只有所在区划的管理员可以修改评价设置"))
+
+
+def _home_region(request) -> Region | None:
+    codes = request.scope.managed_region_codes
+    return Region.objects.filter(code=codes[0]).first() if codes else None
+
+
+@login_required
+def systems(request):
+    year = timezone.localdate().year
+    home = _home_region(request)
+    if request.method == "POST":
+        if home is None:
+            raise PermissionDenied(_("只有区划管理员可以新建指标体系"))
+        system = create_default_system(home, int(request.POST.get("year") or year))
+        messages.success(request, _("已按默认三维度新建指标体系，可在此基础上修改"))
+        return redirect(system)
+    context = {
+        "systems": IndicatorSystem.objects.visible_to(request.scope).select_related("region"),
+        "home": home,
+        "year": year,
+    }
+    return render(request, "evaluation/systems.html", context)
+
+
+def _decimal(value: str, label: str, errors: list[str]) -> Decimal | None:
+    try:
+        number = Decimal((value or "").strip())
+    except InvalidOperation:
+        errors.append(_("「%(label)s」的权重不是数字") % {"label": label})
+        return None
+    if not Decimal(0) <= number <= Decimal(1):
+        errors.append(_("「%(label)s」的权重须在 0 到 1 之间") % {"label": label})
+        return None
+    return number.quantize(Decimal("0.0001"))
+
+
+@login_required
+def system_detail(request, pk):
+    """The tree with each leaf's effective weight; when unlocked, edited as one form that
+    is saved only if every sibling group adds up to 1."""
+    system = get_visible_or_404(
+        IndicatorSystem.objects.select_related("region"), request.scope, pk=pk
+    )
+    can_edit = may_manage_evaluation(request.scope, system.region_id) and not system.is_locked
+    rows = tree_rows(system)
+    errors: list[str] = []
+    if request.method == "POST":
+        _require_manager(request, system.region_id)
+        if system.is_locked:
+            raise PermissionDenied(_("该指标体系已有测评使用，不能修改；请复制为新版本"))
+        nodes = [row.node for row in rows]
+        for node in nodes:
+            name = request.POST.get(f"name-{node.pk}", node.name).strip()
+            if not name:
+                errors.append(_("指标名称不能为空"))
+            node.name = name or node.name
+            weight = _decimal(request.POST.get(f"weight-{node.pk}", ""), node.name, errors)
+            if weight is not None:
+                node.weight = weight
+            for field in ("scale_min", "scale_max"):
+                raw = request.POST.get(f"{field}-{node.pk}")
+                if raw is not None:
+                    try:
+                        setattr(node, field, int(raw))
+                    except ValueError:
+                        errors.append(_("「%(name)s」的量表须为整数") % {"name": node.name})
+            node.follow_up = bool(request.POST.get(f"follow_up-{node.pk}"))
+        errors += tree_errors(nodes) if not errors else []
+        if not errors:
+            with transaction.atomic():
+                for node in nodes:
+                    node.save()
+                record_audit(system, actor=request.user, action=AuditEntry.Action.UPDATE,
+                             reason=_("修改指标与权重"))  # fmt: skip
+            messages.success(request, _("已保存，各组权重之和均为 1"))
+            return redirect(system)
+        rows = tree_rows(system) if not nodes else _rows_from(nodes, rows)
+    context = {
+        "system": system,
+        "rows": rows,
+        "errors": errors,
+        "can_edit": can_edit,
+        "can_manage": may_manage_evaluation(request.scope, system.region_id),
+        "leaf_total": sum(row.effective_weight for row in rows if row.is_leaf),
+        "roles": system.rater_roles.filter(campaign__isnull=True).prefetch_related("asked"),
+        "campaign_roles": system.rater_roles.filter(campaign__isnull=False)
+        .values("campaign_id", "campaign__name")
+        .distinct(),
+    }
+    return render(request, "evaluation/system.html", context)
+
+
+def _rows_from(nodes, rows):
+    """The rows again, showing the unsaved values the user typed."""
+    return [
+        type(row)(node, row.depth, row.is_leaf, row.effective_weight)
+        for node, row in zip(nodes, rows, strict=True)
+    ]
+
+
+@login_required
+@require_POST
+def system_add(request, pk):
+    from dangke.evaluation.models import Indicator
+
+    system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
+    _require_manager(request, system.region_id)
+    if system.is_locked:
+        raise PermissionDenied(_("该指标体系已有测评使用，不能修改；请复制为新版本"))
+    parent = system.indicators.filter(pk=request.POST.get("parent") or 0).first()
+    name = request.POST.get("name", "").strip()
+    key = request.POST.get("key", "").strip()
+    if not name or not key or not key.replace("_", "").isalnum() or not key.isascii():
+        messages.error(request, _("请填写指标名称和英文代码（字母、数字、下划线）"))
+    elif system.indicators.filter(key=key).exists():
+        messages.error(request, _("指标代码「%(key)s」已存在") % {"key": key})
+    else:
+        last = system.indicators.order_by("-position").first()
+        Indicator.objects.create(
+            system=system, parent=parent, key=key, name=name, weight=Decimal(0),
+            position=(last.position + 1) if last else 0,
+        )  # fmt: skip
+        messages.info(
+            request, _("已添加「%(name)s」，权重为 0：请调整同组权重使其和为 1") % {"name": name}
+        )
+    return redirect(system)
+
+
+@login_required
+@require_POST
+def system_remove(request, pk, node_pk):
+    system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
+    _require_manager(request, system.region_id)
+    if system.is_locked:
+        raise PermissionDenied(_("该指标体系已有测评使用，不能修改；请复制为新版本"))
+    node = system.indicators.filter(pk=node_pk).first()
+    if node:
+        node.delete()
+        messages.info(
+            request, _("已删除「%(name)s」及其下级指标：请检查同组权重") % {"name": node.name}
+        )
+    return redirect(system)
+
+
+@login_required
+@require_POST
+def system_copy(request, pk):
+    system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
+    _require_manager(request, system.region_id)
+    year = int(request.POST.get("year") or system.year)
+    name = request.POST.get("name", "").strip() or f"{system.name}（{_('修订')}）"
+    if IndicatorSystem.objects.filter(region=system.region, year=year, name=name).exists():
+        messages.error(request, _("%(year)s 年已有同名指标体系") % {"year": year})
+        return redirect(system)
+    copy = copy_system(system, year=year, name=name)
+    messages.success(request, _("已复制为新版本，可以修改"))
+    return redirect(copy)
+
+
+@login_required
+def system_roles(request, pk):
+    """Rater roles with weights and the indicators each is asked: the system's defaults,
+    or a campaign's own set (?campaign=ID)."""
+    system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
+    campaign = None
+    if request.GET.get("campaign"):
+        campaign = get_visible_or_404(Campaign, request.scope, pk=request.GET["campaign"])
+    can_edit = may_manage_evaluation(request.scope, system.region_id)
+    roles = list(system.rater_roles.filter(campaign=campaign).prefetch_related("asked"))
+    if campaign and not roles and request.method == "POST" and can_edit:
+        roles = create_default_roles(system, campaign)
+        messages.info(
+            request, _("已为专项活动「%(name)s」建立单独的评价主体设置") % {"name": campaign.name}
+        )
+        return redirect(f"{reverse('evaluation:system_roles', args=[pk])}?campaign={campaign.pk}")
+    leaves = leaves_of(system)
+    errors = []
+    if request.method == "POST":
+        _require_manager(request, system.region_id)
+        with transaction.atomic():
+            for role in roles:
+                weight = _decimal(
+                    request.POST.get(f"weight-{role.pk}", ""), role.get_kind_display(), errors
+                )
+                try:
+                    min_n = int(request.POST.get(f"min_n-{role.pk}", role.min_n))
+                except ValueError:
+                    min_n = 0
+                if min_n < 1:
+                    errors.append(
+                        _("「%(role)s」的最少答卷数须为正整数") % {"role": role.get_kind_display()}
+                    )
+                asked = [leaf for leaf in leaves if request.POST.get(f"asked-{role.pk}-{leaf.pk}")]
+                if not asked:
+                    errors.append(
+                        _("「%(role)s」至少要询问一项指标") % {"role": role.get_kind_display()}
+                    )
+                if errors:
+                    continue
+                role.weight, role.min_n = weight, min_n
+                role.save(update_fields=["weight", "min_n"])
+                role.asked.set([] if len(asked) == len(leaves) else asked)
+            if errors:
+                transaction.set_rollback(True)
+            else:
+                record_audit(system, actor=request.user, action=AuditEntry.Action.UPDATE,
+                             reason=_("修改评价主体权重"))  # fmt: skip
+        if not errors:
+            messages.success(request, _("评价主体设置已保存"))
+            return redirect(request.get_full_path())
+    asked_ids = {role.pk: {leaf.pk for leaf in role.asked.all()} for role in roles}
+    context = {
+        "system": system,
+        "campaign": campaign,
+        "campaigns": Campaign.objects.visible_to(request.scope).order_by("-starts_on")[:50],
+        "roles": [
+            (
+                role,
+                [
+                    (leaf, not asked_ids[role.pk] or leaf.pk in asked_ids[role.pk])
+                    for leaf in leaves
+                ],
+            )
+            for role in roles
+        ],
+        "leaves": leaves,
+        "errors": errors,
+        "can_edit": can_edit,
+        "weight_total": sum(role.weight for role in roles),
+    }
+    return render(request, "evaluation/roles.html", context)
+
+
+# --- rules and consequences ----------------------------------------------------------------
+
+
+RULE_FIELDS = (
+    "min_responses", "rectify_below", "rectify_bottom_share", "rectify_days",
+    "excellent_from", "excellent_min_lessons",
+)  # fmt: skip
+
+
+@login_required
+def rules_page(request):
+    from django.forms import modelform_factory
+
+    year = timezone.localdate().year
+    home = _home_region(request)
+    rule = None
+    if home is not None:
+        rule = FeedbackRule.objects.filter(region=home, year=year).first()
+    form_class = modelform_factory(FeedbackRule, fields=RULE_FIELDS)
+    form = form_class(request.POST or None, instance=rule)
+    if request.method == "POST":
+        if home is None:
+            raise PermissionDenied(_("只有区划管理员可以设置反馈调整规则"))
+        if form.is_valid():
+            saved = form.save(commit=False)
+            saved.region, saved.year = home, year
+            saved.save()
+            record_audit(saved, actor=request.user, action=AuditEntry.Action.UPDATE,
+                         reason=_("设置反馈调整规则"))  # fmt: skip
+            messages.success(request, _("规则已保存"))
+            return redirect("evaluation:rules")
+    context = {
+        "form": form,
+        "rule": rule,
+        "home": home,
+        "year": year,
+        "rules": FeedbackRule.objects.visible_to(request.scope).select_related("region"),
+    }
+    return render(request, "evaluation/rules.html", context)
+
+
+@login_required
+@require_POST
+def rule_apply(request, pk):
+    rule = get_visible_or_404(FeedbackRule, request.scope, pk=pk)
+    _require_manager(request, rule.region_id)
+    outcome = consequences.apply_rules(rule, actor=request.user)
+    messages.success(
+        request,
+        _("已评估 %(scored)s 门样本充足的课程：下达整改 %(rectified)s 门，推荐精品 %(proposed)s 门")
+        % {
+            "scored": outcome["scored"],
+            "rectified": len(outcome["rectified"]),
+            "proposed": len(outcome["proposed"]),
+        },
+    )
+    return redirect("evaluation:rectifications")
+
+
+@login_required
+def rectifications(request):
+    if request.method == "POST" and request.scope.managed_region_codes:
+        outcome = consequences.review_due_rectifications(actor=request.user)
+        messages.success(
+            request,
+            _("到期复评：通过 %(passed)s，下架 %(withdrawn)s，样本不足待定 %(undecided)s")
+            % outcome,
+        )
+        return redirect("evaluation:rectifications")
+    status = request.GET.get("status", "")
+    queryset = Rectification.objects.visible_to(request.scope).select_related(
+        "course", "owner", "rule"
+    )
+    if status in RectificationStatus.values:
+        queryset = queryset.filter(status=status)
+    context = {
+        "rectifications": queryset[:300],
+        "proposals": ExcellentProposal.objects.visible_to(request.scope).select_related(
+            "course", "rule"
+        )[:100],
+        "status": status,
+        "statuses": RectificationStatus.choices,
+        "today": timezone.localdate(),
+        "can_manage": bool(request.scope.managed_region_codes),
+    }
+    return render(request, "evaluation/rectifications.html", context)
+
+
+@login_required
+def rectification_detail(request, pk):
+    rectification = get_visible_or_404(
+        Rectification.objects.select_related("course", "owner", "rule__region"),
+        request.scope,
+        pk=pk,
+    )
+    can_manage = may_manage_evaluation(request.scope, rectification.region_id)
+    if request.method == "POST":
+        _require_manager(request, rectification.region_id)
+        reason = request.POST.get("reason", "").strip()
+        decision = request.POST.get("decision")
+        try:
+            if decision not in ("pass", "withdraw"):
+                raise StatusTransitionError(_("请选择复评结论"))
+            consequences.decide_rectification(
+                rectification, passed=decision == "pass", actor=request.user, reason=reason
+            )
+        except StatusTransitionError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("已办结整改"))
+        return redirect(rectification)
+    context = {
+        "rectification": rectification,
+        "can_manage": can_manage,
+        "review": consequences.re_evaluation(rectification)
+        if rectification.status == RectificationStatus.OPEN
+        else None,
+        "audit": AuditEntry.objects.filter(
+            object_id=str(rectification.pk), content_type__model="rectification"
+        ).order_by("at"),
+    }
+    return render(request, "evaluation/rectification.html", context)
+
+
+@login_required
+@require_POST
+def proposal_decide(request, pk):
+    proposal = get_visible_or_404(
+        ExcellentProposal.objects.select_related("course"), request.scope, pk=pk
+    )
+    _require_manager(request, proposal.region_id)
+    accept = request.POST.get("decision") == "accept"
+    reason = request.POST.get("reason", "").strip() or (
+        _("评价得分达到精品推荐线") if accept else _("暂不认定")
+    )
+    try:
+        consequences.decide_proposal(proposal, accept=accept, actor=request.user, reason=reason)
+    except StatusTransitionError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已认定为精品课程") if accept else _("已记录：未采纳"))
+    return redirect("evaluation:rectifications")
