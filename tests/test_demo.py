@@ -292,3 +292,16 @@ def test_the_console_script_accepts_hyphenated_command_names(monkeypatch, capsys
         main()
     assert exit_info.value.code == 0
     assert "dangke demo_accounts" in capsys.readouterr().out
+
+
+def test_county_demo_has_evaluated_lessons_with_published_scores(county):
+    from dangke.evaluation.models import Survey, SurveyComment
+    from dangke.evaluation.scores import refresh_score
+
+    surveys = Survey.objects.filter(kind="on_site", region__code__startswith="632222")
+    assert surveys.count() >= 20
+    results = [refresh_score(survey) for survey in surveys[:40]]
+    published = [r for r in results if r["published"]]
+    assert published and len(published) < len(results)  # some are 样本不足
+    assert all(0 <= r["score"] <= 100 and r["ci95"] for r in published)
+    assert SurveyComment.objects.filter(status="pending").exists()

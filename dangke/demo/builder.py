@@ -190,6 +190,9 @@ def reset_demo(key: str) -> int:
     root = SCALES[key].root
     clear_broadcast_demo(root)  # programmes may point at the courses deleted below
     clear_media_demo(root)  # so may media works
+    from dangke.evaluation.demo import clear_evaluation_demo
+
+    clear_evaluation_demo(root)  # surveys and rectifications hang on lessons and courses
     deleted = 0
     for queryset in (
         Lesson.objects.filter(region__code__startswith=root),
@@ -308,6 +311,12 @@ class DemoBuilder:
         from dangke.media.demo import build_media_demo
 
         self.counts["media_works"] = build_media_demo(self.seed, self.spec.root)["works"]
+        from dangke.evaluation.demo import build_evaluation_demo
+
+        evaluation = build_evaluation_demo(self.seed, self.spec.root)
+        self.counts["surveys"] = evaluation["surveys"]
+        self.counts["survey_responses"] = evaluation["responses"]
+        self.counts["rectifications"] = evaluation["rectifications"]
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+"""Demo evaluation data: surveys for a share of the year's delivered lessons, answered by
+trainees (some lessons below the publish threshold), experts and organisers, with comments
+in every review state, and this year's feedback rule applied, so the score pages, the
+moderation queue and the rectification list have something to show.
+
+Answers are generated per course from a course "quality" drawn once, so good and poor
+courses come out consistently; deterministic for a given seed."""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from dangke.delivery.models import Lesson, LessonStatus
+from dangke.evaluation import consequences, services
+from dangke.evaluation.models import (
+    CommentStatus,
+    ExcellentProposal,
+    FeedbackRule,
+    IndicatorSystem,
+    Invitation,
+    RaterKind,
+    Rectification,
+    Response,
+    Survey,
+    SurveyComment,
+)
+from dangke.regions.models import Region
+
+SHARE_EVALUATED = 0.35
+GOOD = (
+    "案例贴近村里实际，听得懂用得上",
+    "老师讲得生动，互动多",
+    "政策讲解很透彻",
+    "希望多来我们村讲",
+)
+POOR = ("内容有点空，希望多讲身边的例子", "时间太长，后面有些听不进去", "声音太小，后排听不清")
+
+
+def clear_evaluation_demo(root_code: str) -> None:
+    """Consequences first (they protect their rules), then surveys, rules and systems."""
+    for model in (Rectification, ExcellentProposal, Survey, FeedbackRule, IndicatorSystem):
+        model.objects.filter(region__code__startswith=root_code).delete()
+
+
+def _answers(rng, keys, quality: float) -> dict[str, int]:
+    return {key: max(1, min(5, round(rng.gauss(quality, 0.7)))) for key in keys}
+
+
+def build_evaluation_demo(seed: int, root_code: str, admin=None) -> dict[str, int]:
+    rng = random.Random(f"dangke-demo:evaluation:{seed}")
+    root = Region.objects.get(code=root_code)
+    lessons = list(
+        Lesson.objects.filter(region__code__startswith=root_code, status=LessonStatus.DELIVERED)
+        .select_related("course", "organization", "region")
+        .order_by("starts_at", "id")
+    )
+    quality: dict[int, float] = {}
+    surveys = responses = 0
+    response_rows, comment_rows = [], []
+    for lesson in lessons:
+        if rng.random() > SHARE_EVALUATED:
+            continue
+        survey = services.open_survey(lesson, actor=admin)
+        surveys += 1
+        course_quality = quality.setdefault(lesson.course_id, rng.uniform(2.6, 4.8))
+        roles = services.stage_roles(survey)
+        hour = lesson.starts_at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        trainees = min(lesson.attendees_count, int(lesson.attendees_count * rng.uniform(0.1, 0.6)))
+        for kind, count in (
+            (RaterKind.TRAINEE, trainees),
+            (RaterKind.EXPERT, rng.choice((0, 1, 2))),
+            (RaterKind.ORGANISER, rng.choice((0, 1))),
+        ):
+            keys = [leaf.key for leaf in roles[kind].leaves]
+            for _ in range(count):
+                response_rows.append(
+                    Response(
+                        survey=survey, role=kind, nonce=secrets.token_hex(16),
+                        answers=_answers(rng, keys, course_quality), submitted_hour=hour,
+                    )
+                )  # fmt: skip
+        for _ in range(rng.choice((0, 0, 1, 2))):
+            text = rng.choice(GOOD if course_quality >= 3.6 else POOR)
+            status = rng.choice(
+                (CommentStatus.PENDING, CommentStatus.PUBLIC, CommentStatus.PUBLIC,
+                 CommentStatus.PRIVATE)
+            )  # fmt: skip
+            comment_rows.append(
+                SurveyComment(
+                    survey=survey, role=RaterKind.TRAINEE, body=text, status=status,
+                    submitted_hour=hour, reviewed_by=admin if status != "pending" else None,
+                    reviewed_at=hour + timedelta(days=1) if status != "pending" else None,
+                )
+            )  # fmt: skip
+        Invitation.objects.create(survey=survey, role=RaterKind.EXPERT, name="特邀专家")
+    Response.objects.bulk_create(response_rows, batch_size=1000)
+    SurveyComment.objects.bulk_create(comment_rows, batch_size=1000)
+    responses = len(response_rows)
+    year = timezone.localdate().year
+    rule = FeedbackRule.objects.create(
+        region=root, year=year, min_responses=15, rectify_below=Decimal("65"),
+        rectify_bottom_share=Decimal("0.03"), excellent_from=Decimal("88"),
+    )  # fmt: skip
+    outcome = consequences.apply_rules(rule, actor=admin)
+    return {
+        "surveys": surveys,
+        "responses": responses,
+        "rectifications": len(outcome["rectified"]),
+        "excellent_proposals": len(outcome["proposed"]),
+    }
