@@ -12,8 +12,8 @@ from tests.test_browser import browser, log_in, pytestmark  # noqa: F401
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
-def rate_on_a_phone(browser, url, stars: int, comment: str = "") -> str:
-    context = browser.new_context(locale="zh-CN", **PHONE)  # a phone of its own
+def rate_on_a_phone(chromium, url, stars: int, comment: str = "") -> str:
+    context = chromium.new_context(locale="zh-CN", **PHONE)  # a phone of its own
     page = context.new_page()
     page.goto(url)
     for group in page.locator("[role=radiogroup]").all():
@@ -26,7 +26,7 @@ def rate_on_a_phone(browser, url, stars: int, comment: str = "") -> str:
     return text
 
 
-def test_survey_from_venue_code_to_published_score(browser, live_server, world):
+def test_survey_from_venue_code_to_published_score(browser, live_server, world):  # noqa: F811
     lesson = Lesson.objects.create(
         course=world.course_a, organization=world.org_a, attendees_count=12,
         starts_at=timezone.now() - datetime.timedelta(minutes=30),

@@ -54,7 +54,7 @@ def make_lesson(world, *, course=None, org=None, days_ago=0, attendees=10):
     return lesson
 
 
-def stars(value, keys=ON_SITE_KEYS + ("mastery",)):
+def stars(value, keys=(*ON_SITE_KEYS, "mastery")):
     return {f"i_{key}": str(value) for key in keys}
 
 
@@ -97,7 +97,7 @@ def test_weights_that_do_not_sum_to_one_are_refused_with_the_group_named(world, 
     system = create_default_system(world.county_a, 2026)
     depth = system.indicators.get(key="depth")
     depth.weight = Decimal("0.5")
-    errors = tree_errors(list(system.indicators.exclude(pk=depth.pk)) + [depth])
+    errors = tree_errors([*list(system.indicators.exclude(pk=depth.pk)), depth])
     assert errors == ["「教学内容」下各项权重之和为 1.1，应为 1"]
     # through the page: nothing is saved
     client.login(username="county-a", password=PASSWORD)
