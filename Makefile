@@ -33,14 +33,15 @@ demo: install
 	$(DANGKE) demo-accounts
 	$(DANGKE) serve --addr 127.0.0.1:8000
 
-# Chromium, CJK fonts and espeak-ng (speech for text loudspeaker programmes) come from
-# Debian's packages; nothing downloads a browser or a voice.
+# Chromium, CJK fonts, espeak-ng (speech for text loudspeaker programmes) and Pango (for
+# WeasyPrint's PDFs) come from Debian's packages; nothing downloads a browser or a voice.
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! command -v espeak-ng >/dev/null || \
-	   ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-	  echo "Installing Debian's chromium, fonts-noto-cjk and espeak-ng"; \
+	   ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+	   ! ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1; then \
+	  echo "Installing Debian's chromium, fonts-noto-cjk, espeak-ng and Pango"; \
 	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk espeak-ng >/dev/null; \
+	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk espeak-ng libpangoft2-1.0-0 >/dev/null; \
 	fi
 
 test: install system-deps

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "dangke.delivery",
     "dangke.media",
     "dangke.evaluation",
+    "dangke.training",
     "dangke.contests",
     "dangke.insights",
     "dangke.demo",
@@ -185,6 +186,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DANGKE_LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every step of every PDF at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,7 @@ urlpatterns = [
     path("media-works/", include("dangke.media.urls")),
     path("delivery/", include("dangke.delivery.urls")),
     path("evaluation/", include("dangke.evaluation.urls")),
+    path("training/", include("dangke.training.urls")),
     path("contests/", include("dangke.contests.urls")),
     path("insights/", include("dangke.insights.urls")),
     path("api/v1/", api.urls),
