@@ -27,6 +27,14 @@ def main_navigation(context):
         ("evaluation:index", _("教学评估"), "bi-clipboard-check", bool(scope.region_codes)),
         ("media:list", _("微党课"), "bi-play-btn", bool(scope.region_codes or scope.teacher_ids)),
         ("broadcast:overview", _("大喇叭"), "bi-megaphone", bool(scope.region_codes)),
+        ("training:index", _("培训"), "bi-mortarboard", True),
+        ("contests:index", _("擂台赛"), "bi-trophy", bool(scope.region_codes or scope.teacher_ids)),
+        (
+            "insights:index",
+            _("授课分析"),
+            "bi-soundwave",
+            bool(scope.region_codes or scope.teacher_ids),
+        ),
         (
             "imports:index",
             _("数据导入"),
