@@ -104,12 +104,14 @@ def _evaluation_rows(county, org, course, teacher, admin):
 
 
 def _media_rows(county, teacher):
-    from dangke.media.models import MediaColumn, MediaComment, MediaWork
+    from dangke.media.models import MediaColumn, MediaComment, MediaSeries, MediaWork
 
     column = MediaColumn.objects.create(name=f"{county.name}专栏", region=county)
+    series = MediaSeries.objects.create(name=f"{county.name}系列", region=county)
     work = MediaWork.objects.create(
-        title=f"{county.name}微课", kind="video", region=county, column=column, teacher=teacher
-    )
+        title=f"{county.name}微课", kind="video", region=county, column=column, teacher=teacher,
+        series=series, episode=1,
+    )  # fmt: skip
     MediaComment.objects.create(work=work, region=county, body="好")
 
 

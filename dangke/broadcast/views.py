@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.broadcast import services
 from dangke.broadcast.forms import ProgrammeForm, SlotForm
-from dangke.broadcast.models import AudioProgramme, BroadcastSlot, BroadcastStation, StationStatus
+from dangke.broadcast.models import AudioProgramme, BroadcastStation, StationStatus
+from dangke.broadcast.schedule_calendar import month_calendar
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.imports.export import xlsx_response
 
@@ -42,9 +44,7 @@ def overview(request):
         return xlsx_response(
             f"未覆盖村-{year}{month:02}", [_("区划代码"), _("村（社区）"), _("情况")], rows
         )
-    first = datetime.date(year, month, 1)
-    previous = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
-    following = (first + datetime.timedelta(days=32)).strftime("%Y-%m")
+    previous, following = _neighbours(year, month)
     context = {
         "figures": figures,
         "month_label": f"{year}-{month:02}",
@@ -118,18 +118,27 @@ def _require_admin(request):
         raise PermissionDenied(_("只有党员教育管理员可以安排播出"))
 
 
+def _neighbours(year: int, month: int) -> tuple[str, str]:
+    first = datetime.date(year, month, 1)
+    previous = (first - datetime.timedelta(days=1)).strftime("%Y-%m")
+    following = (first + datetime.timedelta(days=32)).strftime("%Y-%m")
+    return previous, following
+
+
 @login_required
 def schedule(request):
-    """Upcoming slots and, for admins, the form that schedules a programme to a county."""
+    """The month's slots as a calendar grid (conflicts flagged) and, for admins, the form
+    that schedules a programme to all stations of a county. ?month=YYYY-MM."""
     can_schedule = bool(request.scope.managed_region_codes)
     form = SlotForm(request.POST or None, scope=request.scope) if can_schedule else None
     if request.method == "POST":
         _require_admin(request)
         if form.is_valid():
+            start = form.start()
             try:
                 result = services.schedule_slot(
                     form.cleaned_data["programme"],
-                    form.start(),
+                    start,
                     target_region=form.cleaned_data["target_region"],
                     created_by=request.user,
                     scope=request.scope,
@@ -144,18 +153,20 @@ def schedule(request):
                 )
                 for warning in result.warnings:
                     messages.warning(request, warning)
-                return redirect("broadcast:schedule")
-    now = timezone.now()
-    slots = (
-        BroadcastSlot.objects.visible_to(request.scope)
-        .filter(end__gte=now - datetime.timedelta(days=1))
-        .select_related("programme", "target_region")
-        .order_by("start")[:200]
-    )
-    days: dict[datetime.date, list] = {}
-    for slot in slots:
-        days.setdefault(timezone.localtime(slot.start).date(), []).append(slot)
-    return render(request, "broadcast/schedule.html", {"form": form, "days": days})
+                month = timezone.localtime(start).strftime("%Y-%m")
+                return redirect(f"{reverse('broadcast:schedule')}?month={month}")
+    year, month = _month(request)
+    previous, following = _neighbours(year, month)
+    context = {
+        "form": form,
+        "calendar": month_calendar(request.scope, year, month),
+        "month_label": f"{year}-{month:02}",
+        "month_title": _("%(year)d年%(month)d月") % {"year": year, "month": month},
+        "previous": previous,
+        "following": following,
+        "this_month": timezone.localdate().strftime("%Y-%m"),
+    }
+    return render(request, "broadcast/schedule.html", context)
 
 
 @login_required

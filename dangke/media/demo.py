@@ -3,15 +3,23 @@ kind, 34 of them published with 10,000+ views in all, and members' comments and 
 every review state, so the portal, the moderation queue and the feedback pages have
 something to show.
 
-Deterministic: the same seed on the same day gives the same rows (publication dates count
-back from today so that they fall in the current year). Rebuilding replaces the city's
-new-media rows. Works carry no file: upload one from the office page to play it."""
+Works are grouped in columns and in three series (numbered episodes). Some works play:
+every published audio work has its topic read aloud by espeak-ng (WAV), and the first few
+published videos carry a 20-second silent slideshow (MP4); both are made offline in well
+under a second (`dangke.media.samples`). The others have no file: upload one from the
+office page.
+
+Deterministic: the same seed on the same day gives the same rows and the same files
+(publication dates count back from today so that they fall in the current year).
+Rebuilding replaces the city's new-media rows and demo files."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +30,7 @@ from dangke.media.models import (
     MediaColumn,
     MediaComment,
     MediaKind,
+    MediaSeries,
     MediaWork,
     WorkStatus,
 )
@@ -30,6 +39,15 @@ from dangke.regions.models import Region, RegionLevel
 WORKS = 40  # seed 004: 40 new-media works
 MIN_VIEWS = 10_000  # seed 000: 10,000+ views
 COLUMNS = ("乡村振兴微课堂", "红色乐山", "政策一点通", "党员e课堂")
+# (name, description): works whose index % 8 is the series' number join it, in order.
+SERIES = (
+    ("三分钟微党课", "每集三分钟，讲透一个要点"),
+    ("乡村振兴这样干", "身边的产业、治理和人才故事"),
+    ("红色故事我来讲", "乐山大地上的革命故事"),
+)
+PLAYABLE_VIDEOS = 4  # published videos that get a demo slideshow
+FILES_DIR = "media_works/demo"
+VIDEO_POINTS = ("一、学原文：把握核心要义", "二、讲案例：身边的好做法", "三、促落实：我们这样干")
 TOPICS = (
     "三分钟读懂党的二十届四中全会精神", "村级集体经济怎么壮大", "红军长征过乐山",
     "农村基层党组织工作条例要点", "党员如何当好“领头雁”", "耕地保护红线不能碰",
@@ -77,7 +95,17 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
     days_this_year = max(1, timezone.localdate().timetuple().tm_yday - 1)
     with transaction.atomic():
         clear_media_demo(city_code)
-        columns = [MediaColumn.objects.create(name=name, region=city) for name in COLUMNS]
+        columns = [
+            MediaColumn.objects.create(name=name, region=city, position=position)
+            for position, name in enumerate(COLUMNS, start=1)
+        ]
+        series = [
+            MediaSeries.objects.create(
+                name=name, description=description, region=city, position=position
+            )
+            for position, (name, description) in enumerate(SERIES, start=1)
+        ]
+        episodes = [0] * len(series)
         kinds, statuses = list(KIND_PLAN), list(STATUS_PLAN)
         rng.shuffle(kinds)
         rng.shuffle(statuses)
@@ -98,6 +126,8 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
                     body=f"{topic}。\n\n（图文示例正文）" if kind == MediaKind.ARTICLE else "",
                     region=rng.choice(counties),
                     column=columns[index % len(columns)],
+                    series=series[index % 8] if index % 8 < len(series) else None,
+                    episode=_next_episode(episodes, index),
                     course=rng.choice(courses) if courses and rng.random() < 0.6 else None,
                     teacher=rng.choice(teachers) if teachers else None,
                     duration_seconds=duration,
@@ -111,6 +141,7 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
                     ),
                 )
             )
+        files = _attach_demo_files(works, city_code)
         shortfall = MIN_VIEWS - sum(work.view_count for work in works)
         if shortfall > 0:
             top = max(works, key=lambda work: work.view_count)
@@ -119,6 +150,8 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
         comments = _comments(rng, [w for w in works if w.status == WorkStatus.PUBLISHED])
     return {
         "columns": len(columns),
+        "series": len(series),
+        "files": files,
         "works": len(works),
         "published": sum(1 for w in works if w.status == WorkStatus.PUBLISHED),
         "views": sum(w.view_count for w in works),
@@ -128,10 +161,66 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
 
 
 def clear_media_demo(city_code: str) -> None:
-    """Delete the new-media rows inside `city_code` (before a demo is rebuilt)."""
+    """Delete the new-media rows inside `city_code` and the demo's files of their works
+    (before a demo is rebuilt)."""
+    works = MediaWork.objects.filter(region__code__startswith=city_code)
+    names = [name for name in works.values_list("file", flat=True) if name]
     MediaComment.objects.filter(region__code__startswith=city_code).delete()
-    MediaWork.objects.filter(region__code__startswith=city_code).delete()
+    works.delete()
     MediaColumn.objects.filter(region__code__startswith=city_code).delete()
+    MediaSeries.objects.filter(region__code__startswith=city_code).delete()
+    for name in names:
+        if name.startswith(f"{FILES_DIR}/") and default_storage.exists(name):
+            default_storage.delete(name)
+
+
+def _next_episode(episodes: list[int], index: int) -> int | None:
+    number = index % 8
+    if number >= len(episodes):
+        return None
+    episodes[number] += 1
+    return episodes[number]
+
+
+def _store(name: str, data: bytes) -> str:
+    """Save under exactly `name` (replacing an earlier build's file), so the same build
+    gives the same paths."""
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    return default_storage.save(name, ContentFile(data))
+
+
+def _attach_demo_files(works: list[MediaWork], city_code: str) -> int:
+    """Real files for some published works: every audio work is read aloud, the first
+    `PLAYABLE_VIDEOS` videos get a slideshow. Sets their file, format and true duration.
+    Without espeak-ng the audio works simply stay without a file."""
+    from dangke.broadcast.speech import SpeechUnavailable
+    from dangke.media.samples import lesson_video, spoken_wav
+
+    attached, videos = 0, 0
+    for index, work in enumerate(works):
+        if work.status != WorkStatus.PUBLISHED:
+            continue
+        stem = f"{FILES_DIR}/{city_code}-{index + 1:02d}"
+        topic = work.title
+        if work.kind == MediaKind.AUDIO:
+            try:
+                audio, seconds = spoken_wav(f"{topic}。新媒体党课，欢迎收听，欢迎留言。")
+            except SpeechUnavailable:
+                continue
+            work.file, work.file_kind = _store(f"{stem}.wav", audio), "wav"
+        elif work.kind == MediaKind.VIDEO and videos < PLAYABLE_VIDEOS:
+            videos += 1
+            points = [f"本期：{topic}", *VIDEO_POINTS, "欢迎在下方留言、发弹幕"]
+            seconds_per_slide = 4
+            data = lesson_video(topic, points, seconds_per_slide=seconds_per_slide)
+            work.file, work.file_kind = _store(f"{stem}.mp4", data), "mp4"
+            seconds = seconds_per_slide * len(points)
+        else:
+            continue
+        work.duration_seconds = seconds
+        attached += 1
+    return attached
 
 
 def _state(rng) -> str:

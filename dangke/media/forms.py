@@ -5,20 +5,21 @@ from dangke.core.forms import BootstrapFormMixin
 from dangke.courses.models import Course
 from dangke.faculty.forms import managed_regions
 from dangke.faculty.models import Teacher
-from dangke.media.models import COMMENT_MAX_CHARS, MediaColumn, MediaWork
+from dangke.media.catalogue import NAME_MAX_CHARS, assignable
+from dangke.media.models import COMMENT_MAX_CHARS, MediaColumn, MediaSeries, MediaWork
 from dangke.media.uploads import MediaRejected, check_media_file
 from dangke.regions.models import RegionLevel
 
 
 class WorkForm(BootstrapFormMixin, forms.ModelForm):
     upload = forms.FileField(
-        label=_("文件（视频/动漫 mp4，音频 mp3/m4a，图文配图 jpg/png）"), required=False
+        label=_("文件（视频/动漫 mp4，音频 mp3/m4a/wav，图文配图 jpg/png）"), required=False
     )
 
     class Meta:
         model = MediaWork
         fields = [
-            "title", "kind", "region", "column", "course", "teacher",
+            "title", "kind", "region", "column", "series", "episode", "course", "teacher",
             "duration_seconds", "summary", "body",
         ]  # fmt: skip
         widgets = {
@@ -29,7 +30,8 @@ class WorkForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = managed_regions(scope, max_level=RegionLevel.COUNTY)
-        self.fields["column"].queryset = MediaColumn.objects.visible_to(scope).order_by("name")
+        self.fields["column"].queryset = assignable(MediaColumn, scope, self.instance.column_id)
+        self.fields["series"].queryset = assignable(MediaSeries, scope, self.instance.series_id)
         self.fields["course"].queryset = Course.objects.visible_to(scope).order_by("title")
         self.fields["teacher"].queryset = Teacher.objects.visible_to(scope).order_by(
             "region_id", "name"
@@ -37,6 +39,21 @@ class WorkForm(BootstrapFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        series, episode = data.get("series"), data.get("episode")
+        if episode is not None and series is None:
+            self.add_error("series", _("填写了集数，请选择所属系列"))
+        elif series is not None and episode is not None:
+            taken = (
+                MediaWork.objects.filter(series=series, episode=episode)
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if taken is not None:
+                self.add_error(
+                    "episode",
+                    _("系列「%(series)s」已有第 %(n)d 集《%(title)s》")
+                    % {"series": series.name, "n": episode, "title": taken.title},
+                )
         upload, kind = data.get("upload"), data.get("kind")
         if upload and kind:
             try:
@@ -64,3 +81,20 @@ class CommentForm(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+
+class CatalogueEntryForm(BootstrapFormMixin, forms.Form):
+    """A new column or series: name, owning region, a line of description."""
+
+    name = forms.CharField(label=_("名称"), max_length=NAME_MAX_CHARS)
+    region = forms.ModelChoiceField(label=_("所属区划"), queryset=None)
+    description = forms.CharField(label=_("简介（可不填）"), max_length=300, required=False)
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = managed_regions(scope, max_level=RegionLevel.COUNTY)
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=NAME_MAX_CHARS)
+    description = forms.CharField(label=_("简介"), max_length=300, required=False)

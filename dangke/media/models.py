@@ -40,27 +40,52 @@ class CommentStatus(models.TextChoices):
     REMOVED = "removed", _("已删除")
 
 
-class MediaColumn(models.Model):
-    """A column (专栏) that groups works, e.g. 「乡村振兴微课堂」."""
+class CatalogueEntry(models.Model):
+    """What a column (专栏) and a series (系列) share: a name unique in its region, an
+    editor's order and an archive flag. Archived ones keep their works but are no longer
+    offered for new works nor shown as filters on the portal. Changes go through
+    `dangke.media.catalogue`."""
 
-    name = models.CharField(_("专栏名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100)
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
+    description = models.CharField(_("简介"), max_length=300, blank=True)
+    position = models.PositiveIntegerField(_("排序"), default=0)
+    is_archived = models.BooleanField(_("已归档"), default=False)
 
     scope_rules = ScopeRules(region="region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
+        abstract = True
+        ordering = ["region_id", "position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class MediaColumn(CatalogueEntry):
+    """A column (专栏) that groups works by theme, e.g. 「乡村振兴微课堂」."""
+
+    class Meta(CatalogueEntry.Meta):
         verbose_name = _("专栏")
         verbose_name_plural = _("专栏")
-        ordering = ["region_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["region", "name"], name="media_column_unique_name")
         ]
 
-    def __str__(self):
-        return self.name
+
+class MediaSeries(CatalogueEntry):
+    """A series (系列): works meant to be watched in order, numbered by episode (第 n 集),
+    e.g. a six-part 「红军长征过乐山」. A work may sit in one column and one series."""
+
+    class Meta(CatalogueEntry.Meta):
+        verbose_name = _("系列")
+        verbose_name_plural = _("系列")
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="media_series_unique_name")
+        ]
 
 
 class MediaWork(ProtectedStatusModel):
@@ -87,6 +112,17 @@ class MediaWork(ProtectedStatusModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="works",
+    )
+    series = models.ForeignKey(
+        MediaSeries,
+        verbose_name=_("系列"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="works",
+    )
+    episode = models.PositiveSmallIntegerField(
+        _("集数"), null=True, blank=True, help_text=_("在系列中的顺序（第几集）")
     )
     course = models.ForeignKey(
         "courses.Course",
@@ -145,9 +181,14 @@ class MediaWork(ProtectedStatusModel):
         """ "video", "audio", "image" or "" — the HTML element the portal uses for the file."""
         if not self.file:
             return ""
-        return {"mp4": "video", "mp3": "audio", "m4a": "audio", "jpg": "image", "png": "image"}.get(
-            self.file_kind, ""
-        )
+        return {
+            "mp4": "video",
+            "mp3": "audio",
+            "m4a": "audio",
+            "wav": "audio",
+            "jpg": "image",
+            "png": "image",
+        }.get(self.file_kind, "")
 
 
 class MediaComment(ProtectedStatusModel):

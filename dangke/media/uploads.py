@@ -11,7 +11,7 @@ DEFAULT_MAX_BYTES = 500 * 1024 * 1024
 EXTENSIONS_BY_KIND = {
     MediaKind.VIDEO: ("mp4",),
     MediaKind.ANIMATION: ("mp4",),
-    MediaKind.AUDIO: ("mp3", "m4a"),
+    MediaKind.AUDIO: ("mp3", "m4a", "wav"),
     MediaKind.ARTICLE: ("jpg", "jpeg", "png"),
 }
 
@@ -25,7 +25,7 @@ def max_media_bytes() -> int:
 
 
 def check_media_file(upload, kind: str) -> str:
-    """The file's format ("mp4", "mp3", "m4a", "jpg", "png") when acceptable for `kind`;
+    """The file's format ("mp4", "mp3", "m4a", "wav", "jpg", "png") when acceptable for `kind`;
     otherwise MediaRejected with the reason in Chinese."""
     name = (upload.name or "").lower()
     extension = name.rsplit(".", 1)[-1] if "." in name else ""
@@ -63,6 +63,8 @@ def signature_matches(extension: str, head: bytes) -> bool:
         return head.startswith(b"ID3") or (
             len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0
         )
+    if extension == "wav":
+        return head[:4] == b"RIFF" and head[8:12] == b"WAVE"
     if extension in ("jpg", "jpeg"):
         return head.startswith(b"\xff\xd8\xff")
     if extension == "png":

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dangke.media.views import office, portal
+from dangke.media.views import catalogue, office, portal
 
 app_name = "media"
 urlpatterns = [
@@ -14,6 +14,13 @@ urlpatterns = [
     path("<int:pk>/file/", office.work_file, name="office_file"),
     path("<int:pk>/feedback/", office.work_feedback_page, name="feedback"),
     path("teachers/<int:pk>/feedback/", office.teacher_feedback_page, name="teacher_feedback"),
+    path("catalogue/", catalogue.catalogue_page, name="catalogue"),
+    path("catalogue/<str:kind>/new/", catalogue.entry_create, name="catalogue_create"),
+    path(
+        "catalogue/<str:kind>/<int:pk>/<str:action>/",
+        catalogue.entry_change,
+        name="catalogue_change",
+    ),
     path("comments/", office.comment_queue, name="comments"),
     path("comments/<int:pk>/moderate/", office.comment_moderate, name="moderate"),
     # Public, no login: the portal members open on their phones.

@@ -23,25 +23,44 @@ from dangke.faculty.models import Teacher
 from dangke.media import services
 from dangke.media.feedback import teacher_feedback, work_feedback
 from dangke.media.forms import WorkForm
-from dangke.media.models import CommentStatus, MediaComment, MediaKind, MediaWork, WorkStatus
+from dangke.media.models import (
+    CommentStatus,
+    MediaColumn,
+    MediaComment,
+    MediaKind,
+    MediaSeries,
+    MediaWork,
+    WorkStatus,
+)
 from dangke.media.views.files import ranged_file_response
 
 
 class WorkFilterForm(ScopedFilterForm):
     kind = forms.ChoiceField(label=gettext_lazy("类型"), required=False)
     status = forms.ChoiceField(label=gettext_lazy("状态"), required=False)
+    column = forms.ChoiceField(label=gettext_lazy("专栏"), required=False)
+    series = forms.ChoiceField(label=gettext_lazy("系列"), required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, scope=scope, **kwargs)
         self.fields["kind"].choices = [("", _("全部类型")), *MediaKind.choices]
         self.fields["status"].choices = [("", _("全部状态")), *WorkStatus.choices]
+        # The columns and series of the works this user sees (a county's works may sit in
+        # the city's column).
+        works = MediaWork.objects.visible_to(scope).values("pk")
+        for name, model, label in (
+            ("column", MediaColumn, _("全部专栏")),
+            ("series", MediaSeries, _("全部系列")),
+        ):
+            entries = model.objects.filter(works__in=works).distinct().order_by("position", "name")
+            self.fields[name].choices = [("", label), *((str(e.pk), e.name) for e in entries)]
 
 
 class WorkList(ListDefinition):
     title = gettext_lazy("新媒体作品")
     export_name = "新媒体作品"
     filter_form = WorkFilterForm
-    search_fields = ("title", "column__name", "teacher__name")
+    search_fields = ("title", "column__name", "series__name", "teacher__name")
     default_sort = "-pk"
     detail_url_name = "media:detail"
     create_url_name = "media:create"
@@ -49,6 +68,14 @@ class WorkList(ListDefinition):
         Column(gettext_lazy("标题"), lambda w: w.title, sort="title", link=True),
         Column(gettext_lazy("类型"), lambda w: w.get_kind_display(), sort="kind"),
         Column(gettext_lazy("专栏"), lambda w: w.column.name if w.column else ""),
+        Column(
+            gettext_lazy("系列"),
+            lambda w: (
+                (f"{w.series.name} · " + _("第 %(n)d 集") % {"n": w.episode})
+                if w.series and w.episode
+                else (w.series.name if w.series else "")
+            ),
+        ),
         Column(gettext_lazy("授课教师"), lambda w: w.teacher.name if w.teacher else ""),
         Column(gettext_lazy("所属区划"), lambda w: w.region.name),
         Column(gettext_lazy("状态"), lambda w: w.get_status_display(), sort="status"),
@@ -67,7 +94,7 @@ class WorkList(ListDefinition):
     )
 
     def base_queryset(self, request):
-        return MediaWork.objects.select_related("region", "column", "teacher")
+        return MediaWork.objects.select_related("region", "column", "series", "teacher")
 
     def filter(self, queryset, data):
         queryset = super().filter(queryset, data)
@@ -75,6 +102,10 @@ class WorkList(ListDefinition):
             queryset = queryset.filter(kind=data["kind"])
         if data.get("status"):
             queryset = queryset.filter(status=data["status"])
+        if data.get("column"):
+            queryset = queryset.filter(column_id=data["column"])
+        if data.get("series"):
+            queryset = queryset.filter(series_id=data["series"])
         return queryset
 
     def can_create(self, request) -> bool:
@@ -88,7 +119,7 @@ def work_list(request):
 
 def _work(request, pk):
     return get_visible_or_404(
-        MediaWork.objects.select_related("region", "column", "course", "teacher"),
+        MediaWork.objects.select_related("region", "column", "series", "course", "teacher"),
         request.scope,
         pk=pk,
     )

@@ -11,12 +11,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangke.media import services
+from dangke.media import catalogue, services
 from dangke.media.forms import CommentForm
 from dangke.media.models import CommentStatus, MediaKind, MediaWork, WorkStatus
 from dangke.media.views.files import ranged_file_response
@@ -47,27 +48,49 @@ def _with_browser_cookie(request, response):
 
 def _published(pk) -> MediaWork:
     return get_object_or_404(
-        MediaWork.objects.select_related("region", "column", "teacher"),
+        MediaWork.objects.select_related("region", "column", "series", "teacher"),
         pk=pk,
         status=WorkStatus.PUBLISHED,
     )
 
 
+def _chosen(request, name: str, entries) -> object | None:
+    """The column or series named by ?column= / ?series=, among those offered."""
+    wanted = request.GET.get(name, "")
+    return next((entry for entry in entries if str(entry.pk) == wanted), None)
+
+
 @login_not_required
 def portal(request, region_code):
     region = get_object_or_404(Region, code=region_code)
-    works = (
-        MediaWork.objects.filter(status=WorkStatus.PUBLISHED, region__code__startswith=region.code)
-        .select_related("column", "teacher")
-        .order_by("-published_at", "-pk")
+    published = MediaWork.objects.filter(
+        status=WorkStatus.PUBLISHED, region__code__startswith=region.code
     )
+    filters = catalogue.portal_filters(published)
+    works = published.select_related("column", "series", "teacher").order_by("-published_at", "-pk")
     kind = request.GET.get("kind", "")
     if kind in MediaKind.values:
         works = works.filter(kind=kind)
     else:
         kind = ""
+    column = _chosen(request, "column", filters["columns"])
+    if column is not None:
+        works = works.filter(column=column)
+    series = _chosen(request, "series", filters["series"])
+    if series is not None:
+        # A series is watched in order: episode 1 first.
+        works = works.filter(series=series).order_by(F("episode").asc(nulls_last=True), "pk")
     page = Paginator(works, 20).get_page(request.GET.get("page"))
-    context = {"region": region, "page": page, "kind": kind, "kinds": MediaKind.choices}
+    context = {
+        "region": region,
+        "page": page,
+        "kind": kind,
+        "kinds": MediaKind.choices,
+        "columns": filters["columns"],
+        "series_list": filters["series"],
+        "column": column,
+        "series": series,
+    }
     return render(request, "media/portal.html", context)
 
 
@@ -106,6 +129,7 @@ def watch(request, pk):
     ]
     context = {
         "work": work,
+        "episodes": _episodes(work),
         "form": form,
         "comments": comments,
         "danmaku": danmaku,
@@ -138,3 +162,14 @@ def view_event(request, pk):
         return HttpResponse(status=204)  # this browser was counted a moment ago
     services.record_view(work, completed=event == "ended")
     return HttpResponse(status=204)
+
+
+def _episodes(work: MediaWork) -> list[MediaWork]:
+    """The published works of the work's series, in episode order (empty without one)."""
+    if work.series_id is None:
+        return []
+    return list(
+        MediaWork.objects.filter(series_id=work.series_id, status=WorkStatus.PUBLISHED)
+        .order_by(F("episode").asc(nulls_last=True), "pk")
+        .only("pk", "title", "episode")[:50]
+    )
