@@ -314,3 +314,35 @@ def test_publishing_notifies_teachers_and_liaisons_in_the_app(client, world, set
         assert 'id="unread-count"' not in client.get("/").content.decode()
     client.force_login(world.county_b_admin)
     assert "新的授课安排" not in client.get("/accounts/notifications/").content.decode()
+
+
+def test_menu_shows_each_courses_rating_with_its_sample_and_sorts_by_it(client, dw):
+    from dangke.courses.models import Course, CourseStatus
+    from dangke.evaluation import scores
+    from dangke.evaluation import services as evaluation
+    from tests.test_evaluation import make_lesson, trainee_answers
+
+    w = dw
+    weaker = Course.objects.create(
+        code="C-A-002", title="基层党组织书记履职能力提升", category="theory",
+        region=w.county_a, status=CourseStatus.LISTED,
+    )  # fmt: skip
+    weaker.teachers.add(w.city_teacher)
+    unrated = Course.objects.create(
+        code="C-A-000", title="尚未评价的新课", category="theory", region=w.county_a,
+        status=CourseStatus.LISTED,
+    )  # fmt: skip
+    unrated.teachers.add(w.teacher_a)
+    for course, stars in ((w.course_a, [5, 5, 4, 5, 5, 4]), (weaker, [3, 2, 3, 3, 2])):
+        survey = evaluation.open_survey(make_lesson(w, course=course), actor=w.county_a_admin)
+        trainee_answers(survey, stars)
+        scores.refresh_score(survey)
+    client.force_login(w.liaison)
+    page = client.get("/delivery/menu/", {"order": "rating"}).content.decode()
+    expected_a = scores.course_score(w.course_a)
+    assert f"评分 <strong>{expected_a['score']}</strong>（1 次授课、6 份评价）" in page
+    assert "暂无评分" in page
+    assert page.index(w.course_a.title) < page.index(weaker.title) < page.index(unrated.title)
+    # Teacher level narrows the menu to courses one of whose teachers is of that level.
+    city_only = client.get("/delivery/menu/", {"level": "city"}).content.decode()
+    assert weaker.title in city_only and w.course_a.title not in city_only

@@ -251,6 +251,16 @@ def test_city_build_matches_the_seed_figures(db):
     assert (campaign["organizations_covered"], campaign["members_reached"]) == (4583, 47000)
     assert campaign["lessons"] > 4583 and campaign["target_lessons"] == 10000
     assert figures["orders"]["by_state"]["submitted"] == 1000
+    # New media and loudspeakers (seed 004): 40 works, a station in each of the 1,371
+    # villages and about 5,000 plays in the demo's month.
+    from dangke.media.models import MediaWork
+
+    works = MediaWork.objects.filter(region__code__startswith="5111")
+    assert works.count() == 40  # a few still in the editors' workflow
+    assert figures["media"]["works"]["total"] == works.exclude(published_at=None).count() > 30
+    assert figures["stations"]["total"] == 1371
+    busiest_month = max(figures["plays"]["by_month"].values())
+    assert 4500 <= busiest_month <= 5500
     # The two courses the report names are among the excellent ones.
     excellent_titles = set(
         ExcellentDesignation.objects.filter(year=year).values_list("course__title", flat=True)

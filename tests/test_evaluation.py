@@ -188,6 +188,26 @@ def test_bad_answers_are_named_and_nothing_is_kept(world, client, survey):
     assert forged.status_code == 400 and not Response.objects.exists()
 
 
+def test_one_address_is_rate_limited_but_never_below_the_halls_attendance(world, survey, settings):
+    """Phones on the venue's Wi-Fi share one address: the whole attendance may answer
+    within a minute, a script flooding beyond it is refused and nothing of it is kept."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    settings.DANGKE_SURVEY_RATE_LIMIT = 2
+    survey.attendance = 4
+    survey.save(update_fields=["attendance"])
+    url = reverse("evaluation:rate", args=[survey.public_key])
+    statuses = []
+    for _ in range(6):
+        phone = Client()  # a phone of its own: no cookie from the others
+        nonce = phone.get(url).context["nonce"]
+        statuses.append(phone.post(url, {"nonce": nonce, **stars(4)}).status_code)
+    assert statuses == [200, 200, 200, 200, 429, 429]
+    assert Response.objects.filter(survey=survey).count() == 4
+
+
 def test_responses_are_anonymous_by_construction():
     """No column of a response or comment can point at a person, an address or a device."""
     for model in (Response, SurveyComment):

@@ -10,6 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from dangke.accounts.scoping import scope_for_user
 from dangke.core.models import AuditEntry
@@ -255,3 +256,14 @@ def test_teacher_comment_summary_counts_reviewed_comments_only(world):
     # Scoped: county B's admin sees nothing of teacher A.
     outside = teacher_comment_summary(world.teacher_a, scope_for_user(world.county_b_admin))
     assert outside["total"] == 0 and outside["works"] == [] and outside["themes"] == []
+
+
+def test_teacher_score_page_shows_media_themes_beside_survey_comments(world, client):
+    work = published(world, "村级集体经济怎么壮大", duration_seconds=300)
+    comment = services.post_comment(work, "乡村振兴讲得好", at_seconds=65, browser_key="p")
+    services.moderate(comment, "public", actor=world.county_a_admin)
+    client.force_login(world.county_a_admin)
+    page = client.get(reverse("evaluation:teacher_score", args=[world.teacher_a.pk]))
+    text = page.content.decode()
+    assert "评论 0 条、弹幕 1 条" in text and "乡村振兴" in text
+    assert f"/media-works/{work.pk}/feedback/" in text and "01:00–01:30" in text

@@ -15,6 +15,7 @@ from dangke.delivery.models import Campaign, DeliveryMode
 from dangke.delivery.planning import ancestor_codes
 from dangke.delivery.rules import may_order_for
 from dangke.delivery.services import orderable_courses
+from dangke.faculty.models import TeacherLevel
 from dangke.regions.models import Organization, Region
 
 
@@ -157,12 +158,19 @@ class MenuFilterForm(BootstrapMixin, forms.Form):
     q = forms.CharField(label=gettext_lazy("搜索"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("课程类别"), required=False)
     series = forms.ChoiceField(label=gettext_lazy("课程群组"), required=False)
+    level = forms.ChoiceField(label=gettext_lazy("师资级别"), required=False)
+    order = forms.ChoiceField(
+        label=gettext_lazy("排序"),
+        required=False,
+        choices=[("", gettext_lazy("按类别")), ("rating", gettext_lazy("按评分"))],
+    )
     excellent = forms.BooleanField(label=gettext_lazy("只看精品课"), required=False)
 
     def __init__(self, data=None, *, series_choices=(), **kwargs):
         super().__init__(data, **kwargs)
         self.fields["category"].choices = [("", _("全部类别")), *CourseCategory.choices]
         self.fields["series"].choices = [("", _("全部群组")), *series_choices]
+        self.fields["level"].choices = [("", _("全部级别")), *TeacherLevel.choices]
         self.style()
 
 

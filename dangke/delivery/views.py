@@ -50,6 +50,7 @@ from dangke.delivery.models import (
 )
 from dangke.delivery.planning import order_pk
 from dangke.delivery.rules import may_manage_lesson, may_plan
+from dangke.evaluation.scores import course_ratings
 from dangke.faculty.models import Teacher
 from dangke.imports.export import xlsx_response
 from dangke.regions.models import Organization, OrganizationKind
@@ -102,18 +103,35 @@ def menu(request):
             courses = courses.filter(series_id=data["series"])
         if data["excellent"]:
             courses = courses.filter(excellent_years__isnull=False).distinct()
-    courses = (
+        if data["level"]:
+            courses = courses.filter(teachers__level=data["level"]).distinct()
+    courses = list(
         courses.select_related("region", "series")
         .annotate(
             excellent=Exists(ExcellentDesignation.objects.filter(course=OuterRef("pk"))),
-            ordered=Count("orders"),
+            ordered=Count("orders", distinct=True),
         )
         .prefetch_related(Prefetch("teachers", queryset=Teacher.objects.order_by("level", "name")))
         .order_by("category", "code")[:300]
     )
+    ratings = course_ratings(course.pk for course in courses)
+    for course in courses:
+        course.rating = ratings.get(course.pk)
+    if form.is_bound and form.is_valid() and form.cleaned_data["order"] == "rating":
+        # Rated courses first, best first; a small sample never outranks a large one by luck
+        # of a few answers, because courses are compared by the lower end of their interval.
+        courses.sort(key=_rating_order)
     can_order = bool(request.scope.organization_ids or request.scope.managed_region_codes)
     context = {"form": form, "courses": courses, "can_order": can_order}
     return render(request, "delivery/menu.html", context)
+
+
+def _rating_order(course) -> tuple:
+    rating = course.rating
+    if not rating or rating["score"] is None:
+        return (1, 0.0, course.code)
+    low = rating["ci95"][0] if rating["ci95"] else rating["score"]
+    return (0, -low, course.code)
 
 
 def _order_page(request, form, *, order=None):

@@ -168,6 +168,26 @@ def aggregate(surveys) -> dict:
     return summary
 
 
+def course_ratings(course_ids) -> dict[int, dict]:
+    """Each course's score as last computed (`Survey.result`), for lists of many courses
+    such as the 点单 menu: {course_id: {"score", "ci95", "n_responses", "n_lessons"}}.
+    Reads stored results only; a course without a published lesson has score None."""
+    stored: dict[int, list[dict]] = {}
+    surveys = Survey.objects.filter(
+        kind=SurveyKind.ON_SITE, lesson__course_id__in=list(course_ids)
+    ).values_list("lesson__course_id", "result")
+    for course_id, result in surveys:
+        if not result:
+            continue
+        n = sum(role["n"] for role in result["roles"].values() if role["counted"])
+        if result["published"]:
+            item = {"score": result["score_exact"], "n": n, "ci95": result["ci95_exact"]}
+        else:
+            item = {"score": None, "n": max(n, 1)}
+        stored.setdefault(course_id, []).append(item)
+    return {course_id: aggregate_scores(items) for course_id, items in stored.items()}
+
+
 def course_score(course, year: int | None = None) -> dict:
     lessons = course.lessons.all()
     if year:

@@ -215,16 +215,18 @@ def submit_response(
     comment: str = "",
     invitation: Invitation | None = None,
     now=None,
+    roles: dict[str, StageRole] | None = None,
 ) -> tuple[Response, bool]:
     """Accept one answer sheet. Returns (response, created): a form sent twice (same
     nonce) returns the first response and counts once. An invitation is spent in the same
-    transaction as the response, so a replayed code never admits a second sheet."""
+    transaction as the response, so a replayed code never admits a second sheet. `roles`
+    is the survey's `stage_roles` when the caller has it already."""
     now = now or timezone.now()
     if not survey.is_open_at(now):
         if now < survey.opens_at:
             raise SurveyError(_("测评尚未开始"))
         raise SurveyError(_("测评已经结束，谢谢关注"))
-    roles = stage_roles(survey)
+    roles = roles if roles is not None else stage_roles(survey)
     if role not in roles:
         raise SurveyError(_("本测评不询问该评价主体"))
     if invitation is None and role != RaterKind.TRAINEE:

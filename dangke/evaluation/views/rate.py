@@ -38,10 +38,11 @@ def _answered(request, survey: Survey) -> bool:
 
 
 def _rate_limited(request, survey: Survey) -> bool:
-    """At most N submissions a minute from one network address per survey. Phones at one
-    venue often share an address, so the limit is generous; the address is hashed with the
-    secret key and kept only in the cache for a minute, never in the database."""
-    limit = getattr(settings, "DANGKE_SURVEY_RATE_LIMIT", 120)
+    """At most N submissions a minute from one network address per survey. A hall on the
+    venue's Wi-Fi shares one address, so the limit is never below the lesson's attendance;
+    the address is hashed with the secret key and kept only in the cache for a minute,
+    never in the database."""
+    limit = max(getattr(settings, "DANGKE_SURVEY_RATE_LIMIT", 120), survey.attendance or 0)
     address = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{survey.pk}:{address}".encode()).hexdigest()
     key = f"evaluation:rate:{digest[:32]}"
@@ -54,8 +55,11 @@ def _rate_limited(request, survey: Survey) -> bool:
     return count > limit
 
 
-def _render(request, survey, role, *, invitation=None, errors=(), done=False, status=200):
-    stage = services.stage_roles(survey).get(role)
+def _render(
+    request, survey, role, *, invitation=None, errors=(), done=False, status=200, roles=None
+):
+    roles = roles if roles is not None else services.stage_roles(survey)
+    stage = roles.get(role)
     now = timezone.now()
     values = request.POST if errors else {}
     context = {
@@ -104,6 +108,7 @@ def _submit(request, survey, role, invitation=None):
             status=429,
         )
     raw = {key: value for key, value in request.POST.items() if key.startswith("i_")}
+    roles = services.stage_roles(survey)  # read once: a hall of phones calls this page
     try:
         services.submit_response(
             survey,
@@ -112,12 +117,19 @@ def _submit(request, survey, role, invitation=None):
             nonce=request.POST.get("nonce", ""),
             comment=request.POST.get("comment", ""),
             invitation=invitation,
+            roles=roles,
         )
     except services.SurveyError as error:
         return _render(
-            request, survey, role, invitation=invitation, errors=error.messages, status=400
+            request,
+            survey,
+            role,
+            invitation=invitation,
+            errors=error.messages,
+            status=400,
+            roles=roles,
         )
-    response = _render(request, survey, role, invitation=invitation, done=True)
+    response = _render(request, survey, role, invitation=invitation, done=True, roles=roles)
     if invitation is None:
         response.set_signed_cookie(
             _cookie_name(survey),

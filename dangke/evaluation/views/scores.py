@@ -133,9 +133,9 @@ def teacher_score_page(request, pk):
 def comment_summary(comments, teacher, scope) -> dict:
     """Themes and sentiment of the reviewed survey comments, beside those of the teacher's
     micro-lessons (comments and 弹幕)."""
-    from dangke.media.feedback import teacher_feedback
+    from dangke.media.feedback import teacher_comment_summary
     from engines.feedback import sentiment, themes
 
     texts = [comment.body for comment in comments]
     survey = {"count": len(texts), "themes": themes(texts), "sentiment": sentiment(texts)}
-    return {"survey": survey, "media": teacher_feedback(teacher, scope=scope)}
+    return {"survey": survey, "media": teacher_comment_summary(teacher, scope=scope)}

@@ -1,5 +1,11 @@
 """`dangke serve`: the embedded tier in one command — the web server and a task worker
-beside it, stopped together."""
+beside it, stopped together.
+
+The server is Waitress, a production WSGI server in pure Python: one process, a pool of
+threads and a deep connection backlog, so a hall of 500 phones answering a survey within a
+minute is queued rather than refused (Django's development server accepts ten pending
+connections and resets the rest; `--dev` still runs it, with auto-reload, for developers).
+"""
 
 import signal
 import subprocess
@@ -18,8 +24,12 @@ class Command(BaseCommand):
             "--addr", default="127.0.0.1:8000", help="监听地址，默认 127.0.0.1:8000"
         )
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
+        parser.add_argument("--threads", type=int, default=8, help="处理请求的线程数，默认 8")
+        parser.add_argument(
+            "--dev", action="store_true", help="用 Django 开发服务器（代码改动自动重载）"
+        )
 
-    def handle(self, *args, addr, no_worker, **options):
+    def handle(self, *args, addr, no_worker, threads, dev, **options):
         worker = None
         uses_db_tasks = settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db")
         if uses_db_tasks and not no_worker:
@@ -37,7 +47,10 @@ class Command(BaseCommand):
             self.stdout.write(f"后台任务进程已启动 (pid {worker.pid})")
         try:
             self.stdout.write(f"请在浏览器打开 http://{addr}/ ，按 Ctrl+C 停止")
-            call_command("runserver", addr, use_reloader=False)
+            if dev:
+                call_command("runserver", addr)
+            else:
+                self._serve(addr, threads)
         finally:
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
@@ -45,3 +58,18 @@ class Command(BaseCommand):
                     worker.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+    def _serve(self, addr: str, threads: int) -> None:
+        from django.core.wsgi import get_wsgi_application
+        from waitress import serve
+
+        host, _colon, port = addr.rpartition(":")
+        serve(
+            get_wsgi_application(),
+            host=host or "127.0.0.1",
+            port=int(port),
+            threads=threads,
+            backlog=2048,
+            connection_limit=1000,
+            ident="dangke",
+        )

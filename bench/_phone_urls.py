@@ -1,0 +1,27 @@
+"""The demo's URLs plus `/bench/insert/`: a view with the same CSRF check as the survey
+page that inserts one row and answers with a short page — the least a Django view that
+stores a form can do."""
+
+from django.db import connection
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_protect
+
+
+@csrf_protect
+def bare_insert(request):
+    if request.method == "POST":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO bench_row (body) VALUES (%s)", [request.POST.urlencode()])
+        return HttpResponse("<p>ok</p>")
+    token = get_token(request)
+    return HttpResponse(
+        f'<form method="post"><input name="csrfmiddlewaretoken" value="{token}"></form>'
+    )
+
+
+urlpatterns = [
+    path("bench/insert/", bare_insert),
+    path("", include("dangke.urls")),
+]

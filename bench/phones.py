@@ -1,0 +1,250 @@
+"""500 phones answering one lesson's survey within a minute, against one `dangke serve`
+process on SQLite (the embedded tier that `make demo` runs), and the same requests against
+a bare Django view that inserts one row, in the same run and the same server, as the
+reference.
+
+Each phone is a client of its own (its own cookies): it opens the survey page behind the
+venue QR code, reads the CSRF token and form nonce from it, and submits six star ratings
+and a comment. Phones arrive evenly over one minute (the realistic case: a hall scanning
+after the lesson) and then all at once with 50 in flight (the worst case). Latency is the
+submit request only, measured at the client. After each round the rows are counted in the
+database: every acknowledged answer must be there exactly once.
+
+`python -m bench phones` (or `make bench`).
+"""
+
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+PHONES = int(os.environ.get("BENCH_PHONES", 500))
+PACED_SECONDS = int(os.environ.get("BENCH_PACED_SECONDS", 60))
+BURST_IN_FLIGHT = 50
+ANSWER_KEYS = ("depth", "practice", "timeliness", "interaction", "interest", "multimedia")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _prepare_database(halls: int = 2) -> list[str]:
+    """A fresh database with one county and `halls` lessons an hour ago, each with its open
+    survey (one hall per round: the rate limit counts per survey); returns the surveys'
+    public keys."""
+    import datetime
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from dangke.courses.categories import CourseCategory
+    from dangke.courses.models import Course, CourseStatus
+    from dangke.delivery.models import Lesson
+    from dangke.evaluation import services
+    from dangke.faculty.models import Teacher, TeacherLevel
+    from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
+
+    city = Region.objects.create(code="5111", name="乐山市", level=RegionLevel.CITY)
+    county = Region.objects.create(
+        code="511102", name="市中区", level=RegionLevel.COUNTY, parent=city
+    )
+    organisation = Organization.objects.create(
+        code="O-1", name="张公桥社区党委", kind=OrganizationKind.COMMUNITY, region=county
+    )
+    teacher = Teacher.objects.create(
+        code="T-1", name="王红梅", region=county, level=TeacherLevel.COUNTY
+    )
+    course = Course.objects.create(
+        code="C-1",
+        title="坚持党建引领激活村级治理新动能",
+        category=CourseCategory.THEORY,
+        region=county,
+        status=CourseStatus.LISTED,
+    )
+    keys = []
+    for _hall in range(halls):
+        lesson = Lesson.objects.create(
+            course=course,
+            organization=organisation,
+            starts_at=timezone.now() - datetime.timedelta(hours=1),
+            attendees_count=PHONES,
+        )
+        lesson.teachers.add(teacher)
+        keys.append(services.open_survey(lesson, actor=None).public_key)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_row (id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT NOT NULL)"
+        )
+    connection.close()
+    return keys
+
+
+def _start_server(port: int, env: dict) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dangke.cli", "serve", "--addr", f"127.0.0.1:{port}",
+         "--no-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    for _ in range(600):  # a busy machine may take a while to import Django
+        if server.poll() is not None:
+            break
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise RuntimeError("服务进程未能启动")
+
+
+class Phone:
+    """One phone: its own cookie jar, a page load, then one submission."""
+
+    def __init__(self, base: str, page_path: str, body: dict):
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+        self.base = base
+        self.page_path = page_path
+        self.body = body
+
+    def answer(self) -> tuple[float, int]:
+        with self.opener.open(self.base + self.page_path, timeout=60) as page:
+            html = page.read().decode()
+        fields = dict(self.body)
+        fields["csrfmiddlewaretoken"] = re.search(
+            r'name="csrfmiddlewaretoken" value="([^"]+)"', html
+        ).group(1)
+        nonce = re.search(r'name="nonce" value="([^"]+)"', html)
+        if nonce:
+            fields["nonce"] = nonce.group(1)
+        request = urllib.request.Request(
+            self.base + self.page_path,
+            data=urllib.parse.urlencode(fields).encode(),
+            headers={"Referer": self.base + self.page_path},
+        )
+        started = time.perf_counter()
+        try:
+            with self.opener.open(request, timeout=60) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        return time.perf_counter() - started, status
+
+
+def _round(phones: list[Phone], *, paced: bool) -> dict:
+    latencies: list[float] = []
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def go(index_phone):
+        index, phone = index_phone
+        if paced:
+            delay = start + index * PACED_SECONDS / len(phones) - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        latency, status = phone.answer()
+        with lock:
+            latencies.append(latency)
+            statuses.append(status)
+
+    workers = len(phones) if paced else BURST_IN_FLIGHT
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=min(workers, 200)) as pool:
+        list(pool.map(go, enumerate(phones)))
+    elapsed = time.perf_counter() - start
+    ordered = sorted(latencies)
+    return {
+        "ok": sum(1 for status in statuses if status == 200),
+        "failed": sum(1 for status in statuses if status != 200),
+        "seconds": elapsed,
+        "per_second": len(phones) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p95_ms": ordered[int(len(ordered) * 0.95) - 1] * 1000,
+        "max_ms": ordered[-1] * 1000,
+    }
+
+
+def _count(sql: str) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        count = cursor.fetchone()[0]
+    connection.close()
+    return count
+
+
+def run() -> None:
+    var_dir = tempfile.mkdtemp(prefix="dangke-bench-phones-")
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="bench._phone_settings",
+        DANGKE_VAR_DIR=var_dir,
+        PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+    )
+    os.environ.update(env)
+    paced_key, burst_key = _prepare_database()
+    port = _free_port()
+    server = _start_server(port, env)
+    base = f"http://127.0.0.1:{port}"
+    answers = {f"i_{name}": "5" for name in ANSWER_KEYS} | {"comment": "讲得很实在，案例贴近基层"}
+    rows = []
+    try:
+        for label, paths, sql in (
+            ("评价提交 (survey answer)",
+             {True: f"/evaluation/s/{paced_key}/", False: f"/evaluation/s/{burst_key}/"},
+             "SELECT COUNT(*) FROM evaluation_response"),
+            ("空视图插入一行 (bare insert)", {True: "/bench/insert/", False: "/bench/insert/"},
+             "SELECT COUNT(*) FROM bench_row"),
+        ):  # fmt: skip
+            for paced in (True, False):
+                path = paths[paced]
+                before = _count(sql)
+                result = _round([Phone(base, path, answers) for _ in range(PHONES)], paced=paced)
+                stored = _count(sql) - before
+                result.update(label=label, paced=paced, stored=stored)
+                rows.append(result)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(
+        "| view | arrival | acknowledged | stored | failed | seconds | answers/s | "
+        "p50 ms | p95 ms | max ms |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        arrival = (
+            f"{PHONES} in {PACED_SECONDS} s"
+            if row["paced"]
+            else (f"burst, {BURST_IN_FLIGHT} in flight")
+        )
+        print(
+            f"| {row['label']} | {arrival} | {row['ok']} | {row['stored']} | {row['failed']} "
+            f"| {row['seconds']:.1f} | {row['per_second']:.1f} | {row['p50_ms']:.0f} "
+            f"| {row['p95_ms']:.0f} | {row['max_ms']:.0f} |"
+        )
+    lost = [row for row in rows if row["stored"] != row["ok"]]
+    print("lost or doubled answers:", lost or "none")
+
+
+if __name__ == "__main__":
+    run()
