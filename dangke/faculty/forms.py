@@ -3,7 +3,14 @@ from django.utils.translation import gettext_lazy as _
 
 from dangke.core.forms import BootstrapFormMixin
 from dangke.courses.categories import CourseCategory
-from dangke.faculty.models import Teacher, TeacherSpecialty, TeachingGroup
+from dangke.faculty.models import (
+    LifecycleRule,
+    Quota,
+    RewardFund,
+    Teacher,
+    TeacherSpecialty,
+    TeachingGroup,
+)
 from dangke.regions.models import Region, RegionLevel
 
 
@@ -72,3 +79,51 @@ class TeacherForm(BootstrapFormMixin, forms.ModelForm):
                 TeacherSpecialty(teacher=teacher, category=c) for c in chosen - existing
             )
         return teacher
+
+
+class QuotaForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Quota
+        fields = [
+            "level", "min_lessons", "min_hours", "min_score", "min_responses", "min_trainings",
+        ]  # fmt: skip
+
+
+class LifecycleRuleForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = LifecycleRule
+        fields = [
+            "warn_from_month", "warn_below_share", "rectify_days", "exit_after_failures",
+            "trial_min_score",
+        ]  # fmt: skip
+
+
+class TrialLectureForm(BootstrapFormMixin, forms.Form):
+    held_on = forms.DateField(label=_("试讲日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    topic = forms.CharField(label=_("试讲题目"), max_length=120)
+    score = forms.DecimalField(label=_("试讲得分"), min_value=0, max_value=100, decimal_places=1)
+    remarks = forms.CharField(
+        label=_("评议意见"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class DecisionForm(BootstrapFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("决定"), choices=[("confirm", _("确认")), ("reject", _("驳回"))]
+    )
+    note = forms.CharField(label=_("意见"), required=False, max_length=500)
+    plan = forms.CharField(
+        label=_("整改计划"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    deadline = forms.DateField(
+        label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class RewardFundForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = RewardFund
+        fields = [
+            "name", "total", "cap", "min_lessons", "factor_excellent", "factor_good",
+            "factor_base", "factor_min_responses",
+        ]  # fmt: skip

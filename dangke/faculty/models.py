@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 from dangke.core.status import ProtectedStatusModel
@@ -178,3 +181,385 @@ class LectureTeam(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# --- Quotas, annual review and the 能者进、庸者退 lifecycle --------------------------------------
+
+
+class Quota(models.Model):
+    """What a teacher of one level must reach in one year (考核指标), set by the region
+    that owns the pool. A teacher is held to the quota of the nearest region above them."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("制定区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    level = models.CharField(_("师资级别"), max_length=16, choices=TeacherLevel.choices)
+    min_lessons = models.PositiveSmallIntegerField(_("最少授课场次"), default=6)
+    min_hours = models.DecimalField(
+        _("最少授课时长(小时)"), max_digits=6, decimal_places=1, default=12
+    )
+    min_score = models.DecimalField(_("最低年度得分"), max_digits=5, decimal_places=1, default=80)
+    min_responses = models.PositiveIntegerField(
+        _("得分所需最少有效答卷"),
+        default=30,
+        help_text=_("答卷不足时得分不作判定（样本不足），只看场次和时长"),
+    )
+    min_trainings = models.PositiveSmallIntegerField(_("最少参加培训次数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_rules = ScopeRules(region="region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("考核指标")
+        verbose_name_plural = _("考核指标")
+        ordering = ["-year", "region_id", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year", "level"], name="quota_unique"),
+            models.CheckConstraint(
+                condition=models.Q(level__in=TeacherLevel.values), name="quota_level_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.get_level_display()} · {self.region_id}"
+
+
+class LifecycleRule(models.Model):
+    """The region's rules for status proposals in one year (能者进、庸者退). Proposals
+    carry the rule and the figures; the office confirms or rejects each one."""
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("制定区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    warn_from_month = models.PositiveSmallIntegerField(
+        _("预警起始月份"), default=7, help_text=_("从该月起检查年中进度")
+    )
+    warn_below_share = models.DecimalField(
+        _("预警线(占应完成进度的比例)"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.50"),
+        help_text=_("授课场次低于按时间应完成场次的该比例即预警"),
+    )
+    rectify_days = models.PositiveSmallIntegerField(_("整改期限(天)"), default=90)
+    exit_after_failures = models.PositiveSmallIntegerField(_("连续未达标几年退出"), default=2)
+    trial_min_score = models.DecimalField(
+        _("试讲通过分数"), max_digits=5, decimal_places=1, default=Decimal("75")
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_rules = ScopeRules(region="region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("能进能退规则")
+        verbose_name_plural = _("能进能退规则")
+        ordering = ["-year", "region_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="lifecycle_rule_unique"),
+            models.CheckConstraint(
+                condition=models.Q(warn_from_month__gte=1, warn_from_month__lte=12),
+                name="lifecycle_rule_month_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.region_id} {self.year} 能进能退规则"
+
+
+class AnnualReview(models.Model):
+    """A teacher's year (年度考核), computed from lessons, scores, campaigns and training
+    by `faculty.lifecycle.compute_reviews` — never typed in."""
+
+    teacher = models.ForeignKey(
+        Teacher, verbose_name=_("师资"), on_delete=models.CASCADE, related_name="reviews"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(_("师资级别"), max_length=16, choices=TeacherLevel.choices)
+    quota = models.ForeignKey(
+        Quota, verbose_name=_("考核指标"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    lessons = models.PositiveIntegerField(_("授课场次"), default=0)
+    hours = models.DecimalField(_("授课时长(小时)"), max_digits=7, decimal_places=1, default=0)
+    campaigns = models.PositiveIntegerField(_("参加专项活动"), default=0)
+    score = models.FloatField(_("年度得分"), null=True, blank=True)
+    ci_low = models.FloatField(_("区间下限"), null=True, blank=True)
+    ci_high = models.FloatField(_("区间上限"), null=True, blank=True)
+    n_responses = models.PositiveIntegerField(_("有效答卷"), default=0)
+    lessons_scored = models.PositiveIntegerField(_("已发布得分场次"), default=0)
+    trainings = models.PositiveIntegerField(_("参加培训"), default=0)
+    contest_results = models.JSONField(_("擂台赛成绩"), default=list, blank=True)
+    passed = models.BooleanField(_("达标"), null=True, blank=True)
+    shortfalls = models.JSONField(_("未达标项"), default=list, blank=True)
+    is_final = models.BooleanField(_("年度已结束"), default=False)
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    scope_rules = ScopeRules(region="region__code", teacher="teacher_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度考核")
+        verbose_name_plural = _("年度考核")
+        ordering = ["-year", "region_id", "teacher_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="review_once_a_year")
+        ]
+        indexes = [models.Index(fields=["year", "region", "passed"])]
+
+    def __str__(self):
+        return f"{self.teacher} {self.year} 年度考核"
+
+
+class TrialLecture(models.Model):
+    """A candidate's trial lecture (试讲), scored by the office's panel."""
+
+    teacher = models.ForeignKey(
+        Teacher, verbose_name=_("师资"), on_delete=models.CASCADE, related_name="trial_lectures"
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    held_on = models.DateField(_("试讲日期"))
+    topic = models.CharField(_("试讲题目"), max_length=120)
+    score = models.DecimalField(_("试讲得分"), max_digits=5, decimal_places=1)
+    remarks = models.TextField(_("评议意见"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    scope_rules = ScopeRules(region="region__code", teacher="teacher_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("试讲")
+        verbose_name_plural = _("试讲")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.teacher} 试讲 {self.held_on}"
+
+
+class ProposalKind(models.TextChoices):
+    WARNING = "warning", _("年中预警")
+    RECTIFY = "rectify", _("整改")
+    EXIT = "exit", _("退出")
+    ADMIT = "admit", _("候选入库")
+    RESTORE = "restore", _("恢复在库")
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待确认")
+    CONFIRMED = "confirmed", _("已确认")
+    REJECTED = "rejected", _("已驳回")
+
+
+# The status a confirmed proposal of each kind moves the teacher to.
+PROPOSAL_TARGET = {
+    ProposalKind.WARNING: TeacherStatus.WARNING,
+    ProposalKind.RECTIFY: TeacherStatus.RECTIFYING,
+    ProposalKind.EXIT: TeacherStatus.EXITED,
+    ProposalKind.ADMIT: TeacherStatus.ACTIVE,
+    ProposalKind.RESTORE: TeacherStatus.ACTIVE,
+}
+
+
+class StatusProposal(ProtectedStatusModel):
+    """A status change proposed by a rule, with the figures that caused it; the office
+    confirms (the teacher's status then changes, audited) or rejects it."""
+
+    STATUS_TRANSITIONS = {
+        ProposalStatus.PROPOSED: {ProposalStatus.CONFIRMED, ProposalStatus.REJECTED},
+        ProposalStatus.CONFIRMED: set(),
+        ProposalStatus.REJECTED: set(),
+    }
+
+    teacher = models.ForeignKey(
+        Teacher, verbose_name=_("师资"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("类型"), max_length=12, choices=ProposalKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    rule = models.ForeignKey(
+        LifecycleRule,
+        verbose_name=_("依据规则"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+    )
+    rule_text = models.CharField(_("规则条款"), max_length=200)
+    reason = models.TextField(_("提议理由"))
+    evidence = models.JSONField(_("依据数据"), default=dict, blank=True)
+    plan = models.TextField(_("整改计划"), blank=True)
+    deadline = models.DateField(_("整改期限"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    created_at = models.DateTimeField(_("提议时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("确认人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    decision_note = models.TextField(_("确认意见"), blank=True)
+
+    scope_rules = ScopeRules(region="region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("状态变更提议")
+        verbose_name_plural = _("状态变更提议")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ProposalStatus.values),
+                name="status_proposal_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ProposalKind.values),
+                name="status_proposal_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} {self.get_kind_display()}"
+
+    @property
+    def target_status(self) -> str:
+        return PROPOSAL_TARGET[self.kind]
+
+
+# --- Rewards (奖励基金) ---------------------------------------------------------------------------
+
+
+class FundStatus(models.TextChoices):
+    DRAFT = "draft", _("分配中")
+    APPROVED = "approved", _("已审批")
+
+
+class RewardFund(ProtectedStatusModel):
+    """A year's reward fund, allocated by a transparent rule: each teacher's points are
+    lessons given × a quality factor from their year's score; the fund is shared in
+    proportion to points, no one above the cap. Previewed, adjusted with reasons, then
+    approved (no change after)."""
+
+    STATUS_TRANSITIONS = {FundStatus.DRAFT: {FundStatus.APPROVED}, FundStatus.APPROVED: set()}
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    name = models.CharField(_("名称"), max_length=120)
+    total = models.DecimalField(_("基金总额(元)"), max_digits=12, decimal_places=2)
+    cap = models.DecimalField(_("每人上限(元)"), max_digits=10, decimal_places=2)
+    min_lessons = models.PositiveSmallIntegerField(_("参与分配的最少场次"), default=1)
+    factor_excellent = models.DecimalField(
+        _("优秀系数(得分≥90)"), max_digits=4, decimal_places=2, default=Decimal("1.5")
+    )
+    factor_good = models.DecimalField(
+        _("良好系数(得分≥80)"), max_digits=4, decimal_places=2, default=Decimal("1.2")
+    )
+    factor_base = models.DecimalField(
+        _("基础系数(其他或样本不足)"), max_digits=4, decimal_places=2, default=Decimal("1.0")
+    )
+    factor_min_responses = models.PositiveIntegerField(_("质量系数所需最少答卷"), default=30)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=FundStatus.choices, default=FundStatus.DRAFT
+    )
+    computed_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    scope_rules = ScopeRules(region="region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("奖励基金")
+        verbose_name_plural = _("奖励基金")
+        ordering = ["-year", "region_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "year"], name="reward_fund_unique"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=FundStatus.values), name="reward_fund_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(total__gte=0, cap__gte=0), name="reward_fund_amounts_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("faculty:fund", args=[self.pk])
+
+
+class RewardAllocation(models.Model):
+    """One teacher's share: the figures, the points, the amount the rule gives, and the
+    office's adjustment with its reason."""
+
+    fund = models.ForeignKey(
+        RewardFund, verbose_name=_("奖励基金"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    teacher = models.ForeignKey(
+        Teacher, verbose_name=_("师资"), on_delete=models.PROTECT, related_name="rewards"
+    )
+    lessons = models.PositiveIntegerField(_("授课场次"), default=0)
+    hours = models.DecimalField(_("授课时长(小时)"), max_digits=7, decimal_places=1, default=0)
+    score = models.FloatField(_("年度得分"), null=True, blank=True)
+    n_responses = models.PositiveIntegerField(_("有效答卷"), default=0)
+    factor = models.DecimalField(_("质量系数"), max_digits=4, decimal_places=2)
+    points = models.DecimalField(_("积分"), max_digits=9, decimal_places=2)
+    rule_amount = models.DecimalField(_("按规则金额(元)"), max_digits=10, decimal_places=2)
+    capped = models.BooleanField(_("达到上限"), default=False)
+    amount = models.DecimalField(_("核定金额(元)"), max_digits=10, decimal_places=2)
+    adjustment_reason = models.CharField(_("调整理由"), max_length=200, blank=True)
+
+    scope_rules = ScopeRules(region="fund__region__code", teacher="teacher_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("奖励分配")
+        verbose_name_plural = _("奖励分配")
+        ordering = ["fund_id", "-amount", "teacher_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "teacher"], name="reward_once_per_teacher"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="reward_amount_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} {self.amount}"
+
+    @property
+    def region_id(self) -> str:
+        return self.fund.region_id
+
+    @property
+    def adjusted(self) -> bool:
+        return self.amount != self.rule_amount

@@ -72,7 +72,7 @@ class TeacherList(ListDefinition):
 
 @login_required
 def teacher_list(request):
-    return render_list(request, TeacherList())
+    return render_list(request, TeacherList(), template="faculty/teacher_list.html")
 
 
 @login_required
@@ -92,8 +92,55 @@ def teacher_detail(request, pk):
         "can_change": can_change,
         "status_form": StatusChangeForm(obj=teacher) if can_change else None,
         "history": history_of(teacher),
+        "proposals": teacher.proposals.filter(status="proposed")
+        if request.scope.manages_region(teacher.region_id)
+        else [],
     }
     return render(request, "faculty/teacher_detail.html", context)
+
+
+@login_required
+def teacher_career(request, pk):
+    """The career at a glance, loaded into the teacher's page after it shows (htmx)."""
+    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    return render(request, "faculty/_career.html", career_context(request, teacher))
+
+
+def career_context(request, teacher) -> dict:
+    """The career at a glance: lessons, hours and score (n, interval) per year, categories
+    taught, training, this year's progress toward quota and the open proposals."""
+    from django.utils import timezone
+
+    from dangke.faculty import lifecycle
+    from dangke.faculty.rules import is_own_teacher, may_manage_pool
+    from dangke.training.services import trainings_of_teacher
+
+    year = timezone.localdate().year
+    years = list(range(year - 3, year + 1))
+    career = lifecycle.career(teacher, years)
+    chart = {
+        "years": [str(row["year"]) for row in career["years"]],
+        "lessons": [row["lessons"] for row in career["years"]],
+        "score": [row["score"] for row in career["years"]],
+        "low": [row["ci95"][0] if row["ci95"] else None for row in career["years"]],
+        "high": [row["ci95"][1] if row["ci95"] else None for row in career["years"]],
+    }
+    manages = may_manage_pool(request.scope, teacher.region_id)
+    return {
+        "teacher": teacher,
+        "career": career,
+        "career_chart": chart,
+        "category_labels": [
+            (CourseCategory(code).label, n) for code, n in career["categories"] if code
+        ],
+        "progress": lifecycle.progress(teacher, year, figures=career["current"])
+        if manages or is_own_teacher(request.scope, teacher)
+        else None,
+        "trainings": trainings_of_teacher(teacher),
+        "awards": teacher.rewards.filter(fund__status="approved", amount__gt=0)
+        .select_related("fund")
+        .order_by("-fund__year"),
+    }
 
 
 @login_required

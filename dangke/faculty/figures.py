@@ -1,0 +1,77 @@
+"""Faculty lifecycle figures for `dangke stats --json` and the dashboard (teachers by
+status are in `teachers.by_status`): warnings, rectifications, exits and admissions
+confirmed in the year, quota attainment of the year's annual reviews, and the reward
+fund (when one exists)."""
+
+from django.db.models import Count, Q, Sum
+
+from dangke.faculty.lifecycle import year_bounds
+from dangke.faculty.models import (
+    AnnualReview,
+    ProposalKind,
+    ProposalStatus,
+    StatusProposal,
+)
+
+
+def faculty_figures(scope, year: int, region_code: str | None = None) -> dict:
+    def narrow(queryset, path="region__code"):
+        return queryset.filter(**{f"{path}__startswith": region_code}) if region_code else queryset
+
+    start, end = year_bounds(year)
+    in_year = Q(status=ProposalStatus.CONFIRMED, decided_at__gte=start, decided_at__lt=end)
+    confirmed, open_count = {}, 0
+    for kind, n_confirmed, n_open in (
+        narrow(StatusProposal.objects.visible_to(scope))
+        .values_list("kind")
+        .annotate(
+            n_confirmed=Count("pk", filter=in_year),
+            n_open=Count("pk", filter=Q(status=ProposalStatus.PROPOSED)),
+        )
+        .order_by()
+    ):
+        confirmed[kind] = n_confirmed
+        open_count += n_open
+    reviews = narrow(AnnualReview.objects.visible_to(scope)).filter(year=year)
+    counts = reviews.aggregate(
+        n_reviews=Count("pk"),
+        n_passed=Count("pk", filter=Q(passed=True)),
+        n_failed=Count("pk", filter=Q(passed=False)),
+    )
+    judged = counts["n_passed"] + counts["n_failed"]
+    return {
+        "warnings": confirmed.get(ProposalKind.WARNING, 0),
+        "rectifications": confirmed.get(ProposalKind.RECTIFY, 0),
+        "exits": confirmed.get(ProposalKind.EXIT, 0),
+        "admissions": confirmed.get(ProposalKind.ADMIT, 0),
+        "proposals_open": open_count,
+        "quota_attainment": {
+            "reviews": counts["n_reviews"],
+            "passed": counts["n_passed"],
+            "failed": counts["n_failed"],
+            "percent": round(100 * counts["n_passed"] / judged, 1) if judged else None,
+        },
+        "rewards": reward_figures(scope, year, region_code),
+    }
+
+
+def reward_figures(scope, year: int, region_code: str | None = None) -> dict:
+    """The year's reward funds: total, allocated to teachers, teachers awarded (approved
+    funds only count as awarded)."""
+    try:
+        from dangke.faculty.models import RewardAllocation, RewardFund
+    except ImportError:
+        return {"funds": 0, "total": 0, "allocated": 0, "teachers": 0}
+    funds = RewardFund.objects.visible_to(scope).filter(year=year)
+    if region_code:
+        funds = funds.filter(region__code__startswith=region_code)
+    fund_sums = funds.aggregate(n=Count("pk"), total=Sum("total"))
+    given = RewardAllocation.objects.filter(fund__in=funds, amount__gt=0).aggregate(
+        total=Sum("amount"), teachers=Count("teacher", distinct=True)
+    )
+    return {
+        "funds": fund_sums["n"],
+        "total": float(fund_sums["total"] or 0),
+        "allocated": float(given["total"] or 0),
+        "teachers": given["teachers"],
+    }
