@@ -1,0 +1,122 @@
+"""Delivery analyses: a teacher's recording of a lesson and the coaching report made from it.
+
+The report is the engine's plain data (`engines.speech`), kept as it was computed; a
+teacher's hand-set boundaries between knowledge points are kept beside it
+(`boundary_starts`) and applied when the report is read, so the machine's figures and the
+correction can always be told apart.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
+
+
+class AnalysisState(models.TextChoices):
+    QUEUED = "queued", "排队中"
+    RUNNING = "running", "分析中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "分析失败"
+
+
+# Which state may follow which; `services` moves an analysis only along these edges.
+STATE_TRANSITIONS = {
+    AnalysisState.QUEUED: {AnalysisState.RUNNING, AnalysisState.FAILED},
+    AnalysisState.RUNNING: {AnalysisState.DONE, AnalysisState.FAILED},
+    AnalysisState.DONE: {AnalysisState.QUEUED},
+    AnalysisState.FAILED: {AnalysisState.QUEUED},
+}
+RUNNING_STATES = (AnalysisState.QUEUED, AnalysisState.RUNNING)
+
+
+def recording_path(instance, filename):
+    return f"insights/{instance.teacher_id}/{filename}"
+
+
+class DeliveryAnalysis(models.Model):
+    """One recording of one teacher giving one course (optionally a recorded lesson)."""
+
+    teacher = models.ForeignKey(
+        "faculty.Teacher",
+        verbose_name="授课师资",
+        on_delete=models.CASCADE,
+        related_name="delivery_analyses",
+    )
+    course = models.ForeignKey(
+        "courses.Course",
+        verbose_name="课程",
+        on_delete=models.CASCADE,
+        related_name="delivery_analyses",
+    )
+    lesson = models.ForeignKey(
+        "delivery.Lesson",
+        verbose_name="授课活动",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="delivery_analyses",
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("说明", max_length=200, blank=True)
+    recording = models.FileField("录音录像", upload_to=recording_path, max_length=300)
+    original_name = models.CharField("原文件名", max_length=200)
+    size_bytes = models.BigIntegerField("文件大小", default=0)
+    outline = models.JSONField("对照提纲", default=list, blank=True)
+    state = models.CharField(
+        "状态", max_length=16, choices=AnalysisState.choices, default=AnalysisState.QUEUED
+    )
+    progress = models.FloatField("进度", default=0.0)
+    progress_label = models.CharField("当前步骤", max_length=64, blank=True)
+    message = models.TextField("说明", blank=True)
+    report = models.JSONField("分析报告", default=dict, blank=True)
+    boundary_starts = models.JSONField(
+        "人工校正的分段起点(秒)", default=list, blank=True, help_text="每个知识点一项，空为自动"
+    )
+    task_id = models.CharField("后台任务", max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    # The teacher, the leaders of the teacher's teaching groups and the region's office.
+    scope_rules = ScopeRules(region="region__code", teacher="teacher_id", group="teacher__groups")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "授课分析"
+        verbose_name_plural = "授课分析"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["teacher", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=AnalysisState.values), name="deliveryanalysis_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=1),
+                name="deliveryanalysis_progress_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} · {self.course} · {self.original_name}"
+
+    def get_absolute_url(self):
+        return reverse("insights:detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in RUNNING_STATES
+
+    @property
+    def has_report(self) -> bool:
+        return bool(self.report)

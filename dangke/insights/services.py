@@ -1,0 +1,244 @@
+"""The life of a delivery analysis: upload → queued → running → done (or failed, saying why).
+
+Every change of state goes through `_move`, which follows `STATE_TRANSITIONS` as a
+compare-and-set, so a task that runs twice analyses once. A failed run leaves the report
+of an earlier run as it was. Progress is written to the row as the engine reports it
+(the run holds no transaction open, so the page that polls sees it at once).
+"""
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangke.core.models import AuditEntry
+from dangke.core.services import record_audit
+from dangke.insights import rules
+from dangke.insights.models import STATE_TRANSITIONS, AnalysisState, DeliveryAnalysis
+from dangke.insights.uploads import check_recording
+
+logger = logging.getLogger(__name__)
+PROGRESS_EVERY_S = 1.0
+
+
+class AnalysisNotAllowed(Exception):
+    pass
+
+
+def model_cache_dir() -> Path:
+    """Where the Whisper model's two packaged parts are joined at first use."""
+    return Path(getattr(settings, "INSIGHTS_MODEL_DIR", settings.VAR_DIR / "speech-models"))
+
+
+def course_outline(course) -> list[dict]:
+    """The course's knowledge points in the engine's outline form."""
+    return [
+        {"title": item.title, "planned_min": item.planned_minutes, "keywords": item.keyword_list}
+        for item in course.outline.all()
+    ]
+
+
+def _move(analysis: DeliveryAnalysis, to_state: str, **fields) -> bool:
+    if to_state not in STATE_TRANSITIONS[AnalysisState(analysis.state)]:
+        raise AnalysisNotAllowed(
+            _("分析不能从「%(state)s」变为该状态") % {"state": analysis.get_state_display()}
+        )
+    fields["updated_at"] = timezone.now()
+    moved = DeliveryAnalysis.objects.filter(pk=analysis.pk, state=analysis.state).update(
+        state=to_state, **fields
+    )
+    if moved:
+        analysis.state = to_state
+        for name, value in fields.items():
+            setattr(analysis, name, value)
+    return bool(moved)
+
+
+def create_analysis(
+    *, user, scope, teacher, course, upload, lesson=None, title=""
+) -> DeliveryAnalysis:
+    """Store a recording for `teacher` giving `course` and queue its analysis."""
+    if not rules.may_coach(scope, teacher):
+        raise PermissionDenied(_("只能为本人、本教研组或本辖区的师资上传录音"))
+    if lesson is not None and lesson.course_id != course.pk:
+        raise AnalysisNotAllowed(_("所选授课活动不是这门课程的"))
+    check_recording(upload)
+    with transaction.atomic():
+        analysis = DeliveryAnalysis.objects.create(
+            teacher=teacher,
+            course=course,
+            lesson=lesson,
+            region_id=teacher.region_id,
+            title=title[:200],
+            recording=upload,
+            original_name=(upload.name or "")[:200],
+            size_bytes=upload.size,
+            outline=course_outline(course),
+            created_by=user,
+            progress_label=_("排队等待分析"),
+        )
+        record_audit(
+            analysis,
+            actor=user,
+            action=AuditEntry.Action.CREATE,
+            reason=_("上传录音「%(name)s」") % {"name": analysis.original_name},
+        )
+    _enqueue(analysis)
+    return analysis
+
+
+def reanalyse(analysis: DeliveryAnalysis, *, user, scope) -> None:
+    """Run the analysis again (after a failure, or with the course's current outline).
+    The earlier report stays until the new run succeeds."""
+    if not rules.may_coach(scope, analysis.teacher):
+        raise PermissionDenied(_("无权重新分析"))
+    if not _move(
+        analysis,
+        AnalysisState.QUEUED,
+        progress=0.0,
+        progress_label=_("排队等待分析"),
+        message="",
+        outline=course_outline(analysis.course),
+    ):
+        raise AnalysisNotAllowed(_("该分析当前不能重新运行"))
+    record_audit(analysis, actor=user, action=AuditEntry.Action.UPDATE, reason=_("重新分析"))
+    _enqueue(analysis)
+
+
+def _enqueue(analysis: DeliveryAnalysis) -> None:
+    from dangke.insights.tasks import analyse_recording
+
+    result = analyse_recording.enqueue(analysis.pk)
+    DeliveryAnalysis.objects.filter(pk=analysis.pk).update(task_id=str(result.id)[:64])
+
+
+class _Progress:
+    """Writes the engine's progress to the row, at most once a second."""
+
+    def __init__(self, analysis: DeliveryAnalysis):
+        self.pk = analysis.pk
+        self.last = 0.0
+
+    def __call__(self, fraction: float, label: str) -> None:
+        now = time.monotonic()
+        if now - self.last < PROGRESS_EVERY_S and fraction < 1:
+            return
+        self.last = now
+        DeliveryAnalysis.objects.filter(pk=self.pk).update(
+            progress=max(0.0, min(float(fraction), 1.0)), progress_label=label[:64]
+        )
+
+
+def run_analysis(analysis_id: int) -> str:
+    """The task's body: analyse the stored recording with the course outline."""
+    from engines.speech import AudioError, analyse
+
+    analysis = DeliveryAnalysis.objects.get(pk=analysis_id)
+    if analysis.state != AnalysisState.QUEUED or not _move(
+        analysis, AnalysisState.RUNNING, progress=0.0, progress_label=_("开始分析")
+    ):
+        return f"跳过：分析已是「{analysis.get_state_display()}」"
+    try:
+        with _local_copy(analysis) as path:
+            report = analyse(
+                str(path),
+                analysis.outline,
+                cache_root=str(model_cache_dir()),
+                cpu_threads=getattr(settings, "INSIGHTS_CPU_THREADS", 2),
+                progress=_Progress(analysis),
+            )
+    except AudioError as error:
+        return _fail(analysis, _("录音无法分析：%(error)s") % {"error": error})
+    except Exception as error:
+        logger.exception("delivery analysis %s failed", analysis.pk)
+        return _fail(
+            analysis,
+            _("分析失败，原有数据未改动。原因：%(error)s")
+            % {"error": f"{type(error).__name__}: {error}"},
+        )
+    _move(
+        analysis,
+        AnalysisState.DONE,
+        report=report,
+        boundary_starts=[],
+        progress=1.0,
+        progress_label=_("完成"),
+        message=_("分析完成，用时 %(s).0f 秒（录音 %(d).0f 秒）")
+        % {"s": report["elapsed_s"], "d": report["duration_s"]},
+        finished_at=timezone.now(),
+    )
+    return analysis.message
+
+
+def _fail(analysis: DeliveryAnalysis, message: str) -> str:
+    _move(analysis, AnalysisState.FAILED, message=message, finished_at=timezone.now())
+    return message
+
+
+class _local_copy:
+    """The recording as a local path (a storage without paths is copied to a temp file)."""
+
+    def __init__(self, analysis):
+        self.analysis = analysis
+        self.tmp = None
+
+    def __enter__(self) -> Path:
+        try:
+            return Path(self.analysis.recording.path)
+        except NotImplementedError:
+            suffix = Path(self.analysis.original_name).suffix
+            self.tmp = tempfile.NamedTemporaryFile(suffix=suffix)
+            with self.analysis.recording.open("rb") as source:
+                shutil.copyfileobj(source, self.tmp)
+            self.tmp.flush()
+            return Path(self.tmp.name)
+
+    def __exit__(self, *exc):
+        if self.tmp is not None:
+            self.tmp.close()
+        return False
+
+
+def effective_report(analysis: DeliveryAnalysis) -> dict:
+    """The report with the teacher's boundary corrections applied."""
+    from engines.speech import apply_boundaries
+
+    report = analysis.report or {}
+    if report and analysis.boundary_starts:
+        try:
+            return apply_boundaries(report, analysis.boundary_starts)
+        except ValueError:
+            return report
+    return report
+
+
+def set_boundaries(analysis: DeliveryAnalysis, starts: list, *, user, scope) -> dict:
+    """Keep the teacher's start time for each knowledge point (None: the computed one).
+    Raises ValueError with the reason when the times do not rise or run past the end."""
+    from engines.speech import apply_boundaries
+
+    if not rules.may_coach(scope, analysis.teacher):
+        raise PermissionDenied(_("无权校正分段"))
+    if analysis.state != AnalysisState.DONE or not analysis.report:
+        raise AnalysisNotAllowed(_("分析完成后才能校正分段"))
+    report = apply_boundaries(analysis.report, starts)
+    before = analysis.boundary_starts
+    analysis.boundary_starts = [None if s is None else round(float(s), 2) for s in starts]
+    analysis.save(update_fields=["boundary_starts", "updated_at"])
+    record_audit(
+        analysis,
+        actor=user,
+        action=AuditEntry.Action.UPDATE,
+        field="boundary_starts",
+        from_value=before,
+        to_value=analysis.boundary_starts,
+        reason=_("人工校正知识点分段"),
+    )
+    return report
