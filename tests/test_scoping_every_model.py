@@ -50,7 +50,20 @@ def rows_in_both_counties(world):
         _delivery_rows(county, org, course, teacher, admin)
         _media_rows(county, teacher)
         _evaluation_rows(county, org, course, teacher, admin)
+        _contests_rows(county, org, course, teacher, admin)
+        _faculty_rows(county, org, course, teacher, admin)
+        _training_rows(county, org, course, teacher, admin)
+        _insights_rows(county, org, course, teacher, admin)
     return world
+
+
+def _insights_rows(county, org, course, teacher, admin):
+    from dangke.insights.models import DeliveryAnalysis
+
+    DeliveryAnalysis.objects.create(
+        teacher=teacher, course=course, region=county, recording="insights/x.wav",
+        original_name="x.wav",
+    )  # fmt: skip
 
 
 def _delivery_rows(county, org, course, teacher, admin):
@@ -101,6 +114,79 @@ def _evaluation_rows(county, org, course, teacher, admin):
         deadline=datetime.date(2026, 12, 31),
     )  # fmt: skip
     ExcellentProposal.objects.create(course=course, region=county, year=2026, rule=rule)
+
+
+def _faculty_rows(county, org, course, teacher, admin):
+    import datetime
+
+    from dangke.faculty.models import (
+        AnnualReview,
+        LifecycleRule,
+        Quota,
+        StatusProposal,
+        TrialLecture,
+    )
+
+    rule = LifecycleRule.objects.create(region=county, year=2026)
+    Quota.objects.create(region=county, year=2026, level="county")
+    AnnualReview.objects.create(
+        teacher=teacher, year=2026, region=county, level="county", computed_at=timezone.now()
+    )
+    TrialLecture.objects.create(
+        teacher=teacher, region=county, held_on=datetime.date(2026, 3, 1), topic="试讲", score=80
+    )
+    StatusProposal.objects.create(
+        teacher=teacher, region=county, kind="warning", year=2026, rule=rule, rule_text="预警",
+        reason="落后",
+    )  # fmt: skip
+    from dangke.faculty.models import RewardAllocation, RewardFund
+
+    fund = RewardFund.objects.create(region=county, year=2026, name="奖励基金", total=1000, cap=500)
+    RewardAllocation.objects.create(
+        fund=fund, teacher=teacher, factor=1, points=1, rule_amount=500, amount=500
+    )
+
+
+def _contests_rows(county, org, course, teacher, admin):
+    from dangke.contests import services
+    from dangke.contests.models import ContestAward, JudgeAssignment, JudgeScore, Objection
+
+    contest = services.create_contest(county, 2026, actor=admin)
+    entry = services.register_entry(contest, course, actor=admin)
+    judge = services.add_judge(contest, actor=admin, name="专家")
+    assignment = JudgeAssignment.objects.create(entry=entry, judge=judge)
+    JudgeScore.objects.create(assignment=assignment, answers={}, score=80)
+    Objection.objects.create(contest=contest, entry=entry, body="异议")
+    ContestAward.objects.create(contest=contest, entry=entry, rank=1, score=80,
+                                certificate_no=f"SJ-{county.code}")  # fmt: skip
+
+
+def _training_rows(county, org, course, teacher, admin):
+    import datetime
+
+    from dangke.delivery.models import Lesson
+    from dangke.training.models import (
+        CascadeSession,
+        Enrollment,
+        ModuleChoice,
+        TrainingClass,
+        TrainingModule,
+    )
+
+    day = datetime.date(2026, 5, 1)
+    klass = TrainingClass.objects.create(
+        title=f"{county.name}师资培训班", region=county, starts_on=day, ends_on=day
+    )
+    module = TrainingModule.objects.create(training_class=klass, topic="专题", teacher=teacher)
+    enrollment = Enrollment.objects.create(training_class=klass, teacher=teacher, name="学员")
+    ModuleChoice.objects.create(enrollment=enrollment, module=module)
+    lesson = Lesson.objects.create(course=course, organization=org, starts_at=timezone.now())
+    CascadeSession.objects.create(enrollment=enrollment, lesson=lesson, region=lesson.region)
+    from dangke.training.models import Essay, ForumTopic, Post
+
+    topic = ForumTopic.objects.create(training_class=klass, title="讨论")
+    Post.objects.create(topic=topic, author_name="学员", body="体会")
+    Essay.objects.create(enrollment=enrollment, training_class=klass, title="心得", body="正文")
 
 
 def _media_rows(county, teacher):

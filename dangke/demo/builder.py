@@ -190,9 +190,15 @@ def reset_demo(key: str) -> int:
     root = SCALES[key].root
     clear_broadcast_demo(root)  # programmes may point at the courses deleted below
     clear_media_demo(root)  # so may media works
+    from dangke.contests.demo import clear_contests_demo
+
+    clear_contests_demo(root)  # contests protect their courses and indicator systems
     from dangke.evaluation.demo import clear_evaluation_demo
 
     clear_evaluation_demo(root)  # surveys and rectifications hang on lessons and courses
+    from dangke.faculty.demo import clear_faculty_demo
+
+    clear_faculty_demo(root)  # quotas and rules hang on regions, which are kept
     deleted = 0
     for queryset in (
         Lesson.objects.filter(region__code__startswith=root),
@@ -317,6 +323,14 @@ class DemoBuilder:
         self.counts["surveys"] = evaluation["surveys"]
         self.counts["survey_responses"] = evaluation["responses"]
         self.counts["rectifications"] = evaluation["rectifications"]
+        from dangke.contests.demo import build_contests_demo
+
+        contests = build_contests_demo(self.seed, self.spec.root)
+        self.counts["contest_entries"] = contests["entries"]
+        self.counts["contest_promoted"] = contests["promoted"]
+        from dangke.faculty.demo import build_faculty_demo
+
+        self.counts.update(build_faculty_demo(self.seed, self.spec.root))
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------

@@ -128,7 +128,34 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         **_broadcast(scope, year, region_code),
         "media": _media(scope, year, region_code),
         "evaluation": _evaluation(scope, year, region_code),
+        "contests": _contests(scope, year, region_code),
+        **_lifecycle(scope, year, region_code),
+        "insights": _insights(scope, year, region_code),
     }
+
+
+def _insights(scope, year, region_code) -> dict:
+    """Delivery analyses: recordings by state, teachers analysed, hours of audio."""
+    from dangke.insights.figures import insights_figures
+
+    return insights_figures(scope, year, region_code)
+
+
+def _lifecycle(scope, year, region_code) -> dict:
+    """Faculty lifecycle (status, warnings, exits, quota attainment, rewards) and training."""
+    from dangke.faculty.figures import faculty_figures
+    from dangke.training.figures import training_figures
+
+    return {
+        "faculty": faculty_figures(scope, year, region_code),
+        "training": training_figures(scope, year, region_code),
+    }
+
+
+def _contests(scope, year, region_code) -> dict:
+    from dangke.contests.figures import contest_figures
+
+    return contest_figures(scope, year, region_code)
 
 
 def _evaluation(scope, year, region_code) -> dict:
