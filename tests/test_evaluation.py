@@ -524,3 +524,48 @@ def test_stats_count_evaluation_within_scope(world, survey):
     assert mine["responses_by_role"] == {"trainee": 5} and mine["scores_published"] == 1
     other = year_figures(world.county_b_admin, year)["evaluation"]
     assert other["surveys"] == 0 and other["responses"] == 0
+
+
+# --- training classes ---------------------------------------------------------------------
+
+
+def test_a_training_class_is_evaluated_as_a_whole_by_its_trainees(world, client):
+    from dangke.training.models import ClassStatus, Enrollment, TrainingClass
+
+    today = timezone.localdate()
+    training_class = TrainingClass.objects.create(
+        title="村党组织书记示范培训班", region=world.county_a, status=ClassStatus.RUNNING,
+        starts_on=today - datetime.timedelta(days=1), ends_on=today,
+    )  # fmt: skip
+    for n in range(8):
+        Enrollment.objects.create(training_class=training_class, name=f"学员{n}")
+    # A teacher cannot open it; the county's admin can, once; the other county never sees it.
+    client.login(username="teacher", password=PASSWORD)
+    url = reverse("evaluation:open_for_class", args=[training_class.pk])
+    assert client.post(url).status_code in (403, 404)
+    client.login(username="county-a", password=PASSWORD)
+    page = client.get(training_class.get_absolute_url()).content.decode()
+    assert "培训班测评" in page and url in page
+    response = client.post(url)
+    survey = Survey.objects.get(training_class=training_class)
+    assert response.url == survey.get_absolute_url()
+    assert survey.attendance == 8 and survey.lesson is None and not survey.follow_ups.exists()
+    assert survey.is_open_at(timezone.now())
+    client.post(url)
+    assert Survey.objects.filter(training_class=training_class).count() == 1
+
+    trainee_answers(survey, [5, 4, 4])  # 8 enrolled → need max(5, 2) = 5
+    page = client.get(reverse("evaluation:class_score", args=[training_class.pk]))
+    assert "样本不足" in page.content.decode()
+    trainee_answers(survey, [5, 3])
+    page = client.get(reverse("evaluation:class_score", args=[training_class.pk])).content
+    result = scores.refresh_score(survey)
+    assert result["published"] and str(result["score"]).encode() in page
+    assert "这个分数是怎么算出来的".encode() in page and "村党组织书记示范培训班".encode() in page
+
+    client.login(username="county-b", password=PASSWORD)
+    for hidden in (
+        reverse("evaluation:class_score", args=[training_class.pk]),
+        survey.get_absolute_url(),
+    ):
+        assert client.get(hidden).status_code == 404

@@ -217,7 +217,9 @@ class SurveyKind(models.TextChoices):
 
 
 class Survey(models.Model):
-    """A survey (测评) of one lesson: on the day, or the follow-up for effect indicators.
+    """A survey (测评) of one lesson, or of a training class as a whole: on the day, or the
+    follow-up for effect indicators (lessons only: a class has no host organisation to
+    send it through).
 
     The survey is open between `opens_at` and `closes_at` and closes by itself. The on-site
     survey keeps its lesson's latest computed score (`result`, the engine's output) with the
@@ -229,6 +231,14 @@ class Survey(models.Model):
     lesson = models.ForeignKey(
         "delivery.Lesson",
         verbose_name=_("授课活动"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="surveys",
+    )
+    training_class = models.ForeignKey(
+        "training.TrainingClass",
+        verbose_name=_("培训班"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,

@@ -14,6 +14,14 @@ def may_run_surveys(scope: Scope, lesson) -> bool:
     )
 
 
+def may_run_class_surveys(scope: Scope, training_class) -> bool:
+    """The survey of a training class: a region admin or a training organiser of the
+    class's region — those who run the class."""
+    return scope.manages_region(training_class.region_id) or (
+        Role.ORGANISER in scope.roles and scope.covers_region(training_class.region_id)
+    )
+
+
 def may_manage_evaluation(scope: Scope, region_code: str) -> bool:
     """Indicator systems, rater roles, comment review, rules and rectifications."""
     return scope.manages_region(region_code)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -125,6 +125,51 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
         type(system).objects.filter(pk=system.pk).update(is_locked=True)
         system.is_locked = True
     record_audit(survey, actor=actor, action=AuditEntry.Action.CREATE, reason=_("发起测评"))
+    return survey
+
+
+@transaction.atomic
+def open_class_survey(
+    training_class, *, actor, opens_at=None, closes_at=None, system=None
+) -> Survey:
+    """Open the survey of a training class as a whole, answered by its trainees at the
+    venue code and by named raters through invitations. The window defaults to the whole
+    class, from its first morning until the day after it ends (Asia/Shanghai); the
+    publish threshold counts the enrolled trainees."""
+    from dangke.training.models import ClassStatus, EnrollmentStatus
+
+    if training_class.status == ClassStatus.CANCELLED:
+        raise SurveyError(_("已取消的培训班不能发起测评"))
+    existing = Survey.objects.filter(training_class=training_class, kind=SurveyKind.ON_SITE).first()
+    if existing:
+        raise SurveyError(_("该培训班已发起测评（%(title)s）") % {"title": existing.title})
+    zone = timezone.get_default_timezone()
+    first_morning = datetime.combine(training_class.starts_on, time(0), tzinfo=zone)
+    day_after_end = datetime.combine(training_class.ends_on, time(0), tzinfo=zone) + timedelta(
+        days=2
+    )
+    opens_at = opens_at or first_morning
+    closes_at = closes_at or day_after_end
+    if closes_at <= opens_at:
+        raise SurveyError(_("截止时间须晚于开始时间"))
+    system = system or system_for(training_class.region, training_class.starts_on.year)
+    check_tree(system)
+    enrolled = training_class.enrollments.exclude(status=EnrollmentStatus.WITHDRAWN).count()
+    survey = Survey.objects.create(
+        kind=SurveyKind.ON_SITE,
+        training_class=training_class,
+        title=_("培训班：%(title)s") % {"title": training_class.title},
+        region=training_class.region,
+        system=system,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        attendance=enrolled,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    if not system.is_locked:
+        type(system).objects.filter(pk=system.pk).update(is_locked=True)
+        system.is_locked = True
+    record_audit(survey, actor=actor, action=AuditEntry.Action.CREATE, reason=_("发起培训班测评"))
     return survey
 
 

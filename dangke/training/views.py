@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.courses.models import Course, CourseStatus
+from dangke.evaluation.rules import may_run_class_surveys
 from dangke.faculty.models import Teacher
 from dangke.regions.models import Organization, Region
 from dangke.training import services
@@ -94,6 +95,8 @@ def detail(request, pk):
         if runs
         else training_class.essays.filter(enrollment__in=own),
         "published": training_class.essays.filter(status="published").select_related("enrollment"),
+        "class_survey": training_class.surveys.filter(kind="on_site").first(),
+        "runs_survey": may_run_class_surveys(scope, training_class),
         "cascades": CascadeSession.objects.visible_to(scope)
         .filter(enrollment__training_class=training_class)
         .select_related("lesson__organization", "lesson__course", "enrollment"),

@@ -100,6 +100,28 @@ def lesson_score(request, lesson_pk):
     return render(request, "evaluation/lesson_score.html", context)
 
 
+@login_required
+def class_score(request, class_pk):
+    """The score of a training class as a whole, explained like a lesson's."""
+    from dangke.training.models import TrainingClass
+
+    training_class = get_visible_or_404(
+        TrainingClass.objects.select_related("region"), request.scope, pk=class_pk
+    )
+    survey = training_class.surveys.filter(kind=SurveyKind.ON_SITE).select_related("system").first()
+    context = {"training_class": training_class, "survey": survey}
+    if survey:
+        result = refresh_score(survey)
+        context |= {
+            "result": result,
+            "explained": explain(survey, result),
+            "provisional": is_provisional(survey),
+            "document": survey_document(survey),
+            "comments": visible_comments(request.scope, [survey], []),
+        }
+    return render(request, "evaluation/lesson_score.html", context)
+
+
 def _aggregate_context(request, summary: dict, teacher_ids) -> dict:
     surveys = [item["survey"] for item in summary["lessons"]]
     return {

@@ -27,7 +27,7 @@ from dangke.evaluation.models import (
     SurveyComment,
     SurveyKind,
 )
-from dangke.evaluation.rules import may_manage_evaluation, may_run_surveys
+from dangke.evaluation.rules import may_manage_evaluation, may_run_class_surveys, may_run_surveys
 from dangke.evaluation.scores import refresh_score
 
 
@@ -70,16 +70,25 @@ def index(request):
 def _survey(request, pk) -> Survey:
     return get_visible_or_404(
         Survey.objects.select_related(
-            "lesson__course", "lesson__organization", "system", "main"
+            "lesson__course", "lesson__organization", "training_class", "system", "main"
         ).prefetch_related("lesson__teachers"),
         request.scope,
         pk=pk,
     )
 
 
+def _may_run(scope, survey: Survey) -> bool:
+    if survey.training_class_id:
+        return may_run_class_surveys(scope, survey.training_class)
+    return survey.lesson is not None and may_run_surveys(scope, survey.lesson)
+
+
 def _require_runner(request, survey_or_lesson):
-    lesson = getattr(survey_or_lesson, "lesson", survey_or_lesson)
-    if lesson is None or not may_run_surveys(request.scope, lesson):
+    if isinstance(survey_or_lesson, Survey):
+        allowed = _may_run(request.scope, survey_or_lesson)
+    else:
+        allowed = may_run_surveys(request.scope, survey_or_lesson)
+    if not allowed:
         raise PermissionDenied(_("只有所在区划的管理员、培训主办方或承办组织的联络员可以组织测评"))
 
 
@@ -100,6 +109,24 @@ def open_for_lesson(request, lesson_pk):
     return redirect(survey)
 
 
+@login_required
+@require_POST
+def open_for_class(request, class_pk):
+    from dangke.training.models import TrainingClass
+
+    training_class = get_visible_or_404(TrainingClass, request.scope, pk=class_pk)
+    if not may_run_class_surveys(request.scope, training_class):
+        raise PermissionDenied(_("只有所在区划的管理员或培训主办方可以组织培训班测评"))
+    try:
+        survey = services.open_class_survey(training_class, actor=request.user)
+    except services.SurveyError as error:
+        messages.error(request, " ".join(error.messages))
+        existing = training_class.surveys.filter(kind=SurveyKind.ON_SITE).first()
+        return redirect(existing or training_class)
+    messages.success(request, _("已发起培训班测评：请在课堂展示二维码"))
+    return redirect(survey)
+
+
 def _qr_svg(url: str, scale: int) -> str:
     return segno.make(url, error="m").svg_inline(scale=scale, dark="#000", light="#fff")
 
@@ -107,7 +134,7 @@ def _qr_svg(url: str, scale: int) -> str:
 @login_required
 def survey_detail(request, pk):
     survey = _survey(request, pk)
-    can_run = survey.lesson is not None and may_run_surveys(request.scope, survey.lesson)
+    can_run = _may_run(request.scope, survey)
     url = request.build_absolute_uri(reverse("evaluation:rate", args=[survey.public_key]))
     counts = dict(survey.responses.values_list("role").annotate(n=Count("id")).order_by())
     roles = services.stage_roles(survey)
