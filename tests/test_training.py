@@ -250,6 +250,23 @@ def test_a_class_with_many_enrolments_is_listed_once(world, klass, client):
     assert client.get(reverse("training:detail", args=[klass.pk])).status_code == 200
 
 
+def test_a_trainee_with_a_login_but_no_teacher_record_sees_their_class_once(world, klass):
+    from django.contrib.auth import get_user_model
+
+    from dangke.training.models import ForumTopic
+
+    make = get_user_model().objects.create_user
+    trainee, stranger = make("cadre-1", password=PASSWORD), make("cadre-2", password=PASSWORD)
+    org = scope_for_user(world.organiser)
+    services.enroll(klass, scope=org, actor=world.organiser, name="村支书", user=trainee)
+    services.enroll(klass, scope=org, actor=world.organiser, name="副书记", user=world.judge)
+    topic = ForumTopic.objects.create(training_class=klass, title="如何把党课讲到群众心坎上")
+    assert list(TrainingClass.objects.visible_to(scope_for_user(trainee))) == [klass]
+    assert list(ForumTopic.objects.visible_to(scope_for_user(trainee))) == [topic]
+    assert not TrainingClass.objects.visible_to(scope_for_user(stranger)).exists()
+    assert not ForumTopic.objects.visible_to(scope_for_user(stranger)).exists()
+
+
 def test_cascade_form_on_the_class_page_records_a_lesson(world, klass, client):
     org = scope_for_user(world.organiser)
     enrollment = services.enroll(klass, scope=org, actor=world.organiser, teacher=world.teacher_a)

@@ -89,7 +89,7 @@ class Scope:
             if path and ids:
                 condition |= _q_in(model, path, ids)
         if rules.user and self.user_id:
-            condition |= Q(**{rules.user: self.user_id})
+            condition |= _q_in(model, rules.user, (self.user_id,))
         return condition
 
 

@@ -69,7 +69,9 @@ class TrainingClass(ProtectedStatusModel):
     # Participants see their class through their teacher record (a subquery). No `user`
     # path here: scoping joins a user path directly, and across the many enrolments of a
     # class that join would repeat the class once per enrolment.
-    scope_rules = ScopeRules(region="region__code", teacher="enrollments__teacher")
+    scope_rules = ScopeRules(
+        region="region__code", teacher="enrollments__teacher", user="enrollments__user"
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -277,7 +279,10 @@ class CascadeSession(models.Model):
 
 # --- Trainee forums (学员论坛) and essays (心得体会) --------------------------------------------
 
-_CLASS_PARTICIPANTS = {"teacher": "training_class__enrollments__teacher"}
+_CLASS_PARTICIPANTS = {
+    "teacher": "training_class__enrollments__teacher",
+    "user": "training_class__enrollments__user",
+}
 
 
 class ForumTopic(models.Model):
@@ -352,6 +357,7 @@ class Post(models.Model):
     scope_rules = ScopeRules(
         region="topic__training_class__region__code",
         teacher="topic__training_class__enrollments__teacher",
+        user="topic__training_class__enrollments__user",
     )
     objects = ScopedQuerySet.as_manager()
 
