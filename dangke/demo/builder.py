@@ -18,7 +18,7 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangke.courses.categories import CourseCategory
@@ -281,6 +281,15 @@ class OrgPlan:
     organization: Organization | None = None
 
 
+def refresh_planner_statistics() -> None:
+    """Bulk loads leave PostgreSQL's planner with no statistics until autovacuum's next
+    pass, and it then picks plans that take a second per query; the demo is read straight
+    after it is written, so its statistics are gathered now."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 class DemoBuilder:
     def __init__(self, spec: ScaleSpec, seed: int, year: int):
         self.spec = spec
@@ -309,6 +318,7 @@ class DemoBuilder:
         from dangke.demo.delivery import build_delivery
 
         build_delivery(self)
+        refresh_planner_statistics()
         from dangke.broadcast.demo import build_broadcast_demo
 
         broadcast = build_broadcast_demo(self.seed, self.spec.root)
@@ -323,6 +333,7 @@ class DemoBuilder:
         self.counts["surveys"] = evaluation["surveys"]
         self.counts["survey_responses"] = evaluation["responses"]
         self.counts["rectifications"] = evaluation["rectifications"]
+        refresh_planner_statistics()
         from dangke.contests.demo import build_contests_demo
 
         contests = build_contests_demo(self.seed, self.spec.root)
