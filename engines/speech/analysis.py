@@ -38,6 +38,9 @@ def _no_progress(fraction: float, label: str) -> None:
     pass
 
 
+JUDGE_SPOKEN_SHARE = 0.6  # of a timeline bin, for its rate to be called fast or slow
+
+
 def bin_size(duration_s: float) -> int:
     if duration_s >= 600:
         return 60
@@ -237,8 +240,11 @@ def analyse(
         }
         judged = judged_rate(cpm, entry["spm"])
         entry["rate"] = round(judged, 1) if judged is not None else None
-        entry["fast"] = bool(judged is not None and judged > high)
-        entry["slow"] = bool(judged is not None and judged < low)
+        # A rate over a few seconds of speech at the edge of a pause is noise: only a
+        # stretch that is mostly speech is called fast or slow.
+        judgeable = judged is not None and spoken >= JUDGE_SPOKEN_SHARE * (b - a)
+        entry["fast"] = bool(judgeable and judged > high)
+        entry["slow"] = bool(judgeable and judged < low)
         timeline.append(entry)
 
     report = {
