@@ -86,17 +86,9 @@ def lesson_score(request, lesson_pk):
     survey = lesson.surveys.filter(kind=SurveyKind.ON_SITE).select_related("system").first()
     context = {"lesson": lesson, "survey": survey}
     if survey:
-        result = refresh_score(survey)
-        context |= {
-            "result": result,
-            "explained": explain(survey, result),
-            "provisional": is_provisional(survey),
-            "document": survey_document(survey),
-            "comments": visible_comments(
-                request.scope, [survey, *survey.follow_ups.all()],
-                [t.pk for t in lesson.teachers.all()],
-            ),
-        }  # fmt: skip
+        surveys = [survey, *survey.follow_ups.all()]
+        teacher_ids = [t.pk for t in lesson.teachers.all()]
+        context |= _survey_score_context(request, survey, surveys, teacher_ids)
     return render(request, "evaluation/lesson_score.html", context)
 
 
@@ -111,15 +103,20 @@ def class_score(request, class_pk):
     survey = training_class.surveys.filter(kind=SurveyKind.ON_SITE).select_related("system").first()
     context = {"training_class": training_class, "survey": survey}
     if survey:
-        result = refresh_score(survey)
-        context |= {
-            "result": result,
-            "explained": explain(survey, result),
-            "provisional": is_provisional(survey),
-            "document": survey_document(survey),
-            "comments": visible_comments(request.scope, [survey], []),
-        }
+        context |= _survey_score_context(request, survey, [survey], [])
     return render(request, "evaluation/lesson_score.html", context)
+
+
+def _survey_score_context(request, survey, comment_surveys, teacher_ids) -> dict:
+    """One survey's score, its explanation and the comments this user may read."""
+    result = refresh_score(survey)
+    return {
+        "result": result,
+        "explained": explain(survey, result),
+        "provisional": is_provisional(survey),
+        "document": survey_document(survey),
+        "comments": visible_comments(request.scope, comment_surveys, teacher_ids),
+    }
 
 
 def _aggregate_context(request, summary: dict, teacher_ids) -> dict:
