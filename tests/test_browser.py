@@ -18,8 +18,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def browser():
+def launch_chromium(*extra_args: str):
+    """Debian's Chromium for one test module (a generator for a module-scoped fixture)."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
@@ -35,11 +35,17 @@ def browser():
                 "--disable-component-update",
                 "--disable-sync",
                 "--no-first-run",
+                *extra_args,
             ],
         )
         yield browser
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch_chromium()
 
 
 def log_in(browser, live_server, username):

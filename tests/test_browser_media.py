@@ -3,17 +3,14 @@ an editor publishes a micro-lesson, a phone-sized browser watches it and leaves 
 office moderates it, the 弹幕 crosses the video, and the teacher sees themes from the
 comments."""
 
-import os
-import shutil
-
 import pytest
 
 from dangke.media.feedback import teacher_comment_summary
 from dangke.media.models import CommentStatus, MediaComment, MediaWork, WorkStatus
 from dangke.media.samples import lesson_video
 from tests.conftest import PASSWORD
+from tests.test_browser import launch_chromium, pytestmark  # noqa: F401
 
-CHROMIUM = "/usr/bin/chromium"
 PHONE = {
     "viewport": {"width": 390, "height": 844},
     "device_scale_factor": 2,
@@ -24,38 +21,11 @@ PHONE = {
     "(KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36",
 }
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM),
-        reason="Debian's chromium is missing: `make browser-deps` installs it",
-    ),
-]
-
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
-    # makes between page actions are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # The player's autoplay is part of what is tested.
+    yield from launch_chromium("--autoplay-policy=no-user-gesture-required")
 
 
 @pytest.fixture
