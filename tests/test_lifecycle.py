@@ -4,10 +4,12 @@ teachers: each rule proposes with its figures, only the office's decision change
 
 import datetime
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from dangke.accounts.scoping import scope_for_user
 from dangke.core.models import AuditEntry
@@ -151,6 +153,58 @@ def test_teacher_sees_own_progress_and_office_sees_who_is_behind(world, client):
     assert "李建国" in page  # one lesson by late in the year is behind
     county_a = client.get(reverse("faculty:review"), {"year": YEAR, "show": "all"})
     assert county_a.status_code == 200
+
+
+def test_review_sheet_lists_the_figures_and_only_the_offices_teachers(world, client):
+    quota(world.city, min_lessons=6, min_hours=Decimal("12"))
+    lessons_for(world.teacher_a, world.org_a, world.course_a, 5)
+    lessons_for(world.teacher_b, world.org_b, world.course_b, 1)
+    lifecycle.compute_reviews(world.city.code, YEAR, final=True)
+
+    client.login(username="city-admin", password=PASSWORD)
+    response = client.get(reverse("faculty:review_export"), {"year": YEAR, "show": "all"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in response["Content-Disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    rows = {
+        row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2, values_only=True)
+    }
+    assert set(rows) == {"T-A-001", "T-B-001", "T-C-001"}
+    wang = rows["T-A-001"]
+    assert (wang["姓名"], wang["授课场次"], wang["场次指标"]) == ("王红梅", 5, 6)
+    assert wang["授课时长(小时)"] == 10.0 and wang["时长指标(小时)"] == 12.0
+    assert wang["结果"] == "未达标" and "少于 6 场" in wang["未达标项"]
+    assert wang["年度已结束"] == "是"
+
+    client.login(username="county-a", password=PASSWORD)
+    response = client.get(reverse("faculty:review_export"), {"year": YEAR, "show": "all"})
+    codes = [
+        row[0]
+        for row in load_workbook(BytesIO(response.content)).active.iter_rows(2, values_only=True)
+    ]
+    assert codes == ["T-A-001"]
+
+
+def test_dashboard_card_counts_the_visible_reviews(world, client):
+    quota(world.city, min_lessons=6, min_hours=Decimal("12"))
+    lessons_for(world.teacher_a, world.org_a, world.course_a, 6)
+    lessons_for(world.teacher_b, world.org_b, world.course_b, 1)
+    lifecycle.compute_reviews(world.city.code, YEAR, final=True)
+
+    def card(username):
+        client.login(username=username, password=PASSWORD)
+        html = client.get("/").content.decode()
+        card = html[html.index('id="faculty-card"') :]
+        return card[: card.index("</div></div></div>")]
+
+    city = card("city-admin")
+    assert 'data-figure="reviews">3<' in city
+    assert 'data-figure="passed">1 <' in city and 'data-figure="failed">1<' in city
+    assert reverse("faculty:review") in city
+    county_a = card("county-a")
+    assert 'data-figure="reviews">1<' in county_a and 'data-figure="passed">1 <' in county_a
+    assert reverse("faculty:review") not in card("teacher")
 
 
 def test_review_page_needs_an_administrator(world, client):

@@ -134,13 +134,14 @@ CATEGORY_GROUPS = {
     "knowledge": ("rural", "ecology"),
     "local": ("culture", "history"),
 }
-TEACHER_STATUS_WEIGHTS = (
-    (TeacherStatus.ACTIVE, 84),
-    (TeacherStatus.CANDIDATE, 5),
+# The seeds' teacher counts (485 in the city) are the pool; candidates waiting for a trial
+# lecture and teachers who left are generated beyond it, as shares of the pool.
+POOL_STATUS_WEIGHTS = (
+    (TeacherStatus.ACTIVE, 92),
     (TeacherStatus.WARNING, 5),
     (TeacherStatus.RECTIFYING, 3),
-    (TeacherStatus.EXITED, 3),
 )
+BEYOND_POOL_SHARES = ((TeacherStatus.CANDIDATE, 0.05), (TeacherStatus.EXITED, 0.03))
 COURSE_STATUS_WEIGHTS = (
     (CourseStatus.LISTED, 80),
     (CourseStatus.DRAFT, 8),
@@ -458,6 +459,7 @@ class DemoBuilder:
                 for _ in range(levels[level]):
                     senior = level != "county"
                     plans.append(self.county_teacher_plan(rng, people, county, level, senior))
+        plans += self.beyond_pool_plans(people, pool_size=len(plans))
         codes: dict[str, int] = defaultdict(int)
         for plan in plans:
             region_code = plan.teacher.region_id
@@ -476,6 +478,21 @@ class DemoBuilder:
         self.teachers = plans
         self.counts["teachers"] = len(plans)
 
+    def beyond_pool_plans(self, people, pool_size: int) -> list[TeacherPlan]:
+        """Candidates and former teachers, drawn after the pool so the pool stays as it was."""
+        rng = self.rng("teachers-beyond-pool")
+        plans = []
+        for status, share in BEYOND_POOL_SHARES:
+            for _ in range(max(1, round(pool_size * share))):
+                level = "city" if self.is_city and rng.random() < 0.15 else "county"
+                county = rng.choice(self.counties)
+                plan = self.county_teacher_plan(rng, people, county, level)
+                if level == "city":
+                    plan.teacher.region, plan.county = self.city_region, ""
+                plan.teacher.status = status
+                plans.append(plan)
+        return plans
+
     def teacher_plan(
         self, rng, people, level, employer, position, lat, lon, *, region=None, minority=""
     ) -> TeacherPlan:
@@ -484,7 +501,7 @@ class DemoBuilder:
         age = rng.randint(35, 58) if level != "county" else rng.randint(27, 58)
         status = TeacherStatus.ACTIVE
         if level != "province":
-            status = rng.choices(*zip(*TEACHER_STATUS_WEIGHTS, strict=True))[0]
+            status = rng.choices(*zip(*POOL_STATUS_WEIGHTS, strict=True))[0]
         region = region or (self.city_region if self.is_city else self.root_region)
         joined = datetime.date(
             self.year - rng.randint(1, 9), rng.randint(1, 12), rng.randint(1, 28)

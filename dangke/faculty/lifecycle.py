@@ -26,6 +26,7 @@ from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, notify, record_audit
 from dangke.core.status import StatusTransitionError
 from dangke.faculty.models import (
+    POOL_STATUSES,
     AnnualReview,
     LifecycleRule,
     ProposalKind,
@@ -37,7 +38,7 @@ from dangke.faculty.models import (
     TrialLecture,
 )
 
-IN_POOL = (TeacherStatus.ACTIVE, TeacherStatus.WARNING, TeacherStatus.RECTIFYING)
+IN_POOL = POOL_STATUSES
 
 
 class LifecycleError(StatusTransitionError):

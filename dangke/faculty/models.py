@@ -24,6 +24,11 @@ class TeacherStatus(models.TextChoices):
     EXITED = "exited", "退出"
 
 
+# Teachers who count in the pool (师资库): reviewed each year and scheduled. Candidates have
+# not passed their trial lecture yet; exited teachers have left.
+POOL_STATUSES = (TeacherStatus.ACTIVE, TeacherStatus.WARNING, TeacherStatus.RECTIFYING)
+
+
 class TeachingGroup(models.Model):
     """A teaching-research group (教研组); the seeds' city has nine."""
 

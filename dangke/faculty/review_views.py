@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
-from dangke.faculty import lifecycle
+from dangke.faculty import lifecycle, review_sheet
 from dangke.faculty.forms import DecisionForm, LifecycleRuleForm, QuotaForm, TrialLectureForm
 from dangke.faculty.models import (
     AnnualReview,
@@ -28,6 +28,7 @@ from dangke.faculty.models import (
     TeacherLevel,
 )
 from dangke.faculty.rules import may_manage_pool
+from dangke.imports.export import xlsx_response
 from dangke.regions.models import Region
 
 
@@ -71,17 +72,21 @@ def mine(request):
     return render(request, "faculty/mine.html", {"rows": rows, "year": year})
 
 
-@login_required
-def review(request):
-    """The office's annual review: quotas, counts, who is behind, and the actions."""
-    home = _require_office(request)
-    year = _year(request)
-    reviews = (
+def _office_reviews(request, home: Region, year: int):
+    return (
         AnnualReview.objects.visible_to(request.scope)
         .filter(year=year, region__code__startswith=home.code)
         .select_related("teacher", "region", "quota")
         .order_by("teacher__code")
     )
+
+
+@login_required
+def review(request):
+    """The office's annual review: quotas, counts, who is behind, and the actions."""
+    home = _require_office(request)
+    year = _year(request)
+    reviews = _office_reviews(request, home, year)
     show = request.GET.get("show", "behind")
     listed = lifecycle.behind(reviews) if show == "behind" else list(reviews)
     page = Paginator(listed, 50).get_page(request.GET.get("page"))
@@ -105,6 +110,18 @@ def review(request):
         "elapsed_percent": round(lifecycle.elapsed_share(year, timezone.localdate()) * 100),
     }
     return render(request, "faculty/review.html", context)
+
+
+@login_required
+def review_export(request):
+    """The year's review of every teacher in the office's pool, as a sheet."""
+    home = _require_office(request)
+    year = _year(request)
+    reviews = _office_reviews(request, home, year)
+    if request.GET.get("show") == "behind":
+        reviews = lifecycle.behind(reviews)
+    stem = _("%(region)s%(year)s年度师资考核") % {"region": home.name, "year": year}
+    return xlsx_response(stem, review_sheet.HEADERS, review_sheet.rows(reviews))
 
 
 @login_required

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/trial/", review_views.trial_new, name="trial_new"),
     path("mine/", review_views.mine, name="mine"),
     path("review/", review_views.review, name="review"),
+    path("review/export/", review_views.review_export, name="review_export"),
     path("review/compute/", review_views.review_compute, name="review_compute"),
     path("quotas/", review_views.quotas, name="quotas"),
     path("rule/", review_views.rule, name="rule"),

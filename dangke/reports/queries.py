@@ -23,7 +23,14 @@ from dangke.delivery.models import (
     LessonStatus,
     OrderStatus,
 )
-from dangke.faculty.models import LectureTeam, Teacher, TeacherLevel, TeacherStatus, TeachingGroup
+from dangke.faculty.models import (
+    POOL_STATUSES,
+    LectureTeam,
+    Teacher,
+    TeacherLevel,
+    TeacherStatus,
+    TeachingGroup,
+)
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
 
 
@@ -60,6 +67,8 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     by_category}, attendees, members_reached, orders{total,by_state}, campaigns,
     media{…}, evaluation{surveys, responses, responses_by_role, scores_published,
     comments, rectifications, excellent_proposals}.
+    Teachers' `total` and `by_level` count the pool (在库、预警、整改); `by_status` counts
+    every teacher, candidates and those who left included.
     Organisations and members count active organisations; villages counts village-level
     divisions (村、社区) in the region.
 
@@ -77,7 +86,8 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     for row in (
         _scoped(Teacher, scope, region_code).values("level", "status").annotate(n=Count("pk"))
     ):
-        by_level[row["level"]] += row["n"]
+        if row["status"] in POOL_STATUSES:
+            by_level[row["level"]] += row["n"]
         by_status[row["status"]] += row["n"]
 
     by_kind, members = _zeros(OrganizationKind), 0

@@ -5,6 +5,7 @@ from django.utils import timezone
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseStatus
 from dangke.faculty.models import TeacherLevel, TeacherStatus
+from dangke.faculty.rules import may_manage_pool
 from dangke.regions.models import OrganizationKind
 from dangke.reports.queries import year_figures
 
@@ -24,6 +25,10 @@ def dashboard(request):
         "courses_by_status": _series(figures["courses"]["by_status"], CourseStatus),
         "organizations_by_kind": _series(figures["organizations"]["by_kind"], OrganizationKind),
     }
-    return render(
-        request, "reports/dashboard.html", {"figures": figures, "charts": charts, "year": year}
-    )
+    context = {
+        "figures": figures,
+        "charts": charts,
+        "year": year,
+        "manages_pool": may_manage_pool(request.scope, figures["region"]["code"]),
+    }
+    return render(request, "reports/dashboard.html", context)
