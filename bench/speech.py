@@ -30,7 +30,7 @@ def _sections(minutes: float):
     from engines.speech.synth import Section
 
     per_section_s = minutes * 60 / len(TITLES)
-    sentences_per_section = max(2, round(per_section_s / 4.6))  # ~4.6 s a sentence
+    sentences_per_section = max(2, round(per_section_s / 6.5))  # espeak: ~6.5 s a sentence
     return [
         Section(
             title,

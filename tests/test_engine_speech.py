@@ -228,6 +228,49 @@ def test_alignment_by_key_terms_without_markers():
     ) == [0.0, 20.0]
 
 
+def _long_lecture(minutes: float, unannounced=()):
+    """Segments of a lecture of five parts whose sentences all recur in every part (the
+    lecture's theme), each part opened by 第N部分 unless in `unannounced`."""
+    sentences = ["我们要学习党的历史，传承红色基因。", "党员要认真学习党的理论。",
+                 "全心全意为人民服务。", "每个支部都要组织好集中学习。"]  # fmt: skip
+    titles = ["党的历史", "理论学习", "为民服务", "基层治理", "乡村振兴"]
+    per_part = round(minutes * 60 / 5 / 5)
+    segments, starts, t = [], [], 0.0
+    for index, title in enumerate(titles):
+        starts.append(t)
+        opening = title if index in unannounced else f"第{'一二三四五'[index]}部分，{title}。"
+        for text in [opening] + [sentences[(index + k) % 4] for k in range(per_part - 1)]:
+            segments.append({"start_s": t, "end_s": t + 5, "text": text})
+            t += 5
+    outline = [{"title": title, "planned_min": minutes / 5, "keywords": []} for title in titles]
+    return outline, segments, t, starts
+
+
+@pytest.mark.parametrize("minutes", [10, 45, 90])
+def test_announced_parts_are_the_boundaries_however_long(minutes):
+    outline, segments, duration, truth = _long_lecture(minutes)
+    assert outline_rules.align(outline, segments, duration) == truth
+
+
+@pytest.mark.parametrize("minutes", [45, 90])
+def test_a_theme_heard_throughout_does_not_pull_the_boundaries(minutes):
+    outline, segments, duration, truth = _long_lecture(minutes, unannounced={2})
+    found = outline_rules.align(outline, segments, duration)
+    assert max(abs(a - b) for a, b in zip(found, truth, strict=True)) <= 15
+
+
+def test_points_inside_a_part_are_not_parts():
+    outline = [{"title": "历史", "planned_min": 1}, {"title": "理论", "planned_min": 1}]
+    segments = [
+        {"start_s": 0, "end_s": 10, "text": "第一部分，历史。第一点，建党。"},
+        {"start_s": 10, "end_s": 20, "text": "第二点，长征。"},
+        {"start_s": 20, "end_s": 30, "text": "第二部分，理论。"},
+        {"start_s": 30, "end_s": 40, "text": "学习理论。"},
+    ]
+    assert outline_rules.align(outline, segments, 40) == [0.0, 20]
+    assert find_markers("第二点，第二部分", major_only=True) == [(4, 2)]
+
+
 def test_advice_from_figures():
     report = {
         "bin_s": 60,

@@ -1,11 +1,14 @@
 """Time per knowledge point: align the transcript to the outline.
 
-The transcript is cut into units at every spoken section marker (第二部分 …); each unit gets
-a score per outline point from its key terms (exact and fuzzy). A dynamic programme then
-splits the units, in order, into one contiguous block per point, maximising key-term
-agreement plus a bonus for blocks that begin at a marker (more when the marker's number is
-the point's number). With no markers and no key terms the outline's planned minutes decide.
-A teacher's hand-set boundaries replace the computed ones (`points_from_starts`).
+The transcript is cut into units at every spoken section marker (第二部分 …). When the
+teacher announced every part in order (第二部分 … 第N部分), those announcements are the
+boundaries. Otherwise each unit gets a score per outline point from its key terms (exact
+and fuzzy) above that point's mean over the lecture, so a term heard throughout favours no
+stretch however long the lecture; a dynamic programme splits the units, in order, into one
+contiguous block per point, maximising that agreement plus a bonus for blocks that begin at
+a marker (more when the marker's number is the point's number). With no markers and no key
+terms the outline's planned minutes decide. A teacher's hand-set boundaries replace the
+computed ones (`points_from_starts`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ class Unit:
     text: str
     marker_number: int | None = None
     is_marker: bool = False
+    is_major: bool = False  # a part's marker (第二部分), not a point's inside one (第二点)
 
 
 def units_from_segments(segments: list[dict]) -> list[Unit]:
@@ -35,6 +39,7 @@ def units_from_segments(segments: list[dict]) -> list[Unit]:
     for segment in segments:
         text, start, end = segment["text"], segment["start_s"], segment["end_s"]
         cuts = find_markers(text)
+        major = {offset for offset, _ in find_markers(text, major_only=True)}
         offsets = [0] + [offset for offset, _ in cuts if offset > 0] + [len(text)]
         numbers = {offset: number for offset, number in cuts}
         length = max(len(text), 1)
@@ -48,6 +53,7 @@ def units_from_segments(segments: list[dict]) -> list[Unit]:
                     text=text[a:b],
                     marker_number=numbers.get(a),
                     is_marker=a in numbers,
+                    is_major=a in major,
                 )
             )
     return units
@@ -65,7 +71,10 @@ def align(outline: list[dict], segments: list[dict], duration_s: float) -> list[
     units = units_from_segments(segments)
     if len(units) < count:
         return _planned_starts(outline, duration_s)
-    scores = [[keyword_score(u.text, _terms(p)) for p in outline] for u in units]
+    announced = _announced_starts(units, count)
+    if announced is not None:
+        return announced
+    scores = _above_background([[keyword_score(u.text, _terms(p)) for p in outline] for u in units])
     planned = _planned_starts(outline, duration_s)
 
     def start_bonus(unit_index: int, point_index: int) -> float:
@@ -115,6 +124,25 @@ def align(outline: list[dict], segments: list[dict], duration_s: float) -> list[
         starts_index[p] = a
         b = a
     return [0.0] + [units[starts_index[p]].start_s for p in range(1, count)]
+
+
+def _announced_starts(units: list[Unit], count: int) -> list[float] | None:
+    """The starts of parts 2..count where the teacher announced each in order, else None."""
+    starts, expected = [0.0], 2
+    for unit in units:
+        if expected > count:
+            break
+        if unit.is_major and unit.marker_number == expected:
+            starts.append(unit.start_s)
+            expected += 1
+    return starts if len(starts) == count else None
+
+
+def _above_background(scores: list[list[float]]) -> list[list[float]]:
+    """Each point's key-term score less its mean over the lecture: a term heard throughout
+    (the lecture's theme) then favours no stretch, whatever the lecture's length."""
+    means = [sum(column) / len(scores) for column in zip(*scores, strict=True)]
+    return [[score - mean for score, mean in zip(row, means, strict=True)] for row in scores]
 
 
 def _planned_starts(outline: list[dict], duration_s: float) -> list[float]:

@@ -36,8 +36,11 @@ CN_DIGITS = {
 }
 # 第一部分 / 第二讲 / 第三个问题 … and what Whisper makes of 部分 in synthetic speech (分, 部份)
 MARKER = re.compile(
-    r"第\s*([一二两三四五六七八九十\d]{1,3})\s*(?:部分|部份|步分|部|分|讲|个问题|个方面|方面|点|章|节)"
+    r"第\s*([一二两三四五六七八九十\d]{1,3})\s*(部分|部份|步分|部|分|讲|个问题|个方面|方面|点|章|节)"
 )
+# Words that also number the points inside a part (第一点、第二个问题), so they do not on
+# their own say that a new part of the outline begins.
+MINOR_MARKER_WORDS = frozenset({"个问题", "个方面", "方面", "点"})
 
 
 LOOP = re.compile(r"(.{2,8}?)(?:[，,、。\s]*\1){2,}")
@@ -87,9 +90,14 @@ def chinese_number(token: str) -> int | None:
     return CN_DIGITS.get(token)
 
 
-def find_markers(text: str) -> list[tuple[int, int | None]]:
-    """(character offset, section number or None) for each spoken section marker."""
-    return [(m.start(), chinese_number(m.group(1))) for m in MARKER.finditer(text)]
+def find_markers(text: str, *, major_only: bool = False) -> list[tuple[int, int | None]]:
+    """(character offset, section number or None) for each spoken section marker; with
+    `major_only`, only markers of a part (第二部分、第三讲), not of a point inside one."""
+    return [
+        (m.start(), chinese_number(m.group(1)))
+        for m in MARKER.finditer(text)
+        if not (major_only and m.group(2) in MINOR_MARKER_WORDS)
+    ]
 
 
 def bigrams(text: str) -> set[str]:
