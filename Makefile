@@ -9,7 +9,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast lint format bench install system-deps messages clean
+.PHONY: demo test test-fast lint format bench install runtime-deps system-deps messages clean
 
 # The interpreter is found once (scripts/find-python explains what to install if none fits).
 $(TOOLS)/python:
@@ -27,21 +27,31 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced
 
-demo: install
+demo: install runtime-deps
 	$(DANGKE) migrate --no-input -v 0
 	$(DANGKE) demo --scale city --if-empty
 	$(DANGKE) demo-accounts
+	$(DANGKE) demo-recording
 	$(DANGKE) serve --addr 127.0.0.1:8000
 
-# Chromium, CJK fonts, espeak-ng (speech for text loudspeaker programmes) and Pango (for
-# WeasyPrint's PDFs) come from Debian's packages; nothing downloads a browser or a voice.
-system-deps:
-	@if [ ! -x /usr/bin/chromium ] || ! command -v espeak-ng >/dev/null || \
-	   ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+APT_INSTALL = $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get
+
+# What the running app takes from Debian: CJK fonts and Pango for WeasyPrint's PDFs,
+# espeak-ng for spoken loudspeaker programmes and the demo's sample lecture. The demo still
+# serves without them (PDFs and speech then say what is missing).
+runtime-deps:
+	@if ! command -v espeak-ng >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
 	   ! ls /usr/lib/*/libpangoft2-1.0.so.0 >/dev/null 2>&1; then \
-	  echo "Installing Debian's chromium, fonts-noto-cjk, espeak-ng and Pango"; \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
-	  $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk espeak-ng libpangoft2-1.0-0 >/dev/null; \
+	  echo "Installing Debian's fonts-noto-cjk, espeak-ng and Pango"; \
+	  { $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq fonts-noto-cjk espeak-ng libpangoft2-1.0-0 >/dev/null; } || \
+	  { [ "$(MAKECMDGOALS)" = demo ] && echo "未能安装 fonts-noto-cjk espeak-ng libpangoft2-1.0-0：PDF 与合成语音不可用"; }; \
+	fi
+
+# Tests also drive Debian's Chromium; nothing downloads a browser or a voice.
+system-deps: runtime-deps
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium"; \
+	  $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq chromium >/dev/null; \
 	fi
 
 test: install system-deps

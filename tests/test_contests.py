@@ -236,6 +236,51 @@ def test_judge_pages_never_show_the_entrant(setup, client, settings, tmp_path):
     assert response.status_code == 404
 
 
+def test_a_renamed_or_oversized_material_is_refused_and_the_entry_kept(
+    setup, client, settings, tmp_path
+):
+    from django.contrib.messages import get_messages
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.COURSEWARE_MAX_BYTES = 1048576
+    entry = ContestEntry.objects.get(contest=setup.contest, course=setup.course_a)
+    pdf = SimpleUploadedFile("课件.pdf", b"%PDF-1.4 test", "application/pdf")
+    services.update_materials(entry, actor=setup.teacher_user, courseware=pdf, outline="提纲")
+    audits = AuditEntry.objects.count()
+
+    renamed = SimpleUploadedFile("录像.mp4", b"MZ\x90\x00 not a video at all", "video/mp4")
+    with pytest.raises(services.ContestError) as refused:
+        services.update_materials(entry, actor=setup.teacher_user, recording=renamed)
+    assert refused.value.messages == [
+        "授课录像：文件内容与扩展名「.mp4」不符（可能改过扩展名或已损坏），请上传原始文件"
+    ]
+    big = SimpleUploadedFile("新课件.pdf", b"%PDF-1.4 " + b"x" * 1572864, "application/pdf")
+    wav = SimpleUploadedFile("录像.wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\0" * 32)
+    with pytest.raises(services.ContestError) as refused:
+        services.update_materials(
+            entry, actor=setup.teacher_user, courseware=big, recording=wav, outline="新提纲"
+        )
+    assert refused.value.messages == ["参赛课件：文件太大（1.5 MB），上限为 1 MB"]
+
+    client.force_login(setup.city_admin)  # the page shows why and stores nothing either
+    response = client.post(
+        reverse("contests:entry", args=[setup.contest.pk, entry.pk]),
+        {"recording": SimpleUploadedFile("录像.mov", b"just text"), "outline": "新提纲"},
+    )
+    shown = [str(message) for message in get_messages(response.wsgi_request)]
+    assert shown == [
+        "授课录像：文件内容与扩展名「.mov」不符（可能改过扩展名或已损坏），请上传原始文件"
+    ]
+    entry.refresh_from_db()
+    assert entry.courseware.name.endswith("-courseware.pdf") and entry.outline == "提纲"
+    assert not entry.recording
+    assert AuditEntry.objects.count() == audits
+    assert [p.name for p in (tmp_path / "contests" / str(setup.contest.pk)).iterdir()] == [
+        f"{entry.code}-courseware.pdf"
+    ]
+
+
 def test_phone_sheet_submits_and_corrects(setup, client):
     advance(setup)
     advance(setup)

@@ -2,18 +2,25 @@
 boundary corrections, the PDF, failures that say why, and who may see what."""
 
 import json
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db.models import F
+from django.utils import timezone
 
+from dangke.accounts.scoping import scope_for_user
+from dangke.core.models import AuditEntry
 from dangke.courses.models import OutlineItem
 from dangke.insights import services
 from dangke.insights.figures import insights_figures
 from dangke.insights.models import AnalysisState, DeliveryAnalysis
 from engines.speech.synth import Section, cached_lecture, espeak_available
 
+YEAR = timezone.localdate().year
 MODELS = Path(__file__).resolve().parents[1] / "var" / "speech-models"
 SHORT = [
     Section("党的历史", ["第一部分，党的历史。", "中国共产党成立于一九二一年。"], ["党的历史"], 1),
@@ -228,41 +235,145 @@ def test_boundary_corrections_are_checked(client, world):
 
 
 @pytest.mark.parametrize(
-    ("user", "sees_a", "sees_city"),
+    ("user", "sees_private", "sees_shared_a", "sees_city"),
     [
-        ("teacher_user", True, False),
-        ("group_leader", False, True),  # the city teacher is in the leader's group
-        ("county_a_admin", True, False),
-        ("city_admin", True, True),
-        ("county_b_admin", False, False),
-        ("liaison", False, False),
+        ("teacher_user", True, True, False),
+        ("group_leader", False, False, True),  # the city teacher is in the leader's group
+        ("county_a_admin", False, True, False),
+        ("city_admin", False, True, False),
+        ("organiser", False, True, False),
+        ("county_b_admin", False, False, False),
+        ("liaison", False, False, False),
     ],
 )
-def test_who_sees_a_report(client, world, user, sees_a, sees_city):
-    own = make_done(world)
+def test_a_report_is_private_to_teacher_and_group_leader_until_shared(
+    client, world, user, sees_private, sees_shared_a, sees_city
+):
+    private = make_done(world)
+    shared = make_done(world)
+    services.share(shared, True, user=world.teacher_user, scope=scope_for_user(world.teacher_user))
     city = make_done(world, teacher=world.city_teacher, course=world.course_b)
     client.force_login(getattr(world, user))
-    assert (client.get(f"/insights/{own.pk}/").status_code == 200) is sees_a
-    assert (client.get(f"/insights/{city.pk}/").status_code == 200) is sees_city
+    for analysis, expected in ((private, sees_private), (shared, sees_shared_a), (city, sees_city)):
+        assert (client.get(f"/insights/{analysis.pk}/").status_code == 200) is expected
     listed = {a.pk for a, _ in client.get("/insights/").context["rows"]}
-    assert (own.pk in listed) is sees_a and (city.pk in listed) is sees_city
+    assert listed == {
+        a.pk
+        for a, seen in ((private, sees_private), (shared, sees_shared_a), (city, sees_city))
+        if seen
+    }
+
+
+def test_sharing_is_the_coachs_choice_and_audited(client, world):
+    analysis = make_done(world)
+    client.force_login(world.county_a_admin)  # the office cannot see it, let alone share it
+    assert client.post(f"/insights/{analysis.pk}/share/", {"shared": "1"}).status_code == 404
+    client.force_login(world.teacher_user)
+    page = client.get(f"/insights/{analysis.pk}/").content.decode()
+    assert "仅本人和所在教研组组长可见" in page
+    client.post(f"/insights/{analysis.pk}/share/", {"shared": "1"})
+    analysis.refresh_from_db()
+    assert analysis.shared_region_id == world.county_a.code
+    assert "已共享" in client.get(f"/insights/{analysis.pk}/").content.decode()
+    client.force_login(world.county_a_admin)
+    page = client.get(f"/insights/{analysis.pk}/").content.decode()
+    assert f"/insights/{analysis.pk}/share/" not in page  # sees, but does not decide
+    with pytest.raises(PermissionDenied):
+        services.share(
+            analysis, False, user=world.county_a_admin, scope=scope_for_user(world.county_a_admin)
+        )
+    client.force_login(world.teacher_user)
+    client.post(f"/insights/{analysis.pk}/share/", {"shared": "0"})
+    analysis.refresh_from_db()
+    assert analysis.shared_region_id is None
+    audit = AuditEntry.objects.filter(object_id=str(analysis.pk), field="shared_region")
+    assert [(a.to_value, a.actor_id) for a in audit.order_by("pk")] == [
+        (world.county_a.code, world.teacher_user.pk),
+        ("", world.teacher_user.pk),
+    ]
 
 
 def test_only_coaches_upload_or_correct(client, world, short_lecture):
     path, _truth = short_lecture
-    client.force_login(world.county_b_admin)  # another county's office
-    response = client.post(
-        "/insights/",
-        {"teacher": world.teacher_a.pk, "course": world.course_a.pk, "recording": wav_upload(path)},
-    )
-    assert "teacher" in response.context["form"].errors
+    for office in (world.county_b_admin, world.county_a_admin):  # offices coach nobody
+        client.force_login(office)
+        response = client.post(
+            "/insights/",
+            {"teacher": world.teacher_a.pk, "course": world.course_a.pk,
+             "recording": wav_upload(path)},
+        )  # fmt: skip
+        assert "teacher" in response.context["form"].errors
     assert not DeliveryAnalysis.objects.exists()
     analysis = make_done(world, teacher=world.city_teacher, course=world.course_b)
-    client.force_login(world.organiser)  # sees the city's reports, coaches nobody
+    leader = scope_for_user(world.group_leader)
+    services.share(analysis, True, user=world.group_leader, scope=leader)
+    client.force_login(world.organiser)  # sees the shared report, coaches nobody
     assert client.get(f"/insights/{analysis.pk}/").status_code == 200
     client.post(f"/insights/{analysis.pk}/boundaries/", {"start_1": "6:00"})
     analysis.refresh_from_db()
     assert analysis.boundary_starts == []
+
+
+def test_a_contest_entrys_recording_is_analysed_for_its_teacher(client, world, short_lecture):
+    from dangke.contests import services as contests
+
+    path, truth = short_lecture
+    outline_for(world.course_a)
+    contest = contests.create_contest(world.city, YEAR, actor=world.city_admin)
+    entry = contests.register_entry(contest, world.course_a, actor=world.city_admin)
+    other = contests.register_entry(contest, world.course_b, actor=world.city_admin)
+    contests.update_materials(
+        entry, actor=world.teacher_user, recording=wav_upload(path, "参赛录像.wav")
+    )
+    entry_page = f"/contests/{contest.pk}/entries/{entry.pk}/"
+
+    client.force_login(world.county_b_admin)  # cannot see the entry
+    assert client.post(f"/insights/entry/{entry.pk}/").status_code == 404
+    client.force_login(world.city_admin)  # sees the entry, coaches nobody
+    assert client.post(f"/insights/entry/{entry.pk}/").status_code == 403
+    client.force_login(world.teacher_user)
+    assert "分析已上传的授课录像" in client.get(entry_page).content.decode()
+    response = client.post(f"/insights/entry/{entry.pk}/")
+    analysis = DeliveryAnalysis.objects.get()
+    assert response.url == f"/insights/{analysis.pk}/"
+    assert (analysis.entry, analysis.teacher, analysis.course) == (
+        entry,
+        world.teacher_a,
+        world.course_a,
+    )
+    assert analysis.state == AnalysisState.DONE, analysis.message
+    assert analysis.report["duration_s"] == pytest.approx(truth.duration_s, abs=0.05)
+    assert [p["title"] for p in analysis.report["points"]] == ["党的历史", "理论学习"]
+    assert f"/insights/{analysis.pk}/" in client.get(entry_page).content.decode()
+    assert contest.name in client.get(f"/insights/{analysis.pk}/").content.decode()
+
+    # an upload names the entry only when it is the same course and the teacher entered it
+    response = client.post(
+        "/insights/",
+        {"teacher": world.teacher_a.pk, "course": world.course_a.pk, "entry": other.pk,
+         "recording": wav_upload(path)},
+    )  # fmt: skip
+    assert "entry" in response.context["form"].errors  # not among the teacher's entries
+    assert DeliveryAnalysis.objects.count() == 1
+    with pytest.raises(services.AnalysisNotAllowed, match="不是这门课程的"):
+        services.check_entry(entry, world.teacher_a, world.course_b)
+    with pytest.raises(services.AnalysisNotAllowed, match="参赛教师中没有"):
+        services.check_entry(entry, world.teacher_b, world.course_a)
+
+
+def test_demo_recording_follows_the_teachers_course_outline(world, short_lecture):
+    outline_for(world.course_a)
+    out = StringIO()
+    call_command("demo_recording", "--sentences", "2", stdout=out)
+    analysis = DeliveryAnalysis.objects.get()
+    assert (analysis.teacher, analysis.course) == (world.teacher_a, world.course_a)
+    assert not analysis.is_shared and "已为 王红梅 上传示范课录音" in out.getvalue()
+    assert analysis.state == AnalysisState.DONE, analysis.message
+    points = analysis.report["points"]
+    assert [p["title"] for p in points] == ["党的历史", "理论学习"]
+    assert 0 < points[1]["start_s"] < analysis.report["duration_s"]
+    call_command("demo_recording", stdout=(again := StringIO()))
+    assert "已有授课分析" in again.getvalue() and DeliveryAnalysis.objects.count() == 1
 
 
 def test_report_page_compares_with_earlier_reports_and_searches_transcript(client, world):
@@ -285,11 +396,11 @@ def test_pdf_of_a_report(client, world):
 
 
 def test_figures_count_analyses_in_scope(world):
-    from dangke.accounts.scoping import scope_for_user
-
     make_done(world)
     make_done(world, teacher=world.teacher_b, course=world.course_b)
     year = DeliveryAnalysis.objects.first().created_at.year
+    assert insights_figures(scope_for_user(world.county_a_admin), year)["analyses"] == 0
+    DeliveryAnalysis.objects.update(shared_region_id=F("region_id"))
     figures = insights_figures(scope_for_user(world.county_a_admin), year)
     assert figures["analyses"] == 1 and figures["by_state"] == {"done": 1}
     assert figures["hours_analysed"] == pytest.approx(600 / 3600, abs=0.05)

@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dangke.core.models import AuditEntry
 from dangke.core.status import ProtectedStatusError, StatusTransitionError
+from dangke.core.uploads import UploadRejected
 from dangke.media import services
 from dangke.media.demo import build_media_demo
 from dangke.media.feedback import teacher_feedback, work_feedback
@@ -20,7 +21,7 @@ from dangke.media.models import (
     MediaWork,
     WorkStatus,
 )
-from dangke.media.uploads import MediaRejected, check_media_file
+from dangke.media.uploads import check_media_file
 from dangke.media.views.files import parse_range
 from engines.feedback import hot_moments, sentiment, themes
 
@@ -105,9 +106,9 @@ def test_status_change_from_the_detail_page(client, world):
 
 def test_upload_checks_the_content_and_the_kind(world, settings):
     renamed = SimpleUploadedFile("lesson.mp4", b"MZ\x90\x00 not a video at all", "video/mp4")
-    with pytest.raises(MediaRejected, match="不符"):
+    with pytest.raises(UploadRejected, match="不符"):
         check_media_file(renamed, MediaKind.VIDEO)
-    with pytest.raises(MediaRejected, match="不支持"):
+    with pytest.raises(UploadRejected, match="不支持"):
         check_media_file(SimpleUploadedFile("a.mp3", b"ID3\x03", "audio/mpeg"), MediaKind.VIDEO)
     assert check_media_file(SimpleUploadedFile("a.mp3", b"ID3\x03\x00", ""), "audio") == "mp3"
     assert (
@@ -116,7 +117,7 @@ def test_upload_checks_the_content_and_the_kind(world, settings):
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 8
     assert check_media_file(SimpleUploadedFile("c.png", png, ""), "article") == "png"
     settings.MEDIA_WORK_MAX_BYTES = 100
-    with pytest.raises(MediaRejected, match="太大"):
+    with pytest.raises(UploadRejected, match="太大"):
         check_media_file(SimpleUploadedFile("lesson.mp4", MP4, ""), MediaKind.VIDEO)
 
 

@@ -62,7 +62,7 @@ def _insights_rows(county, org, course, teacher, admin):
 
     DeliveryAnalysis.objects.create(
         teacher=teacher, course=course, region=county, recording="insights/x.wav",
-        original_name="x.wav",
+        original_name="x.wav", shared_region=county,
     )  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from dangke.broadcast.models import (
     StationStatus,
 )
 from dangke.broadcast.uploads import check_audio
+from dangke.core.uploads import UploadRejected
 from dangke.regions.models import CODE_LENGTH, Organization, Region, RegionLevel
 
 TOKEN_PREFIX = "st_"
@@ -121,7 +122,10 @@ def create_programme(
     if duration_seconds <= 0:
         raise ValidationError("节目时长必须大于 0 秒")
     if audio is not None:
-        check_audio(audio)
+        try:
+            check_audio(audio)
+        except UploadRejected as error:  # the programmes page shows ValidationErrors
+            raise ValidationError(str(error)) from error
     programme = AudioProgramme(
         title=title,
         region=region,

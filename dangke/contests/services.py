@@ -43,8 +43,11 @@ from dangke.contests.results import (
 )
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, notify, record_audit
+from dangke.core.uploads import UploadRejected
 from dangke.courses.models import ExcellentDesignation
+from dangke.courses.uploads import check_courseware
 from dangke.evaluation.indicators import check_tree, system_for
+from dangke.insights.uploads import check_recording
 from dangke.regions.models import Region, RegionLevel
 from engines.judging import (
     Infeasible,
@@ -170,8 +173,11 @@ def register_entry(
 
 @transaction.atomic
 def update_materials(entry: ContestEntry, *, actor, courseware=None, recording=None, outline=None):
-    """Courseware, recording and outline, during 报名 and 备课."""
+    """Courseware, recording and outline, during 报名 and 备课. The files are checked like
+    any courseware and like a recording for analysis (the entry's recording can be sent
+    there); if one is refused, nothing is stored."""
     _require_stage(entry.contest, Stage.REGISTRATION, Stage.PREPARATION, doing=_("上传参赛材料"))
+    _check_materials(courseware=courseware, recording=recording)
     fields = []
     if courseware is not None:
         entry.courseware = courseware
@@ -187,6 +193,24 @@ def update_materials(entry: ContestEntry, *, actor, courseware=None, recording=N
         record_audit(entry, actor=actor, action=AuditEntry.Action.UPDATE, field=",".join(fields),
                      reason=_("更新参赛材料"))  # fmt: skip
     return entry
+
+
+def _check_materials(*, courseware, recording) -> None:
+    """ContestError naming each refused file and why."""
+    problems = []
+    for field, upload, check in (
+        ("courseware", courseware, check_courseware),
+        ("recording", recording, check_recording),
+    ):
+        if upload is None:
+            continue
+        try:
+            check(upload)
+        except UploadRejected as error:
+            label = ContestEntry._meta.get_field(field).verbose_name
+            problems.append(_("%(material)s：%(reason)s") % {"material": label, "reason": error})
+    if problems:
+        raise ContestError(problems)
 
 
 @transaction.atomic

@@ -4,8 +4,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from dangke.core.forms import BootstrapFormMixin
+from dangke.core.uploads import UploadRejected
 from dangke.courses.models import Course, CourseSeries, OutlineItem
-from dangke.courses.uploads import UploadRejected, check_courseware
+from dangke.courses.uploads import check_courseware
 from dangke.faculty.forms import managed_regions, shared_groups
 from dangke.faculty.models import Teacher
 from dangke.regions.models import RegionLevel

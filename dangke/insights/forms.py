@@ -4,12 +4,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangke.contests.models import ContestEntry
 from dangke.core.forms import BootstrapFormMixin
+from dangke.core.uploads import UploadRejected
 from dangke.courses.models import Course
 from dangke.delivery.models import Lesson
 from dangke.faculty.models import Teacher
-from dangke.insights import rules
-from dangke.insights.uploads import EXTENSIONS, RecordingRejected, check_recording
+from dangke.insights import rules, services
+from dangke.insights.uploads import EXTENSIONS, check_recording
 
 LESSON_DAYS = 180  # the lesson list offers the last half year
 
@@ -21,6 +23,9 @@ class RecordingForm(BootstrapFormMixin, forms.Form):
     )
     lesson = forms.ModelChoiceField(
         label=_("授课活动（可不选）"), queryset=Lesson.objects.none(), required=False
+    )
+    entry = forms.ModelChoiceField(
+        label=_("参赛作品（可不选）"), queryset=ContestEntry.objects.none(), required=False
     )
     title = forms.CharField(label=_("说明"), max_length=200, required=False)
     recording = forms.FileField(label=_("录音或录像（%(ext)s）") % {"ext": "、".join(EXTENSIONS)})
@@ -37,6 +42,14 @@ class RecordingForm(BootstrapFormMixin, forms.Form):
             .select_related("course", "organization")
             .order_by("-starts_at")
         )
+        self.fields["entry"].queryset = (
+            ContestEntry.objects.visible_to(scope)
+            .select_related("contest", "course")
+            .order_by("-contest__year", "contest__name", "code")
+        )
+        self.fields["entry"].label_from_instance = lambda entry: (
+            f"{entry.contest.name} · {entry.course.title}"
+        )
         if len(scope.teacher_ids) == 1 and not self.is_bound:
             self.initial.setdefault("teacher", scope.teacher_ids[0])
 
@@ -44,15 +57,23 @@ class RecordingForm(BootstrapFormMixin, forms.Form):
         upload = self.cleaned_data["recording"]
         try:
             check_recording(upload)
-        except RecordingRejected as error:
+        except UploadRejected as error:
             raise forms.ValidationError(str(error)) from error
         return upload
 
     def clean(self):
         data = super().clean()
         teacher, course, lesson = data.get("teacher"), data.get("course"), data.get("lesson")
+        entry = data.get("entry")
         if teacher is not None and not rules.may_coach(self.scope, teacher):
-            self.add_error("teacher", _("只能为本人、本教研组或本辖区的师资上传录音"))
+            self.add_error("teacher", _("只能为本人或本教研组的师资上传录音"))
         if lesson is not None and course is not None and lesson.course_id != course.pk:
             self.add_error("lesson", _("所选授课活动不是这门课程的"))
+        if lesson is not None and entry is not None:
+            self.add_error("entry", _("一段录音对应一次授课或一件参赛作品，请只选一项"))
+        elif entry is not None and teacher is not None and course is not None:
+            try:
+                services.check_entry(entry, teacher, course)
+            except services.AnalysisNotAllowed as error:
+                self.add_error("entry", str(error))
         return data

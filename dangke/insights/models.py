@@ -58,8 +58,26 @@ class DeliveryAnalysis(models.Model):
         on_delete=models.SET_NULL,
         related_name="delivery_analyses",
     )
+    entry = models.ForeignKey(
+        "contests.ContestEntry",
+        verbose_name="参赛作品",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="delivery_analyses",
+    )
     region = models.ForeignKey(
         "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+    )
+    # Set to `region` while the teacher (or their group leader) shares the report with the
+    # region's office; empty, the office does not see it.
+    shared_region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="共享给",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     title = models.CharField("说明", max_length=200, blank=True)
     recording = models.FileField("录音录像", upload_to=recording_path, max_length=300)
@@ -88,8 +106,11 @@ class DeliveryAnalysis(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
-    # The teacher, the leaders of the teacher's teaching groups and the region's office.
-    scope_rules = ScopeRules(region="region__code", teacher="teacher_id", group="teacher__groups")
+    # A coaching report is private to the teacher and the leaders of their teaching groups;
+    # the region's office sees it only once shared.
+    scope_rules = ScopeRules(
+        region="shared_region__code", teacher="teacher_id", group="teacher__groups"
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -116,6 +137,10 @@ class DeliveryAnalysis(models.Model):
     @property
     def is_running(self) -> bool:
         return self.state in RUNNING_STATES
+
+    @property
+    def is_shared(self) -> bool:
+        return self.shared_region_id is not None
 
     @property
     def has_report(self) -> bool:

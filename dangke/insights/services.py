@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -62,19 +63,23 @@ def _move(analysis: DeliveryAnalysis, to_state: str, **fields) -> bool:
 
 
 def create_analysis(
-    *, user, scope, teacher, course, upload, lesson=None, title=""
+    *, user, scope, teacher, course, upload, lesson=None, entry=None, title=""
 ) -> DeliveryAnalysis:
-    """Store a recording for `teacher` giving `course` and queue its analysis."""
+    """Store a recording of `teacher` giving `course` (at `lesson`, or as contest `entry`)
+    and queue its analysis."""
     if not rules.may_coach(scope, teacher):
-        raise PermissionDenied(_("只能为本人、本教研组或本辖区的师资上传录音"))
+        raise PermissionDenied(_("只能为本人或本教研组的师资上传录音"))
     if lesson is not None and lesson.course_id != course.pk:
         raise AnalysisNotAllowed(_("所选授课活动不是这门课程的"))
+    if entry is not None:
+        check_entry(entry, teacher, course)
     check_recording(upload)
     with transaction.atomic():
         analysis = DeliveryAnalysis.objects.create(
             teacher=teacher,
             course=course,
             lesson=lesson,
+            entry=entry,
             region_id=teacher.region_id,
             title=title[:200],
             recording=upload,
@@ -92,6 +97,55 @@ def create_analysis(
         )
     _enqueue(analysis)
     return analysis
+
+
+def check_entry(entry, teacher, course) -> None:
+    if entry.course_id != course.pk:
+        raise AnalysisNotAllowed(_("所选参赛作品不是这门课程的"))
+    if not entry.teachers.filter(pk=teacher.pk).exists():
+        raise AnalysisNotAllowed(_("所选参赛作品的参赛教师中没有该师资"))
+
+
+def analyse_entry_recording(entry, *, teacher, user, scope) -> DeliveryAnalysis:
+    """Analyse the recording a contest entry was submitted with, as `teacher`'s."""
+    if not entry.recording:
+        raise AnalysisNotAllowed(_("该参赛作品没有上传授课录像"))
+    name = Path(entry.recording.name).name
+    with entry.recording.open("rb") as source:
+        upload = File(source, name=name)
+        return create_analysis(
+            user=user, scope=scope, teacher=teacher, course=entry.course, upload=upload,
+            entry=entry, title=_("%(contest)s 参赛录像") % {"contest": entry.contest.name},
+        )  # fmt: skip
+
+
+def coach_for_entry(entry, scope):
+    """The entry's teacher whose recordings `scope` may analyse, or None."""
+    return next((t for t in entry.teachers.all() if rules.may_coach(scope, t)), None)
+
+
+def entry_analyses(entry, scope):
+    return entry.delivery_analyses.visible_to(scope).select_related("teacher")
+
+
+def share(analysis: DeliveryAnalysis, shared: bool, *, user, scope) -> None:
+    """Show the report to the region's office (组织部门), or take it back."""
+    if not rules.may_coach(scope, analysis.teacher):
+        raise PermissionDenied(_("只有本人或所在教研组组长可以共享报告"))
+    if shared == analysis.is_shared:
+        return
+    before = analysis.shared_region_id
+    analysis.shared_region_id = analysis.region_id if shared else None
+    analysis.save(update_fields=["shared_region", "updated_at"])
+    record_audit(
+        analysis,
+        actor=user,
+        action=AuditEntry.Action.UPDATE,
+        field="shared_region",
+        from_value=before or "",
+        to_value=analysis.shared_region_id or "",
+        reason=_("共享给组织部门") if shared else _("取消共享"),
+    )
 
 
 def reanalyse(analysis: DeliveryAnalysis, *, user, scope) -> None:

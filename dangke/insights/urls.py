@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:pk>/boundaries/", views.boundaries, name="boundaries"),
     path("<int:pk>/rerun/", views.rerun, name="rerun"),
     path("<int:pk>/report.pdf", views.pdf, name="pdf"),
+    path("<int:pk>/share/", views.share, name="share"),
+    path("entry/<int:entry_pk>/", views.analyse_entry, name="analyse_entry"),
 ]

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.contests.models import ContestEntry
+from dangke.core.uploads import UploadRejected
 from dangke.insights import presentation, rules, services
 from dangke.insights.forms import RecordingForm
 from dangke.insights.models import AnalysisState, DeliveryAnalysis
@@ -28,6 +30,7 @@ def index(request):
                 teacher=data["teacher"],
                 course=data["course"],
                 lesson=data["lesson"],
+                entry=data["entry"],
                 upload=data["recording"],
                 title=data["title"],
             )
@@ -50,7 +53,9 @@ def index(request):
 
 def _analysis(request, pk):
     return get_visible_or_404(
-        DeliveryAnalysis.objects.select_related("teacher", "course", "lesson", "created_by"),
+        DeliveryAnalysis.objects.select_related(
+            "teacher", "course", "lesson", "entry__contest", "region", "created_by"
+        ),
         request.scope,
         pk=pk,
     )
@@ -118,6 +123,42 @@ def rerun(request, pk):
         services.reanalyse(analysis, user=request.user, scope=request.scope)
     except services.AnalysisNotAllowed as error:
         messages.error(request, str(error))
+    return redirect("insights:detail", pk=analysis.pk)
+
+
+@login_required
+@require_POST
+def share(request, pk):
+    analysis = _analysis(request, pk)
+    shared = request.POST.get("shared") == "1"
+    services.share(analysis, shared, user=request.user, scope=request.scope)
+    if shared:
+        messages.success(
+            request, _("已共享给%(region)s组织部门") % {"region": analysis.region.name}
+        )
+    else:
+        messages.success(request, _("已取消共享，只有本人和教研组组长可以查看"))
+    return redirect("insights:detail", pk=analysis.pk)
+
+
+@login_required
+@require_POST
+def analyse_entry(request, entry_pk):
+    """Analyse a contest entry's submitted recording (from the entry's page)."""
+    entry = get_visible_or_404(
+        ContestEntry.objects.select_related("contest", "course"), request.scope, pk=entry_pk
+    )
+    teacher = services.coach_for_entry(entry, request.scope)
+    if teacher is None:
+        raise PermissionDenied(_("只有参赛教师本人或所在教研组组长可以分析参赛录像"))
+    try:
+        analysis = services.analyse_entry_recording(
+            entry, teacher=teacher, user=request.user, scope=request.scope
+        )
+    except (services.AnalysisNotAllowed, UploadRejected) as error:
+        messages.error(request, str(error))
+        return redirect("contests:entry", entry.contest_id, entry.pk)
+    messages.success(request, _("参赛录像已提交分析"))
     return redirect("insights:detail", pk=analysis.pk)
 
 

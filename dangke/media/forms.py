@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangke.core.forms import BootstrapFormMixin
+from dangke.core.uploads import UploadRejected
 from dangke.courses.models import Course
 from dangke.faculty.forms import managed_regions
 from dangke.faculty.models import Teacher
 from dangke.media.catalogue import NAME_MAX_CHARS, assignable
 from dangke.media.models import COMMENT_MAX_CHARS, MediaColumn, MediaSeries, MediaWork
-from dangke.media.uploads import MediaRejected, check_media_file
+from dangke.media.uploads import check_media_file
 from dangke.regions.models import RegionLevel
 
 
@@ -58,7 +59,7 @@ class WorkForm(BootstrapFormMixin, forms.ModelForm):
         if upload and kind:
             try:
                 check_media_file(upload, kind)
-            except MediaRejected as error:
+            except UploadRejected as error:
                 self.add_error("upload", str(error))
         return data
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, record_audit
+from dangke.core.uploads import UploadRejected
 from dangke.media.models import (
     COMMENT_MAX_CHARS,
     CommentStatus,
@@ -26,7 +27,7 @@ from dangke.media.models import (
     MediaWork,
     WorkStatus,
 )
-from dangke.media.uploads import MediaRejected, check_media_file
+from dangke.media.uploads import check_media_file
 
 DEFAULT_COMMENT_LIMIT = (5, 600)  # at most 5 comments per 10 minutes per browser and work
 
@@ -42,7 +43,7 @@ def attach_file(work: MediaWork, upload) -> None:
     """Check an uploaded file against the work's kind and store it (not saved yet)."""
     try:
         work.file_kind = check_media_file(upload, work.kind)
-    except MediaRejected as error:
+    except UploadRejected as error:
         raise ValidationError(str(error)) from error
     work.file = upload
 

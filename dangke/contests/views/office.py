@@ -28,6 +28,7 @@ from dangke.contests.models import (
 )
 from dangke.courses.models import Course, CourseStatus
 from dangke.faculty.models import Teacher
+from dangke.insights import services as coaching
 from dangke.regions.models import Region, RegionLevel
 
 
@@ -399,4 +400,10 @@ def entry_materials(request, pk, entry_pk):
         else:
             messages.success(request, _("参赛材料已保存"))
         return redirect("contests:entry", contest.pk, entry.pk)
-    return render(request, "contests/entry.html", {"contest": contest, "entry": entry})
+    context = {
+        "contest": contest,
+        "entry": entry,
+        "analyses": coaching.entry_analyses(entry, request.scope),
+        "may_analyse": coaching.coach_for_entry(entry, request.scope) is not None,
+    }
+    return render(request, "contests/entry.html", context)
