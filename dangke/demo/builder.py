@@ -40,6 +40,7 @@ from dangke.demo.people import (
     strip_committee,
 )
 from dangke.faculty.models import (
+    POOL_STATUSES,
     LectureTeam,
     Teacher,
     TeacherSpecialty,
@@ -459,7 +460,8 @@ class DemoBuilder:
                 for _ in range(levels[level]):
                     senior = level != "county"
                     plans.append(self.county_teacher_plan(rng, people, county, level, senior))
-        plans += self.beyond_pool_plans(people, pool_size=len(plans))
+        pool_size = len(plans)
+        plans += self.beyond_pool_plans(people, pool_size=pool_size)
         codes: dict[str, int] = defaultdict(int)
         for plan in plans:
             region_code = plan.teacher.region_id
@@ -476,7 +478,8 @@ class DemoBuilder:
         )
         self.assign_groups(rng, plans)
         self.teachers = plans
-        self.counts["teachers"] = len(plans)
+        self.counts["teachers"] = pool_size
+        self.counts["teachers_beyond_pool"] = len(plans) - pool_size
 
     def beyond_pool_plans(self, people, pool_size: int) -> list[TeacherPlan]:
         """Candidates and former teachers, drawn after the pool so the pool stays as it was."""
@@ -892,6 +895,7 @@ class DemoBuilder:
             courses.append(course)
             outlines.append(catalogue.outline(rng, entry, duration))
             links.append(self.course_teachers(rng, course))
+        self.cover_every_teacher(courses, links)
         Course.objects.bulk_create(courses, batch_size=BATCH)
         self.course_links = list(zip(courses, links, strict=True))
         OutlineItem.objects.bulk_create(
@@ -920,6 +924,23 @@ class DemoBuilder:
         self.designate_excellent(rng, courses)
         self.counts["courses"] = len(courses)
         self.counts["course_series"] = len(series)
+
+    def cover_every_teacher(self, courses: list[Course], links: list[list[Teacher]]) -> None:
+        """Every teacher of the pool teaches at least one listed course, as in a pool that
+        lectures: one with none joins a listed course of their county (or of the city) in
+        one of their specialties when there is one."""
+        rng = self.rng("course-cover")
+        taught = {teacher.pk for teachers in links for teacher in teachers}
+        listed: dict[str, list[int]] = defaultdict(list)
+        for index, course in enumerate(courses):
+            if course.status == CourseStatus.LISTED:
+                listed[course.region_id if len(course.region_id) == 6 else ""].append(index)
+        for plan in self.teachers:
+            if plan.teacher.pk in taught or plan.teacher.status not in POOL_STATUSES:
+                continue
+            near = listed.get(plan.county) or listed[""]
+            fitting = [i for i in near if courses[i].category in plan.specialties]
+            links[rng.choice(fitting or near)].append(plan.teacher)
 
     def course_teachers(self, rng, course: Course) -> list[Teacher]:
         county = course.region_id if len(course.region_id) == 6 else ""

@@ -28,10 +28,11 @@ from dangke.faculty.models import (
 )
 from dangke.regions.models import Region
 
+# Lessons and hours a year; the demo's lessons last 45–120 minutes (about 75 on average).
 QUOTAS = {
-    TeacherLevel.PROVINCE: (4, Decimal("8")),
-    TeacherLevel.CITY: (6, Decimal("12")),
-    TeacherLevel.COUNTY: (6, Decimal("12")),
+    TeacherLevel.PROVINCE: (4, Decimal("5")),
+    TeacherLevel.CITY: (6, Decimal("8")),
+    TeacherLevel.COUNTY: (6, Decimal("8")),
 }
 PASSING, FAILING = (82, 92), (60, 72)
 TOPICS = ("学习贯彻党的二十大精神", "乡村振兴中的党建引领", "基层治理创新实践", "红色文化传承")

@@ -9,7 +9,9 @@ from dangke.demo.builder import SCALES, DemoError, build_demo, demo_exists, rese
 from dangke.regions.models import Region, RegionLevel
 
 LABELS = {
-    "teachers": "师资",
+    "teachers": "师资库（在库、预警、整改）",
+    "teachers_beyond_pool": "库外师资（候选、已退出）",
+    "annual_reviews": "本年度考核",
     "teaching_groups": "教研组",
     "lecture_teams": "宣讲队",
     "organizations": "基层党组织",
@@ -25,6 +27,9 @@ LABELS = {
     "stations": "大喇叭站点",
     "plays": "上月大喇叭播放",
     "media_works": "微党课作品",
+    "survey_responses": "测评答卷",
+    "contest_entries": "擂台赛参赛作品",
+    "training_classes": "培训班",
 }
 
 
