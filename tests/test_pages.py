@@ -398,8 +398,13 @@ def test_navigation_follows_the_role(client, world):
     client.force_login(world.liaison)
     html = html_of(client, "/")
     assert "数据导入" not in html and "基层党组织" in html
+    assert 'href="/insights/"' not in html  # coaching is for teachers and group leaders
     client.force_login(world.judge)
-    assert "数据导入" not in html_of(client, "/")
+    html = html_of(client, "/")
+    assert "数据导入" not in html and 'href="/contests/"' in html  # where their sheets are
+    client.force_login(world.group_leader)
+    html = html_of(client, "/")
+    assert 'href="/insights/"' in html and 'href="/contests/"' in html
 
 
 def test_region_switcher_offers_own_regions_and_children_and_can_be_cleared(client, world):

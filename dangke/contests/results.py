@@ -5,13 +5,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from dangke.contests.models import ContestEntry, JudgeScore, Round
 from dangke.contests.models import Judge as JudgeRow
 from dangke.evaluation.indicators import indicator_document, leaves_of
-from engines.judging import TIE_BREAK_RULE, Entry, Judge, judge_agreement, rank_entries
+from engines.judging import Entry, Judge, judge_agreement, rank_entries
 
-TIE_LABELS = {"trimmed": "去掉最高最低分后的平均分", "sd": "评委打分标准差", "order": "报名先后"}
-FINAL_TIE_LABELS = {**TIE_LABELS, "order": "初赛名次"}
+# The rule the engine's `rank_entries` applies, in words for the ranking page and the notice.
+TIE_BREAK_RULE = _(
+    "得分（保留两位小数）相同时依次比较：① 去掉一个最高分和一个最低分后的平均分，高者在前；"
+    "② 各评委打分的标准差，小者在前（评委意见更一致）；③ 报名先后，先报名者在前"
+)
+TIE_LABELS = {
+    "trimmed": _("去掉最高最低分后的平均分"),
+    "sd": _("评委打分标准差"),
+    "order": _("报名先后"),
+}
+FINAL_TIE_LABELS = {**TIE_LABELS, "order": _("初赛名次")}
 
 
 def rubric(contest) -> list:
@@ -127,7 +138,7 @@ def round_result(contest, round_: str = Round.FIRST, basis: str | None = None) -
     labels = FINAL_TIE_LABELS if round_ == Round.FINAL else TIE_LABELS
     for row in rows:
         row["entry_obj"] = entries[row["entry"]]
-        row["tie_label"] = labels.get(row["tie_break"]) if row["tie_break"] else ""
+        row["tie_label"] = str(labels[row["tie_break"]]) if row["tie_break"] else ""
     agreement = judge_agreement(scores) if len(scores) >= 4 else None
     judge_rows = []
     for judge in JudgeRow.objects.filter(contest=contest, assignments__round=round_).distinct():

@@ -17,7 +17,6 @@ from engines.judging.check import check_assignment
 from engines.judging.model import Entry, Judge, exclusion_reason
 from engines.judging.ranking import (
     FLAG_BELOW,
-    TIE_BREAK_RULE,
     judge_agreement,
     normalise,
     rank_entries,
@@ -26,7 +25,6 @@ from engines.judging.ranking import (
 
 __all__ = [
     "FLAG_BELOW",
-    "TIE_BREAK_RULE",
     "AssignmentResult",
     "Entry",
     "Infeasible",

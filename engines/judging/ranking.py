@@ -29,11 +29,10 @@ from engines.scoring.lesson import weighted_mean
 
 FLAG_BELOW = 0.3
 MIN_SHEETS_FOR_FLAG = 3
-TIE_BREAK_RULE = (
-    "得分（保留两位小数）相同时依次比较：① 去掉一个最高分和一个最低分后的平均分，高者在前；"
-    "② 各评委打分的标准差，小者在前（评委意见更一致）；③ 报名先后，先报名者在前"
-)
-TIE_LABELS = {"trimmed": "去掉最高最低分后的平均分", "sd": "评委打分标准差", "order": "报名先后"}
+# Ties on the score (two decimals) are broken, in order, by: "trimmed" — the mean without
+# the highest and lowest sheet, higher first; "sd" — the judges' standard deviation, lower
+# first (more agreement); "order" — the given order (registration, or the first round's
+# place in the final). A ranked row names the step that decided it in "tie_break".
 
 
 def sheet_score(indicators: list[dict], answers: dict, *, skip: tuple = ()) -> float:

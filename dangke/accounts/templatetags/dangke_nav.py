@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from dangke.accounts.middleware import ACTIVE_REGION_SESSION_KEY
+from dangke.accounts.models import Role
 
 register = template.Library()
 
@@ -28,12 +29,22 @@ def main_navigation(context):
         ("media:list", _("微党课"), "bi-play-btn", bool(scope.region_codes or scope.teacher_ids)),
         ("broadcast:overview", _("大喇叭"), "bi-megaphone", bool(scope.region_codes)),
         ("training:index", _("培训"), "bi-mortarboard", True),
-        ("contests:index", _("擂台赛"), "bi-trophy", bool(scope.region_codes or scope.teacher_ids)),
+        (
+            "contests:index",
+            _("擂台赛"),
+            "bi-trophy",
+            bool(
+                scope.region_codes
+                or scope.teacher_ids
+                or scope.group_ids
+                or Role.JUDGE in scope.roles
+            ),
+        ),
         (
             "insights:index",
             _("授课分析"),
             "bi-soundwave",
-            bool(scope.region_codes or scope.teacher_ids),
+            bool(scope.teacher_ids or scope.group_ids or scope.region_codes),
         ),
         (
             "imports:index",
