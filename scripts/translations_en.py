@@ -90,7 +90,7 @@ EN = {
     "村（社区）": "Villages (communities)", "课程": "Courses",
     "本年度精品课程": "Excellent courses this year", "师资状态": "Teachers by status",
     "课程类别": "Courses by category", "基层党组织类型": "Organisations by kind",
-    "师资级别": "Teachers by level", "请选择…": "Choose…",
+    "师资级别": "Teacher level", "师资级别分布": "Teachers by level", "请选择…": "Choose…",
     "请选择要变更为的状态": "Choose the status to change to",
     "无法打开该工作簿（可能已损坏或设了密码），请在 Excel 或 WPS 中重新保存后上传": "The workbook cannot be opened (damaged or password-protected); save it again in Excel or WPS and upload it", "导入内容": "Kind", "状态说明": "Message",
     # ordering and planning (点单、排课)
@@ -519,7 +519,6 @@ EN = {
     '重新自动分配（保留手工调整）': 'Reassign automatically (keeping manual adjustments)',
     '自动分配评委': 'Assign judges automatically',
     '荣誉证书': 'Certificate of Honour',
-    '同志：': ',',
     '您讲授的课程': 'The course you taught, ',
     '在%(contest)s中荣获第 %(rank)s 名，被评为“十佳课程”，纳入 %(year)s 年度精品课程库。特发此证，以资鼓励。': ' took rank %(rank)s in %(contest)s and was named one of the “top ten courses”, joining the %(year)s excellent course library. This certificate is awarded in recognition.',
     '党员教育工作领导小组办公室': ' Party-member Education Leading Group Office',
@@ -1482,6 +1481,94 @@ EN = {
     "%(year)s 年度考核尚未计算。": "The %(year)s review has not been computed yet.",
     "本年预警": "Warnings this year",
     "奖励基金 %(t)s 元，已分配 %(a)s 元（%(n)s 人）": "Reward fund ¥%(t)s, ¥%(a)s allocated (%(n)s teachers)",
+    # Session 6: teacher and analysis labels, ordering and planning messages, export headers.
+    "用户与权限": "Users and permissions", "农村大喇叭": "Village loudspeakers", "公共": "Common",
+    "点单与送课": "Orders and lesson delivery", "演示数据": "Demo data", "表格导入": "Spreadsheet import",
+    "行政区划与基层组织": "Regions and grassroots organisations", "统计与报表": "Statistics and reports",
+    "未覆盖村-%(month)s": "Villages not reached-%(month)s", "%(fund)s-财务": "%(fund)s-finance",
+    "省级": "Province level", "市级": "City level", "县级": "County level",
+    "候选": "Candidate", "在库": "In pool", "预警": "Warning",
+    "研究方向": "Research focus", "男": "Male", "女": "Female", "出生年份": "Year of birth",
+    "常驻地纬度": "Home latitude", "常驻地经度": "Home longitude",
+    "最远授课距离(公里)": "Farthest teaching distance (km)", "照片": "Photo", "个人简介": "Biography",
+    "师资专长": "Teacher specialty", "队长": "Team leader", "队员": "Team members",
+    "场次指标": "Lessons target", "时长指标(小时)": "Hours target", "95%区间下限": "95% interval low",
+    "95%区间上限": "95% interval high", "得分指标": "Score target", "是": "Yes", "否": "No",
+    "排队中": "Queued", "分析中": "Analysing", "已完成": "Done", "分析失败": "Analysis failed",
+    "共享给": "Shared with", "录音录像": "Recording", "原文件名": "Original file name",
+    "文件大小": "File size", "对照提纲": "Outline to compare", "当前步骤": "Current step",
+    "分析报告": "Analysis report", "人工校正的分段起点(秒)": "Corrected section starts (s)",
+    "每个知识点一项，空为自动": "One per knowledge point; empty for automatic",
+    "后台任务": "Background task", "上传人": "Uploaded by", "完成时间": "Finished",
+    '<span class="name">%(name)s</span> 同志：': 'Comrade <span class="name">%(name)s</span>:',
+    "%(names)s 同志：": "Comrade %(names)s:",
+    "课程「%(course)s」未上架，不能点单": "The course “%(course)s” is not listed and cannot be ordered",
+    "请选择课程，或至少选择课程类别": "Choose a course, or at least a course category",
+    "未知的课程类别 %(category)s": "Unknown course category %(category)s",
+    "可选日期不能早于今天": "Possible dates cannot be before today",
+    "日期区间需同时填写最早和最晚日期": "A date range needs both the earliest and the latest date",
+    "最晚日期不能早于最早日期": "The latest date cannot be before the earliest date",
+    "日期区间已经过去": "The date range is already over",
+    "请填写可选日期或日期区间": "Give possible dates or a date range",
+    "预计参学人数至少为 1": "Expected attendees must be at least 1",
+    "未知的授课方式 %(mode)s": "Unknown format %(mode)s",
+    "「%(campaign)s」不面向该组织所在区划": "“%(campaign)s” is not open to this organisation's region",
+    "「%(campaign)s」不面向该类型的组织": "“%(campaign)s” is not open to this kind of organisation",
+    "只能为本组织点单（或由所在区划的管理员代为点单）": "You can order only for your own organisation (or, as the region's administrator, on its behalf)",
+    "只能修改本组织的点单": "You can change only your own organisation's orders",
+    "点单已是「%(status)s」，不能再修改或撤回": "The order is already “%(status)s” and can no longer be changed or withdrawn",
+    "不能修改这些字段：%(fields)s": "These fields cannot be changed: %(fields)s",
+    "修改了%(fields)s": "Changed %(fields)s", "点单方撤回": "Withdrawn by the ordering organisation",
+    "排课不能从「%(old)s」变为「%(new)s」": "A planning run cannot go from “%(old)s” to “%(new)s”",
+    "只有本区划的党员教育管理员可以排课": "Only this region's Party-member education administrators can plan lessons",
+    "排队等待计算": "Queued for calculation", "正在读取师资与点单…": "Reading teachers and orders…",
+    "正在求解…": "Solving…", "方案未通过可行性检查：%(violations)s": "The plan failed the feasibility check: %(violations)s",
+    "排课数据有误：%(errors)s": "The planning data is wrong: %(errors)s",
+    "排课计算出错：%(error)s": "Planning failed: %(error)s",
+    "共 %(total)s 单：安排 %(served)s 单，未能安排 %(unserved)s 单": "%(total)s orders: %(served)s scheduled, %(unserved)s not scheduled",
+    "（其中指定安排 %(pinned)s 单）": " (%(pinned)s of them pinned)", "%(summary)s。%(notes)s": "%(summary)s. %(notes)s",
+    "没有师资讲授课程 %(course)s": "No teacher teaches course %(course)s",
+    "没有擅长「%(category)s」类课程的师资": "No teacher specialises in “%(category)s” courses",
+    "%(km)s 公里内没有符合条件的师资（最近的在 %(nearest)s 公里外）": "No eligible teacher within %(km)s km (the nearest is %(nearest)s km away)",
+    "附近符合条件的师资在可选日期都没有空": "No eligible teacher nearby is free on the possible dates",
+    "附近符合条件的师资本月或本年度授课量已满": "Eligible teachers nearby have reached their lessons for the month or the year",
+    "未入选：安排它会降低方案的总体效益": "Not chosen: scheduling it would lower the plan's overall value",
+    "未入选：师资时间已安排给效益更高的点单": "Not chosen: the teachers' time went to higher-value orders",
+    "能讲授的师资都已被排除": "Every teacher who could teach it has been excluded",
+    "点单 %(order)s 已删除": "Order %(order)s was deleted", "点单 %(order)s 已是「%(status)s」": "Order %(order)s is already “%(status)s”",
+    "点单 %(order)s 在排课后被修改": "Order %(order)s was changed after planning",
+    "方案中的师资在排课后又有了新的授课安排": "Teachers in the plan have been given new lessons since planning",
+    "点单 R%(order)s 只选了类别「%(category)s」，但该类别没有上架课程，无法生成授课活动": "Order R%(order)s chose only the category “%(category)s”, which has no listed course, so no lesson can be created",
+    "只有本区划的党员教育管理员可以发布排课方案": "Only this region's Party-member education administrators can publish a plan",
+    "该排课方案已经发布，不能重复发布": "This plan has already been published",
+    "排课方案「%(state)s」，不能发布": "The plan is “%(state)s” and cannot be published",
+    "排课方案已过期：%(reasons)s。请重新排课后再发布": "The plan is out of date: %(reasons)s. Plan again, then publish",
+    "%(teacher)s，%(date)s（约 %(km)s 公里）": "%(teacher)s, %(date)s (about %(km)s km)", "，指定安排": ", pinned",
+    "排课发布：%(outcome)s": "Plan published: %(outcome)s", "未能安排": "Not scheduled",
+    "新建授课 %(lessons)s 节，未能安排 %(unserved)s 单": "%(lessons)s lessons created, %(unserved)s orders not scheduled",
+    "新的授课安排": "New lesson scheduled",
+    "%(subject)s：%(month)s月%(day)s日 %(time)s《%(course)s》，%(host)s": "%(subject)s: %(month)s/%(day)s %(time)s “%(course)s”, %(host)s",
+    "课程：%(course)s\n时间：%(when)s\n地点：%(venue)s\n承办组织：%(host)s\n授课方式：%(mode)s\n": "Course: %(course)s\nTime: %(when)s\nVenue: %(venue)s\nHost organisation: %(host)s\nFormat: %(mode)s\n",
+    "【党课】%(subject)s": "[Party lesson] %(subject)s",
+    "只有承办组织的联络员或所在区划的管理员可以操作该授课活动": "Only the host organisation's liaison or the region's administrators can change this lesson",
+    "联络员确认": "Confirmed by the liaison",
+    "只有承办组织的联络员或所在区划的管理员可以确认该授课活动": "Only the host organisation's liaison or the region's administrators can confirm this lesson",
+    "已按计划授课": "Taught as planned", "只能为本组织或本区划登记授课活动": "You can record lessons only for your own organisation or region",
+    "未知的状态 %(status)s": "Unknown status %(status)s",
+    "尚未开始的授课不能登记为「已授课」": "A lesson that has not started yet cannot be recorded as “taught”",
+    "%(status)s：%(course)s": "%(status)s: %(course)s", "直接登记（计划外授课）": "Recorded directly (lesson outside the plan)",
+    "请填写姓名": "Enter the name", "签到码无效": "Invalid check-in code",
+    "本次授课已取消，无需签到": "This lesson has been cancelled; no check-in needed",
+    "本次授课已取消，不能登记签到": "This lesson has been cancelled; attendance cannot be recorded",
+    "名单登记 %(n)s 人": "%(n)s recorded from a list",
+    "只能在本人管理的区划内发起专项活动": "You can start a campaign only in a region you administer",
+    "请填写活动名称": "Enter the campaign name", "结束日期不能早于开始日期": "The end date cannot be before the start date",
+    "未知的组织类型：%(kinds)s": "Unknown organisation types: %(kinds)s",
+    # course contests (擂台赛): the tie-break rule and its labels (commit 4292fb9)
+    "得分（保留两位小数）相同时依次比较：① 去掉一个最高分和一个最低分后的平均分，高者在前；② 各评委打分的标准差，小者在前（评委意见更一致）；③ 报名先后，先报名者在前": "Equal scores (to two decimals) are compared in turn by: ① the average without the highest and the lowest score, higher first; ② the standard deviation of the judges' scores, smaller first (judges agree more); ③ order of entry, earlier first",
+    "去掉最高最低分后的平均分": "the average without the highest and lowest scores",
+    "评委打分标准差": "the standard deviation of the judges' scores", "报名先后": "order of entry",
+    "初赛名次": "preliminary rank",
 }  # fmt: skip
 
 PLURALS = {
@@ -1526,6 +1613,14 @@ def unfuzz(chunk: str) -> str:
     return re.sub(r"^#,(.*)\n", flags, chunk, flags=re.M)
 
 
+def set_msgstr(chunk: str, keyword: str, text: str) -> str:
+    """Put `text` as the entry's msgstr (or msgstr[n]). The replacement is a function, not
+    a string: re.sub would turn the \\n that quote() writes for a newline into a line break."""
+    line = f"{keyword} {quote(text)}\n"
+    pattern = re.escape(keyword) + r' (?:"(?:[^"\\]|\\.)*"\n?)+'
+    return re.sub(pattern, lambda _match: line, chunk)
+
+
 def translate(po_path: Path) -> list[str]:
     missing = []
     out = []
@@ -1545,16 +1640,10 @@ def translate(po_path: Path) -> list[str]:
             continue
         chunk = unfuzz(chunk)
         if "msgid_plural" in chunk:
-            chunk = re.sub(
-                r'msgstr\[0\] (?:"(?:[^"\\]|\\.)*"\n?)+', f"msgstr[0] {quote(english)}\n", chunk
-            )
-            chunk = re.sub(
-                r'msgstr\[1\] (?:"(?:[^"\\]|\\.)*"\n?)+',
-                f"msgstr[1] {quote(PLURALS.get(source, english))}\n",
-                chunk,
-            )
+            chunk = set_msgstr(chunk, "msgstr[0]", english)
+            chunk = set_msgstr(chunk, "msgstr[1]", PLURALS.get(source, english))
         else:
-            chunk = re.sub(r'msgstr (?:"(?:[^"\\]|\\.)*"\n?)+', f"msgstr {quote(english)}\n", chunk)
+            chunk = set_msgstr(chunk, "msgstr", english)
         out.append(chunk.rstrip("\n"))
     po_path.write_text("\n\n".join(out).rstrip("\n") + "\n")
     return missing

@@ -473,6 +473,34 @@ def test_english_locale_renders_english_labels(client, world):
     assert "师资编号" in html_of(client, "/faculty/")
 
 
+def test_english_locale_translates_statuses_sheets_and_planning_messages(client, world):
+    from django.utils import timezone, translation
+
+    from dangke.delivery.services import readable_reason
+    from dangke.faculty import lifecycle
+
+    lifecycle.compute_reviews(world.city.code, timezone.localdate().year)
+    client.force_login(world.city_admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/faculty/"})
+    teachers = {row[0]: row for row in sheet_rows(client, "/faculty/", {})[1:]}
+    assert teachers["T-A-001"][3:5] == ("County level", "In pool")
+    response = client.get("/faculty/review/export/")
+    assert "teacher%20review" in response["Content-Disposition"]
+    sheet = load_workbook(BytesIO(response.content)).active
+    header = [cell.value for cell in sheet[1]]
+    assert header[:3] == ["Teacher code", "Name", "Level"] and "Lessons target" in header
+    row = next(r for r in sheet.iter_rows(2, values_only=True) if r[0] == "T-A-001")
+    assert dict(zip(header, row, strict=True))["Status"] == "In pool"
+    assert dict(zip(header, row, strict=True))["Result"] == "No review targets"
+    reason = "no eligible teacher within 30 km (nearest is 42.5 km away)"
+    with translation.override("en"):
+        assert readable_reason(reason) == (
+            "No eligible teacher within 30 km (the nearest is 42.5 km away)"
+        )
+    with translation.override("zh-hans"):
+        assert readable_reason(reason) == "30 公里内没有符合条件的师资（最近的在 42.5 公里外）"
+
+
 def test_empty_choice_reads_chinese(client, world):
     # Django 6.1's new blank label has no zh_Hans translation of its own; ours fills it.
     client.force_login(world.teacher_user)

@@ -42,7 +42,9 @@ def overview(request):
             for v in figures["unreached_villages"]
         ]
         return xlsx_response(
-            f"未覆盖村-{year}{month:02}", [_("区划代码"), _("村（社区）"), _("情况")], rows
+            _("未覆盖村-%(month)s") % {"month": f"{year}{month:02}"},
+            [_("区划代码"), _("村（社区）"), _("情况")],
+            rows,
         )
     previous, following = _neighbours(year, month)
     context = {
@@ -72,7 +74,7 @@ class StationFilterForm(ScopedFilterForm):
 
 class StationList(ListDefinition):
     title = gettext_lazy("大喇叭站点")
-    export_name = "大喇叭站点"
+    export_name = gettext_lazy("大喇叭站点")
     filter_form = StationFilterForm
     search_fields = ("name", "code")
     default_sort = "code"

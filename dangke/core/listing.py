@@ -102,7 +102,7 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
     if request.GET.get("export") == "xlsx":
         headers = [str(column.label) for column in definition.columns]
         rows = ([_plain(column.value(obj)) for column in definition.columns] for obj in queryset)
-        return xlsx_response(definition.export_name or str(definition.title), headers, rows)
+        return xlsx_response(str(definition.export_name or definition.title), headers, rows)
 
     page = Paginator(queryset, settings.DANGKE_PAGE_SIZE).get_page(request.GET.get("page"))
     query = QueryDict(mutable=True)  # what the links of this page carry: no page, no blanks

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoursesConfig(AppConfig):
     name = "dangke.courses"
-    verbose_name = "课程"
+    verbose_name = _("课程")

@@ -37,7 +37,7 @@ class CourseFilterForm(ScopedFilterForm):
 
 class CourseList(ListDefinition):
     title = gettext_lazy("课程库")
-    export_name = "课程"
+    export_name = gettext_lazy("课程")
     filter_form = CourseFilterForm
     search_fields = ("title", "code", "summary")
     default_sort = "code"

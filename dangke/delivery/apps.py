@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeliveryConfig(AppConfig):
     name = "dangke.delivery"
-    verbose_name = "点单与送课"
+    verbose_name = _("点单与送课")

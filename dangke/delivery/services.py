@@ -19,6 +19,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangke.accounts.models import Role, RoleAssignment
 from dangke.accounts.scoping import Scope, scope_for_user
@@ -56,7 +58,7 @@ logger = logging.getLogger(__name__)
 
 
 class DeliveryError(ValidationError):
-    """A refused change to an order, a plan or a lesson; the message says why (Chinese)."""
+    """A refused change to an order, a plan or a lesson; the message says why (translated)."""
 
 
 # --- orders ---------------------------------------------------------------------------------
@@ -83,7 +85,9 @@ def _as_date(value, field: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(str(value))
     except ValueError as error:
-        raise DeliveryError({field: f"{value} 不是有效日期（YYYY-MM-DD）"}) from error
+        raise DeliveryError(
+            {field: _("%(value)s 不是有效日期（YYYY-MM-DD）") % {"value": value}}
+        ) from error
 
 
 def _clean_order(order: CourseOrder) -> None:
@@ -91,37 +95,43 @@ def _clean_order(order: CourseOrder) -> None:
     errors: dict[str, str] = {}
     if order.course_id:
         if order.course.status != CourseStatus.LISTED:
-            errors["course"] = f"课程「{order.course.title}」未上架，不能点单"
+            errors["course"] = _("课程「%(course)s」未上架，不能点单") % {
+                "course": order.course.title
+            }
         order.category = order.course.category
     elif not order.category:
-        errors["course"] = "请选择课程，或至少选择课程类别"
+        errors["course"] = _("请选择课程，或至少选择课程类别")
     elif order.category not in CourseCategory.values:
-        errors["category"] = f"未知的课程类别 {order.category}"
+        errors["category"] = _("未知的课程类别 %(category)s") % {"category": order.category}
     today = timezone.localdate()
     days = sorted({_as_date(value, "dates") for value in (order.dates or [])})
     if any(day < today for day in days):
-        errors["dates"] = "可选日期不能早于今天"
+        errors["dates"] = _("可选日期不能早于今天")
     order.dates = [day.isoformat() for day in days]
     order.earliest = _as_date(order.earliest, "earliest") if order.earliest else None
     order.latest = _as_date(order.latest, "latest") if order.latest else None
     if bool(order.earliest) != bool(order.latest):
-        errors["latest"] = "日期区间需同时填写最早和最晚日期"
+        errors["latest"] = _("日期区间需同时填写最早和最晚日期")
     elif order.earliest and order.latest < order.earliest:
-        errors["latest"] = "最晚日期不能早于最早日期"
+        errors["latest"] = _("最晚日期不能早于最早日期")
     elif order.latest and order.latest < today:
-        errors["latest"] = "日期区间已经过去"
+        errors["latest"] = _("日期区间已经过去")
     if not days and not order.earliest:
-        errors["dates"] = "请填写可选日期或日期区间"
+        errors["dates"] = _("请填写可选日期或日期区间")
     if not order.expected_attendees or order.expected_attendees < 1:
-        errors["expected_attendees"] = "预计参学人数至少为 1"
+        errors["expected_attendees"] = _("预计参学人数至少为 1")
     if order.mode not in DeliveryMode.values:
-        errors["mode"] = f"未知的授课方式 {order.mode}"
+        errors["mode"] = _("未知的授课方式 %(mode)s") % {"mode": order.mode}
     if order.campaign_id:
         campaign = order.campaign
         if not order.organization.region_id.startswith(campaign.region_id):
-            errors["campaign"] = f"「{campaign.name}」不面向该组织所在区划"
+            errors["campaign"] = _("「%(campaign)s」不面向该组织所在区划") % {
+                "campaign": campaign.name
+            }
         elif campaign.target_kinds and order.organization.kind not in campaign.target_kinds:
-            errors["campaign"] = f"「{campaign.name}」不面向该类型的组织"
+            errors["campaign"] = _("「%(campaign)s」不面向该类型的组织") % {
+                "campaign": campaign.name
+            }
     if errors:
         raise DeliveryError(errors)
 
@@ -134,7 +144,7 @@ def place_order(
 ) -> CourseOrder:  # fmt: skip
     """A liaison (for their own organisation) or a region admin orders a course."""
     if not may_order_for(scope, organization):
-        raise DeliveryError("只能为本组织点单（或由所在区划的管理员代为点单）")
+        raise DeliveryError(_("只能为本组织点单（或由所在区划的管理员代为点单）"))
     order = CourseOrder(
         organization=organization,
         course=course,
@@ -157,9 +167,11 @@ def place_order(
 
 def _editable(order: CourseOrder, scope: Scope) -> None:
     if not may_order_for(scope, order.organization):
-        raise DeliveryError("只能修改本组织的点单")
+        raise DeliveryError(_("只能修改本组织的点单"))
     if order.status != OrderStatus.SUBMITTED:
-        raise DeliveryError(f"点单已是「{order.get_status_display()}」，不能再修改或撤回")
+        raise DeliveryError(
+            _("点单已是「%(status)s」，不能再修改或撤回") % {"status": order.get_status_display()}
+        )
 
 
 @transaction.atomic
@@ -167,7 +179,9 @@ def change_order(order: CourseOrder, *, scope: Scope, actor, **changes) -> Cours
     """Change an order while it is submitted (not yet planned)."""
     unknown = set(changes) - set(ORDER_FIELDS)
     if unknown:
-        raise DeliveryError(f"不能修改这些字段：{'、'.join(sorted(unknown))}")
+        raise DeliveryError(
+            _("不能修改这些字段：%(fields)s") % {"fields": "、".join(sorted(unknown))}
+        )
     order = CourseOrder.objects.select_for_update().select_related("organization").get(pk=order.pk)
     _editable(order, scope)
     before = {name: getattr(order, name) for name in changes}
@@ -186,14 +200,14 @@ def change_order(order: CourseOrder, *, scope: Scope, actor, **changes) -> Cours
             actor=actor,
             action=AuditEntry.Action.UPDATE,
             field=",".join(name for name in changes)[:64],
-            to_value="修改了" + "、".join(changed),
+            to_value=_("修改了%(fields)s") % {"fields": "、".join(changed)},
         )
     return order
 
 
 def withdraw_order(order: CourseOrder, *, scope: Scope, actor, reason: str = "") -> CourseOrder:
     _editable(order, scope)
-    change_status(order, OrderStatus.WITHDRAWN, actor=actor, reason=reason or "点单方撤回")
+    change_status(order, OrderStatus.WITHDRAWN, actor=actor, reason=reason or _("点单方撤回"))
     return order
 
 
@@ -205,7 +219,8 @@ def _move(run: PlanRun, to_state: str, **fields) -> bool:
     exists; False when another process moved it first."""
     if to_state not in PLAN_TRANSITIONS[PlanState(run.state)]:
         raise DeliveryError(
-            f"排课不能从「{run.get_state_display()}」变为「{PlanState(to_state).label}」"
+            _("排课不能从「%(old)s」变为「%(new)s」")
+            % {"old": run.get_state_display(), "new": PlanState(to_state).label}
         )
     fields["updated_at"] = timezone.now()
     moved = PlanRun.objects.filter(pk=run.pk, state=run.state).update(state=to_state, **fields)
@@ -222,7 +237,7 @@ def start_plan(
 ) -> PlanRun:  # fmt: skip
     """Queue a planning run of the region's submitted orders over [start, end]."""
     if not may_plan(scope, region_code):
-        raise DeliveryError("只有本区划的党员教育管理员可以排课")
+        raise DeliveryError(_("只有本区划的党员教育管理员可以排课"))
     try:
         check_horizon(start, end)
     except PlanningError as error:
@@ -236,7 +251,7 @@ def start_plan(
         forbids=list(forbids),
         use_greedy=use_greedy,
         parent=parent,
-        message="排队等待计算",
+        message=_("排队等待计算"),
     )
     from dangke.delivery.tasks import run_plan
 
@@ -272,7 +287,7 @@ def execute_plan(plan_run_id: int) -> str:
     with a message and store nothing of it."""
     run = PlanRun.objects.select_related("created_by").get(pk=plan_run_id)
     if run.state != PlanState.QUEUED or not _move(
-        run, PlanState.RUNNING, message="正在读取师资与点单…"
+        run, PlanState.RUNNING, message=_("正在读取师资与点单…")
     ):
         return f"跳过：排课已是「{run.get_state_display()}」"
     try:
@@ -285,19 +300,22 @@ def execute_plan(plan_run_id: int) -> str:
             pins=run.pins,
             forbids=run.forbids,
         )
-        PlanRun.objects.filter(pk=run.pk).update(message="正在求解…", updated_at=timezone.now())
+        PlanRun.objects.filter(pk=run.pk).update(message=_("正在求解…"), updated_at=timezone.now())
         problem = load_problem(assembly.doc)
         plan = greedy(problem) if run.use_greedy else solve(problem)
         violations = check(problem, plan)
         if violations:
-            raise RuntimeError("方案未通过可行性检查：" + "；".join(violations[:3]))
+            raise RuntimeError(
+                _("方案未通过可行性检查：%(violations)s")
+                % {"violations": "；".join(violations[:3])}
+            )
     except PlanningError as error:
         return _fail(run, str(error))
     except ProblemError as error:
-        return _fail(run, "排课数据有误：" + "；".join(error.errors[:5]))
+        return _fail(run, _("排课数据有误：%(errors)s") % {"errors": "；".join(error.errors[:5])})
     except Exception as error:
         logger.exception("plan run %s failed", run.pk)
-        return _fail(run, f"排课计算出错：{error}")
+        return _fail(run, _("排课计算出错：%(error)s") % {"error": error})
     plan_doc = plan.to_dict()
     plan_doc["assignments"] = sorted(
         plan_doc["assignments"] + assembly.pinned, key=lambda a: (a["date"], a["order"])
@@ -305,11 +323,18 @@ def execute_plan(plan_run_id: int) -> str:
     plan_doc["pinned"] = len(assembly.pinned)
     plan_doc["coverage_gained"] = _coverage_gained(assembly.doc, plan_doc)
     served, unserved = len(plan_doc["assignments"]), len(plan_doc["unserved"])
-    message = f"共 {served + unserved} 单：安排 {served} 单，未能安排 {unserved} 单"
+    message = _("共 %(total)s 单：安排 %(served)s 单，未能安排 %(unserved)s 单") % {
+        "total": served + unserved,
+        "served": served,
+        "unserved": unserved,
+    }
     if assembly.pinned:
-        message += f"（其中指定安排 {len(assembly.pinned)} 单）"
+        message += _("（其中指定安排 %(pinned)s 单）") % {"pinned": len(assembly.pinned)}
     if assembly.notes:
-        message += "。" + "；".join(assembly.notes[:20])
+        message = _("%(summary)s。%(notes)s") % {
+            "summary": message,
+            "notes": "；".join(assembly.notes[:20]),
+        }
     if not _move(
         run,
         PlanState.DONE,
@@ -341,32 +366,47 @@ def _fail(run: PlanRun, message: str) -> str:
     return message
 
 
+# Why the engine left an order out (its reasons are English identifiers-with-figures), as
+# the office reads it; the named groups fill the message's placeholders.
 REASONS = (
-    (r"no teacher offers course (\S+)", "没有师资讲授课程 {0}"),
-    (r"no teacher teaches the category (\S+)", "没有擅长「{0}」类课程的师资"),
+    (r"no teacher offers course (?P<course>\S+)", gettext_lazy("没有师资讲授课程 %(course)s")),
     (
-        r"no eligible teacher within ([\d.]+) km \(nearest is ([\d.]+) km away\)",
-        "{0} 公里内没有符合条件的师资（最近的在 {1} 公里外）",
+        r"no teacher teaches the category (?P<category>\S+)",
+        gettext_lazy("没有擅长「%(category)s」类课程的师资"),
+    ),
+    (
+        r"no eligible teacher within (?P<km>[\d.]+) km \(nearest is (?P<nearest>[\d.]+) km away\)",
+        gettext_lazy("%(km)s 公里内没有符合条件的师资（最近的在 %(nearest)s 公里外）"),
     ),
     (
         r"no eligible teacher nearby is available on the order's dates",
-        "附近符合条件的师资在可选日期都没有空",
+        gettext_lazy("附近符合条件的师资在可选日期都没有空"),
     ),
     (
         r"eligible teachers nearby have no room left in their monthly or yearly cap",
-        "附近符合条件的师资本月或本年度授课量已满",
+        gettext_lazy("附近符合条件的师资本月或本年度授课量已满"),
     ),
-    (r"not chosen: serving it would lower the plan's value", "未入选：安排它会降低方案的总体效益"),
-    (r"not chosen: capacity used by higher-value orders", "未入选：师资时间已安排给效益更高的点单"),
-    (r"every teacher who could give it is forbidden for this order", "能讲授的师资都已被排除"),
+    (
+        r"not chosen: serving it would lower the plan's value",
+        gettext_lazy("未入选：安排它会降低方案的总体效益"),
+    ),
+    (
+        r"not chosen: capacity used by higher-value orders",
+        gettext_lazy("未入选：师资时间已安排给效益更高的点单"),
+    ),
+    (
+        r"every teacher who could give it is forbidden for this order",
+        gettext_lazy("能讲授的师资都已被排除"),
+    ),
 )
 
 
-def reason_in_chinese(reason: str) -> str:
+def readable_reason(reason: str) -> str:
+    """The engine's reason for leaving an order out, in the user's language."""
     for pattern, text in REASONS:
         match = re.fullmatch(pattern, reason)
         if match:
-            return text.format(*match.groups())
+            return str(text) % match.groupdict()
     return reason
 
 
@@ -382,11 +422,14 @@ def _stale_reasons(run: PlanRun, orders: dict[int, CourseOrder]) -> list[str]:
     for key, version in run.fingerprint.items():
         order = orders.get(order_pk(key))
         if order is None:
-            reasons.append(f"点单 {key} 已删除")
+            reasons.append(_("点单 %(order)s 已删除") % {"order": key})
         elif order.status != OrderStatus.SUBMITTED:
-            reasons.append(f"点单 {key} 已是「{order.get_status_display()}」")
+            reasons.append(
+                _("点单 %(order)s 已是「%(status)s」")
+                % {"order": key, "status": order.get_status_display()}
+            )
         elif order.updated_at.isoformat() != version:
-            reasons.append(f"点单 {key} 在排课后被修改")
+            reasons.append(_("点单 %(order)s 在排课后被修改") % {"order": key})
     teacher_codes = {a["teacher"] for a in run.plan.get("assignments", [])}
     tz = timezone.get_current_timezone()
     newer = (
@@ -402,7 +445,7 @@ def _stale_reasons(run: PlanRun, orders: dict[int, CourseOrder]) -> list[str]:
         .exists()
     )
     if newer:
-        reasons.append("方案中的师资在排课后又有了新的授课安排")
+        reasons.append(_("方案中的师资在排课后又有了新的授课安排"))
     return reasons
 
 
@@ -415,8 +458,8 @@ def _course_for(order: CourseOrder, teacher: Teacher, courses_by_teacher, fallba
     course = fallback.get(order.category)
     if course is None:
         raise DeliveryError(
-            f"点单 R{order.pk} 只选了类别「{order.get_category_display()}」，"
-            "但该类别没有上架课程，无法生成授课活动"
+            _("点单 R%(order)s 只选了类别「%(category)s」，但该类别没有上架课程，无法生成授课活动")
+            % {"order": order.pk, "category": order.get_category_display()}
         )
     return course
 
@@ -428,11 +471,13 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
     with transaction.atomic():
         locked = PlanRun.objects.select_for_update().get(pk=run.pk)
         if not may_plan(scope, locked.region_id):
-            raise DeliveryError("只有本区划的党员教育管理员可以发布排课方案")
+            raise DeliveryError(_("只有本区划的党员教育管理员可以发布排课方案"))
         if locked.state == PlanState.PUBLISHED:
-            raise DeliveryError("该排课方案已经发布，不能重复发布")
+            raise DeliveryError(_("该排课方案已经发布，不能重复发布"))
         if locked.state != PlanState.DONE:
-            raise DeliveryError(f"排课方案「{locked.get_state_display()}」，不能发布")
+            raise DeliveryError(
+                _("排课方案「%(state)s」，不能发布") % {"state": locked.get_state_display()}
+            )
         keys = list(locked.fingerprint)
         orders = {
             order.pk: order
@@ -442,7 +487,10 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
         }
         stale = _stale_reasons(locked, orders)
         if stale:
-            raise DeliveryError("排课方案已过期：" + "；".join(stale[:5]) + "。请重新排课后再发布")
+            raise DeliveryError(
+                _("排课方案已过期：%(reasons)s。请重新排课后再发布")
+                % {"reasons": "；".join(stale[:5])}
+            )
         assignments = locked.plan.get("assignments", [])
         teachers = {
             t.code: t for t in Teacher.objects.filter(code__in={a["teacher"] for a in assignments})
@@ -496,16 +544,25 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
         )
         for lesson, teacher, assignment in zip(lessons, lesson_teachers, assignments, strict=True):
             order = lesson.order
-            outcome = f"{teacher.name}，{assignment['date']}（约 {assignment.get('km', 0)} 公里）"
+            outcome = _("%(teacher)s，%(date)s（约 %(km)s 公里）") % {
+                "teacher": teacher.name,
+                "date": assignment["date"],
+                "km": assignment.get("km", 0),
+            }
             if assignment.get("pinned"):
-                outcome += "，指定安排"
-            change_status(order, OrderStatus.PLANNED, actor=actor, reason=f"排课发布：{outcome}")
+                outcome += _("，指定安排")
+            change_status(
+                order,
+                OrderStatus.PLANNED,
+                actor=actor,
+                reason=_("排课发布：%(outcome)s") % {"outcome": outcome},
+            )
             CourseOrder.objects.filter(pk=order.pk).update(outcome=outcome[:200])
         unserved = locked.plan.get("unserved", [])
         for item in unserved:
             order = orders[order_pk(item["order"])]
-            reason = reason_in_chinese(item.get("reason", ""))
-            change_status(order, OrderStatus.UNSERVED, actor=actor, reason=reason or "未能安排")
+            reason = readable_reason(item.get("reason", ""))
+            change_status(order, OrderStatus.UNSERVED, actor=actor, reason=reason or _("未能安排"))
             CourseOrder.objects.filter(pk=order.pk).update(outcome=reason[:200])
         publisher = actor if getattr(actor, "is_authenticated", False) else None
         _move(locked, PlanState.PUBLISHED, published_at=timezone.now(), published_by=publisher)
@@ -516,12 +573,13 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
             field="state",
             from_value=PlanState.DONE.label,
             to_value=PlanState.PUBLISHED.label,
-            reason=f"新建授课 {len(lessons)} 节，未能安排 {len(unserved)} 单",
+            reason=_("新建授课 %(lessons)s 节，未能安排 %(unserved)s 单")
+            % {"lessons": len(lessons), "unserved": len(unserved)},
         )
-        notify_lessons_in_app([lesson.pk for lesson in lessons], "新的授课安排")
+        notify_lessons_in_app([lesson.pk for lesson in lessons], _("新的授课安排"))
         if settings.SMTP_HOST:
-            lesson_ids = [lesson.pk for lesson in lessons]
-            transaction.on_commit(lambda: notify_lessons(lesson_ids, "新的授课安排"))
+            lesson_ids, subject = [lesson.pk for lesson in lessons], _("新的授课安排")
+            transaction.on_commit(lambda: notify_lessons(lesson_ids, subject))
     run.refresh_from_db()
     return PublishResult(lessons, len(lessons), len(unserved))
 
@@ -550,8 +608,15 @@ def notify_lessons_in_app(lesson_ids: list[int], subject: str) -> int:
     for lesson in lessons:
         users = {t.user_id for t in lesson.teachers.all() if t.user_id}
         users |= liaisons.get(lesson.organization_id, set())
-        when = timezone.localtime(lesson.starts_at).strftime("%m月%d日 %H:%M")
-        message = f"{subject}：{when}《{lesson.course.title}》，{lesson.organization.name}"
+        starts_at = timezone.localtime(lesson.starts_at)
+        message = _("%(subject)s：%(month)s月%(day)s日 %(time)s《%(course)s》，%(host)s") % {
+            "subject": subject,
+            "month": f"{starts_at:%m}",
+            "day": f"{starts_at:%d}",
+            "time": f"{starts_at:%H:%M}",
+            "course": lesson.course.title,
+            "host": lesson.organization.name,
+        }
         url = reverse("delivery:lesson", args=[lesson.pk])
         notifications += [
             Notification(user_id=user_id, message=message[:300], url=url)
@@ -579,12 +644,19 @@ def notify_lessons(lesson_ids: list[int], subject: str) -> int:
         if not recipients:
             continue
         when = timezone.localtime(lesson.starts_at).strftime("%Y-%m-%d %H:%M")
-        body = (
-            f"课程：{lesson.course.title}\n时间：{when}\n地点：{lesson.venue}\n"
-            f"承办组织：{lesson.organization.name}\n授课方式：{lesson.get_mode_display()}\n"
-        )
+        body = _(
+            "课程：%(course)s\n时间：%(when)s\n地点：%(venue)s\n"
+            "承办组织：%(host)s\n授课方式：%(mode)s\n"
+        ) % {
+            "course": lesson.course.title,
+            "when": when,
+            "venue": lesson.venue,
+            "host": lesson.organization.name,
+            "mode": lesson.get_mode_display(),
+        }
         try:
-            sent += send_mail(f"【党课】{subject}", body, None, sorted(recipients))
+            mail_subject = _("【党课】%(subject)s") % {"subject": subject}
+            sent += send_mail(mail_subject, body, None, sorted(recipients))
         except Exception:  # the lessons stand; a mail server outage must not undo them
             logger.exception("notifying lesson %s failed", lesson.pk)
     return sent
@@ -595,17 +667,25 @@ def notify_lessons(lesson_ids: list[int], subject: str) -> int:
 
 def _lesson_change(lesson: Lesson, new_status: str, *, scope: Scope, actor, reason: str):
     if not may_manage_lesson(scope, lesson):
-        raise DeliveryError("只有承办组织的联络员或所在区划的管理员可以操作该授课活动")
+        raise DeliveryError(_("只有承办组织的联络员或所在区划的管理员可以操作该授课活动"))
     return change_status(lesson, new_status, actor=actor, reason=reason)
 
 
 def confirm_lesson(
-    lesson: Lesson, *, scope: Scope, actor, starts_at=None, venue=None, reason="联络员确认"
+    lesson: Lesson,
+    *,
+    scope: Scope,
+    actor,
+    starts_at=None,
+    venue=None,
+    reason: str | None = None,
 ) -> Lesson:
     """The host confirms the lesson, optionally with the agreed time and place."""
+    if reason is None:
+        reason = _("联络员确认")
     with transaction.atomic():
         if not may_manage_lesson(scope, lesson):
-            raise DeliveryError("只有承办组织的联络员或所在区划的管理员可以确认该授课活动")
+            raise DeliveryError(_("只有承办组织的联络员或所在区划的管理员可以确认该授课活动"))
         fields = []
         if starts_at is not None:
             lesson.starts_at, fields = starts_at, [*fields, "starts_at"]
@@ -619,8 +699,10 @@ def confirm_lesson(
 
 def deliver_lesson(
     lesson: Lesson, *, scope: Scope, actor, attendees_count: int | None = None,
-    reason: str = "已按计划授课",
+    reason: str | None = None,
 ) -> Lesson:  # fmt: skip
+    if reason is None:
+        reason = _("已按计划授课")
     with transaction.atomic():
         _lesson_change(lesson, LessonStatus.DELIVERED, scope=scope, actor=actor, reason=reason)
         if attendees_count is not None:
@@ -646,18 +728,18 @@ def record_manual_lesson(
     if not (
         scope.manages_region(organization.region_id) or organization.pk in scope.organization_ids
     ):
-        raise DeliveryError("只能为本组织或本区划登记授课活动")
+        raise DeliveryError(_("只能为本组织或本区划登记授课活动"))
     teachers = list(teachers)
     if not teachers and lecture_team is not None:
         teachers = list(lecture_team.members.all())
     if not teachers:
-        raise DeliveryError({"teachers": "请选择授课师资或宣讲队"})
+        raise DeliveryError({"teachers": _("请选择授课师资或宣讲队")})
     if status not in LessonStatus.values:
-        raise DeliveryError({"status": f"未知的状态 {status}"})
+        raise DeliveryError({"status": _("未知的状态 %(status)s") % {"status": status}})
     if timezone.is_naive(starts_at):
         starts_at = timezone.make_aware(starts_at)
     if status == LessonStatus.DELIVERED and starts_at > timezone.now():
-        raise DeliveryError({"starts_at": "尚未开始的授课不能登记为「已授课」"})
+        raise DeliveryError({"starts_at": _("尚未开始的授课不能登记为「已授课」")})
     lesson = Lesson.objects.create(
         course=course,
         organization=organization,
@@ -678,8 +760,9 @@ def record_manual_lesson(
         lesson,
         actor=actor,
         action=AuditEntry.Action.CREATE,
-        to_value=f"{lesson.get_status_display()}：{course.title}",
-        reason="直接登记（计划外授课）",
+        to_value=_("%(status)s：%(course)s")
+        % {"status": lesson.get_status_display(), "course": course.title},
+        reason=_("直接登记（计划外授课）"),
     )
     return lesson
 
@@ -690,7 +773,7 @@ def record_manual_lesson(
 def _sign(lesson: Lesson, *, name: str, phone: str, organization_name: str, method: str):
     name, phone = (name or "").strip(), (phone or "").strip()
     if not name:
-        raise DeliveryError({"name": "请填写姓名"})
+        raise DeliveryError({"name": _("请填写姓名")})
     if phone:
         existing = Attendance.objects.filter(lesson=lesson, phone=phone).first()
         if existing:
@@ -712,9 +795,9 @@ def sign_in(token: str, *, name: str, phone: str = "", organization_name: str = 
     Returns (attendance, created); a phone number signs in once per lesson."""
     lesson = Lesson.objects.filter(checkin_token=token).first()
     if lesson is None:
-        raise DeliveryError("签到码无效")
+        raise DeliveryError(_("签到码无效"))
     if lesson.status == LessonStatus.CANCELLED:
-        raise DeliveryError("本次授课已取消，无需签到")
+        raise DeliveryError(_("本次授课已取消，无需签到"))
     return _sign(lesson, name=name, phone=phone, organization_name=organization_name,
                  method=AttendanceMethod.QR)  # fmt: skip
 
@@ -724,12 +807,12 @@ def record_attendance_list(lesson: Lesson, rows, *, scope: Scope, actor) -> int:
     """The liaison records attendance from a list: rows of {name, phone, organization}.
     Returns how many new attendees were added."""
     if not may_manage_lesson(scope, lesson):
-        raise DeliveryError("只有承办组织的联络员或所在区划的管理员可以登记签到")
+        raise DeliveryError(_("只有承办组织的联络员或所在区划的管理员可以登记签到"))
     if lesson.status == LessonStatus.CANCELLED:
-        raise DeliveryError("本次授课已取消，不能登记签到")
+        raise DeliveryError(_("本次授课已取消，不能登记签到"))
     added = 0
     for row in rows:
-        _, created = _sign(
+        _attendance, created = _sign(
             lesson, name=row.get("name", ""), phone=row.get("phone", ""),
             organization_name=row.get("organization", ""), method=AttendanceMethod.LIST,
         )  # fmt: skip
@@ -737,7 +820,7 @@ def record_attendance_list(lesson: Lesson, rows, *, scope: Scope, actor) -> int:
     if added:
         record_audit(
             lesson, actor=actor, action=AuditEntry.Action.UPDATE, field="attendees_count",
-            to_value=f"名单登记 {added} 人",
+            to_value=_("名单登记 %(n)s 人") % {"n": added},
         )  # fmt: skip
     return added
 
@@ -982,15 +1065,17 @@ def create_campaign(
     from dangke.regions.models import OrganizationKind
 
     if not scope.manages_region(region_code):
-        raise DeliveryError({"region": "只能在本人管理的区划内发起专项活动"})
+        raise DeliveryError({"region": _("只能在本人管理的区划内发起专项活动")})
     errors = {}
     if not (name or "").strip():
-        errors["name"] = "请填写活动名称"
+        errors["name"] = _("请填写活动名称")
     if ends_on < starts_on:
-        errors["ends_on"] = "结束日期不能早于开始日期"
+        errors["ends_on"] = _("结束日期不能早于开始日期")
     unknown = set(target_kinds) - set(OrganizationKind.values)
     if unknown:
-        errors["target_kinds"] = f"未知的组织类型：{'、'.join(sorted(unknown))}"
+        errors["target_kinds"] = _("未知的组织类型：%(kinds)s") % {
+            "kinds": "、".join(sorted(unknown))
+        }
     if errors:
         raise DeliveryError(errors)
     campaign = Campaign.objects.create(

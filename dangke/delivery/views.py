@@ -251,7 +251,7 @@ def _order_dates(order) -> str:
 
 class OrderList(ListDefinition):
     title = gettext_lazy("点单队列")
-    export_name = "点单队列"
+    export_name = gettext_lazy("点单队列")
     filter_form = OrderFilterForm
     search_fields = ("organization__name", "course__title", "venue")
     default_sort = "-created_at"
@@ -407,7 +407,7 @@ def _review(request, run: PlanRun) -> dict:
         {
             "key": u["order"],
             "order": orders.get(u["order"]),
-            "reason": services.reason_in_chinese(u.get("reason", "")),
+            "reason": services.readable_reason(u.get("reason", "")),
         }
         for u in unserved
     ]

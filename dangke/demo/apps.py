@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DemoConfig(AppConfig):
     name = "dangke.demo"
-    verbose_name = "演示数据"
+    verbose_name = _("演示数据")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EvaluationConfig(AppConfig):
     name = "dangke.evaluation"
     label = "evaluation"
-    verbose_name = "教学评估"
+    verbose_name = _("教学评估")

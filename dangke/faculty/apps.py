@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FacultyConfig(AppConfig):
     name = "dangke.faculty"
-    verbose_name = "师资"
+    verbose_name = _("师资")

@@ -134,7 +134,8 @@ def fund_approve(request, pk):
 @login_required
 def fund_export(request, pk):
     fund = _fund(request, pk)
-    return xlsx_response(f"{fund.name}-财务", rewards.EXPORT_HEADERS, rewards.export_rows(fund))
+    stem = _("%(fund)s-财务") % {"fund": fund.name}
+    return xlsx_response(stem, rewards.EXPORT_HEADERS, rewards.export_rows(fund))
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, record_audit
@@ -177,8 +178,11 @@ def approve(fund: RewardFund, *, scope, actor, reason: str = "") -> RewardFund:
 
 
 EXPORT_HEADERS = (
-    "师资编号", "姓名", "级别", "所属区划", "工作单位", "授课场次", "授课时长(小时)", "年度得分",
-    "有效答卷", "质量系数", "积分", "按规则金额(元)", "核定金额(元)", "调整理由",
+    gettext_lazy("师资编号"), gettext_lazy("姓名"), gettext_lazy("级别"), gettext_lazy("所属区划"),
+    gettext_lazy("工作单位"), gettext_lazy("授课场次"), gettext_lazy("授课时长(小时)"),
+    gettext_lazy("年度得分"), gettext_lazy("有效答卷"), gettext_lazy("质量系数"),
+    gettext_lazy("积分"), gettext_lazy("按规则金额(元)"), gettext_lazy("核定金额(元)"),
+    gettext_lazy("调整理由"),
 )  # fmt: skip
 
 

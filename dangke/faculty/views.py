@@ -27,7 +27,7 @@ class TeacherFilterForm(ScopedFilterForm):
 
 class TeacherList(ListDefinition):
     title = _("师资库")
-    export_name = "师资"
+    export_name = _("师资")
     filter_form = TeacherFilterForm
     search_fields = ("name", "code", "employer")
     default_sort = "code"

@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from dangke.imports.columns import source_label
 from dangke.imports.sheets import INSTRUCTIONS_SHEET, LISTS_SHEET, SheetSpec
 
 TEMPLATE_ROWS = 10_001  # validations cover this many rows below the header
@@ -41,17 +42,17 @@ def template_workbook(spec: SheetSpec) -> bytes:
         target = f"{letter}2:{letter}{last_row}"
         validation = None
         if column.choices and not column.multiple:
+            choices = [source_label(label) for label in column.choices]
             list_column += 1
             list_letter = get_column_letter(list_column)
             lists.cell(row=1, column=list_column, value=column.header)
-            for offset, label in enumerate(column.choices, start=2):
+            for offset, label in enumerate(choices, start=2):
                 lists.cell(row=offset, column=list_column, value=label)
             source = (
-                f"{quote_sheetname(LISTS_SHEET)}!${list_letter}$2:"
-                f"${list_letter}${len(column.choices) + 1}"
+                f"{quote_sheetname(LISTS_SHEET)}!${list_letter}$2:${list_letter}${len(choices) + 1}"
             )
             validation = DataValidation(type="list", formula1=source, allow_blank=True)
-            validation.error = "请从下拉列表中选择：" + "、".join(column.choices)
+            validation.error = "请从下拉列表中选择：" + "、".join(choices)
         elif column.number_range:
             low, high = column.number_range
             validation = DataValidation(

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import models
+from django.utils import translation
 
 
 class CellError(ValueError):
@@ -19,6 +21,14 @@ class CellError(ValueError):
 
 
 Parser = Callable[[Any], Any]
+
+
+def source_label(label) -> str:
+    """A choice label as the import templates spell it: in the site's own language
+    (Chinese), whatever language the clerk's pages are shown in. Labels may be lazy
+    translations; uploaded sheets are matched against the Chinese."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
 
 
 @dataclass(frozen=True)
@@ -82,13 +92,15 @@ def decimal(minimum: float, maximum: float) -> Parser:
 
 def choice(choices: type[models.TextChoices]) -> Parser:
     """Accepts the Chinese label (what the template's drop-down offers) or the code."""
-    by_text = {str(label): value for value, label in choices.choices}
-    by_text.update({value: value for value in choices.values})
+    by_text: dict[str, str] = {}  # filled on first use: labels may be lazy translations
 
     def parse(value):
+        if not by_text:
+            by_text.update({source_label(label): value for value, label in choices.choices})
+            by_text.update({value: value for value in choices.values})
         key = str(value).strip()
         if key not in by_text:
-            allowed = "、".join(str(label) for label in choices.labels)
+            allowed = "、".join(source_label(label) for label in choices.labels)
             raise CellError(f"「{key}」不是可选值，可选：{allowed}")
         return by_text[key]
 

@@ -16,12 +16,13 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 def build_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]) -> Workbook:
     workbook = Workbook(write_only=False)
     sheet = workbook.active
-    sheet.title = sheet_title[:31]
-    sheet.append(list(headers))
+    sheet.title = str(sheet_title)[:31]
+    headers = [str(header) for header in headers]  # lazy translations, in the user's language
+    sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DEDE")
-    widths = [len(str(header)) * 2 + 2 for header in headers]
+    widths = [len(header) * 2 + 2 for header in headers]
     for row in rows:
         values = ["" if value is None else value for value in row]
         sheet.append(values)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsightsConfig(AppConfig):
     name = "dangke.insights"
     label = "insights"
-    verbose_name = "授课分析"
+    verbose_name = _("授课分析")

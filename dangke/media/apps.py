@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MediaConfig(AppConfig):
     name = "dangke.media"
     label = "media"
-    verbose_name = "新媒体党课"
+    verbose_name = _("新媒体党课")

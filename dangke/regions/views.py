@@ -20,7 +20,7 @@ class OrganizationFilterForm(ScopedFilterForm):
 
 class OrganizationList(ListDefinition):
     title = _("基层党组织")
-    export_name = "基层党组织"
+    export_name = _("基层党组织")
     filter_form = OrganizationFilterForm
     search_fields = ("name", "code", "secretary")
     default_sort = "code"

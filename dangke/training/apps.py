@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TrainingConfig(AppConfig):
     name = "dangke.training"
     label = "training"
-    verbose_name = "培训"
+    verbose_name = _("培训")

@@ -223,9 +223,9 @@ def certificate(request, pk):
         request.scope,
         pk=pk,
     )
-    teachers = list(award.entry.teachers.all())
+    names = "、".join(teacher.name for teacher in award.entry.teachers.order_by("name"))
     pdf = render_pdf(
         "contests/certificate.html",
-        {"award": award, "contest": award.contest, "teachers": teachers},
+        {"award": award, "contest": award.contest, "teacher_names": names},
     )
     return pdf_response(pdf, f"{award.certificate_no}-{award.entry.course.title}.pdf")

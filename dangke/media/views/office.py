@@ -58,7 +58,7 @@ class WorkFilterForm(ScopedFilterForm):
 
 class WorkList(ListDefinition):
     title = gettext_lazy("新媒体作品")
-    export_name = "新媒体作品"
+    export_name = gettext_lazy("新媒体作品")
     filter_form = WorkFilterForm
     search_fields = ("title", "column__name", "series__name", "teacher__name")
     default_sort = "-pk"
