@@ -1502,6 +1502,7 @@ EN = {
     "后台任务": "Background task", "上传人": "Uploaded by", "完成时间": "Finished",
     '<span class="name">%(name)s</span> 同志：': 'Comrade <span class="name">%(name)s</span>:',
     "%(names)s 同志：": "Comrade %(names)s:",
+    "后台任务运行中被中断（服务停止或重启），已改动的数据均已撤回。请重新提交。": "The background task was interrupted (the server stopped or restarted); anything it had changed was rolled back. Please submit it again.",
     "课程「%(course)s」未上架，不能点单": "The course “%(course)s” is not listed and cannot be ordered",
     "请选择课程，或至少选择课程类别": "Choose a course, or at least a course category",
     "未知的课程类别 %(category)s": "Unknown course category %(category)s",

@@ -360,6 +360,16 @@ def _coverage_gained(doc: dict, plan_doc: dict) -> list[str]:
     return sorted(gained & uncovered)
 
 
+def fail_interrupted_plans(message: str) -> int:
+    """Plan runs a worker was computing when it stopped fail with `message` (a run writes
+    its plan only at the end, so nothing half-made remains). Only for a start-up with no
+    other worker running."""
+    failed = 0
+    for run in PlanRun.objects.filter(state=PlanState.RUNNING):
+        failed += _move(run, PlanState.FAILED, message=message, finished_at=timezone.now())
+    return failed
+
+
 def _fail(run: PlanRun, message: str) -> str:
     if not _move(run, PlanState.FAILED, message=message, finished_at=timezone.now()):
         return "跳过：排课状态已被其他进程改变"

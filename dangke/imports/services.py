@@ -221,3 +221,13 @@ def _preview(sheet, rows) -> list[list[str]]:
             cells.append("" if value is None else str(value))
         shown.append(cells)
     return shown
+
+
+def fail_interrupted(message: str) -> int:
+    """Jobs a worker was checking or importing when it stopped: the import wrote inside one
+    transaction, so nothing of it remains; they fail with `message` and can be uploaded
+    again. Only for a start-up with no other worker running."""
+    failed = 0
+    for job in ImportJob.objects.filter(state__in=[ImportState.VALIDATING, ImportState.IMPORTING]):
+        failed += _move(job, ImportState.FAILED, message=message, finished_at=timezone.now())
+    return failed

@@ -296,3 +296,13 @@ def set_boundaries(analysis: DeliveryAnalysis, starts: list, *, user, scope) -> 
         reason=_("人工校正知识点分段"),
     )
     return report
+
+
+def fail_interrupted(message: str) -> int:
+    """Analyses a worker was running when it stopped fail with `message`; an earlier report
+    stays, and 重新分析 queues the recording again. Only for a start-up with no other
+    worker running."""
+    failed = 0
+    for analysis in DeliveryAnalysis.objects.filter(state=AnalysisState.RUNNING):
+        failed += _move(analysis, AnalysisState.FAILED, message=message, finished_at=timezone.now())
+    return failed

@@ -1,5 +1,6 @@
 """`dangke serve`: the embedded tier in one command — the web server and a task worker
-beside it, stopped together.
+beside it, stopped together. Being the only worker, it first fails the runs an earlier
+worker left half-way (`dangke.core.interrupted`); with `--no-worker` it leaves them alone.
 
 The server is Waitress, a production WSGI server in pure Python: one process, a pool of
 threads and a deep connection backlog, so a hall of 500 phones answering a survey within a
@@ -14,6 +15,8 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+
+from dangke.core.interrupted import fail_interrupted_runs
 
 
 class Command(BaseCommand):
@@ -33,6 +36,13 @@ class Command(BaseCommand):
         worker = None
         uses_db_tasks = settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db")
         if uses_db_tasks and not no_worker:
+            interrupted = fail_interrupted_runs()
+            if any(interrupted.values()):
+                self.stdout.write(
+                    "上次停止时中断的后台任务已标记为失败："
+                    f"导入 {interrupted['imports']} 个，授课分析 {interrupted['analyses']} 个，"
+                    f"排课 {interrupted['plans']} 个"
+                )
             worker = subprocess.Popen(
                 [
                     sys.executable,
