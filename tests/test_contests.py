@@ -297,6 +297,39 @@ def test_phone_sheet_submits_and_corrects(setup, client):
     assert JudgeScore.objects.get().score == 50.0
 
 
+def test_a_judges_sheets_are_voided_with_a_reason_while_the_round_is_open(setup, client):
+    advance(setup)
+    advance(setup)
+    score_round(setup.contest, Round.FIRST, quality)
+    judge = setup.contest.judges.get(name="专家甲")
+    mine = JudgeScore.objects.filter(assignment__judge=judge, assignment__round=Round.FIRST)
+    scored, total = mine.count(), JudgeScore.objects.count()
+    assert scored > 0
+    void_url = reverse("contests:void_sheets", args=[setup.contest.pk, judge.pk])
+
+    client.login(username="county-a", password=PASSWORD)  # not the contest's office
+    assert client.post(void_url, {"round": "first", "reason": "回避"}).status_code in (403, 404)
+    client.login(username="city-admin", password=PASSWORD)
+    ranking = client.get(reverse("contests:ranking", args=[setup.contest.pk])).content.decode()
+    assert f'data-void-judge="{judge.pk}"' in ranking
+    client.post(void_url, {"round": "first", "reason": " "})  # a reason is required
+    assert mine.count() == scored
+    client.post(void_url, {"round": "first", "reason": "与参赛教师同一单位，应回避"})
+    assert mine.count() == 0 and JudgeScore.objects.count() == total - scored
+    audit = AuditEntry.objects.get(field="judge_sheets")
+    assert audit.reason == "与参赛教师同一单位，应回避" and audit.from_value.startswith("专家甲：")
+    assert not round_result(setup.contest, Round.FIRST).complete
+    # the judge may score again while the round is open; afterwards nothing can be voided
+    score_round(setup.contest, Round.FIRST, quality)
+    assert mine.count() == scored
+    advance(setup)
+    with pytest.raises(services.ContestError, match="只能在"):
+        services.void_judge_sheets(
+            setup.contest, judge, Round.FIRST, actor=setup.city_admin, reason="迟了"
+        )
+    assert mine.count() == scored
+
+
 def test_ranking_agreement_export_and_chair_choice(setup, client):
     advance(setup)
     advance(setup)

@@ -597,6 +597,30 @@ def submit_sheet(
 
 
 @transaction.atomic
+def void_judge_sheets(contest: Contest, judge, round_: str, *, actor, reason: str) -> int:
+    """Strike out every sheet `judge` submitted in `round_` (a conflict of interest found
+    late, a judge who scored at random): only while the round is open, with a reason. The
+    audit keeps what was struck; the judge's assignments stay, so they may score again or
+    the panel goes on without them."""
+    _require_stage(contest, ROUND_STAGE[round_], doing=_("作废评分表"))
+    if not (reason or "").strip():
+        raise ContestError(_("作废评分表必须填写原因"))
+    sheets = JudgeScore.objects.filter(
+        assignment__judge=judge, assignment__round=round_, assignment__entry__contest=contest
+    ).select_related("assignment__entry")
+    struck = [f"{sheet.assignment.entry.code}={sheet.score:.2f}" for sheet in sheets]
+    if not struck:
+        raise ContestError(_("该评委本轮没有已提交的评分表"))
+    sheets.delete()
+    record_audit(
+        contest, actor=actor, action=AuditEntry.Action.UPDATE, field="judge_sheets",
+        from_value=f"{judge.name}：{'，'.join(struck)}"[:200], to_value=_("已作废"),
+        reason=reason.strip(),
+    )  # fmt: skip
+    return len(struck)
+
+
+@transaction.atomic
 def set_score_basis(contest: Contest, basis: str, *, actor) -> Contest:
     """The chair's choice of which score ranks (raw or normalised), before 公示 freezes it."""
     if basis not in ScoreBasis.values:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/entries/add/", office.add_entry, name="add_entry"),
     path("<int:pk>/entries/<int:entry_pk>/", office.entry_materials, name="entry"),
     path("<int:pk>/judges/add/", office.add_judge, name="add_judge"),
+    path("<int:pk>/judges/<int:judge_pk>/void/", office.void_sheets, name="void_sheets"),
     path("<int:pk>/conflicts/", office.declare_conflict, name="declare_conflict"),
     path("<int:pk>/assignment/", office.assignment, name="assignment"),
     path("<int:pk>/ranking/", results.ranking, name="ranking"),

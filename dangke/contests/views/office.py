@@ -8,7 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -277,6 +278,30 @@ def add_judge(request, pk):
             )  # fmt: skip
 
     return _post_action(request, contest, action, _("已增加评委"))
+
+
+@login_required
+@require_POST
+def void_sheets(request, pk, judge_pk):
+    contest = contest_for(request, pk)
+    require_manager(request, contest)
+    judge = get_object_or_404(contest.judges, pk=judge_pk)
+    round_ = request.POST.get("round", "")
+    if round_ not in Round.values:
+        raise Http404
+    try:
+        count = services.void_judge_sheets(
+            contest, judge, round_, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as error:
+        for message in error_messages(error):
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("已作废 %(name)s 本轮的 %(n)s 份评分表") % {"name": judge.name, "n": count},
+        )
+    return redirect(f"{reverse('contests:ranking', args=[contest.pk])}?round={round_}")
 
 
 @login_required

@@ -90,6 +90,7 @@ def ranking(request, pk):
             "overall": overall,
             "design_complete": design_complete,
             "manager": rules.may_manage(request.scope, contest),
+            "round_open": contest.status == services.ROUND_STAGE[round_],
             "cut": contest.finalists if round_ == Round.FIRST else contest.winners,
         },
     )
