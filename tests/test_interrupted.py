@@ -3,7 +3,7 @@ its worker; runs not yet started stay queued for the new worker."""
 
 import datetime
 
-from dangke.core.interrupted import fail_interrupted_runs
+from dangke.core.interrupted import fail_interrupted_runs, running_serve
 from dangke.delivery.models import PlanRun, PlanState
 from dangke.imports.models import ImportJob, ImportState
 from dangke.insights.models import AnalysisState, DeliveryAnalysis
@@ -44,3 +44,20 @@ def test_half_way_runs_fail_and_queued_ones_wait(world):
         row.refresh_from_db()
         assert row.state == state
     assert fail_interrupted_runs() == {"imports": 0, "analyses": 0, "plans": 0}
+
+
+def test_a_running_serve_is_known_by_its_pidfile(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    pidfile = tmp_path / "serve.pid"
+    assert running_serve(pidfile) is None  # none written
+    pidfile.write_text(str(os.getpid()))
+    assert running_serve(pidfile) == os.getpid()
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True)  # fmt: skip
+    pidfile.write_text(finished.stdout.strip())
+    assert running_serve(pidfile) is None  # that process has ended
+    pidfile.write_text("not a pid")
+    assert running_serve(pidfile) is None

@@ -1,6 +1,7 @@
 """`dangke serve`: the embedded tier in one command — the web server and a task worker
 beside it, stopped together. Being the only worker, it first fails the runs an earlier
-worker left half-way (`dangke.core.interrupted`); with `--no-worker` it leaves them alone.
+worker left half-way (`dangke.core.interrupted`) — unless another `dangke serve` on this
+machine is running (its pid in `var/serve.pid`), or with `--no-worker`.
 
 The server is Waitress, a production WSGI server in pure Python: one process, a pool of
 threads and a deep connection backlog, so a hall of 500 phones answering a survey within a
@@ -8,6 +9,7 @@ minute is queued rather than refused (Django's development server accepts ten pe
 connections and resets the rest; `--dev` still runs it, with auto-reload, for developers).
 """
 
+import os
 import signal
 import subprocess
 import sys
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from dangke.core.interrupted import fail_interrupted_runs
+from dangke.core.interrupted import fail_interrupted_runs, running_serve
 
 
 class Command(BaseCommand):
@@ -35,14 +37,16 @@ class Command(BaseCommand):
     def handle(self, *args, addr, no_worker, threads, dev, **options):
         worker = None
         uses_db_tasks = settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db")
+        pidfile = settings.VAR_DIR / "serve.pid"
         if uses_db_tasks and not no_worker:
-            interrupted = fail_interrupted_runs()
-            if any(interrupted.values()):
+            other = running_serve(pidfile)
+            if other:
                 self.stdout.write(
-                    "上次停止时中断的后台任务已标记为失败："
-                    f"导入 {interrupted['imports']} 个，授课分析 {interrupted['analyses']} 个，"
-                    f"排课 {interrupted['plans']} 个"
+                    f"另一个 dangke serve（pid {other}）正在运行，其后台任务不作中断处理"
                 )
+            else:
+                self._fail_interrupted()
+                pidfile.write_text(str(os.getpid()))
             worker = subprocess.Popen(
                 [
                     sys.executable,
@@ -55,6 +59,9 @@ class Command(BaseCommand):
                 ]
             )
             self.stdout.write(f"后台任务进程已启动 (pid {worker.pid})")
+        # A service manager stops us with SIGTERM: leave through `finally` as Ctrl+C does,
+        # so the worker is stopped with us and the pidfile removed.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             self.stdout.write(f"请在浏览器打开 http://{addr}/ ，按 Ctrl+C 停止")
             if dev:
@@ -62,12 +69,23 @@ class Command(BaseCommand):
             else:
                 self._serve(addr, threads)
         finally:
+            if running_serve(pidfile) == os.getpid():
+                pidfile.unlink(missing_ok=True)
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
                 try:
                     worker.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     worker.kill()
+
+    def _fail_interrupted(self) -> None:
+        interrupted = fail_interrupted_runs()
+        if any(interrupted.values()):
+            self.stdout.write(
+                "上次停止时中断的后台任务已标记为失败："
+                f"导入 {interrupted['imports']} 个，授课分析 {interrupted['analyses']} 个，"
+                f"排课 {interrupted['plans']} 个"
+            )
 
     def _serve(self, addr: str, threads: int) -> None:
         from django.core.wsgi import get_wsgi_application
