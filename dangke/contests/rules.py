@@ -2,6 +2,8 @@
 at all is decided by scoping (`Contest.scope_rules`): its region's office, and the teachers
 and group leaders with an entry in it."""
 
+from django.db.models import Q
+
 from dangke.accounts.models import Role
 from dangke.accounts.scoping import Scope
 
@@ -54,3 +56,18 @@ def entry_regions(scope: Scope) -> list[str]:
     ):
         codes.update(code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code))
     return sorted(codes)
+
+
+def visible_contests(scope: Scope):
+    """Contests the scope sees, plus those open for registration in a group leader's
+    region (the leader's first entry is what makes a contest visible to them)."""
+    from dangke.contests.models import Contest, Stage
+
+    visible = Contest.objects.visible_to(scope)
+    regions = entry_regions(scope)
+    if regions:
+        open_ones = Contest.objects.filter(status=Stage.REGISTRATION, region_id__in=regions)
+        visible = Contest.objects.filter(
+            Q(pk__in=visible.values("pk")) | Q(pk__in=open_ones.values("pk"))
+        )
+    return visible

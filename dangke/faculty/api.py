@@ -1,9 +1,12 @@
+from datetime import datetime
+
 from django.db.models import Q
+from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from dangke.accounts.scoping import get_visible_or_404
-from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
+from dangke.faculty.models import AnnualReview, Teacher, TeacherLevel, TeacherStatus
 
 router = Router(tags=["师资"])
 
@@ -60,3 +63,71 @@ def list_teachers(request, filters: Query[TeacherFilter]):
 @router.get("/teachers/{teacher_id}", response=TeacherOut, summary="师资详情")
 def get_teacher(request, teacher_id: int):
     return get_visible_or_404(_teachers(request.scope), request.scope, pk=teacher_id)
+
+
+class ReviewTeacherOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class ReviewOut(Schema):
+    id: int
+    year: int
+    teacher: ReviewTeacherOut
+    region: str = Field(alias="region_id")
+    level: str
+    level_label: str = Field(alias="get_level_display")
+    lessons: int
+    hours: float
+    campaigns: int
+    trainings: int
+    score: float | None
+    n: int = Field(alias="n_responses", description="有效答卷数")
+    ci95: list[float] | None
+    lessons_scored: int
+    passed: bool | None = Field(description="达标；无考核指标时为 null")
+    shortfalls: list[str]
+    is_final: bool
+    computed_at: datetime
+
+    @staticmethod
+    def resolve_ci95(review):
+        if review.ci_low is None or review.ci_high is None:
+            return None
+        return [review.ci_low, review.ci_high]
+
+    @staticmethod
+    def resolve_computed_at(review):
+        return timezone.localtime(review.computed_at)
+
+
+class ReviewFilter(FilterSchema):
+    year: int | None = None
+    region: str | None = Field(None, description="区划代码前缀，如 511102")
+    level: TeacherLevel | None = None
+    passed: bool | None = None
+    teacher: int | None = Field(None, description="师资 id")
+
+    def filter_region(self, value):
+        return Q(region__code__startswith=value) if value else Q()
+
+    def filter_teacher(self, value):
+        return Q(teacher_id=value) if value else Q()
+
+
+@router.get(
+    "/reviews",
+    response=list[ReviewOut],
+    summary="年度考核",
+    description="由年度考核计算得出的各师资年度结果（授课场次、时长、专项活动、得分与区间、"
+    "是否达标及未达标项）。师资本人只看到自己的。",
+)
+@paginate(PageNumberPagination, page_size=50)
+def list_reviews(request, filters: Query[ReviewFilter]):
+    reviews = (
+        AnnualReview.objects.visible_to(request.scope)
+        .select_related("teacher")
+        .order_by("-year", "teacher__code")
+    )
+    return filters.filter(reviews)

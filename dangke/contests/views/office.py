@@ -37,22 +37,9 @@ def error_messages(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def visible_contests(scope):
-    """Contests the scope sees, plus those open for registration in a group leader's
-    region (the leader's first entry is what makes a contest visible to them)."""
-    visible = Contest.objects.visible_to(scope)
-    regions = rules.entry_regions(scope)
-    if regions:
-        open_ones = Contest.objects.filter(status=Stage.REGISTRATION, region_id__in=regions)
-        visible = Contest.objects.filter(
-            Q(pk__in=visible.values("pk")) | Q(pk__in=open_ones.values("pk"))
-        )
-    return visible
-
-
 def contest_for(request, pk) -> Contest:
     """The contest if the user may see it, else 404 (never 403: see accounts.scoping)."""
-    contest = visible_contests(request.scope).select_related("region", "system").filter(pk=pk)
+    contest = rules.visible_contests(request.scope).select_related("region", "system").filter(pk=pk)
     contest = contest.first()
     if contest is None:
         raise Http404("未找到，或不在您的管辖范围内")
@@ -68,7 +55,7 @@ def require_manager(request, contest: Contest) -> None:
 def index(request):
     scope = request.scope
     contests = (
-        visible_contests(scope)
+        rules.visible_contests(scope)
         .select_related("region")
         .annotate(
             n_entries=Count("entries", distinct=True),
