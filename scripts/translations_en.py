@@ -1503,6 +1503,16 @@ EN = {
     '<span class="name">%(name)s</span> 同志：': 'Comrade <span class="name">%(name)s</span>:',
     "%(names)s 同志：": "Comrade %(names)s:",
     "作废评分表": "Voiding score sheets",
+    "我的授课安排": "My lessons",
+    "全部授课": "All lessons",
+    "%(n)s 场授课等待您确认": "%(n)s lesson waits for your confirmation",
+    "近期没有授课安排。": "No lessons coming up.",
+    "本年度已授课 %(n)s 场。": "%(n)s lessons given this year.",
+    "我的测评得分与评价": "My evaluation scores and comments",
+    "详情": "Details",
+    "已共享": "Shared",
+    "上传一次授课的录音，离线分析语速、停顿、语调和各知识点用时。": "Upload a recording of a lesson to have its speech rate, pauses, intonation and time per knowledge point analysed offline.",
+    "暂无参赛作品。": "No contest entries yet.",
     "作废评分表必须填写原因": "Voiding score sheets needs a reason",
     "该评委本轮没有已提交的评分表": "This judge has no submitted sheets in this round",
     "已作废": "Voided",
@@ -1582,6 +1592,7 @@ EN = {
 }  # fmt: skip
 
 PLURALS = {
+    "%(n)s 场授课等待您确认": "%(n)s lessons wait for your confirmation",
     "共 %(counter)s 条": "%(counter)s items",
     "模板共 %(counter)s 列": "%(counter)s columns",
     "发现 %(counter)s 处问题": "%(counter)s problems found",

@@ -8,6 +8,7 @@ from dangke.faculty.models import TeacherLevel, TeacherStatus
 from dangke.faculty.rules import may_manage_pool
 from dangke.regions.models import OrganizationKind
 from dangke.reports.queries import year_figures
+from dangke.reports.teacher_home import is_teacher_only, teacher_home
 
 
 def _series(counts: dict, choices) -> list[dict]:
@@ -17,6 +18,11 @@ def _series(counts: dict, choices) -> list[dict]:
 @login_required
 def dashboard(request):
     year = timezone.localdate().year
+    teacher = getattr(request.user, "teacher_profile", None)
+    if teacher is not None and is_teacher_only(request.scope):
+        return render(
+            request, "reports/teacher_home.html", teacher_home(request.scope, teacher, year)
+        )
     figures = year_figures(request.scope, year)
     charts = {
         "teachers_by_level": _series(figures["teachers"]["by_level"], TeacherLevel),
