@@ -7,8 +7,8 @@ from dangke.courses.models import CourseStatus
 from dangke.faculty.models import TeacherLevel, TeacherStatus
 from dangke.faculty.rules import may_manage_pool
 from dangke.regions.models import OrganizationKind
+from dangke.reports.homes import is_liaison_only, is_teacher_only, liaison_home, teacher_home
 from dangke.reports.queries import year_figures
-from dangke.reports.teacher_home import is_teacher_only, teacher_home
 
 
 def _series(counts: dict, choices) -> list[dict]:
@@ -23,6 +23,8 @@ def dashboard(request):
         return render(
             request, "reports/teacher_home.html", teacher_home(request.scope, teacher, year)
         )
+    if is_liaison_only(request.scope):
+        return render(request, "reports/liaison_home.html", liaison_home(request.scope, year))
     figures = year_figures(request.scope, year)
     charts = {
         "teachers_by_level": _series(figures["teachers"]["by_level"], TeacherLevel),

@@ -1,10 +1,12 @@
-"""A teacher's 工作台: what they have to do and how their year stands, instead of the office's
-charts of one. Reads through each app's scoped querysets and services."""
+"""The 工作台 of a teacher and of a grassroots liaison: what they have to do and how their year
+stands, instead of the office's charts scoped to one person or one organisation. Reads
+through each app's scoped querysets and services."""
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from dangke.contests.models import ContestEntry
-from dangke.delivery.models import Lesson, LessonStatus
+from dangke.delivery.models import CourseOrder, Lesson, LessonStatus
 from dangke.faculty import lifecycle
 from dangke.insights.models import DeliveryAnalysis
 
@@ -17,6 +19,36 @@ def is_teacher_only(scope) -> bool:
     return bool(scope.teacher_ids) and not (
         scope.is_superuser or scope.region_codes or scope.group_ids or scope.organization_ids
     )
+
+
+def is_liaison_only(scope) -> bool:
+    """A login that sees only its own organisation(s)."""
+    return bool(scope.organization_ids) and not (
+        scope.is_superuser or scope.region_codes or scope.group_ids or scope.teacher_ids
+    )
+
+
+def liaison_home(scope, year: int) -> dict:
+    from dangke.regions.models import Organization
+
+    lessons = Lesson.objects.visible_to(scope)
+    given = lessons.filter(status=LessonStatus.DELIVERED, starts_at__year=year)
+    return {
+        "year": year,
+        "organizations": Organization.objects.visible_to(scope).order_by("code"),
+        "upcoming": lessons.filter(
+            starts_at__gte=timezone.now(),
+            status__in=[LessonStatus.PLANNED, LessonStatus.CONFIRMED],
+        )
+        .select_related("course", "organization")
+        .prefetch_related("teachers")
+        .order_by("starts_at")[:UPCOMING],
+        "given_this_year": given.count(),
+        "attendees_this_year": given.aggregate(n=Sum("attendees_count"))["n"] or 0,
+        "orders": CourseOrder.objects.visible_to(scope)
+        .select_related("course", "organization")
+        .order_by("-created_at")[:UPCOMING],
+    }
 
 
 def teacher_home(scope, teacher, year: int) -> dict:
