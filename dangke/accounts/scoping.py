@@ -108,6 +108,17 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(scope.q_for(self.model))
 
 
+def visible_within(model, scope: Scope, region_code: str | None = None, *, path: str = ""):
+    """The rows of `model` that `scope` sees, narrowed to the region subtree `region_code`
+    (none: no narrowing) along `path` (default: the model's scoped region path), without
+    ordering — how year figures read every model."""
+    queryset = model.objects.visible_to(scope)
+    if region_code:
+        path = path or model.scope_rules.region
+        queryset = queryset.filter(**{f"{path}__startswith": region_code})
+    return queryset.order_by()
+
+
 def as_scope(scope_or_user) -> Scope:
     if isinstance(scope_or_user, Scope):
         return scope_or_user

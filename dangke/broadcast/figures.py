@@ -9,15 +9,8 @@ from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from dangke.accounts.scoping import as_scope
+from dangke.accounts.scoping import as_scope, visible_within
 from dangke.broadcast.models import BroadcastStation, PlayLog, StationStatus
-
-
-def _scoped(model, scope, region_code: str | None):
-    queryset = model.objects.visible_to(scope)
-    if region_code:
-        queryset = queryset.filter(region__code__startswith=region_code)
-    return queryset.order_by()
 
 
 def broadcast_figures(scope, year: int | None = None, region_code: str | None = None) -> dict:
@@ -28,11 +21,11 @@ def broadcast_figures(scope, year: int | None = None, region_code: str | None = 
     zone = timezone.get_default_timezone()
 
     by_status = {value: 0 for value in StationStatus.values}
-    stations = _scoped(BroadcastStation, scope, region_code)
+    stations = visible_within(BroadcastStation, scope, region_code)
     for row in stations.values("status").annotate(n=Count("pk")):
         by_status[row["status"]] += row["n"]
 
-    plays = _scoped(PlayLog, scope, region_code).filter(
+    plays = visible_within(PlayLog, scope, region_code).filter(
         played_at__gte=datetime(year, 1, 1, tzinfo=zone),
         played_at__lt=datetime(year + 1, 1, 1, tzinfo=zone),
     )

@@ -2,15 +2,14 @@
 
 from django.db.models import Count, Q
 
+from dangke.accounts.scoping import visible_within
 from dangke.contests.models import Contest, JudgeKind, JudgeScore
 
 
 def contest_figures(scope, year: int, region_code: str | None = None) -> dict:
     """Contests of the year by stage, entries, judges (experts and peers), review sheets
     submitted, and the courses promoted to the excellent library. Three queries."""
-    contests = Contest.objects.visible_to(scope).filter(year=year)
-    if region_code:
-        contests = contests.filter(region__code__startswith=region_code)
+    contests = visible_within(Contest, scope, region_code).filter(year=year)
     by_stage = dict(contests.values_list("status").annotate(n=Count("id")).order_by())
     # One row per (entry, judge, award) of a contest: tens of thousands at most a year.
     counts = contests.aggregate(

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Q
 
+from dangke.accounts.scoping import visible_within
 from dangke.evaluation.models import (
     CommentStatus,
     ExcellentProposal,
@@ -16,16 +17,11 @@ from dangke.evaluation.models import (
 def evaluation_figures(scope, year: int, region_code: str | None = None) -> dict:
     """Surveys opened for the year's lessons, responses by role, lessons with a published
     score, comments by review state, rectifications by state, excellent proposals."""
-    surveys = Survey.objects.visible_to(scope).filter(opens_at__year=year)
-    if region_code:
-        surveys = surveys.filter(region__code__startswith=region_code)
+    surveys = visible_within(Survey, scope, region_code).filter(opens_at__year=year)
     responses = Response.objects.filter(survey__in=surveys)
     comments = SurveyComment.objects.filter(survey__in=surveys)
-    rectifications = Rectification.objects.visible_to(scope).filter(created_at__year=year)
-    proposals = ExcellentProposal.objects.visible_to(scope).filter(year=year)
-    if region_code:
-        rectifications = rectifications.filter(region__code__startswith=region_code)
-        proposals = proposals.filter(region__code__startswith=region_code)
+    rectifications = visible_within(Rectification, scope, region_code).filter(created_at__year=year)
+    proposals = visible_within(ExcellentProposal, scope, region_code).filter(year=year)
     counts = surveys.aggregate(
         on_site=Count("id", filter=Q(kind=SurveyKind.ON_SITE)),
         follow_up=Count("id", filter=Q(kind=SurveyKind.FOLLOW_UP)),

@@ -5,24 +5,24 @@ fund (when one exists)."""
 
 from django.db.models import Count, Q, Sum
 
+from dangke.accounts.scoping import visible_within
 from dangke.faculty.lifecycle import year_bounds
 from dangke.faculty.models import (
     AnnualReview,
     ProposalKind,
     ProposalStatus,
+    RewardAllocation,
+    RewardFund,
     StatusProposal,
 )
 
 
 def faculty_figures(scope, year: int, region_code: str | None = None) -> dict:
-    def narrow(queryset, path="region__code"):
-        return queryset.filter(**{f"{path}__startswith": region_code}) if region_code else queryset
-
     start, end = year_bounds(year)
     in_year = Q(status=ProposalStatus.CONFIRMED, decided_at__gte=start, decided_at__lt=end)
     confirmed, open_count = {}, 0
     for kind, n_confirmed, n_open in (
-        narrow(StatusProposal.objects.visible_to(scope))
+        visible_within(StatusProposal, scope, region_code)
         .values_list("kind")
         .annotate(
             n_confirmed=Count("pk", filter=in_year),
@@ -32,7 +32,7 @@ def faculty_figures(scope, year: int, region_code: str | None = None) -> dict:
     ):
         confirmed[kind] = n_confirmed
         open_count += n_open
-    reviews = narrow(AnnualReview.objects.visible_to(scope)).filter(year=year)
+    reviews = visible_within(AnnualReview, scope, region_code).filter(year=year)
     counts = reviews.aggregate(
         n_reviews=Count("pk"),
         n_passed=Count("pk", filter=Q(passed=True)),
@@ -58,13 +58,7 @@ def faculty_figures(scope, year: int, region_code: str | None = None) -> dict:
 def reward_figures(scope, year: int, region_code: str | None = None) -> dict:
     """The year's reward funds: total, allocated to teachers, teachers awarded (approved
     funds only count as awarded)."""
-    try:
-        from dangke.faculty.models import RewardAllocation, RewardFund
-    except ImportError:
-        return {"funds": 0, "total": 0, "allocated": 0, "teachers": 0}
-    funds = RewardFund.objects.visible_to(scope).filter(year=year)
-    if region_code:
-        funds = funds.filter(region__code__startswith=region_code)
+    funds = visible_within(RewardFund, scope, region_code).filter(year=year)
     fund_sums = funds.aggregate(n=Count("pk"), total=Sum("total"))
     given = RewardAllocation.objects.filter(fund__in=funds, amount__gt=0).aggregate(
         total=Sum("amount"), teachers=Count("teacher", distinct=True)

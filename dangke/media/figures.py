@@ -13,15 +13,8 @@ from datetime import datetime
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from dangke.accounts.scoping import as_scope
+from dangke.accounts.scoping import as_scope, visible_within
 from dangke.media.models import CommentStatus, MediaComment, MediaKind, MediaWork
-
-
-def _scoped(model, scope, region_code: str | None):
-    queryset = model.objects.visible_to(scope)
-    if region_code:
-        queryset = queryset.filter(region__code__startswith=region_code)
-    return queryset.order_by()
 
 
 def media_figures(scope, year: int | None = None, region_code: str | None = None) -> dict:
@@ -30,7 +23,7 @@ def media_figures(scope, year: int | None = None, region_code: str | None = None
     zone = timezone.get_default_timezone()
     start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 
-    works = _scoped(MediaWork, scope, region_code).filter(
+    works = visible_within(MediaWork, scope, region_code).filter(
         published_at__gte=start, published_at__lt=end
     )
     by_kind = {value: 0 for value in MediaKind.values}
@@ -38,7 +31,7 @@ def media_figures(scope, year: int | None = None, region_code: str | None = None
         by_kind[row["kind"]] += row["n"]
     totals = works.aggregate(views=Sum("view_count"), completions=Sum("completion_count"))
     comments = (
-        _scoped(MediaComment, scope, region_code)
+        visible_within(MediaComment, scope, region_code)
         .filter(created_at__gte=start, created_at__lt=end)
         .exclude(status=CommentStatus.REMOVED)
         .aggregate(

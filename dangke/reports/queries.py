@@ -12,7 +12,7 @@ import datetime
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from dangke.accounts.scoping import Scope, as_scope
+from dangke.accounts.scoping import Scope, as_scope, visible_within
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
 from dangke.delivery.models import (
@@ -32,13 +32,6 @@ from dangke.faculty.models import (
     TeachingGroup,
 )
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
-
-
-def _scoped(model, scope: Scope, region_code: str | None):
-    queryset = model.objects.visible_to(scope)
-    if region_code:
-        queryset = queryset.filter(**{f"{model.scope_rules.region}__startswith": region_code})
-    return queryset.order_by()
 
 
 def _zeros(choices) -> dict[str, int]:
@@ -83,30 +76,28 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     year = year or timezone.localdate().year
 
     by_level, by_status = _zeros(TeacherLevel), _zeros(TeacherStatus)
-    for row in (
-        _scoped(Teacher, scope, region_code).values("level", "status").annotate(n=Count("pk"))
-    ):
+    teachers = visible_within(Teacher, scope, region_code)
+    for row in teachers.values("level", "status").annotate(n=Count("pk")):
         if row["status"] in POOL_STATUSES:
             by_level[row["level"]] += row["n"]
         by_status[row["status"]] += row["n"]
 
     by_kind, members = _zeros(OrganizationKind), 0
-    organizations = _scoped(Organization, scope, region_code).filter(is_active=True)
+    organizations = visible_within(Organization, scope, region_code).filter(is_active=True)
     for row in organizations.values("kind").annotate(n=Count("pk"), members=Sum("member_count")):
         by_kind[row["kind"]] += row["n"]
         members += row["members"] or 0
 
     by_category, by_course_status = _zeros(CourseCategory), _zeros(CourseStatus)
-    for row in (
-        _scoped(Course, scope, region_code).values("category", "status").annotate(n=Count("pk"))
-    ):
+    courses = visible_within(Course, scope, region_code)
+    for row in courses.values("category", "status").annotate(n=Count("pk")):
         by_category[row["category"]] += row["n"]
         by_course_status[row["status"]] += row["n"]
 
     delivery = _delivery_figures(scope, year, region_code, organizations)
 
-    villages = _scoped(Region, scope, region_code).filter(level=RegionLevel.VILLAGE).count()
-    excellent = _scoped(ExcellentDesignation, scope, region_code).filter(year=year).count()
+    villages = visible_within(Region, scope, region_code).filter(level=RegionLevel.VILLAGE).count()
+    excellent = visible_within(ExcellentDesignation, scope, region_code).filter(year=year).count()
     return {
         "year": year,
         "region": _region_of(scope, region_code),
@@ -115,8 +106,8 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
             "by_level": by_level,
             "by_status": by_status,
         },
-        "teaching_groups": _scoped(TeachingGroup, scope, region_code).count(),
-        "lecture_teams": _scoped(LectureTeam, scope, region_code).count(),
+        "teaching_groups": visible_within(TeachingGroup, scope, region_code).count(),
+        "lecture_teams": visible_within(LectureTeam, scope, region_code).count(),
         "organizations": {
             "total": sum(by_kind.values()),
             "by_kind": by_kind,
@@ -202,7 +193,9 @@ def _year_range(year: int) -> tuple[datetime.datetime, datetime.datetime]:
 def _delivery_figures(scope: Scope, year: int, region_code: str | None, organizations) -> dict:
     """Lessons, attendance, coverage, orders and campaigns of the year (five queries)."""
     first, last = _year_range(year)
-    lessons = _scoped(Lesson, scope, region_code).filter(starts_at__gte=first, starts_at__lt=last)
+    lessons = visible_within(Lesson, scope, region_code).filter(
+        starts_at__gte=first, starts_at__lt=last
+    )
     by_state, by_mode, by_category = (
         _zeros(LessonStatus),
         _zeros(DeliveryMode),
@@ -229,7 +222,7 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
 
     order_states = _zeros(OrderStatus)
     for row in (
-        _scoped(CourseOrder, scope, region_code)
+        visible_within(CourseOrder, scope, region_code)
         .filter(created_at__gte=first, created_at__lt=last)
         .values("status")
         .annotate(n=Count("pk"))
@@ -238,7 +231,7 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
 
     campaigns = []
     for campaign in (
-        _scoped(Campaign, scope, region_code)
+        visible_within(Campaign, scope, region_code)
         .filter(starts_on__lt=datetime.date(year + 1, 1, 1), ends_on__gte=datetime.date(year, 1, 1))
         .annotate(
             given=Count(

@@ -5,6 +5,7 @@ the published ones."""
 
 from django.db.models import Count, Q, Sum
 
+from dangke.accounts.scoping import visible_within
 from dangke.training.models import (
     CascadeSession,
     Enrollment,
@@ -18,9 +19,7 @@ from dangke.training.models import (
 
 
 def training_figures(scope, year: int, region_code: str | None = None) -> dict:
-    classes = TrainingClass.objects.visible_to(scope).filter(starts_on__year=year)
-    if region_code:
-        classes = classes.filter(region__code__startswith=region_code)
+    classes = visible_within(TrainingClass, scope, region_code).filter(starts_on__year=year)
     counts = classes.aggregate(
         n=Count("pk", distinct=True),
         modules=Count("modules", filter=Q(modules__is_offered=True), distinct=True),
