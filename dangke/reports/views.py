@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseStatus
-from dangke.faculty.models import TeacherLevel, TeacherStatus
+from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
 from dangke.faculty.rules import may_manage_pool
 from dangke.regions.models import OrganizationKind
 from dangke.reports.homes import is_liaison_only, is_teacher_only, liaison_home, teacher_home
@@ -18,8 +18,8 @@ def _series(counts: dict, choices) -> list[dict]:
 @login_required
 def dashboard(request):
     year = timezone.localdate().year
-    teacher = getattr(request.user, "teacher_profile", None)
-    if teacher is not None and is_teacher_only(request.scope):
+    if is_teacher_only(request.scope):
+        teacher = Teacher.objects.get(pk=request.scope.teacher_ids[0])
         return render(
             request, "reports/teacher_home.html", teacher_home(request.scope, teacher, year)
         )
