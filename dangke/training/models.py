@@ -66,9 +66,8 @@ class TrainingClass(ProtectedStatusModel):
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
-    # Participants see their class through their teacher record (a subquery). No `user`
-    # path here: scoping joins a user path directly, and across the many enrolments of a
-    # class that join would repeat the class once per enrolment.
+    # Participants see their class through their enrolment, by teacher record or by login
+    # (both paths are subqueries in scoping, so a class is not repeated per enrolment).
     scope_rules = ScopeRules(
         region="region__code", teacher="enrollments__teacher", user="enrollments__user"
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from engines.speech.text import count_chars, find_markers, keyword_score
+from engines.speech.text import count_chars, find_section_markers, keyword_score
 
 MARKER_BONUS = 3.0
 NUMBER_BONUS = 2.0
@@ -38,10 +38,10 @@ def units_from_segments(segments: list[dict]) -> list[Unit]:
     units: list[Unit] = []
     for segment in segments:
         text, start, end = segment["text"], segment["start_s"], segment["end_s"]
-        cuts = find_markers(text)
-        major = {offset for offset, _ in find_markers(text, major_only=True)}
-        offsets = [0] + [offset for offset, _ in cuts if offset > 0] + [len(text)]
-        numbers = {offset: number for offset, number in cuts}
+        cuts = find_section_markers(text)
+        offsets = [0] + [offset for offset, _, _ in cuts if offset > 0] + [len(text)]
+        numbers = {offset: number for offset, number, _ in cuts}
+        major = {offset for offset, _, is_major in cuts if is_major}
         length = max(len(text), 1)
         for a, b in itertools.pairwise(offsets):
             if b <= a:

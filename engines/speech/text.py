@@ -90,13 +90,22 @@ def chinese_number(token: str) -> int | None:
     return CN_DIGITS.get(token)
 
 
+def find_section_markers(text: str) -> list[tuple[int, int | None, bool]]:
+    """(character offset, number or None, whether it marks a part rather than a point
+    inside one) for each spoken marker."""
+    return [
+        (m.start(), chinese_number(m.group(1)), m.group(2) not in MINOR_MARKER_WORDS)
+        for m in MARKER.finditer(text)
+    ]
+
+
 def find_markers(text: str, *, major_only: bool = False) -> list[tuple[int, int | None]]:
     """(character offset, section number or None) for each spoken section marker; with
     `major_only`, only markers of a part (第二部分、第三讲), not of a point inside one."""
     return [
-        (m.start(), chinese_number(m.group(1)))
-        for m in MARKER.finditer(text)
-        if not (major_only and m.group(2) in MINOR_MARKER_WORDS)
+        (offset, number)
+        for offset, number, major in find_section_markers(text)
+        if major or not major_only
     ]
 
 
