@@ -73,7 +73,6 @@ bench: install
 
 messages: install
 	cd dangke && ../$(DANGKE) makemessages -l en --no-obsolete --ignore='static/vendor/*'
-	$(VENV)/bin/python scripts/translations_en.py dangke/locale/en/LC_MESSAGES/django.po
 	cd dangke && ../$(DANGKE) compilemessages -l en -l zh_Hans
 
 clean:
