@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
@@ -132,7 +133,9 @@ def test_a_used_system_is_frozen_and_copied_for_changes(world, client, survey):
 # --- opening and answering ------------------------------------------------------------------
 
 
-def test_open_survey_defaults_to_the_lesson_window_and_schedules_the_follow_up(world, survey):
+def test_open_survey_defaults_to_the_lesson_window_and_schedules_the_follow_up(
+    clock, world, survey
+):
     lesson = survey.lesson
     assert survey.opens_at == lesson.starts_at
     assert survey.closes_at == lesson.starts_at + datetime.timedelta(hours=24)
@@ -144,7 +147,7 @@ def test_open_survey_defaults_to_the_lesson_window_and_schedules_the_follow_up(w
         services.open_survey(lesson, actor=world.county_a_admin)
 
 
-def test_the_survey_closes_by_itself(world, survey):
+def test_the_survey_closes_by_itself(clock, world, survey):
     later = survey.closes_at + datetime.timedelta(seconds=1)
     with pytest.raises(services.SurveyError, match="已经结束"):
         services.submit_response(
@@ -228,7 +231,7 @@ def test_responses_are_anonymous_by_construction():
     assert not any(f.name in ("response", "used_by") for f in Invitation._meta.concrete_fields)
 
 
-def test_submission_time_is_kept_only_to_the_hour(world, survey):
+def test_submission_time_is_kept_only_to_the_hour(clock, world, survey):
     moment = survey.opens_at + datetime.timedelta(minutes=37, seconds=12)
     response, _ = services.submit_response(
         survey, role="trainee", raw_answers={"depth": "4"}, nonce=services.new_form_nonce(),
@@ -415,9 +418,9 @@ def test_county_b_cannot_review_county_a_comments(world, client, survey):
 # --- feedback loop --------------------------------------------------------------------------
 
 
-def test_poor_course_gets_a_rectification_and_failing_review_takes_it_down(world, client):
-    year = timezone.localdate().year
+def test_poor_course_gets_a_rectification_and_failing_review_takes_it_down(clock, world, client):
     poor = services.open_survey(make_lesson(world, days_ago=2), actor=world.county_a_admin)
+    year = timezone.localtime(poor.lesson.starts_at).year  # last year, just after New Year
     trainee_answers(poor, [2, 2, 3, 2, 2, 3])
     rule = FeedbackRule.objects.create(
         region=world.county_a, year=year, min_responses=5, rectify_below=Decimal("70")
@@ -450,6 +453,7 @@ def test_poor_course_gets_a_rectification_and_failing_review_takes_it_down(world
     assert "低于整改分数线".encode() in page and "复评".encode() in page
 
 
+@time_machine.travel("2026-06-15T04:00:00+00:00")  # three lessons of one year
 def test_high_scorer_is_proposed_and_accepted_into_the_excellent_library(world):
     year = timezone.localdate().year
     for days in (1, 2, 3):
@@ -500,7 +504,7 @@ def test_cancelled_lessons_get_no_survey(world):
         services.open_survey(lesson, actor=world.county_a_admin)
 
 
-def test_follow_up_is_sent_once_to_the_liaison_with_a_secretary_code(world, survey):
+def test_follow_up_is_sent_once_to_the_liaison_with_a_secretary_code(clock, world, survey):
     from dangke.core.models import Notification
 
     world.org_a.secretary = "周书记"

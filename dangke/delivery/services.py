@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from dangke.accounts.models import Role, RoleAssignment
 from dangke.accounts.scoping import Scope, scope_for_user
+from dangke.core.calendar import report_year, year_bounds
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, record_audit
 from dangke.courses.categories import CourseCategory
@@ -867,14 +868,6 @@ def orderable_courses(scope: Scope):
 # --- coverage and campaigns -----------------------------------------------------------------
 
 
-def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.datetime(year, 1, 1, tzinfo=tz),
-        datetime.datetime(year + 1, 1, 1, tzinfo=tz),
-    )
-
-
 def campaign_target_q(campaign: Campaign):
     """The organisations a campaign is aimed at: inside its region, of its kinds."""
     from django.db.models import Q
@@ -907,8 +900,8 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
 
     from dangke.regions.models import Organization, Region
 
-    year = year or timezone.localdate().year
-    first, last = _year_bounds(year)
+    year = year or report_year()
+    first, last = year_bounds(year)
     organizations = Organization.objects.visible_to(scope).filter(is_active=True).order_by()
     lessons = (
         Lesson.objects.visible_to(scope)

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangke.core.calendar import year_bounds
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, notify, record_audit
 from dangke.core.status import StatusTransitionError
@@ -46,11 +47,6 @@ class LifecycleError(StatusTransitionError):
 
 
 # --- periods ----------------------------------------------------------------------------------
-
-
-def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return datetime.datetime(year, 1, 1, tzinfo=tz), datetime.datetime(year + 1, 1, 1, tzinfo=tz)
 
 
 def elapsed_share(year: int, today: datetime.date) -> float:
