@@ -172,3 +172,20 @@ def clock(request):
     instant = datetime.datetime.fromisoformat(CLOCK_INSTANTS[request.param])
     with time_machine.travel(instant, tick=True):
         yield instant
+
+
+# 12:00 on 20 November 2026 in Shanghai: late in a year, far from any boundary.
+PINNED_INSTANT = "2026-11-20T04:00:00+00:00"
+
+
+@pytest.fixture
+def pinned_clock():
+    """For tests whose subject is not the calendar but that read 'this year' and make
+    lessons 'a few days ago': at 00:30 on 1 January those lie in another year, rightly.
+    Such tests run at `PINNED_INSTANT`; the calendar's own tests use `clock`."""
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime.fromisoformat(PINNED_INSTANT), tick=True):
+        yield

@@ -7,7 +7,6 @@ import json
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
@@ -352,7 +351,7 @@ def test_no_breakdown_for_fewer_than_five_respondents(world, client, survey):
     assert "理论深度".encode() in text
 
 
-def test_teacher_and_course_scores_aggregate_published_lessons(world, client):
+def test_teacher_and_course_scores_aggregate_published_lessons(pinned_clock, world, client):
     first = services.open_survey(make_lesson(world, days_ago=3), actor=world.county_a_admin)
     second = services.open_survey(make_lesson(world, days_ago=1), actor=world.county_a_admin)
     trainee_answers(first, [5, 5, 5, 5, 5])
@@ -453,8 +452,7 @@ def test_poor_course_gets_a_rectification_and_failing_review_takes_it_down(clock
     assert "低于整改分数线".encode() in page and "复评".encode() in page
 
 
-@time_machine.travel("2026-06-15T04:00:00+00:00")  # three lessons of one year
-def test_high_scorer_is_proposed_and_accepted_into_the_excellent_library(world):
+def test_high_scorer_is_proposed_and_accepted_into_the_excellent_library(pinned_clock, world):
     year = timezone.localdate().year
     for days in (1, 2, 3):
         survey = services.open_survey(make_lesson(world, days_ago=days), actor=world.city_admin)
