@@ -14,11 +14,11 @@ from dangke.accounts.scoping import Scope
 from dangke.broadcast.models import PlayLog
 from dangke.contests.models import STAGE_ORDER, Contest, Stage
 from dangke.core.calendar import YearSoFar, month_bounds, report_year, year_bounds
-from dangke.delivery.models import Lesson
+from dangke.delivery.models import CourseOrder, Lesson
 from dangke.demo.builder import reference_year
-from dangke.evaluation.models import Response, SurveyComment
+from dangke.evaluation.models import Rectification, Response, SurveyComment
 from dangke.faculty.models import AnnualReview, TrialLecture
-from dangke.media.models import MediaWork
+from dangke.media.models import MediaComment, MediaWork
 from dangke.reports.queries import year_figures
 from dangke.training.models import ClassStatus, TrainingClass
 from tests.conftest import CLOCK_INSTANTS
@@ -94,10 +94,19 @@ def test_county_demo_built_at_any_hour_has_a_whole_year_and_no_future(db, instan
     assert len(months) >= 10, sorted(months)
     assert figures["organizations"]["covered"] == figures["organizations"]["total"] == 111
     assert figures["members_reached"] == 2400
+    for order in CourseOrder.objects.filter(campaign__isnull=False).prefetch_related("lessons"):
+        assert first <= order.created_at < built
+        assert all(order.created_at < lesson.starts_at for lesson in order.lessons.all())
+    assert all(
+        first <= rectification.created_at < built for rectification in Rectification.objects.all()
+    )
     published = MediaWork.objects.exclude(published_at=None)
     assert published.exists()
     assert all(first <= w.published_at < built for w in published)
     assert figures["media"]["works"]["total"] == published.count()
+    comments = MediaComment.objects.select_related("work")
+    assert comments.exists()
+    assert all(c.work.published_at <= c.created_at < built for c in comments)
     plays = list(PlayLog.objects.values_list("played_at", flat=True))
     assert plays and all(first <= played < built for played in plays)
     assert max(figures["plays"]["by_month"].values()) == len(plays)

@@ -168,6 +168,7 @@ class DeliveryDemo:
                 )
                 teachers.append(teacher)
         CourseOrder.objects.bulk_create(orders, batch_size=BATCH)
+        self.date_orders(orders)
         for lesson in lessons:  # the orders have their keys now
             if lesson.order is not None:
                 lesson.order_id = lesson.order.pk
@@ -182,6 +183,18 @@ class DeliveryDemo:
         )
         self.b.counts["lessons"] = len(lessons)
         self.b.counts["orders"] = len(orders)
+
+    def date_orders(self, orders) -> None:
+        """An order is placed one to four weeks before its lesson (but within the year, whose
+        figures count orders by when they were placed). `created_at` is set on insert, so the
+        moments are written afterwards."""
+        opening = self.period.at(self.first_day, datetime.time(9))
+        for order in orders:
+            day = datetime.date.fromisoformat(order.dates[0]) - datetime.timedelta(
+                days=self.rng.randint(7, 28)
+            )
+            order.created_at = max(opening, self.period.at(day, datetime.time(10)))
+        CourseOrder.objects.bulk_update(orders, ["created_at"], batch_size=BATCH)
 
     def build_next_month(self) -> None:
         """Submitted orders for next month (of the real calendar: the office's queue today,

@@ -8,6 +8,7 @@ courses come out consistently; deterministic for a given seed."""
 
 from __future__ import annotations
 
+import datetime
 import random
 import secrets
 from datetime import timedelta
@@ -119,6 +120,14 @@ def build_evaluation_demo(
         rectify_bottom_share=Decimal("0"), excellent_from=Decimal("88"),
     )  # fmt: skip
     outcome = consequences.apply_rules(rule, actor=admin)
+    if period.today > period.last_day:
+        # A closed year's rules were applied in that year (the year's figures count the
+        # rectifications ordered in it), on its last day.
+        ordered = period.at(period.last_day, datetime.time(17))
+        Rectification.objects.filter(pk__in=[r.pk for r in outcome["rectified"]]).update(
+            created_at=ordered,
+            deadline=period.last_day + timedelta(days=rule.rectify_days),
+        )
     return {
         "surveys": surveys,
         "responses": responses,

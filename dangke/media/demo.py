@@ -22,7 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from dangke.core.calendar import YearSoFar, report_year
+from dangke.core.calendar import YearSoFar, local_midnight, report_year
 from dangke.courses.models import Course
 from dangke.faculty.models import Teacher
 from dangke.media.models import (
@@ -148,7 +148,7 @@ def build_media_demo(
             top = max(works, key=lambda work: work.view_count)
             top.view_count += shortfall + rng.randint(0, 500)
         MediaWork.objects.bulk_create(works)
-        comments = _comments(rng, [w for w in works if w.status == WorkStatus.PUBLISHED])
+        comments = _comments(rng, [w for w in works if w.status == WorkStatus.PUBLISHED], period)
     return {
         "columns": len(columns),
         "series": len(series),
@@ -235,7 +235,9 @@ def _state(rng) -> str:
     return rng.choices(values, weights)[0]
 
 
-def _comments(rng, works) -> list[MediaComment]:
+def _comments(rng, works, period: YearSoFar) -> list[MediaComment]:
+    """Members' comments and 弹幕, each posted between its work's publication and the end of
+    the demo's last past day (so they count in the demo's year)."""
     rows = []
     for work in works:
         for _ in range(rng.randint(2, 6)):
@@ -265,4 +267,11 @@ def _comments(rng, works) -> list[MediaComment]:
     # Make sure every review state appears, whatever the draw.
     for row, state in zip(rows, CommentStatus.values, strict=False):
         row.status = state
-    return MediaComment.objects.bulk_create(rows)
+    created = MediaComment.objects.bulk_create(rows)
+    # created_at is set on insert (auto_now_add); the posting moments are written after.
+    until = local_midnight(period.last_past_day + timedelta(days=1))
+    for row in created:
+        span = (until - row.work.published_at).total_seconds()
+        row.created_at = row.work.published_at + timedelta(seconds=rng.uniform(0, span))
+    MediaComment.objects.bulk_update(created, ["created_at"], batch_size=500)
+    return created
