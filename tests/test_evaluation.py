@@ -7,15 +7,17 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from dangke.accounts.scoping import scope_for_user
 from dangke.core.models import AuditEntry
 from dangke.courses.models import CourseStatus, ExcellentDesignation
 from dangke.delivery.models import Lesson, LessonStatus
-from dangke.evaluation import consequences, scores, services
+from dangke.evaluation import consequences, indicators, scores, services
 from dangke.evaluation.indicators import (
     create_default_system,
     indicator_document,
@@ -127,6 +129,78 @@ def test_a_used_system_is_frozen_and_copied_for_changes(world, client, survey):
     copy = system.region and type(system).objects.get(name="新版")
     assert response.status_code == 302 and not copy.is_locked
     assert copy.indicators.count() == system.indicators.count()
+
+
+def test_a_locked_systems_role_weights_cannot_change_by_page_or_service(world, client, survey):
+    system = survey.system
+    system.refresh_from_db()
+    trainee = system.rater_roles.get(kind="trainee", campaign=None)
+    before = trainee.weight
+    client.login(username="county-a", password=PASSWORD)
+    url = reverse("evaluation:system_roles", args=[system.pk])
+    data = {f"weight-{trainee.pk}": "0.35", f"min_n-{trainee.pk}": "5"}
+    assert client.post(url, data).status_code == 403
+    settings = {
+        role.pk: indicators.RoleSetting(Decimal("0.35"), role.min_n, frozenset())
+        for role in system.rater_roles.filter(campaign=None)
+    }
+    with pytest.raises(indicators.SystemLocked):
+        indicators.set_roles(
+            system, settings, scope=scope_for_user(world.county_a_admin),
+            actor=world.county_a_admin,
+        )  # fmt: skip
+    trainee.refresh_from_db()
+    assert trainee.weight == before
+    # the rubric cannot grow or shrink either
+    with pytest.raises(indicators.SystemLocked):
+        indicators.add_indicator(
+            system, parent=None, key="extra", name="额外",
+            scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin,
+        )  # fmt: skip
+
+
+def test_weight_changes_are_audited_with_old_and_new_values(world, client):
+    system = create_default_system(world.county_a, 2026)
+    trainee = system.rater_roles.get(kind="trainee", campaign=None)
+    settings = {
+        role.pk: indicators.RoleSetting(
+            Decimal("0.35") if role.pk == trainee.pk else role.weight,
+            role.min_n,
+            frozenset(role.asked.values_list("pk", flat=True)),
+        )
+        for role in system.rater_roles.filter(campaign=None)
+    }
+    with pytest.raises(PermissionDenied):  # another county's admin
+        indicators.set_roles(
+            system, settings, scope=scope_for_user(world.county_b_admin),
+            actor=world.county_b_admin,
+        )  # fmt: skip
+    changed = indicators.set_roles(
+        system, settings, scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin
+    )
+    assert changed == 1
+    entry = AuditEntry.objects.get(field="trainee.weight")
+    assert (entry.from_value, entry.to_value) == (str(trainee.weight), "0.35")
+    assert entry.actor == world.county_a_admin and entry.reason == "修改评价主体权重"
+    # a tree edit names each node and value it changed
+    nodes = list(system.indicators.all())
+    by_key = {node.key: node for node in nodes}
+    by_key["depth"].weight, by_key["practice"].weight = Decimal("0.3"), Decimal("0.45")
+    assert (
+        indicators.edit_tree(
+            system, nodes, scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin
+        )
+        == 2
+    )
+    depth = AuditEntry.objects.get(field="depth.weight")
+    assert (Decimal(depth.from_value), Decimal(depth.to_value)) == (Decimal("0.4"), Decimal("0.3"))
+    # a tree that does not add up is refused whole
+    by_key["depth"].weight = Decimal("0.5")
+    with pytest.raises(indicators.TreeError, match="应为 1"):
+        indicators.edit_tree(
+            system, nodes, scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin
+        )
+    assert system.indicators.get(key="depth").weight == Decimal("0.3")
 
 
 # --- opening and answering ------------------------------------------------------------------
