@@ -26,7 +26,7 @@ from dangke.accounts.models import Role, RoleAssignment
 from dangke.accounts.scoping import Scope, scope_for_user
 from dangke.core.calendar import report_year, year_bounds
 from dangke.core.models import AuditEntry
-from dangke.core.services import change_status, record_audit
+from dangke.core.services import change_status, change_statuses, record_audit
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
 from dangke.delivery.limits import PLANNED_START
@@ -553,8 +553,8 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
                 for lesson, teacher in zip(lessons, lesson_teachers, strict=True)
             ]
         )
+        planned, planned_reasons = [], []
         for lesson, teacher, assignment in zip(lessons, lesson_teachers, assignments, strict=True):
-            order = lesson.order
             outcome = _("%(teacher)s，%(date)s（约 %(km)s 公里）") % {
                 "teacher": teacher.name,
                 "date": assignment["date"],
@@ -562,19 +562,23 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
             }
             if assignment.get("pinned"):
                 outcome += _("，指定安排")
-            change_status(
-                order,
-                OrderStatus.PLANNED,
-                actor=actor,
-                reason=_("排课发布：%(outcome)s") % {"outcome": outcome},
-            )
-            CourseOrder.objects.filter(pk=order.pk).update(outcome=outcome[:200])
+            lesson.order.outcome = outcome[:200]
+            planned.append(lesson.order)
+            planned_reasons.append(_("排课发布：%(outcome)s") % {"outcome": outcome})
+        change_statuses(
+            planned, OrderStatus.PLANNED, actor=actor, reasons=planned_reasons, also=["outcome"]
+        )
         unserved = locked.plan.get("unserved", [])
+        missed, missed_reasons = [], []
         for item in unserved:
             order = orders[order_pk(item["order"])]
             reason = readable_reason(item.get("reason", ""))
-            change_status(order, OrderStatus.UNSERVED, actor=actor, reason=reason or _("未能安排"))
-            CourseOrder.objects.filter(pk=order.pk).update(outcome=reason[:200])
+            order.outcome = reason[:200]
+            missed.append(order)
+            missed_reasons.append(reason or _("未能安排"))
+        change_statuses(
+            missed, OrderStatus.UNSERVED, actor=actor, reasons=missed_reasons, also=["outcome"]
+        )
         publisher = actor if getattr(actor, "is_authenticated", False) else None
         _move(locked, PlanState.PUBLISHED, published_at=timezone.now(), published_by=publisher)
         record_audit(
