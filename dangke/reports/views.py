@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from dangke.care.access import is_counsellor_only
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseStatus
 from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
@@ -18,6 +19,8 @@ def _series(counts: dict, choices) -> list[dict]:
 @login_required
 def dashboard(request):
     year = timezone.localdate().year
+    if is_counsellor_only(request.scope):
+        return redirect("care:counselling")
     if is_teacher_only(request.scope):
         teacher = Teacher.objects.get(pk=request.scope.teacher_ids[0])
         return render(

@@ -1,0 +1,63 @@
+"""Who may do what in the care app, as named predicates (like each app's rules.py)."""
+
+from django.db.models import Q
+
+from dangke.accounts.models import Role
+from dangke.faculty.models import Teacher, TeachingGroup
+
+REGION_CODE_LENGTHS = (2, 4, 6, 9, 12)
+
+
+class CareError(Exception):
+    """A refused care action; the message is shown to the user as it is."""
+
+
+def may_run_care(scope, region_code: str) -> bool:
+    """The office of the region (its admins) or an organiser who sees it by region."""
+    return scope.manages_region(region_code) or (
+        Role.ORGANISER in scope.roles and scope.covers_region(region_code)
+    )
+
+
+def is_office(scope) -> bool:
+    return bool(scope.is_superuser or scope.region_codes)
+
+
+def is_counsellor_only(scope) -> bool:
+    """A counsellor's login sees nothing of Dangke but their counselling requests."""
+    return Role.COUNSELLOR in scope.roles and not (
+        scope.is_superuser
+        or scope.region_codes
+        or scope.teacher_ids
+        or scope.group_ids
+        or scope.organization_ids
+    )
+
+
+def own_teacher(scope) -> Teacher | None:
+    if not scope.teacher_ids:
+        return None
+    return Teacher.objects.filter(pk=scope.teacher_ids[0]).select_related("region").first()
+
+
+def region_chain(code: str) -> list[str]:
+    """A region code and the codes above it (a county's rooms and the city's)."""
+    return [code[:n] for n in REGION_CODE_LENGTHS if n <= len(code)]
+
+
+def reachable(model, scope, path: str = "region_id"):
+    """Rows of a region-scoped model the user sees, plus the rows of the regions above their
+    own (a teacher's, a group's, an office's): the city's rooms, talks and counsellors are
+    open to the county's teachers and offices."""
+    condition = scope.q_for(model)
+    homes = list(scope.region_codes)
+    homes += TeachingGroup.objects.filter(pk__in=scope.group_ids).values_list(
+        "region_id", flat=True
+    )
+    teacher = own_teacher(scope)
+    if teacher is not None:
+        homes.append(teacher.region_id)
+    codes = {code for home in homes for code in region_chain(home)}
+    if codes:
+        condition |= Q(**{f"{path}__in": sorted(codes)})
+    return model.objects.filter(condition)
