@@ -468,6 +468,7 @@ def test_greeting_cards_are_made_by_the_worker_with_the_pools_names(
         assert f"尊敬的{name}老师" in text
     assert text.count("教师节快乐") == 3 and "乐山市委组织部" in text
     assert world.city_admin.notifications.filter(message__contains="3 张").exists()
+    assert world.teacher_user.notifications.get().message == "乐山市委组织部：节日快乐"
     assert (
         client_for(world.county_a_admin).get(reverse("care:cards", args=[batch.pk])).status_code
         == 404

@@ -165,7 +165,7 @@ def render_cards(batch_id: int) -> str:
     batch = CardBatch.objects.get(pk=batch_id)
     CardBatch.objects.filter(pk=batch.pk).update(status=CardBatchStatus.RUNNING)
     try:
-        teachers = list(card_teachers(batch))
+        teachers = list(card_teachers(batch).select_related("user"))
         pdf = render_pdf(
             "care/pdf/cards.html",
             {"batch": batch, "teachers": teachers, "today": timezone.localdate()},
@@ -179,6 +179,13 @@ def render_cards(batch_id: int) -> str:
             status=CardBatchStatus.FAILED, error=str(error)[:200]
         )
         raise
+    # the greeting itself reaches each teacher with a login, inside Dangke only
+    greeted = [t.user for t in teachers if t.user_id]
+    if greeted:
+        notify(
+            greeted,
+            _("%(sender)s：%(message)s") % {"sender": batch.sender, "message": batch.message},
+        )
     if batch.created_by_id:
         notify(
             [batch.created_by],

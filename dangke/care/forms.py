@@ -13,7 +13,9 @@ from dangke.care.models import (
 )
 from dangke.care.rooms import MAX_WEEKS
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
+DATE = forms.DateInput(
+    attrs={"type": "date", "class": "form-control form-control-sm"}, format="%Y-%m-%d"
+)
 TIME = forms.TimeInput(attrs={"type": "time", "class": "form-control form-control-sm"})
 DATETIME = forms.DateTimeInput(
     attrs={"type": "datetime-local", "class": "form-control form-control-sm"},
@@ -87,6 +89,7 @@ class CounsellorForm(forms.ModelForm):
     class Meta:
         model = Counsellor
         fields = ["name", "qualification", "introduction"]
+        widgets = {"introduction": forms.Textarea(attrs={"rows": 2})}
 
 
 class TalkForm(forms.ModelForm):

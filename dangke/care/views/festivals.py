@@ -79,7 +79,7 @@ def festivals(request):
     context = {
         "year": year,
         "calendar": services.care_calendar(scope, year),
-        "records": records[:200],
+        "records": records[:30],
         "record_form": record_form,
         "cards_form": cards_form,
         "batches": CardBatch.objects.visible_to(scope)[:10],
