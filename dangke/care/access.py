@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from dangke.accounts.models import Role
 from dangke.faculty.models import Teacher, TeachingGroup
+from dangke.training.services import may_run_class
 
 REGION_CODE_LENGTHS = (2, 4, 6, 9, 12)
 
@@ -12,15 +13,9 @@ class CareError(Exception):
     """A refused care action; the message is shown to the user as it is."""
 
 
-def may_run_care(scope, region_code: str) -> bool:
-    """The office of the region (its admins) or an organiser who sees it by region."""
-    return scope.manages_region(region_code) or (
-        Role.ORGANISER in scope.roles and scope.covers_region(region_code)
-    )
-
-
-def is_office(scope) -> bool:
-    return bool(scope.is_superuser or scope.region_codes)
+# The office of the region (its admins) or an organiser (党校) who sees it by region: the
+# same people who run training classes run the rooms, beds, counsellors and festival care.
+may_run_care = may_run_class
 
 
 def is_counsellor_only(scope) -> bool:
