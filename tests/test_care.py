@@ -576,3 +576,42 @@ def test_class_needs_are_the_participants_own(lodging_world):
     assert response.status_code == 302
     assert ClassNeeds.objects.get(enrollment=e_a).diet == Diet.VEGETARIAN
     assert client.get(reverse("care:needs", args=[e_b.pk])).status_code == 404
+
+
+def rated_lesson(world, teacher, org, course, answers, year):
+    from dangke.evaluation import services as evaluation
+    from dangke.evaluation.models import RaterKind
+
+    lesson = Lesson.objects.create(
+        course=course, organization=org, attendees_count=30, status=LessonStatus.DELIVERED,
+        starts_at=timezone.make_aware(datetime.datetime(year, 6, 3, 9)),
+    )  # fmt: skip
+    lesson.teachers.add(teacher)
+    survey = evaluation.open_survey(lesson, actor=world.city_admin)
+    keys = ("depth", "practice", "timeliness", "interaction", "interest", "multimedia", "mastery")
+    for value in answers:
+        evaluation.submit_response(
+            survey, role=RaterKind.TRAINEE, raw_answers={k: str(value) for k in keys},
+            nonce=evaluation.new_form_nonce(), now=survey.opens_at + datetime.timedelta(minutes=30),
+        )  # fmt: skip
+
+
+def test_honours_rank_by_the_lower_end_of_the_interval_and_need_enough_raters(world):
+    from dangke.care import honours
+    from dangke.evaluation.scores import teacher_year_results
+
+    year = timezone.localdate().year - 1  # a year wholly past, whatever today is
+    rated_lesson(world, world.teacher_a, world.org_a, world.course_a, [4] * 10, year)
+    rated_lesson(world, world.teacher_b, world.org_b, world.course_b, [5, 3] * 6, year)
+    rated_lesson(world, world.city_teacher, world.org_a, world.course_a, [5] * 9, year)
+    result = honours.candidates(scope_for_user(world.city_admin), year)
+    ranked = [row["teacher"] for row in result["rows"]]
+    assert world.city_teacher not in ranked  # nine responses are not enough
+    lows = {t: teacher_year_results(t, year)["ci95"][0] for t in ranked}
+    assert set(ranked) == {world.teacher_a, world.teacher_b}
+    assert ranked == sorted(ranked, key=lambda t: -lows[t])
+    assert [row["rank"] for row in result["rows"]] == [1, 2]
+    assert result["left_out"] == 1
+    assert "不少于 10 份有效答卷" in result["rule"]
+    county_b = honours.candidates(scope_for_user(world.county_b_admin), year)
+    assert [row["teacher"] for row in county_b["rows"]] == [world.teacher_b]

@@ -56,7 +56,12 @@ def main_navigation(context):
             "care:index",
             _("关怀"),
             "bi-heart",
-            bool(scope.region_codes or scope.teacher_ids or Role.COUNSELLOR in scope.roles),
+            bool(
+                scope.region_codes
+                or scope.teacher_ids
+                or scope.group_ids
+                or Role.COUNSELLOR in scope.roles
+            ),
         ),
     ]
     if Role.COUNSELLOR in scope.roles:  # a counsellor's login sees nothing but counselling
