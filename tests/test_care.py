@@ -615,3 +615,22 @@ def test_honours_rank_by_the_lower_end_of_the_interval_and_need_enough_raters(wo
     assert "不少于 10 份有效答卷" in result["rule"]
     county_b = honours.candidates(scope_for_user(world.county_b_admin), year)
     assert [row["teacher"] for row in county_b["rows"]] == [world.teacher_b]
+
+
+def test_the_week_calendar_costs_the_same_queries_for_one_booking_or_three(world, room):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monday = next_monday()
+    client = client_for(world.teacher_user)
+    url = reverse("care:room", args=[room.pk])
+    book(world, room, world.teacher_user, monday, (9, 0), (10, 0))
+    client.get(url, {"week": monday.isoformat()})  # warm the session and content types
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"week": monday.isoformat()})
+    book(world, room, world.teacher_user, monday, (11, 0), (12, 0))
+    book(world, room, world.county_a_admin, monday, (14, 0), (15, 0))
+    with CaptureQueriesContext(connection) as three:
+        page = client.get(url, {"week": monday.isoformat()})
+    assert page.content.decode().count("table-danger") == 3
+    assert len(three.captured_queries) == len(one.captured_queries)
