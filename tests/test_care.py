@@ -23,7 +23,6 @@ from dangke.care.access import CareError
 from dangke.care.models import (
     Apartment,
     Bed,
-    Booking,
     BookingStatus,
     CardBatch,
     CardBatchStatus,
@@ -36,6 +35,7 @@ from dangke.care.models import (
     Diet,
     Festival,
     Room,
+    RoomBooking,
     RoomKind,
     StayPurpose,
 )
@@ -110,7 +110,7 @@ def test_the_room_page_refuses_a_clash_with_a_message_and_books_a_free_slot(worl
     }
     page = client.post(url, form, follow=True)
     assert "已被预约" in page.content.decode() and "集体备课" in page.content.decode()
-    assert Booking.objects.count() == 1
+    assert RoomBooking.objects.count() == 1
     form |= {"start": "13:00", "end": "15:00"}
     page = client.post(url, form, follow=True)
     assert "已预约 1 次" in page.content.decode()
@@ -123,7 +123,7 @@ def test_weekly_bookings_are_booked_whole_or_not_at_all(world, room):
     book(world, room, world.county_a_admin, monday + datetime.timedelta(weeks=2), (9, 0), (10, 0))
     with pytest.raises(CareError):
         book(world, room, world.teacher_user, monday, (9, 0), (12, 0), weeks=4)
-    assert Booking.objects.count() == 1
+    assert RoomBooking.objects.count() == 1
     made = book(world, room, world.teacher_user, monday, (13, 0), (15, 0), weeks=4)
     local = [timezone.localtime(b.starts_at) for b in made]
     assert [d.date() for d in local] == [monday + datetime.timedelta(weeks=n) for n in range(4)]
@@ -143,7 +143,7 @@ def test_cancelled_by_the_booker_or_the_office_not_by_another_teacher(world, roo
         rooms.cancel_booking(scope=scope, actor=world.city_admin, booking=rest[0], following=True)
         == 2
     )
-    assert set(Booking.objects.values_list("status", flat=True)) == {BookingStatus.CANCELLED}
+    assert set(RoomBooking.objects.values_list("status", flat=True)) == {BookingStatus.CANCELLED}
     assert book(world, room, world.county_b_admin, monday, (9, 0), (10, 0))  # free again
 
 
@@ -160,8 +160,8 @@ def test_group_bookings_are_seen_by_members_and_in_their_calendar_feed(world, ro
     )
     world.city_teacher.user = member
     world.city_teacher.save(update_fields=["user"])
-    assert Booking.objects.visible_to(scope_for_user(member)).count() == 1
-    assert Booking.objects.visible_to(scope_for_user(world.teacher_user)).count() == 0
+    assert RoomBooking.objects.visible_to(scope_for_user(member)).count() == 1
+    assert RoomBooking.objects.visible_to(scope_for_user(world.teacher_user)).count() == 0
     feed = Client().get(reverse("delivery:ical", args=[ical_token(world.city_teacher)]))
     text = feed.content.decode()
     assert "SUMMARY:备课室：第一教研组集体备课" in text

@@ -66,7 +66,7 @@ def _care_rows(county, teacher, admin):
 
     day = datetime.date(2026, 5, 4)
     room = care.Room.objects.create(region=county, name="备课室", kind="preparation")
-    care.Booking.objects.create(
+    care.RoomBooking.objects.create(
         room=room, title="备课", booked_by=admin, starts_at=timezone.now(),
         ends_at=timezone.now() + datetime.timedelta(hours=1),
     )  # fmt: skip

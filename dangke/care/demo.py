@@ -17,7 +17,6 @@ from dangke.care import festivals
 from dangke.care.models import (
     Apartment,
     Bed,
-    Booking,
     CardBatch,
     CareKind,
     CareRecord,
@@ -27,6 +26,7 @@ from dangke.care.models import (
     Diet,
     Festival,
     Room,
+    RoomBooking,
     RoomKind,
     Stay,
     StayPurpose,
@@ -43,7 +43,7 @@ COUNSELLORS = (
 
 
 def clear_care_demo(root_code: str) -> None:
-    Booking.objects.filter(room__region__code__startswith=root_code).delete()
+    RoomBooking.objects.filter(room__region__code__startswith=root_code).delete()
     Room.objects.filter(region__code__startswith=root_code).delete()
     Stay.objects.filter(bed__apartment__region__code__startswith=root_code).delete()
     Apartment.objects.filter(region__code__startswith=root_code).delete()
@@ -222,7 +222,7 @@ def _demo_bookings(by_role) -> None:
     preparation = Room.objects.filter(region_id=root, kind=RoomKind.PREPARATION).first()
     if seminar is None or preparation is None:
         return
-    Booking.objects.filter(room__in=[seminar, preparation]).delete()
+    RoomBooking.objects.filter(room__in=[seminar, preparation]).delete()
     today = timezone.localdate()
     wednesday = today + datetime.timedelta(days=(2 - today.weekday()) % 7 or 7)
 
@@ -233,12 +233,12 @@ def _demo_bookings(by_role) -> None:
     series = uuid.uuid4()
     for week in range(4):
         day = wednesday + datetime.timedelta(weeks=week)
-        Booking.objects.create(
+        RoomBooking.objects.create(
             room=seminar, title="集体备课：党的创新理论专题", starts_at=at(day, 14),
             ends_at=at(day, 17), booked_by=leader_user, teaching_group=leader.teaching_group,
             series=series,
         )  # fmt: skip
-    Booking.objects.create(
+    RoomBooking.objects.create(
         room=preparation, title="备课：乡村振兴专题", starts_at=at(wednesday, 9),
         ends_at=at(wednesday, 11), booked_by=User.objects.get(username=teacher.username),
     )  # fmt: skip

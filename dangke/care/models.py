@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules, as_scope
@@ -57,7 +58,7 @@ class BookingStatus(models.TextChoices):
     CANCELLED = "cancelled", _("已取消")
 
 
-class Booking(models.Model):
+class RoomBooking(models.Model):
     """One booked slot of a room. Weekly recurring bookings share a `series`; a booking for
     a teaching group (集体备课) is seen by its members and lands in their calendar feed."""
 
@@ -421,7 +422,7 @@ class CounsellingRequest(models.Model):
 
     def __str__(self):
         # deliberately without a name: a repr can end up in a log or an error page
-        return f"一对一辅导 #{self.pk}"
+        return gettext("一对一辅导 #%(pk)s") % {"pk": self.pk}
 
 
 # --- festival care ----------------------------------------------------------------------------
@@ -539,4 +540,7 @@ class CardBatch(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.year} {self.get_festival_display()} 贺卡"
+        return gettext("%(year)s年%(festival)s贺卡") % {
+            "year": self.year,
+            "festival": self.get_festival_display(),
+        }

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dangke.care.access import CareError, may_run_care, own_teacher, reachable
-from dangke.care.models import Booking, BookingStatus, Room
+from dangke.care.models import BookingStatus, Room, RoomBooking
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 from dangke.delivery.ical import CalendarEvent
@@ -36,7 +36,7 @@ def groups_for(scope):
     return groups.distinct().order_by("name")
 
 
-def describe(booking: Booking) -> str:
+def describe(booking: RoomBooking) -> str:
     start, end = timezone.localtime(booking.starts_at), timezone.localtime(booking.ends_at)
     who = booking.teaching_group.name if booking.teaching_group_id else booking.booked_by
     return _("%(day)s %(start)s–%(end)s「%(title)s」（%(who)s）") % {
@@ -64,7 +64,7 @@ def book_room(
     title: str,
     teaching_group: TeachingGroup | None = None,
     weeks: int = 1,
-) -> list[Booking]:
+) -> list[RoomBooking]:
     """Book `room` on `day` from `start` to `end` (local time), repeated on the same weekday
     for `weeks` weeks. Refused as a whole when any of them clashes."""
     if not bookable_rooms(scope).filter(pk=room.pk).exists():
@@ -86,7 +86,7 @@ def book_room(
         date = day + datetime.timedelta(weeks=week)
         starts_at, ends_at = _at(date, start), _at(date, end)
         clash = (
-            Booking.objects.filter(
+            RoomBooking.objects.filter(
                 room=room,
                 status=BookingStatus.BOOKED,
                 starts_at__lt=ends_at,
@@ -101,7 +101,7 @@ def book_room(
                 % {"room": room.name, "clash": describe(clash)}
             )
         bookings.append(
-            Booking.objects.create(
+            RoomBooking.objects.create(
                 room=room,
                 title=title,
                 starts_at=starts_at,
@@ -121,22 +121,24 @@ def book_room(
     return bookings
 
 
-def may_cancel(scope, actor, booking: Booking) -> bool:
+def may_cancel(scope, actor, booking: RoomBooking) -> bool:
     return booking.booked_by_id == getattr(actor, "pk", None) or may_run_care(
         scope, booking.room.region_id
     )
 
 
 @transaction.atomic
-def cancel_booking(*, scope, actor, booking: Booking, following: bool = False) -> int:
+def cancel_booking(*, scope, actor, booking: RoomBooking, following: bool = False) -> int:
     """Cancel a booking (and, with `following`, the later ones of its weekly series)."""
     if not may_cancel(scope, actor, booking):
         raise CareError(_("只有预约人或管理员可以取消该预约"))
     if booking.status == BookingStatus.CANCELLED:
         raise CareError(_("该预约已经取消"))
-    targets = Booking.objects.filter(pk=booking.pk)
+    targets = RoomBooking.objects.filter(pk=booking.pk)
     if following and booking.series:
-        targets = Booking.objects.filter(series=booking.series, starts_at__gte=booking.starts_at)
+        targets = RoomBooking.objects.filter(
+            series=booking.series, starts_at__gte=booking.starts_at
+        )
     cancelled = targets.filter(status=BookingStatus.BOOKED).update(
         status=BookingStatus.CANCELLED, cancelled_at=timezone.now()
     )
@@ -193,7 +195,7 @@ def room_use(scope, year: int) -> list[dict]:
     end = _at(datetime.date(year + 1, 1, 1), datetime.time())
     rooms = Room.objects.visible_to(scope)
     totals: dict[tuple, dict] = defaultdict(lambda: {"booked": 0.0, "cancelled": 0.0, "count": 0})
-    bookings = Booking.objects.filter(
+    bookings = RoomBooking.objects.filter(
         room__in=rooms, starts_at__gte=start, starts_at__lt=end
     ).select_related("room")
     for booking in bookings:
@@ -221,7 +223,7 @@ def room_use(scope, year: int) -> list[dict]:
 def teacher_booking_events(teacher, since: datetime.datetime) -> list[CalendarEvent]:
     """The bookings a teacher's calendar feed carries: their own and their groups'."""
     bookings = (
-        Booking.objects.filter(starts_at__gte=since)
+        RoomBooking.objects.filter(starts_at__gte=since)
         .filter(_own_or_group(teacher))
         .distinct()
         .select_related("room", "teaching_group")

@@ -12,7 +12,7 @@ from dangke.accounts.scoping import get_visible_or_404
 from dangke.care import rooms as services
 from dangke.care.access import CareError, is_counsellor_only, own_teacher
 from dangke.care.forms import BookingForm, RoomForm, style_model_form
-from dangke.care.models import Booking, BookingStatus, Room
+from dangke.care.models import BookingStatus, Room, RoomBooking
 from dangke.care.views import office_region, show_error, year_of
 from dangke.imports.export import xlsx_response
 from dangke.training.models import Enrollment, EnrollmentStatus
@@ -37,7 +37,7 @@ def index(request):
             messages.success(request, _("功能室已添加"))
             return redirect("care:index")
     upcoming = (
-        Booking.objects.visible_to(scope)
+        RoomBooking.objects.visible_to(scope)
         .filter(ends_at__gte=timezone.now(), status=BookingStatus.BOOKED)
         .select_related("room", "teaching_group", "booked_by")
         .order_by("starts_at")
@@ -113,7 +113,7 @@ def room(request, pk):
 @login_required
 @require_POST
 def cancel(request, pk):
-    booking = get_visible_or_404(Booking.objects.select_related("room"), request.scope, pk=pk)
+    booking = get_visible_or_404(RoomBooking.objects.select_related("room"), request.scope, pk=pk)
     try:
         n = services.cancel_booking(
             scope=request.scope,
