@@ -54,7 +54,42 @@ def rows_in_both_counties(world):
         _faculty_rows(county, org, course, teacher, admin)
         _training_rows(county, org, course, teacher, admin)
         _insights_rows(county, org, course, teacher, admin)
+        _care_rows(county, teacher, admin)
     return world
+
+
+def _care_rows(county, teacher, admin):
+    import datetime
+
+    from dangke.care import models as care
+    from dangke.training.models import Enrollment, TrainingClass
+
+    day = datetime.date(2026, 5, 4)
+    room = care.Room.objects.create(region=county, name="备课室", kind="preparation")
+    care.RoomBooking.objects.create(
+        room=room, title="备课", booked_by=admin, starts_at=timezone.now(),
+        ends_at=timezone.now() + datetime.timedelta(hours=1),
+    )  # fmt: skip
+    bed = care.Bed.objects.create(
+        apartment=care.Apartment.objects.create(region=county, name="公寓"),
+        room_number="101", label="1",
+    )  # fmt: skip
+    care.Stay.objects.create(
+        bed=bed, teacher=teacher, purpose="training", check_in=day,
+        check_out=day + datetime.timedelta(days=1),
+    )  # fmt: skip
+    klass = TrainingClass.objects.create(title="食宿", region=county, starts_on=day, ends_on=day)
+    enrollment = Enrollment.objects.create(training_class=klass, teacher=teacher, name="学员")
+    care.ClassNeeds.objects.create(enrollment=enrollment, needs_bed=True)
+    care.Counsellor.objects.create(region=county, name="咨询师")
+    talk = care.Talk.objects.create(region=county, title="讲座", starts_at=timezone.now())
+    care.TalkSignup.objects.create(talk=talk, teacher=teacher)
+    care.CareRecord.objects.create(
+        teacher=teacher, year=2026, festival="spring", kind="gift", given_on=day
+    )
+    care.CardBatch.objects.create(
+        region=county, year=2026, festival="spring", message="祝福", sender="办"
+    )
 
 
 def _insights_rows(county, org, course, teacher, admin):

@@ -30,6 +30,8 @@ class Role(models.TextChoices):
     TEACHER = "teacher", "师资"
     LIAISON = "liaison", "基层联络员"
     JUDGE = "judge", "评委"
+    # sees only the one-to-one counselling requests addressed to them (dangke/care)
+    COUNSELLOR = "counsellor", "心理咨询师"
 
 
 class RoleAssignment(models.Model):

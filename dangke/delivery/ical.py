@@ -127,7 +127,11 @@ def lesson_events(lessons, *, domain: str = "dangke") -> list[CalendarEvent]:
     return events
 
 
-def teacher_calendar(teacher, lessons, *, stamp: datetime.datetime | None = None) -> str:
-    """A teacher's feed: their lessons (the caller chooses and scopes them)."""
+def teacher_calendar(
+    teacher, lessons, *, stamp: datetime.datetime | None = None, extra_events=()
+) -> str:
+    """A teacher's feed: their lessons (the caller chooses and scopes them) and any other
+    events of theirs (room bookings of the care app)."""
     stamp = stamp or datetime.datetime.now(datetime.UTC)
-    return calendar_text(lesson_events(lessons), name=f"{teacher.name}的授课安排", stamp=stamp)
+    events = lesson_events(lessons) + list(extra_events)
+    return calendar_text(events, name=f"{teacher.name}的授课安排", stamp=stamp)

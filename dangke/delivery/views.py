@@ -599,8 +599,12 @@ def ical_feed(request, token):
         .prefetch_related("teachers")
         .order_by("starts_at")
     )
+    from dangke.care.rooms import teacher_booking_events
+
+    bookings = teacher_booking_events(teacher, since)  # their own and their groups' rooms
     response = HttpResponse(
-        ical.teacher_calendar(teacher, rows), content_type="text/calendar; charset=utf-8"
+        ical.teacher_calendar(teacher, rows, extra_events=bookings),
+        content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = 'inline; filename="dangke.ics"'
     return response

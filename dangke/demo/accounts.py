@@ -100,6 +100,10 @@ def demo_account_plan() -> list[DemoAccount]:
         ),
         DemoAccount("judge", "赵明远", Role.JUDGE, home, f"{home.name}（擂台赛评审）"),
     ]
+    if county_b is not None:  # the city demo lists counsellors (dangke/care/demo.py)
+        plan.append(
+            DemoAccount("counsellor", "孙慧敏", Role.COUNSELLOR, home, "向本人申请的一对一辅导")
+        )
     return plan
 
 
@@ -124,6 +128,9 @@ def ensure_demo_accounts(*, reset_passwords: bool = False) -> list[DemoAccount]:
         if account.teacher is not None:
             Teacher.objects.filter(user=user).exclude(pk=account.teacher.pk).update(user=None)
             Teacher.objects.filter(pk=account.teacher.pk).update(user=user)
+    from dangke.care.demo import bind_demo_accounts
+
+    bind_demo_accounts(accounts)
     return accounts
 
 

@@ -356,6 +356,9 @@ class DemoBuilder:
         from dangke.faculty.demo import build_faculty_demo
 
         self.counts.update(build_faculty_demo(self.seed, self.spec.root, self.period))
+        from dangke.care.demo import build_care_demo
+
+        self.counts.update(build_care_demo(self.seed, self.spec.root, self.period))
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------

@@ -132,7 +132,15 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         "contests": _contests(scope, year, region_code),
         **_lifecycle(scope, year, region_code),
         "insights": _insights(scope, year, region_code),
+        "care": _care(scope, year, region_code),
     }
+
+
+def _care(scope, year, region_code) -> dict:
+    """Rooms' hours, bed-nights, festival care; counselling as a count only."""
+    from dangke.care.figures import care_figures
+
+    return care_figures(scope, year, region_code)
 
 
 def _insights(scope, year, region_code) -> dict:

@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from dangke.care.access import is_counsellor_only
 from dangke.core.calendar import report_year
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseStatus
@@ -18,6 +19,8 @@ def _series(counts: dict, choices) -> list[dict]:
 
 @login_required
 def dashboard(request):
+    if is_counsellor_only(request.scope):
+        return redirect("care:counselling")
     # A teacher's and a liaison's year is the calendar's (this year's quota, this year's
     # lessons); an office's is the year it reports on, the year just ended until March.
     if is_teacher_only(request.scope):

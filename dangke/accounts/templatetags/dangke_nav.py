@@ -52,7 +52,23 @@ def main_navigation(context):
             "bi-file-earmark-arrow-up",
             bool(scope.managed_region_codes),
         ),
+        (
+            "care:index",
+            _("关怀"),
+            "bi-heart",
+            bool(
+                scope.region_codes
+                or scope.teacher_ids
+                or scope.group_ids
+                or Role.COUNSELLOR in scope.roles
+            ),
+        ),
     ]
+    if Role.COUNSELLOR in scope.roles:  # a counsellor's login sees nothing but counselling
+        from dangke.care.access import is_counsellor_only
+
+        if is_counsellor_only(scope):
+            items = [("care:counselling", _("心理辅导"), "bi-heart", True)]
     path = request.path
     navigation = []
     for name, label, icon, shown in items:

@@ -1,0 +1,28 @@
+"""Care pages, one module per part: rooms, lodging and meals, counselling, festivals,
+honours and the dossier."""
+
+from django.contrib import messages
+from django.utils import timezone
+
+from dangke.care.access import CareError, may_run_care
+from dangke.regions.models import Region
+
+
+def show_error(request, error: CareError) -> None:
+    messages.error(request, str(error))
+
+
+def office_region(request) -> Region | None:
+    """The region the user runs care for (their outermost managed region), or None."""
+    scope = request.scope
+    for code in scope.managed_region_codes or scope.region_codes:
+        if may_run_care(scope, code):
+            return Region.objects.filter(code=code).first()
+    return None
+
+
+def year_of(request) -> int:
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
