@@ -273,6 +273,8 @@ def test_city_build_matches_the_seed_figures(db):
     assert campaign["name"] == "万堂示范课下基层"
     assert (campaign["organizations_covered"], campaign["members_reached"]) == (4583, 47000)
     assert campaign["lessons"] > 4583 and campaign["target_lessons"] == 10000
+    # The whole pool was sent out: 8 provincial, 104 municipal, 373 county teachers.
+    assert campaign["teachers_by_level"] == {"province": 8, "city": 104, "county": 373}
     assert figures["orders"]["by_state"]["submitted"] == 1000
     # New media and loudspeakers (seed 004): 40 works, a station in each of the 1,371
     # villages and about 5,000 plays in the demo's month.

@@ -70,7 +70,8 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     lessons given (已授课). An organisation is covered when it hosted or co-hosted a lesson
     given this year; `members_reached` sums the members of covered organisations. Orders
     are those placed in the year. `campaigns` lists the campaigns running in the year, each
-    with its lessons given, organisations covered, members reached and target lessons.
+    with its lessons given, organisations covered, members reached, target lessons and
+    `teachers_by_level`: the teachers (any status now) who gave one of its lessons.
     """
     scope = as_scope(scope)
     year = year or timezone.localdate().year
@@ -245,9 +246,18 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
             Q(pk__in=campaign_given.values("organization_id"))
             | Q(pk__in=campaign_given.values("other_organizations"))
         ).aggregate(n=Count("pk"), members=Sum("member_count"))
+        sent = _zeros(TeacherLevel)
+        for row in (
+            Teacher.objects.filter(lessons__in=campaign_given)
+            .order_by()
+            .values("level")
+            .annotate(n=Count("pk", distinct=True))
+        ):
+            sent[row["level"]] += row["n"]
         campaigns.append(
             {
                 "name": campaign.name,
+                "teachers_by_level": sent,
                 "lessons": campaign.given,
                 "organizations_covered": covered["n"],
                 "members_reached": covered["members"] or 0,
