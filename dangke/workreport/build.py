@@ -42,6 +42,7 @@ def build(
         tell(0.35 + 0.3 * index / max(len(drawn), 1), "绘制图表")
         block.image = charts.render(block.chart, data) or b""
     document.blocks = [b for b in document.blocks if b.kind != "chart" or b.image]
+    _number_captions(document)
     tell(0.65, "生成 Word 文档")
     docx = write_docx(document)
     pdf, engine = None, ""
@@ -50,3 +51,13 @@ def build(
         pdf, engine = make_pdf(document, docx)
     tell(1.0, "完成")
     return Built(document=document, docx=docx, pdf=pdf, pdf_engine=engine)
+
+
+def _number_captions(document: Document) -> None:
+    """图1, 图2… and 表1, 表2… in reading order, after empty charts were left out."""
+    counters = {"chart": ("图", 0), "table": ("表", 0)}
+    for block in document.blocks:
+        if block.kind in counters:
+            prefix, n = counters[block.kind]
+            counters[block.kind] = (prefix, n + 1)
+            block.text = f"{prefix}{n + 1}　{block.text}"

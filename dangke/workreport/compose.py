@@ -43,10 +43,13 @@ class Document:
 
     def text(self) -> str:
         """All words of the document, as a reader finds them (tests read this)."""
-        parts = [self.title]
+        parts = []
         for block in self.blocks:
             parts.append(block.text)
             parts += ["　".join(row) for row in [block.headers, *block.rows] if row]
+        if self.sources:
+            parts.append("附：数据说明")
+            parts += [f"{s.label}　{s.definition}　{s.value}　{s.page}" for s in self.sources]
         return "\n".join(p for p in parts if p)
 
 

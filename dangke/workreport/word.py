@@ -26,6 +26,7 @@ HEADING_FONT = "Noto Sans CJK SC"  # 黑体-style headings
 SIZE_TITLE, SIZE_BODY, SIZE_SMALL = Pt(22), Pt(16), Pt(10.5)
 LINE = Pt(28)
 CHART_WIDTH = Cm(15)
+TEXT_WIDTH_CM = 15.6  # A4 less the 2.8 + 2.6 cm margins
 
 
 def _font(style_or_run, name: str, size=None, bold=None) -> None:
@@ -43,6 +44,8 @@ def _font(style_or_run, name: str, size=None, bold=None) -> None:
         rpr.insert(0, fonts)
     for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(attribute), name)
+    for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(theme), None)  # a theme font would win over the name
 
 
 def _styles(word) -> None:
@@ -151,6 +154,10 @@ def _table(word, headers: list[str], rows: list[list[str]]) -> None:
     table = word.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    widths = _column_widths(headers, rows)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         paragraph = cell.paragraphs[0]
         paragraph.style = "表格文字"
@@ -160,6 +167,8 @@ def _table(word, headers: list[str], rows: list[list[str]]) -> None:
     _repeat_header(table.rows[0])
     for row in rows:
         cells = table.add_row().cells
+        for cell, width in zip(cells, widths, strict=True):
+            cell.width = width
         for index, (cell, text) in enumerate(zip(cells, row, strict=True)):
             paragraph = cell.paragraphs[0]
             paragraph.style = "表格文字"
@@ -167,6 +176,17 @@ def _table(word, headers: list[str], rows: list[list[str]]) -> None:
             if index and _numeric(text):
                 paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     word.add_paragraph(style="表格文字")  # a line of air after the table
+
+
+def _column_widths(headers: list[str], rows: list[list[str]]) -> list:
+    """Share the text width by each column's longest line (headers count half: they wrap
+    well), so a name or a list of shortfalls gets the room and a number does not."""
+    needs = []
+    for index, header in enumerate(headers):
+        longest = max([len(header) * 0.6, 4, *(len(row[index]) for row in rows)])
+        needs.append(min(longest, 22))
+    total = sum(needs)
+    return [Cm(TEXT_WIDTH_CM * need / total) for need in needs]
 
 
 def _numeric(text: str) -> bool:

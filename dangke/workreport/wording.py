@@ -55,7 +55,7 @@ def city_report(c: Composer) -> str:
     d = c.data
     title = f"{d.region_name}{d.year}年度党员教育工作报告"
     c.blocks.append(_title(title))
-    c.blocks.append(_meta(f"{d.region_name}党员教育工作领导小组办公室　{cn_date(_today())}"))
+    c.blocks.append(_meta(f"（{cn_date(_today())}由党课平台根据业务数据生成）"))
     _opening(
         c,
         f"今年以来，{d.region_name}坚持以教研组规范化建设为突破口，不断健全教育培训、日常管理、"
@@ -134,7 +134,7 @@ def _city_pool(c: Composer) -> None:
                 failed = c.figure(
                     "考核未达标",
                     quota["failed"],
-                    "年度考核有一项以上未达标的师资人数（名单见附表）",
+                    "年度考核有一项以上未达标的师资人数（名单见下表）",
                     "faculty:review",
                 )
                 sentence += f"、{failed}名未达标"
@@ -274,8 +274,10 @@ def _city_delivery(c: Composer) -> None:
     else:
         text += "本年度尚无精品课程认定和专项送课活动授课记录。"
     c.paragraph(text)
+    if campaign:
+        c.chart("levels", "送课师资按级别")
     c.table(*_campaign_table(c))
-    c.chart("coverage", "图1　各地基层党组织授课覆盖情况")
+    c.chart("coverage", "各地基层党组织授课覆盖情况")
     c.table(*_coverage_table(c))
     stations = f["stations"]["total"]
     if stations:
@@ -357,8 +359,8 @@ def _city_innovation(c: Composer) -> None:
             + "、".join(parts)
             + "，作为改进教学的参考依据。"
         )
-    c.chart("categories", "图2　本年度授课按课程类别")
-    c.chart("months", "图3　本年度各月授课场次")
+    c.chart("categories", "本年度授课按课程类别")
+    c.chart("months", "本年度各月授课场次")
 
 
 def _city_evaluation(c: Composer) -> None:
@@ -404,7 +406,7 @@ def _evaluation(c: Composer, lead: str) -> None:
             f"最低{values[0]:.1f}分、最高{values[-1]:.1f}分。"
         )
         c.paragraph(text)
-        c.chart("scores", "图4　已发布授课得分分布")
+        c.chart("scores", "已发布授课得分分布")
     else:
         c.paragraph(text + "本年度尚无达到发布门槛的授课得分。")
     rect = d.figures["evaluation"]["rectifications"]
@@ -439,12 +441,12 @@ def _next_steps(c: Composer) -> None:
         behind = c.figure(
             "未达标师资", d.behind_total, "年度考核未达标的师资人数", "faculty:review"
         )
-        steps.append(f"督促{behind}名未完成年度指标的师资补足授课（名单见附表）")
+        steps.append(f"督促{behind}名未完成年度指标的师资补足授课（名单见下表）")
     campaign = _campaign(c)
     if campaign and campaign["target_lessons"] > campaign["lessons"]:
         left = campaign["target_lessons"] - campaign["lessons"]
         steps.append(
-            f"“{campaign['name']}”距年度目标尚差{c.figure('距目标场次', left, '专项活动目标场次减已授课场次', 'delivery:campaigns')}场"
+            f"完成“{campaign['name']}”年度目标尚余的{c.figure('距目标场次', left, '专项活动目标场次减已授课场次', 'delivery:campaigns')}场授课"
         )
     rect = f["evaluation"]["rectifications"].get("open", 0)
     if rect:
@@ -461,7 +463,6 @@ def _next_steps(c: Composer) -> None:
         c.paragraph("下一步，将" + "；".join(steps) + "，推动党员教育工作持续高质量发展。")
     else:
         c.paragraph("下一步，将巩固本年度成果，推动党员教育工作持续高质量发展。")
-    c.chart("levels", "图5　送课师资按级别")
     c.table(*_behind_table(c))
 
 
@@ -473,7 +474,7 @@ def county_report(c: Composer) -> str:
     f = d.figures
     title = f"{d.region_name}{d.year}年度党员教育工作报告"
     c.blocks.append(_title(title))
-    c.blocks.append(_meta(f"{d.region_name}党员教育工作领导小组办公室　{cn_date(_today())}"))
+    c.blocks.append(_meta(f"（{cn_date(_today())}由党课平台根据业务数据生成）"))
     _opening(
         c,
         f"今年以来，{d.region_name}聚焦破解党员教育有效覆盖不广、穿透性不强等问题，创新探索党员教育载体，"
@@ -566,13 +567,13 @@ def county_report(c: Composer) -> str:
         c.paragraph(text + "，实现以常态化、浸润式教育感染人。")
     else:
         c.paragraph("本年度尚未发布新媒体作品。")
-    c.chart("categories", "图1　本年度授课按课程类别")
-    c.chart("months", "图2　本年度各月授课场次")
+    c.chart("categories", "本年度授课按课程类别")
+    c.chart("months", "本年度各月授课场次")
 
     c.heading("三、突出“有形有效、开门开放”，着力提升党员教育载体辐射力和影响力")
     by_category = f["courses"]["by_category"]
     kinds = [label for value, label in CourseCategory.choices if by_category.get(value)]
-    if kinds:
+    if len(kinds) > 1:
         total = c.figure(
             "课程", f["courses"]["total"], "课程库中的课程门数（各状态）", "courses:list"
         )
@@ -591,10 +592,10 @@ def county_report(c: Composer) -> str:
             text += f"、培训{c.figure('培训报名', t['enrolments'], '本年度培训班报名人次', 'training:index')}人次"
         c.paragraph(text + "，实现学习频次由“一段时间集中突击”向“常态化滴灌”的转变。")
     c.table(*_campaign_table(c))
-    c.chart("coverage", "图3　各乡镇基层党组织授课覆盖情况")
+    c.chart("coverage", "各乡镇基层党组织授课覆盖情况")
     c.table(*_coverage_table(c))
     _evaluation(c, "")
-    c.chart("levels", "图5　送课师资按级别")
+    c.chart("levels", "送课师资按级别")
     _next_steps_county(c)
     return title
 
@@ -606,7 +607,7 @@ def _next_steps_county(c: Composer) -> None:
             "未达标师资", d.behind_total, "年度考核未达标的师资人数", "faculty:review"
         )
         c.paragraph(
-            f"同时也要看到，{behind}名师资未完成年度考核指标（名单见附表），下一步将督促补足授课。"
+            f"同时也要看到，{behind}名师资未完成年度考核指标（名单见下表），下一步将督促补足授课。"
         )
     c.table(*_behind_table(c))
 
@@ -630,7 +631,7 @@ def _campaign_table(c: Composer):
             ]
         )
     return (
-        "表1　专项活动进度",
+        "专项活动进度",
         ["专项活动", "已授课（场）", "目标（场）", "完成率", "覆盖组织／总数", "覆盖党员／总数"],
         rows,
     )
@@ -655,7 +656,7 @@ def _coverage_table(c: Composer):
         reached = sum(r["members_reached"] for r in d.coverage)
         rows.append(["合计", f"{total:,}", f"{covered:,}", percent(covered, total), f"{reached:,}"])
     return (
-        f"表2　各{area}授课覆盖情况",
+        f"各{area}授课覆盖情况",
         [area, "基层党组织（个）", "已覆盖（个）", "覆盖率", "覆盖党员（名）"],
         rows,
     )
@@ -673,7 +674,7 @@ def _behind_table(c: Composer):
         ]
         for review in d.behind
     ]
-    caption = "表3　年度考核未达标师资"
+    caption = "年度考核未达标师资"
     if d.behind_total > len(d.behind):
         caption += (
             f"（共{d.behind_total:,}名，此处列前{len(d.behind)}名，完整名单见师资库›年度考核）"
