@@ -55,8 +55,11 @@ def render(key: str, data: ReportData) -> bytes | None:
 
 
 def _figure(plt, width=6.4, height=3.2):
+    from matplotlib.ticker import MaxNLocator
+
     fig, ax = plt.subplots(figsize=(width, height), dpi=DPI)
     ax.spines[["top", "right"]].set_visible(False)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # lessons come whole
     return fig, ax
 
 
@@ -163,6 +166,9 @@ def levels(data: ReportData) -> bytes | None:
             textcoords="offset points",
         )
     ax.invert_yaxis()
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # a count of teachers
     ax.set_xlabel("名")
     return _png(plt, fig)
 

@@ -183,8 +183,8 @@ def _column_widths(headers: list[str], rows: list[list[str]]) -> list:
     well), so a name or a list of shortfalls gets the room and a number does not."""
     needs = []
     for index, header in enumerate(headers):
-        longest = max([len(header) * 0.6, 4, *(len(row[index]) for row in rows)])
-        needs.append(min(longest, 22))
+        longest = max([min(len(header), 7), 4.5, *(len(row[index]) for row in rows)])
+        needs.append(min(longest, 18))
     total = sum(needs)
     return [Cm(TEXT_WIDTH_CM * need / total) for need in needs]
 

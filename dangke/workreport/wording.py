@@ -368,7 +368,7 @@ def _city_evaluation(c: Composer) -> None:
     _evaluation(c, "一是")
 
 
-def _evaluation(c: Composer, lead: str) -> None:
+def _evaluation(c: Composer, lead: str, then: str = "二是") -> None:
     d = c.data
     e = d.figures["evaluation"]
     if not e["surveys"]:
@@ -422,7 +422,7 @@ def _evaluation(c: Composer, lead: str) -> None:
             )
     if parts:
         c.paragraph(
-            "二是结果运用转化“助推器”。对评价不佳课程立即下架整改、限期提升，目前"
+            f"{then}结果运用转化“助推器”。对评价不佳课程立即下架整改、限期提升，目前"
             + "、".join(parts)
             + "。"
         )
@@ -505,9 +505,7 @@ def county_report(c: Composer) -> str:
             "专项活动本年度已授课的基层党组织个数",
             "delivery:coverage",
         )
-        text += (
-            f"开展“{campaign['name']}”专题宣讲{lessons}场，覆盖{orgs}个基层党组织、党员{members}名"
-        )
+        text += f"开展“{campaign['name']}”宣讲{lessons}场，覆盖{orgs}个基层党组织、党员{members}名"
         if f["attendees"]:
             attendees = c.figure(
                 "参学人次",
@@ -594,7 +592,7 @@ def county_report(c: Composer) -> str:
     c.table(*_campaign_table(c))
     c.chart("coverage", "各乡镇基层党组织授课覆盖情况")
     c.table(*_coverage_table(c))
-    _evaluation(c, "")
+    _evaluation(c, "", "")
     c.chart("levels", "送课师资按级别")
     _next_steps_county(c)
     return title
