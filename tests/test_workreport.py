@@ -226,3 +226,22 @@ def test_only_office_roles_reach_the_page(client, world):
     for username, status in (("teacher", 403), ("liaison", 403), ("organiser", 200)):
         client.login(username=username, password=PASSWORD)
         assert client.get(reverse("workreport:index")).status_code == status, username
+
+
+def test_the_office_landing_page_shows_the_year_with_links_and_the_report_button(
+    client, world, campaign, year
+):
+    client.login(username="city-admin", password=PASSWORD)
+    html = client.get(reverse("reports:dashboard")).content.decode()
+    figures = html.split('id="year-figures"')[1].split('id="faculty-card"')[0]
+    assert f'href="{reverse("delivery:lessons")}">2</a>' in figures
+    assert f'href="{reverse("delivery:coverage")}?year={year}">95</a>' in figures
+    assert "占总数 100%" in figures
+    assert "万堂示范课下基层：目标 10 场，完成 20%" in figures
+    assert figures.count("占总数") == 2 and figures.count("答卷") == 1  # notes stay put
+    assert f'href="{reverse("workreport:index")}"' in html
+    client.login(username="county-a", password=PASSWORD)
+    figures = (
+        client.get(reverse("reports:dashboard")).content.decode().split('id="year-figures"')[1]
+    )
+    assert f'href="{reverse("delivery:coverage")}?year={year}">60</a>' in figures
