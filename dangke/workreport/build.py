@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from dangke.accounts.scoping import Scope
 from dangke.workreport import charts
 from dangke.workreport.compose import Document, compose
@@ -33,23 +35,23 @@ def build(
     progress: Progress | None = None,
 ) -> Built:
     tell = progress or (lambda fraction, label: None)
-    tell(0.05, "统计年度数据")
+    tell(0.05, _("统计年度数据"))
     data = collect(scope, year, region_code)
-    tell(0.3, "撰写报告正文")
+    tell(0.3, _("撰写报告正文"))
     document = compose(data)
     drawn = [b for b in document.blocks if b.kind == "chart"]
     for index, block in enumerate(drawn):
-        tell(0.35 + 0.3 * index / max(len(drawn), 1), "绘制图表")
+        tell(0.35 + 0.3 * index / max(len(drawn), 1), _("绘制图表"))
         block.image = charts.render(block.chart, data) or b""
     document.blocks = [b for b in document.blocks if b.kind != "chart" or b.image]
     _number_captions(document)
-    tell(0.65, "生成 Word 文档")
+    tell(0.65, _("生成 Word 文档"))
     docx = write_docx(document)
     pdf, engine = None, ""
     if with_pdf:
-        tell(0.75, "转换 PDF")
+        tell(0.75, _("转换 PDF"))
         pdf, engine = make_pdf(document, docx)
-    tell(1.0, "完成")
+    tell(1.0, _("完成"))
     return Built(document=document, docx=docx, pdf=pdf, pdf_engine=engine)
 
 
