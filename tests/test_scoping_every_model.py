@@ -54,7 +54,14 @@ def rows_in_both_counties(world):
         _faculty_rows(county, org, course, teacher, admin)
         _training_rows(county, org, course, teacher, admin)
         _insights_rows(county, org, course, teacher, admin)
+        _workreport_rows(county, admin)
     return world
+
+
+def _workreport_rows(county, admin):
+    from dangke.workreport.models import AnnualReport
+
+    AnnualReport.objects.create(region=county, year=2026, created_by=admin)
 
 
 def _insights_rows(county, org, course, teacher, admin):
