@@ -136,6 +136,16 @@ def test_libreoffice_converts_the_docx(world, campaign, year, tmp_path):
     assert len(pdf) > 20_000  # fonts and chart images embedded, not an empty page
 
 
+def test_without_libreoffice_weasyprint_prints_the_same_blocks(world, campaign, year, monkeypatch):
+    from dangke.workreport import pdf as pdf_module
+
+    monkeypatch.setattr(pdf_module, "soffice_path", lambda: None)
+    built = build_module.build(Scope(is_superuser=True, region_codes=("5111",)), year, "5111")
+    assert built.pdf_engine == "WeasyPrint" and built.pdf.startswith(b"%PDF")
+    html = pdf_module.render_html(built.document)
+    assert "开展送课活动2场" in html and "附：数据说明" in html and "data:image/png;base64," in html
+
+
 @pytest.fixture
 def tasks_now(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -64,14 +64,20 @@ def docx_to_pdf(docx: bytes) -> bytes:
         return target.read_bytes()
 
 
-def html_to_pdf(document: Document) -> bytes:
-    from dangke.reports.pdf import render_pdf
+def render_html(document: Document) -> str:
+    from django.template.loader import render_to_string
 
     blocks = []
     for block in document.blocks:
         image = base64.b64encode(block.image).decode() if block.image else ""
         blocks.append({"block": block, "image": image})
-    return render_pdf("workreport/pdf.html", {"document": document, "blocks": blocks})
+    return render_to_string("workreport/pdf.html", {"document": document, "blocks": blocks})
+
+
+def html_to_pdf(document: Document) -> bytes:
+    from weasyprint import HTML  # imported late: it loads Pango, which only this path needs
+
+    return HTML(string=render_html(document)).write_pdf()
 
 
 def make_pdf(document: Document, docx: bytes) -> tuple[bytes, str]:
