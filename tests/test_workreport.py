@@ -255,3 +255,25 @@ def test_the_office_landing_page_shows_the_year_with_links_and_the_report_button
         client.get(reverse("reports:dashboard")).content.decode().split('id="year-figures"')[1]
     )
     assert f'href="{reverse("delivery:coverage")}?year={year}">60</a>' in figures
+
+
+def test_the_demos_reports_say_the_seeds_sentences(db):
+    """`--scale city` writes seed 004's campaign and loudspeaker sentences, `--scale county`
+    follows seed 000's three 突出 with its lecture teams."""
+    call_command("demo", "--scale", "city", stdout=io.StringIO())
+    call_command("demo", "--scale", "county", stdout=io.StringIO())
+    from dangke.demo.builder import reference_year
+
+    year = reference_year()
+    city = compose(collect(Scope(is_superuser=True, region_codes=("5111",)), year, "5111")).text()
+    assert (
+        "统筹安排8名省级、104名市级、373名县级党员教育师资到机关、园区、学校、村（社区）开展送课活动"
+    ) in city
+    assert "覆盖4,583个基层党组织、4.7万名党员。" in city
+    assert "在全市1,371个村（社区）党群服务活动中心设立“大喇叭”1,371处" in city
+    assert "播放各类音频5000余次，覆盖党员群众12万人。" in city
+    assert "等精品课程40部" in city and "十佳课程纳入下年度优秀课程库" in city
+    county_scope = Scope(is_superuser=True, region_codes=("632222",))
+    county = compose(collect(county_scope, year, "632222")).text()
+    assert "一、突出“向中心聚焦、为大局聚力”" in county and "形成3支宣讲队" in county
+    assert "乐山" not in county
