@@ -13,13 +13,13 @@ from django.utils import timezone
 from dangke.accounts.scoping import Scope, scope_for_user
 from dangke.delivery.models import Campaign, Lesson, LessonStatus
 from dangke.faculty.models import TeacherLevel
-from dangke.regions.models import Organization, OrganizationKind
+from dangke.regions.models import Organization, OrganizationKind, RegionLevel
 from dangke.workreport import build as build_module
 from dangke.workreport.compose import compose
 from dangke.workreport.data import collect
 from dangke.workreport.models import AnnualReport, ReportState
 from dangke.workreport.pdf import docx_to_pdf, soffice_path
-from tests.conftest import PASSWORD, make_teacher
+from tests.conftest import PASSWORD, make_region, make_teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,21 @@ def test_command_writes_an_editable_docx(world, campaign, year, tmp_path):
     assert len(document.inline_shapes) >= 1  # charts are pictures, the text is text
     assert len(document.tables) >= 3  # campaign, coverage, appendix
     assert document.tables[0].rows[1].cells[0].text == "万堂示范课下基层"
+
+
+def test_command_finds_the_region_or_asks_for_it(world, campaign, year, tmp_path):
+    output = tmp_path / "report.docx"
+    out = io.StringIO()
+    call_command("report", "--output", str(output), stdout=out)  # the city holds every organisation
+    assert f"已生成 乐山市{year}年度党员教育工作报告" in out.getvalue()
+    other = make_region("52", "贵州省", RegionLevel.PROVINCE)
+    Organization.objects.create(
+        code="O-X-001", name="外省党支部", kind=OrganizationKind.OTHER, region=other
+    )
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="请用 --region 指定"):
+        call_command("report", "--output", str(output))
 
 
 @pytest.mark.skipif(not soffice_path(), reason="LibreOffice (soffice) is not installed")

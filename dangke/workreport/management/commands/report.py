@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from dangke.accounts.scoping import Scope
-from dangke.regions.models import Region
+from dangke.regions.models import Organization, Region
 from dangke.workreport.build import build
 from dangke.workreport.data import default_region_code
 from dangke.workreport.pdf import ConversionFailed
@@ -24,7 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, year, region, format, output, **options):
         year = year or timezone.localdate().year
-        region = region or default_region_code()
+        if not region:
+            region = default_region_code()
+            if not region and Organization.objects.exists():
+                raise CommandError("数据中有多个区划的基层党组织，请用 --region 指定报告的区划代码")
         if region and not Region.objects.filter(code=region).exists():
             raise CommandError(f"区划代码 {region} 不存在（请先运行 dangke load_regions）")
         scope = Scope(is_superuser=True, region_codes=(region,) if region else ())
