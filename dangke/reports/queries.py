@@ -230,6 +230,19 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     ):
         order_states[row["status"]] += row["n"]
 
+    # Teachers who gave a campaign's lessons, by level: one query for all campaigns.
+    sent: dict[int, dict[str, int]] = {}
+    for row in (
+        Lesson.teachers.through.objects.filter(
+            lesson__in=given.filter(pk__in=lessons.values("pk"), campaign__isnull=False)
+        )
+        .values("lesson__campaign_id", "teacher__level")
+        .annotate(n=Count("teacher_id", distinct=True))
+        .order_by()
+    ):
+        levels = sent.setdefault(row["lesson__campaign_id"], _zeros(TeacherLevel))
+        levels[row["teacher__level"]] += row["n"]
+
     campaigns = []
     for campaign in (
         visible_within(Campaign, scope, region_code)
@@ -246,18 +259,10 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
             Q(pk__in=campaign_given.values("organization_id"))
             | Q(pk__in=campaign_given.values("other_organizations"))
         ).aggregate(n=Count("pk"), members=Sum("member_count"))
-        sent = _zeros(TeacherLevel)
-        for row in (
-            Teacher.objects.filter(lessons__in=campaign_given)
-            .order_by()
-            .values("level")
-            .annotate(n=Count("pk", distinct=True))
-        ):
-            sent[row["level"]] += row["n"]
         campaigns.append(
             {
                 "name": campaign.name,
-                "teachers_by_level": sent,
+                "teachers_by_level": sent.get(campaign.pk, _zeros(TeacherLevel)),
                 "lessons": campaign.given,
                 "organizations_covered": covered["n"],
                 "members_reached": covered["members"] or 0,
