@@ -288,6 +288,7 @@ def test_the_demos_reports_say_the_seeds_sentences(db):
     assert "在全市1,371个村（社区）党群服务活动中心设立“大喇叭”1,371处" in city
     assert "播放各类音频5000余次，覆盖党员群众12万人。" in city
     assert "等精品课程40部" in city and "十佳课程纳入下年度优秀课程库" in city
+    assert "授课方式等7个学习专题开班授课" in city
     county_scope = Scope(is_superuser=True, region_codes=("632222",))
     county = compose(collect(county_scope, year, "632222")).text()
     assert "一、突出“向中心聚焦、为大局聚力”" in county and "形成3支宣讲队" in county

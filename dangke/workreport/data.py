@@ -37,6 +37,7 @@ class ReportData:
     behind: list[AnnualReview] = field(default_factory=list)
     behind_total: int = 0
     excellent_titles: list[str] = field(default_factory=list)
+    training_held: dict = field(default_factory=dict)  # classes, modules, enrolments, completed
 
     @property
     def is_county(self) -> bool:
@@ -101,9 +102,31 @@ def collect(scope: Scope, year: int, region_code: str = "") -> ReportData:
         .order_by("-given", "pk")  # the two most given are the ones to name
         .values_list("course__title", flat=True)[:2]
     )
+    data.training_held = training_held(scope, year, code)
     data.behind_total = reviews.count()
     data.behind = list(reviews[:BEHIND_ROWS])
     return data
+
+
+def training_held(scope: Scope, year: int, code: str) -> dict:
+    """Classes of the year that have opened by today (a class planned for later in the year
+    is not yet 举办), their offered modules (学习专题), enrolments and completions."""
+    from dangke.training.models import ClassStatus, Enrollment, EnrollmentStatus, TrainingClass
+
+    held = (
+        visible_within(TrainingClass, scope, code or None)
+        .filter(starts_on__year=year, starts_on__lte=today())
+        .exclude(status=ClassStatus.CANCELLED)
+    )
+    counts = held.aggregate(
+        classes=Count("pk", distinct=True),
+        modules=Count("modules", filter=Q(modules__is_offered=True), distinct=True),
+    )
+    enrolments = Enrollment.objects.filter(training_class__in=held).aggregate(
+        enrolments=Count("pk"),
+        completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED)),
+    )
+    return {**counts, **enrolments}
 
 
 def _year_bounds(year: int):

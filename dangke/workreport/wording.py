@@ -72,27 +72,37 @@ def city_report(c: Composer) -> str:
 
 
 def _city_training(c: Composer) -> None:
-    t = c.data.figures["training"]
+    t, held = c.data.figures["training"], c.data.training_held
     c.heading("一、以训提能，优化供给，实现受训施训的“双向奔赴”")
-    if not t["classes"]:
+    if not held["classes"]:
         c.paragraph("本年度尚未举办师资培训班，培训数据暂缺。")
         return
-    classes = c.figure("培训班", t["classes"], "本年度开班的培训班期数", "training:index")
-    sentence = f"全年举办师资培训班{classes}期"
-    if t["modules"]:
+    classes = c.figure(
+        "培训班",
+        held["classes"],
+        "本年度已开班（开班日期不晚于今天）的培训班期数",
+        "training:index",
+    )
+    sentence = f"全年举办培训班{classes}期"
+    if held["modules"]:
         modules = c.figure(
-            "学习专题", t["modules"], "本年度培训班开设的培训模块（学习专题）数", "training:index"
+            "学习专题",
+            held["modules"],
+            "已开班培训班开设的培训模块（学习专题）数",
+            "training:index",
         )
         sentence += (
             f"，建立培训“菜单式”授课、师资“点餐式”学习机制，围绕授课内容、授课技巧、授课方式等"
             f"{modules}个学习专题开班授课"
         )
-    if t["enrolments"]:
-        enrolled = c.figure("培训报名", t["enrolments"], "本年度培训班报名人次", "training:index")
+    if held["enrolments"]:
+        enrolled = c.figure(
+            "培训报名", held["enrolments"], "已开班培训班的报名人次", "training:index"
+        )
         sentence += f"，{enrolled}人次参训"
-        if t["completed"]:
+        if held["completed"]:
             completed = c.figure(
-                "培训结业", t["completed"], "完成全部必修模块、结业的人次", "training:index"
+                "培训结业", held["completed"], "完成全部必修模块、结业的人次", "training:index"
             )
             sentence += f"，其中{completed}人次完成学习结业"
     c.paragraph(sentence + "。", _forums(c, t))
@@ -584,10 +594,11 @@ def county_report(c: Composer) -> str:
     if lessons:
         given = c.figure("授课场次", lessons, "本年度授课场次（不含已取消）", "delivery:lessons")
         text = f"全年开展党员教育授课{given}场"
-        if t["classes"]:
-            text += f"、举办培训班{c.figure('培训班', t['classes'], '本年度开班的培训班期数', 'training:index')}期"
-        if t["enrolments"]:
-            text += f"、培训{c.figure('培训报名', t['enrolments'], '本年度培训班报名人次', 'training:index')}人次"
+        held = d.training_held
+        if held["classes"]:
+            text += f"、举办培训班{c.figure('培训班', held['classes'], '本年度已开班（开班日期不晚于今天）的培训班期数', 'training:index')}期"
+        if held["enrolments"]:
+            text += f"、培训{c.figure('培训报名', held['enrolments'], '已开班培训班的报名人次', 'training:index')}人次"
         c.paragraph(text + "，实现学习频次由“一段时间集中突击”向“常态化滴灌”的转变。")
     c.table(*_campaign_table(c))
     c.chart("coverage", "各乡镇基层党组织授课覆盖情况")
