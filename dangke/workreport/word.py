@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 
 from docx import Document as WordDocument
-from docx.enum.section import WD_ORIENT  # noqa: F401  (kept for readers changing layout)
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
