@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dangke.contests",
     "dangke.insights",
     "dangke.care",
+    "dangke.workreport",
     "dangke.demo",
 ]
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("contests/", include("dangke.contests.urls")),
     path("insights/", include("dangke.insights.urls")),
     path("care/", include("dangke.care.urls")),
+    path("annual-report/", include("dangke.workreport.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -297,6 +297,8 @@ def check_city_build():
     assert CourseOrder.objects.filter(status=OrderStatus.SUBMITTED).count() == 1000
     placed_this_year = timezone.localdate().year == year
     assert figures["orders"]["by_state"]["submitted"] == (1000 if placed_this_year else 0)
+    # The whole pool was sent out: 8 provincial, 104 municipal, 373 county teachers.
+    assert campaign["teachers_by_level"] == {"province": 8, "city": 104, "county": 373}
     # New media and loudspeakers (seed 004): 40 works, a station in each of the 1,371
     # villages and about 5,000 plays in the demo's month.
     from dangke.media.models import MediaWork

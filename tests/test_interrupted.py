@@ -35,7 +35,7 @@ def test_half_way_runs_fail_and_queued_ones_wait(world):
     running, queued = analysis(AnalysisState.RUNNING), analysis(AnalysisState.QUEUED)
     solving, planned = plan(PlanState.RUNNING), plan(PlanState.QUEUED)
 
-    assert fail_interrupted_runs() == {"imports": 2, "analyses": 1, "plans": 1}
+    assert fail_interrupted_runs() == {"imports": 2, "analyses": 1, "plans": 1, "reports": 0}
     for row in (checking, importing, running, solving):
         row.refresh_from_db()
         assert row.state == "failed" and "中断" in row.message and row.finished_at
@@ -43,7 +43,7 @@ def test_half_way_runs_fail_and_queued_ones_wait(world):
                        (planned, PlanState.QUEUED)):  # fmt: skip
         row.refresh_from_db()
         assert row.state == state
-    assert fail_interrupted_runs() == {"imports": 0, "analyses": 0, "plans": 0}
+    assert fail_interrupted_runs() == {"imports": 0, "analyses": 0, "plans": 0, "reports": 0}
 
 
 def test_a_running_serve_is_known_by_its_pidfile(tmp_path):

@@ -55,6 +55,7 @@ def rows_in_both_counties(world):
         _training_rows(county, org, course, teacher, admin)
         _insights_rows(county, org, course, teacher, admin)
         _care_rows(county, teacher, admin)
+        _workreport_rows(county, admin)
     return world
 
 
@@ -90,6 +91,12 @@ def _care_rows(county, teacher, admin):
     care.CardBatch.objects.create(
         region=county, year=2026, festival="spring", message="祝福", sender="办"
     )
+
+
+def _workreport_rows(county, admin):
+    from dangke.workreport.models import AnnualReport
+
+    AnnualReport.objects.create(region=county, year=2026, created_by=admin)
 
 
 def _insights_rows(county, org, course, teacher, admin):

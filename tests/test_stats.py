@@ -48,6 +48,7 @@ def stats_world(world):
     given = lesson(world.org_a, world.course_a, "delivered", at, attendees_count=50,
                    campaign=campaign)  # fmt: skip
     given.other_organizations.add(world.org_b)
+    given.teachers.add(world.teacher_a)  # a county teacher sent by the campaign
     lesson(world.org_a, world.course_a, "delivered", at, attendees_count=20, mode="loudspeaker")
     lesson(world.org_b, world.course_b, "planned", at, mode="online")
     lesson(world.org_b, world.course_b, "cancelled", at, attendees_count=99)
@@ -167,6 +168,7 @@ def test_city_admin_sees_the_whole_city(stats_world):
         "campaigns": [
             {
                 "name": "万堂示范课下基层",
+                "teachers_by_level": {"province": 0, "city": 0, "county": 1},
                 "lessons": 1,
                 "organizations_covered": 2,
                 "members_reached": 95,
@@ -261,8 +263,9 @@ def test_statuses_and_inactive_organizations(stats_world):
 def test_figures_take_a_bounded_number_of_queries(stats_world, django_assert_max_num_queries):
     scope = scope_for_user(stats_world.city_admin)
     # 8 for the foundation's figures, 4 for lessons, coverage, orders and campaigns, and
-    # one per campaign of the year, and 5 for evaluation.
-    with django_assert_max_num_queries(24 + LIFECYCLE_QUERIES + LATER_QUERIES):
+    # one per campaign of the year, one for the teachers the campaigns sent, and 5 for
+    # evaluation.
+    with django_assert_max_num_queries(25 + LIFECYCLE_QUERIES + LATER_QUERIES):
         year_figures(scope, YEAR)
 
 
@@ -297,7 +300,8 @@ def test_stats_command_prints_json_with_stable_keys(stats_world):
     assert set(figures["lessons"]) == {"total", "by_state", "by_mode", "by_category"}
     assert set(figures["orders"]) == {"total", "by_state"}
     assert set(figures["campaigns"][0]) == {
-        "name", "lessons", "organizations_covered", "members_reached", "target_lessons"
+        "name", "lessons", "organizations_covered", "members_reached", "target_lessons",
+        "teachers_by_level",
     }  # fmt: skip
     assert set(figures["courses"]) == {"total", "by_category", "by_status", "excellent"}
     assert figures["teachers"]["total"] == 3 and figures["courses"]["excellent"] == 1

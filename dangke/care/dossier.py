@@ -12,6 +12,7 @@ from collections import OrderedDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangke.core.calendar import year_bounds
 from dangke.courses.categories import CourseCategory
 from dangke.delivery.models import Lesson, LessonStatus
 from dangke.faculty import lifecycle
@@ -21,7 +22,7 @@ from dangke.training.models import Enrollment, EnrollmentStatus
 
 
 def dossier_data(teacher, year: int) -> dict:
-    start, end = lifecycle.year_bounds(year)
+    start, end = year_bounds(year)
     lessons = list(
         Lesson.objects.filter(
             teachers=teacher, status=LessonStatus.DELIVERED, starts_at__gte=start, starts_at__lt=end

@@ -29,10 +29,12 @@ def fail_interrupted_runs() -> dict[str, int]:
     from dangke.delivery.services import fail_interrupted_plans
     from dangke.imports.services import fail_interrupted as fail_interrupted_imports
     from dangke.insights.services import fail_interrupted as fail_interrupted_analyses
+    from dangke.workreport.services import fail_interrupted as fail_interrupted_reports
 
     message = _("后台任务运行中被中断（服务停止或重启），已改动的数据均已撤回。请重新提交。")
     return {
         "imports": fail_interrupted_imports(message),
         "analyses": fail_interrupted_analyses(message),
         "plans": fail_interrupted_plans(message),
+        "reports": fail_interrupted_reports(message),
     }

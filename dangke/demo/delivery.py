@@ -24,7 +24,7 @@ from dangke.delivery.models import (
     LessonStatus,
     OrderStatus,
 )
-from dangke.faculty.models import TeacherStatus
+from dangke.faculty.models import POOL_STATUSES, TeacherStatus
 from dangke.regions.models import OrganizationKind
 
 BATCH = 2000
@@ -167,6 +167,7 @@ class DeliveryDemo:
                     )
                 )
                 teachers.append(teacher)
+        self.send_every_pool_teacher(lessons, teachers)
         CourseOrder.objects.bulk_create(orders, batch_size=BATCH)
         self.date_orders(orders)
         for lesson in lessons:  # the orders have their keys now
@@ -195,6 +196,36 @@ class DeliveryDemo:
             )
             order.created_at = max(opening, self.period.at(day, datetime.time(10)))
         CourseOrder.objects.bulk_update(orders, ["created_at"], batch_size=BATCH)
+
+    def send_every_pool_teacher(self, lessons: list, teachers: list) -> None:
+        """The whole pool is sent out (seed 004: 8 provincial, 104 municipal and 373 county
+        teachers gave the campaign's lessons): a pool teacher the draw left without a lesson
+        takes over one, in their county, from a teacher who gives several."""
+        rng = self.b.rng("delivery-every-teacher")  # its own stream: other draws stay put
+        given: dict[int, list[int]] = defaultdict(list)
+        for index, teacher in enumerate(teachers):
+            given[teacher.pk].append(index)
+        for plan in self.b.teachers:
+            teacher = plan.teacher
+            if teacher.status not in POOL_STATUSES or given.get(teacher.pk):
+                continue
+            spare = [
+                index
+                for indexes in given.values()
+                if len(indexes) > 1
+                for index in indexes
+                if not plan.county or lessons[index].region_id.startswith(plan.county)
+            ]
+            if not spare:
+                continue
+            index = rng.choice(spare)
+            given[teachers[index].pk].remove(index)
+            given[teacher.pk].append(index)
+            teachers[index] = teacher
+            if lessons[index].order is not None:
+                lessons[
+                    index
+                ].order.outcome = f"{teacher.name}，{lessons[index].starts_at.date().isoformat()}"
 
     def build_next_month(self) -> None:
         """Submitted orders for next month (of the real calendar: the office's queue today,

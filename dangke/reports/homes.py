@@ -77,3 +77,44 @@ def teacher_home(scope, teacher, year: int) -> dict:
         .select_related("contest", "course")
         .order_by("-contest__year", "-pk")[:RECENT],
     }
+
+
+def office_year(scope, figures: dict, year: int) -> dict:
+    """The region's year at a glance for the office's 工作台 (DESIGN §2a): what was given,
+    whom it reached, the campaign's progress, scores, rectifications, teachers behind quota
+    and orders waiting, each with the list page that shows its rows."""
+    from django.urls import reverse
+
+    from dangke.accounts.scoping import visible_within
+    from dangke.faculty.models import AnnualReview
+    from dangke.workreport.numbers import percent
+
+    organizations, members = figures["organizations"]["total"], figures["members"]
+    campaigns = [c for c in figures["campaigns"] if c["target_lessons"]]
+    campaign = max(campaigns, key=lambda c: c["lessons"]) if campaigns else None
+    return {
+        "lessons": figures["lessons"]["by_state"]["delivered"],
+        "covered": figures["organizations"]["covered"],
+        "covered_share": percent(figures["organizations"]["covered"], organizations),
+        "members_reached": figures["members_reached"],
+        "members_share": percent(figures["members_reached"], members),
+        "campaign": campaign,
+        "campaign_share": percent(campaign["lessons"], campaign["target_lessons"])
+        if campaign
+        else "",
+        "scores_published": figures["evaluation"]["scores_published"],
+        "responses": figures["evaluation"]["responses"],
+        "rectifications": figures["evaluation"]["rectifications"].get("open", 0),
+        "behind": visible_within(AnnualReview, scope).filter(year=year, passed=False).count(),
+        "orders_waiting": figures["orders"]["by_state"]["submitted"],
+        "urls": {
+            "lessons": reverse("delivery:lessons"),
+            "coverage": f"{reverse('delivery:coverage')}?year={year}",
+            "campaigns": reverse("delivery:campaigns"),
+            "scores": reverse("evaluation:index"),
+            "rectifications": reverse("evaluation:rectifications"),
+            "behind": reverse("faculty:review"),
+            "orders": reverse("delivery:queue"),
+            "report": reverse("workreport:index"),
+        },
+    }

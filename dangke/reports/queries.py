@@ -70,7 +70,8 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     lessons given (已授课). An organisation is covered when it hosted or co-hosted a lesson
     given this year; `members_reached` sums the members of covered organisations. Orders
     are those placed in the year. `campaigns` lists the campaigns running in the year, each
-    with its lessons given, organisations covered, members reached and target lessons.
+    with its lessons given, organisations covered, members reached, target lessons and
+    `teachers_by_level`: the teachers (any status now) who gave one of its lessons.
     """
     scope = as_scope(scope)
     year = year or report_year()
@@ -232,6 +233,19 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     ):
         order_states[row["status"]] += row["n"]
 
+    # Teachers who gave a campaign's lessons, by level: one query for all campaigns.
+    sent: dict[int, dict[str, int]] = {}
+    for row in (
+        Lesson.teachers.through.objects.filter(
+            lesson__in=given.filter(pk__in=lessons.values("pk"), campaign__isnull=False)
+        )
+        .values("lesson__campaign_id", "teacher__level")
+        .annotate(n=Count("teacher_id", distinct=True))
+        .order_by()
+    ):
+        levels = sent.setdefault(row["lesson__campaign_id"], _zeros(TeacherLevel))
+        levels[row["teacher__level"]] += row["n"]
+
     campaigns = []
     for campaign in (
         visible_within(Campaign, scope, region_code)
@@ -251,6 +265,7 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         campaigns.append(
             {
                 "name": campaign.name,
+                "teachers_by_level": sent.get(campaign.pk, _zeros(TeacherLevel)),
                 "lessons": campaign.given,
                 "organizations_covered": covered["n"],
                 "members_reached": covered["members"] or 0,

@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangke.care.access import is_counsellor_only
 from dangke.core.calendar import report_year
@@ -9,8 +10,16 @@ from dangke.courses.models import CourseStatus
 from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
 from dangke.faculty.rules import may_manage_pool
 from dangke.regions.models import OrganizationKind
-from dangke.reports.homes import is_liaison_only, is_teacher_only, liaison_home, teacher_home
+from dangke.reports.homes import (
+    is_liaison_only,
+    is_teacher_only,
+    liaison_home,
+    office_year,
+    teacher_home,
+)
 from dangke.reports.queries import year_figures
+from dangke.workreport.data import lessons_by_month
+from dangke.workreport.services import may_build
 
 
 def _series(counts: dict, choices) -> list[dict]:
@@ -40,11 +49,17 @@ def dashboard(request):
         "courses_by_category": _series(figures["courses"]["by_category"], CourseCategory),
         "courses_by_status": _series(figures["courses"]["by_status"], CourseStatus),
         "organizations_by_kind": _series(figures["organizations"]["by_kind"], OrganizationKind),
+        "lessons_by_month": [
+            {"name": _("%(month)s月") % {"month": month}, "value": n}
+            for month, n in lessons_by_month(request.scope, year, "").items()
+        ],
     }
     context = {
         "figures": figures,
         "charts": charts,
         "year": year,
         "manages_pool": may_manage_pool(request.scope, figures["region"]["code"]),
+        "the_year": office_year(request.scope, figures, year),
+        "may_report": may_build(request.scope),
     }
     return render(request, "reports/dashboard.html", context)

@@ -47,6 +47,15 @@ def main_navigation(context):
             bool(scope.teacher_ids or scope.group_ids or scope.region_codes),
         ),
         (
+            "workreport:index",
+            _("年度报告"),
+            "bi-file-earmark-text",
+            bool(
+                scope.is_superuser
+                or (scope.region_codes and {Role.REGION_ADMIN, Role.ORGANISER} & set(scope.roles))
+            ),
+        ),
+        (
             "imports:index",
             _("数据导入"),
             "bi-file-earmark-arrow-up",
