@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.listing import Column, ListDefinition, render_list
+from dangke.core.redirects import next_or
 from dangke.delivery.models import Lesson
 from dangke.evaluation import services
 from dangke.evaluation.models import (
@@ -288,10 +289,7 @@ def comment_review(request, pk):
         services.review_comment(comment, request.POST.get("status", ""), actor=request.user)
     except services.SurveyError as error:
         messages.error(request, " ".join(error.messages))
-    next_url = request.POST.get("next") or reverse("evaluation:comments")
-    if not next_url.startswith("/"):
-        next_url = reverse("evaluation:comments")
-    return redirect(next_url)
+    return redirect(next_or(request, "evaluation:comments"))
 
 
 def visible_comments(scope, surveys, teacher_ids=()):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.core.redirects import next_or
 from dangke.core.status import StatusTransitionError
 from dangke.core.views import history_of
 from dangke.faculty.models import Teacher
@@ -277,10 +278,7 @@ def comment_moderate(request, pk):
         messages.success(
             request, _("已设为「%(status)s」") % {"status": comment.get_status_display()}
         )
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("media:comments")
+    return redirect(next_or(request, "media:comments"))
 
 
 @login_required
