@@ -16,8 +16,63 @@ ISO_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
 OFFICE_PART_FOLDERS = {"pptx": "ppt/", "docx": "word/", "xlsx": "xl/"}
 
 
+# What an Office file may unpack to before anything opens it (a zip bomb: a 2 MB .xlsx that
+# expands to 2 GB took the import check's worker from 0.3 to 2 GB, issue #29). Python's
+# zipfile never inflates a member past its declared size (it stops there and fails the CRC),
+# so checking the central directory's declared sizes bounds what openpyxl can inflate.
+# A real workbook of the largest import (a 20 MB file, 10,000 rows) declares ~100 MB and
+# compresses ~10:1; XML compresses at most ~30:1 in practice.
+ZIP_MAX_MEMBERS = 5_000
+ZIP_MAX_TOTAL_BYTES = 400 * 1024 * 1024
+ZIP_MAX_RATIO = 150  # per member, counted for members past 1 MB unpacked
+ZIP_RATIO_FLOOR = 1024 * 1024
+
+
 class UploadRejected(ValueError):
     """Why a file is refused, in words the uploader can act on."""
+
+
+def check_zip_archive(archive: zipfile.ZipFile) -> None:
+    """Refuse an archive whose declared contents are too many, too large or compressed too
+    far, before any member is inflated."""
+    members = archive.infolist()
+    if len(members) > ZIP_MAX_MEMBERS:
+        raise UploadRejected(
+            _("文件中的部件过多（%(count)d 个，上限 %(limit)d 个），无法安全打开")
+            % {"count": len(members), "limit": ZIP_MAX_MEMBERS}
+        )
+    total = sum(member.file_size for member in members)
+    if total > ZIP_MAX_TOTAL_BYTES:
+        raise UploadRejected(
+            _("文件解压后过大（%(size)d MB，上限 %(limit)d MB），可能是恶意压缩文件，已拒绝")
+            % {"size": total // 1048576, "limit": ZIP_MAX_TOTAL_BYTES // 1048576}
+        )
+    for member in members:
+        if member.file_size > ZIP_RATIO_FLOOR and (
+            member.file_size > ZIP_MAX_RATIO * max(member.compress_size, 1)
+        ):
+            raise UploadRejected(
+                _("文件中的「%(name)s」压缩比异常（%(ratio)d 倍），可能是恶意压缩文件，已拒绝")
+                % {
+                    "name": member.filename[:60],
+                    "ratio": member.file_size // max(member.compress_size, 1),
+                }
+            )
+
+
+def open_checked_zip(source) -> zipfile.ZipFile:
+    """A ZipFile over `source` (a path or a file) whose declared contents passed
+    `check_zip_archive`; UploadRejected when it is not a zip or fails the check."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise UploadRejected(_("文件不是有效的压缩格式（可能已损坏或改过扩展名）")) from error
+    try:
+        check_zip_archive(archive)
+    except UploadRejected:
+        archive.close()
+        raise
+    return archive
 
 
 def _is_iso_media(head: bytes, upload) -> bool:
@@ -37,6 +92,7 @@ def _is_office_zip(extension: str) -> Callable[[bytes, object], bool]:
         try:
             with zipfile.ZipFile(upload) as archive:
                 names = archive.namelist()
+                check_zip_archive(archive)  # raises with its own message
         except zipfile.BadZipFile:
             return False
         folder = OFFICE_PART_FOLDERS[extension]
