@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 
@@ -33,3 +35,40 @@ class PrivatePagesMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
         return response
+
+
+class RequestBodyLimitMiddleware:
+    """A body declared larger than REQUEST_BODY_MAX_BYTES is answered with a page saying
+    so (413), before anything reads it: the uploader learns the limit instead of watching
+    the connection drop (issue #29: a 2 GiB upload ended in a reset, with no message)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.REQUEST_BODY_MAX_BYTES:
+            return too_large(request, declared)
+        return self.get_response(request)
+
+
+def too_large(request, declared: int | None = None):
+    """The page for a body over a limit: ours, or Django's for form fields."""
+    from dangke.core.redirects import is_safe_target
+
+    referer = request.META.get("HTTP_REFERER", "")
+    response = render(
+        request,
+        "core/too_large.html",
+        {
+            "declared_mb": (declared or 0) // 1048576,
+            "limit_mb": settings.REQUEST_BODY_MAX_BYTES // 1048576,
+            "back": referer if is_safe_target(request, referer) else "",
+        },
+        status=413,
+    )
+    response["Connection"] = "close"
+    return response

@@ -74,3 +74,16 @@ def history_of(obj):
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
     ).select_related("actor")[:50]
+
+
+def bad_request(request, exception):
+    """handler400: a body over Django's limits (form fields' size, number of fields or
+    files) gets the friendly 413 page; any other bad request Django's own page."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+    from django.views.defaults import bad_request as default_bad_request
+
+    from dangke.core.middleware import too_large
+
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return too_large(request)
+    return default_bad_request(request, exception)
