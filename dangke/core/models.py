@@ -69,3 +69,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class RateWindow(models.Model):
+    """How many requests one key (a hashed address and what it asks for) made in one
+    fixed window. `core.ratelimit.hit` counts with one atomic upsert, so concurrent
+    requests are never lost, and a window ends at its boundary whatever happens in it:
+    refused requests do not extend it (issue #29)."""
+
+    key = models.CharField("键", max_length=64)
+    window_start = models.BigIntegerField("窗口起点（Unix 秒）")
+    count = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "限流计数"
+        verbose_name_plural = "限流计数"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="rate_window_once")
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self):
+        return f"{self.key} @{self.window_start}: {self.count}"
