@@ -46,7 +46,8 @@ def _comment_review(world):
     lesson = make_lesson(world)
     survey = evaluation.open_survey(lesson, actor=world.county_a_admin)
     evaluation.submit_response(
-        survey, role="trainee", raw_answers={"depth": "4"}, nonce=evaluation.new_form_nonce(),
+        survey, role="trainee", raw_answers={"depth": "4"},
+        nonce=evaluation.new_form_nonce(survey),
         comment="好", now=survey.opens_at + datetime.timedelta(minutes=5),
     )  # fmt: skip
     comment = SurveyComment.objects.get()

@@ -65,7 +65,7 @@ def _render(
         "done": done,
         "not_open": not done and now < survey.opens_at,
         "closed": not done and now >= survey.closes_at,
-        "nonce": services.new_form_nonce(),
+        "nonce": services.new_form_nonce(survey),
         "values": values,
         "groups": _questions(stage, values) if stage else [],
         "follow_up": survey.kind == SurveyKind.FOLLOW_UP,
