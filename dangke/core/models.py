@@ -31,6 +31,9 @@ class AuditEntry(models.Model):
     field = models.CharField("字段", max_length=64, blank=True)
     from_value = models.CharField("原值", max_length=200, blank=True)
     to_value = models.CharField("新值", max_length=200, blank=True)
+    # An edit's every changed field with its old and new value as shown to the user
+    # ([{"field", "label", "from", "to"}]), secrets masked (core.audit.form_changes).
+    changes = models.JSONField("变更明细", default=list, blank=True)
     reason = models.TextField("原因", blank=True)
     region_code = models.CharField("所属区划", max_length=12, blank=True, db_index=True)
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.audit import form_changes
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.core.redirects import next_or
@@ -129,13 +130,14 @@ def _work(request, pk):
 def _edit(request, work: MediaWork | None):
     form = WorkForm(request.POST or None, request.FILES or None, instance=work, scope=request.scope)
     if request.method == "POST" and form.is_valid():
-        changed = "、".join(str(form.fields[name].label) for name in form.changed_data)
+        changes = form_changes(form)
         try:
             saved = services.save_work(
                 form.save(commit=False),
                 actor=request.user,
                 upload=form.cleaned_data.get("upload"),
-                changed=changed,
+                changed="、".join(change["label"] for change in changes),
+                changes=changes,
             )
         except ValidationError as error:
             form.add_error("upload", error)
