@@ -35,8 +35,9 @@ def shown_value(field: forms.Field, value) -> str:
         return ""
     if isinstance(field, forms.ModelMultipleChoiceField):
         items = value if isinstance(value, list | tuple | QuerySet) else [value]
+        manager = field.queryset.model._default_manager
         objects = [
-            item if isinstance(item, Model) else field.queryset.model._default_manager.get(pk=item)
+            item if isinstance(item, Model) else manager.filter(pk=item).first() or item
             for item in items
         ]
         return "、".join(sorted(str(item) for item in objects))
