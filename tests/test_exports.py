@@ -23,6 +23,8 @@ from tests.test_lifecycle import quota
 from tests.test_media import make_work
 from tests.test_rewards import give
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")
+
 FORMULAS = ["=1+1", "+1", "-1", "@SUM(1)", '=HYPERLINK("http://x","y")']
 
 

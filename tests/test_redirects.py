@@ -18,6 +18,8 @@ from tests.test_evaluation import make_lesson
 from tests.test_lifecycle import quota, rule
 from tests.test_media import make_work
 
+pytestmark = pytest.mark.usefixtures("pinned_clock")
+
 OFF_SITE = [
     "//evil.example/x",
     "/\\evil.example/x",
