@@ -155,6 +155,7 @@ def test_a_body_over_the_request_limit_gets_a_page_not_a_reset(client, world, se
     assert "提交的内容太大" in text and "超过了系统一次能接收的 1 MB" in text
 
 
+@pytest.mark.logs_errors  # Django's security log records the oversized body, as it should
 def test_form_fields_over_djangos_limit_get_the_same_page(client, world, settings):
     from tests.conftest import PASSWORD
 
