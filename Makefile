@@ -9,7 +9,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast test-clock lint format bench install runtime-deps system-deps messages clean
+.PHONY: demo test test-fast test-clock lint format bench install runtime-deps system-deps messages clean audit
 
 # The interpreter is found once (scripts/find-python explains what to install if none fits).
 $(TOOLS)/python:
@@ -77,6 +77,18 @@ format: install
 
 bench: install
 	$(VENV)/bin/python -m bench
+
+# Known vulnerabilities in the locked packages (pip-audit from PyPI, run by uv). It needs a
+# network that reaches PyPI's vulnerability data or OSV; where it cannot, pip-audit skips
+# every package and still says "No known vulnerabilities found", so scripts/audit-summary
+# counts what was really checked and fails on zero (README, Security).
+PIP_AUDIT := pip-audit==2.10.1
+audit: install
+	@mkdir -p var
+	$(UV) export --frozen --format requirements-txt --no-hashes --no-emit-project -o var/audit-requirements.txt >/dev/null
+	-$(UV) tool run --from $(PIP_AUDIT) pip-audit -r var/audit-requirements.txt --no-deps --disable-pip \
+	  --format json --progress-spinner off -o var/audit.json 2>var/audit.log
+	$(TOOLS)/python scripts/audit-summary var/audit-requirements.txt var/audit.json
 
 messages: install
 	cd dangke && ../$(DANGKE) makemessages -l en --no-obsolete --ignore='static/vendor/*'

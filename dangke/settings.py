@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dangke.core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dangke.core.middleware.ChineseFirstMiddleware",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dangke.core.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dangke.accounts.middleware.ScopeMiddleware",
@@ -158,6 +160,11 @@ COURSEWARE_MAX_BYTES = env_int("DANGKE_COURSEWARE_MAX_MB", 500) * 1024 * 1024
 SPREADSHEET_MAX_BYTES = env_int("DANGKE_SPREADSHEET_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# A whole request body: above the largest per-file limit (a 2 GB lesson recording), so each
+# form still says which file is too large; beyond it the body is not read at all and a
+# page says so (core.middleware.RequestBodyLimitMiddleware; `dangke serve` lets Waitress
+# take a little more, so the page and not a reset connection answers).
+REQUEST_BODY_MAX_BYTES = env_int("DANGKE_REQUEST_MAX_MB", 2100) * 1024 * 1024
 
 DANGKE_ALLOW_DEMO_ACCOUNTS = env_bool("DANGKE_ALLOW_DEMO_ACCOUNTS", DEBUG)
 DANGKE_PAGE_SIZE = env_int("DANGKE_PAGE_SIZE", 25)

@@ -25,3 +25,5 @@ urlpatterns = [
 ]
 # Uploaded files are never served from /media/: courseware, photos and workbooks go
 # through views that check the user's scope first.
+
+handler400 = "dangke.core.views.bad_request"

@@ -214,7 +214,7 @@ def test_score_answers_404_until_published_then_the_pages_figures(client, world,
         survey,
         role=RaterKind.EXPERT,
         raw_answers=dict.fromkeys(ON_SITE_KEYS, "4"),
-        nonce=evaluation.new_form_nonce(),
+        nonce=evaluation.new_form_nonce(survey),
         invitation=invitation,
         now=survey.opens_at + datetime.timedelta(minutes=40),
     )

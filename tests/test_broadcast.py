@@ -283,8 +283,10 @@ def test_a_county_admin_cannot_schedule_the_other_county(world, stations, progra
 def test_an_audio_file_must_be_what_its_name_says(world):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    good = SimpleUploadedFile("lesson.mp3", b"ID3\x04\x00" + b"\x00" * 64)
-    wav = SimpleUploadedFile("lesson.wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32)
+    from tests import samplefiles
+
+    good = SimpleUploadedFile("lesson.mp3", samplefiles.mp3())
+    wav = SimpleUploadedFile("lesson.wav", samplefiles.wav())
     renamed = SimpleUploadedFile("lesson.mp3", b"MZ\x90\x00 not audio at all")
     services.create_programme(title="mp3", region=world.city, duration_seconds=60, audio=good)
     services.create_programme(title="wav", region=world.city, duration_seconds=60, audio=wav)

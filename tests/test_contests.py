@@ -30,6 +30,7 @@ from dangke.core.status import ProtectedStatusError
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
 from dangke.faculty.models import TeachingGroup
+from tests import samplefiles
 from tests.conftest import PASSWORD, make_teacher
 
 YEAR = 2026
@@ -205,7 +206,7 @@ def test_judge_pages_never_show_the_entrant(setup, client, settings, tmp_path):
     setup.teacher_a.save(update_fields=["employer"])
     advance(setup)
     entry_a = ContestEntry.objects.get(contest=setup.contest, course=setup.course_a)
-    upload = SimpleUploadedFile("王红梅-参赛课件.pdf", b"%PDF-1.4 test", "application/pdf")
+    upload = SimpleUploadedFile("王红梅-参赛课件.pdf", samplefiles.PDF, "application/pdf")
     services.update_materials(entry_a, actor=setup.teacher_user, courseware=upload)
     assert entry_a.courseware.name == f"contests/{setup.contest.pk}/{entry_a.code}-courseware.pdf"
     advance(setup)
@@ -228,7 +229,7 @@ def test_judge_pages_never_show_the_entrant(setup, client, settings, tmp_path):
         )
         disposition = download.headers["Content-Disposition"]
         assert entry_a.code in disposition and "%E7%8E%8B" not in disposition  # 王
-        assert b"".join(download.streaming_content) == b"%PDF-1.4 test"
+        assert b"".join(download.streaming_content) == samplefiles.PDF
     # A judge cannot open another judge's task.
     stranger = setup.contest.judges.exclude(pk__in=judges).first()
     row = JudgeAssignment.objects.filter(entry=entry_a).first()
@@ -245,7 +246,7 @@ def test_a_renamed_or_oversized_material_is_refused_and_the_entry_kept(
     settings.MEDIA_ROOT = tmp_path
     settings.COURSEWARE_MAX_BYTES = 1048576
     entry = ContestEntry.objects.get(contest=setup.contest, course=setup.course_a)
-    pdf = SimpleUploadedFile("课件.pdf", b"%PDF-1.4 test", "application/pdf")
+    pdf = SimpleUploadedFile("课件.pdf", samplefiles.PDF, "application/pdf")
     services.update_materials(entry, actor=setup.teacher_user, courseware=pdf, outline="提纲")
     audits = AuditEntry.objects.count()
 
@@ -255,8 +256,8 @@ def test_a_renamed_or_oversized_material_is_refused_and_the_entry_kept(
     assert refused.value.messages == [
         "授课录像：文件内容与扩展名「.mp4」不符（可能改过扩展名或已损坏），请上传原始文件"
     ]
-    big = SimpleUploadedFile("新课件.pdf", b"%PDF-1.4 " + b"x" * 1572864, "application/pdf")
-    wav = SimpleUploadedFile("录像.wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\0" * 32)
+    big = SimpleUploadedFile("新课件.pdf", samplefiles.PDF + b"x" * 1572864, "application/pdf")
+    wav = SimpleUploadedFile("录像.wav", samplefiles.wav())
     with pytest.raises(services.ContestError) as refused:
         services.update_materials(
             entry, actor=setup.teacher_user, courseware=big, recording=wav, outline="新提纲"

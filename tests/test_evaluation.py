@@ -66,7 +66,7 @@ def trainee_answers(survey, values):
             survey,
             role=RaterKind.TRAINEE,
             raw_answers={key[2:]: v for key, v in stars(value).items()},
-            nonce=services.new_form_nonce(),
+            nonce=services.new_form_nonce(survey),
             now=survey.opens_at + datetime.timedelta(minutes=30),
         )
 
@@ -225,7 +225,7 @@ def test_the_survey_closes_by_itself(clock, world, survey):
     with pytest.raises(services.SurveyError, match="已经结束"):
         services.submit_response(
             survey, role="trainee", raw_answers={"depth": "5"},
-            nonce=services.new_form_nonce(), now=later,
+            nonce=services.new_form_nonce(survey), now=later,
         )  # fmt: skip
 
 
@@ -247,7 +247,7 @@ def test_phone_page_is_small_works_without_javascript_and_counts_once(world, cli
     assert Response.objects.filter(survey=survey).count() == 1
     assert SurveyComment.objects.filter(survey=survey).count() == 1
     # the signed cookie says this phone answered; a fresh form is refused politely
-    refused = client.post(url, {"nonce": services.new_form_nonce(), **stars(1)})
+    refused = client.post(url, {"nonce": services.new_form_nonce(survey), **stars(1)})
     assert "已收到您的评价".encode() in refused.content
     assert Response.objects.filter(survey=survey).count() == 1
 
@@ -307,7 +307,8 @@ def test_responses_are_anonymous_by_construction():
 def test_submission_time_is_kept_only_to_the_hour(clock, world, survey):
     moment = survey.opens_at + datetime.timedelta(minutes=37, seconds=12)
     response, _ = services.submit_response(
-        survey, role="trainee", raw_answers={"depth": "4"}, nonce=services.new_form_nonce(),
+        survey, role="trainee", raw_answers={"depth": "4"},
+            nonce=services.new_form_nonce(survey),
         now=moment,
     )  # fmt: skip
     assert response.submitted_hour == moment.replace(minute=0, second=0, microsecond=0)
@@ -322,7 +323,7 @@ def test_invitation_is_spent_once_and_forged_codes_fail(world, client, survey):
     assert "专家".encode() in page.content and "赵教授".encode() in page.content
     data = {"nonce": page.context["nonce"], **stars(4, ON_SITE_KEYS)}
     assert "已收到您的评价".encode() in client.post(url, data).content
-    replay = client.post(url, {"nonce": services.new_form_nonce(), **stars(1, ON_SITE_KEYS)})
+    replay = client.post(url, {"nonce": services.new_form_nonce(survey), **stars(1, ON_SITE_KEYS)})
     assert replay.status_code == 400
     assert "该邀请码已使用过".encode() in replay.content
     assert Response.objects.filter(role=RaterKind.EXPERT).count() == 1
@@ -331,7 +332,7 @@ def test_invitation_is_spent_once_and_forged_codes_fail(world, client, survey):
     with pytest.raises(services.SurveyError, match="邀请码"):
         services.submit_response(
             survey, role=RaterKind.EXPERT, raw_answers={"depth": "5"},
-            nonce=services.new_form_nonce(),
+            nonce=services.new_form_nonce(survey),
         )  # fmt: skip
 
 
@@ -347,7 +348,7 @@ def test_a_spent_invitation_rolls_back_with_a_failed_response(world, survey, mon
     with pytest.raises(RuntimeError):
         services.submit_response(
             survey, role=RaterKind.EXPERT, raw_answers={"depth": "5"},
-            nonce=services.new_form_nonce(), invitation=invitation,
+            nonce=services.new_form_nonce(survey), invitation=invitation,
         )  # fmt: skip
     invitation.refresh_from_db()
     assert invitation.used_at is None  # the code can still be used
@@ -390,7 +391,7 @@ def test_follow_up_answers_count_for_the_effect_indicators(world, survey):
     for value in (5, 5, 5):
         services.submit_response(
             follow_up, role="trainee", raw_answers={"behaviour": str(value), "impact": "5"},
-            nonce=services.new_form_nonce(), now=follow_up.opens_at,
+            nonce=services.new_form_nonce(follow_up), now=follow_up.opens_at,
         )  # fmt: skip
     after = scores.refresh_score(survey)
     assert after["roles"]["trainee.follow_up"]["n"] == 3
@@ -449,7 +450,8 @@ def test_comments_are_seen_only_after_review_and_private_ones_only_by_the_teache
 ):
     for text in ("案例很新", "声音太小", "不想公开的意见"):
         services.submit_response(
-            survey, role="trainee", raw_answers={"depth": "4"}, nonce=services.new_form_nonce(),
+            survey, role="trainee", raw_answers={"depth": "4"},
+            nonce=services.new_form_nonce(survey),
             comment=text,
         )  # fmt: skip
     lesson_url = reverse("evaluation:lesson_score", args=[survey.lesson.pk])
@@ -475,7 +477,8 @@ def test_comments_are_seen_only_after_review_and_private_ones_only_by_the_teache
 
 def test_county_b_cannot_review_county_a_comments(world, client, survey):
     services.submit_response(
-        survey, role="trainee", raw_answers={"depth": "4"}, nonce=services.new_form_nonce(),
+        survey, role="trainee", raw_answers={"depth": "4"},
+            nonce=services.new_form_nonce(survey),
         comment="好",
     )  # fmt: skip
     comment = SurveyComment.objects.get()

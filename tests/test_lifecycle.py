@@ -122,7 +122,8 @@ def test_review_score_is_evaluations_own_with_n_and_interval(world):
     for value in (3, 3, 4, 3, 3, 4):
         services.submit_response(
             survey, role=RaterKind.TRAINEE, raw_answers={k: str(value) for k in keys},
-            nonce=services.new_form_nonce(), now=survey.opens_at + datetime.timedelta(minutes=30),
+            nonce=services.new_form_nonce(survey),
+            now=survey.opens_at + datetime.timedelta(minutes=30),
         )  # fmt: skip
     expected = scores.teacher_year_results(world.teacher_a, YEAR)
     assert expected["score"] is not None

@@ -18,6 +18,7 @@ from dangke.core.models import AuditEntry
 from dangke.courses.models import Course, CourseStatus, Courseware, OutlineItem
 from dangke.faculty.models import Teacher, TeacherSpecialty
 from dangke.regions.models import Organization, OrganizationKind
+from tests import samplefiles
 
 LISTS = {
     "teachers": "/faculty/",
@@ -323,9 +324,7 @@ def test_courseware_is_checked_by_content(client, world, media):
     assert "不符" in upload(client, world.course_a, "讲稿.docx", xlsx)
     assert "不符" in upload(client, world.course_a, "讲稿.pdf", b"plain text, not a PDF")
     assert "不支持的文件类型" in upload(client, world.course_a, "setup.exe", b"MZ\x90\x00")
-    assert "已上传课件第 2 版" in upload(
-        client, world.course_a, "录像.mp4", b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 32
-    )
+    assert "已上传课件第 2 版" in upload(client, world.course_a, "录像.mp4", samplefiles.mp4())
     assert list(Courseware.objects.values_list("version", "kind")) == [(2, "mp4"), (1, "docx")]
 
 
@@ -339,10 +338,10 @@ def test_oversized_courseware_is_refused_before_storing(client, world, media, se
 
 def test_courseware_downloads_are_scoped(client, world, media):
     client.force_login(world.county_a_admin)
-    upload(client, world.course_a, "课件.pdf", b"%PDF-1.7 secret")
+    upload(client, world.course_a, "课件.pdf", samplefiles.PDF)
     url = f"/courses/{world.course_a.pk}/courseware/v1/"
     assert url in html_of(client, f"/courses/{world.course_a.pk}/")
-    assert b"".join(client.get(url).streaming_content) == b"%PDF-1.7 secret"
+    assert b"".join(client.get(url).streaming_content) == samplefiles.PDF
     client.force_login(world.teacher_user)  # teaches the course
     assert client.get(url).status_code == 200
     client.force_login(world.county_b_admin)

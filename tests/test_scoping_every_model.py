@@ -146,7 +146,8 @@ def _evaluation_rows(county, org, course, teacher, admin):
     survey = services.open_survey(lesson, actor=admin)  # also the indicator system
     services.invite(survey, role="expert", names=["专家"], actor=admin)
     services.submit_response(
-        survey, role="trainee", raw_answers={"depth": "5"}, nonce=services.new_form_nonce(),
+        survey, role="trainee", raw_answers={"depth": "5"},
+        nonce=services.new_form_nonce(survey),
         comment="讲得好",
     )  # fmt: skip
     assert SurveyComment.objects.filter(survey=survey).exists()

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from dangke.core.models import AuditEntry
 from dangke.courses.models import Courseware
 from dangke.faculty.models import ProposalKind, ProposalStatus, StatusProposal, TeacherStatus
+from tests import samplefiles
 
 LISTS = {
     "teachers": ("/faculty/", "teacher_a", "teacher_b", "name"),
@@ -213,8 +214,8 @@ def test_courseware_must_be_what_its_name_says(client, world, settings, tmp_path
     fake = upload_courseware(client, world.course_a, "课件.pdf", b"just some text")
     assert "文件内容与扩展名「.pdf」不符" in fake.content.decode()
     assert not Courseware.objects.exists()
-    upload_courseware(client, world.course_a, "课件.pdf", b"%PDF-1.7\n...")
-    upload_courseware(client, world.course_a, "课件.pdf", b"%PDF-1.7\n... v2")
+    upload_courseware(client, world.course_a, "课件.pdf", samplefiles.PDF)
+    upload_courseware(client, world.course_a, "课件.pdf", samplefiles.PDF + b"% v2\n")
     assert list(world.course_a.courseware.values_list("version", flat=True)) == [2, 1]
 
 

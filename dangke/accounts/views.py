@@ -4,11 +4,11 @@ from django.contrib.auth.views import LoginView, LogoutView
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.middleware import ACTIVE_REGION_SESSION_KEY
 from dangke.core.models import Notification
+from dangke.core.redirects import next_or
 
 
 class DangkeLoginView(LoginView):
@@ -35,10 +35,7 @@ def switch_region(request):
         request.session[ACTIVE_REGION_SESSION_KEY] = code
     else:
         request.session.pop(ACTIVE_REGION_SESSION_KEY, None)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        target = "reports:dashboard"
-    return redirect(target)
+    return redirect(next_or(request, "reports:dashboard"))
 
 
 @login_required

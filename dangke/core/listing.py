@@ -136,12 +136,10 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
 
 
 def _plain(value):
-    """A cell value Excel can hold: lists become one 、-separated text."""
+    """Lists become one 、-separated text; the export writer types everything else."""
     if isinstance(value, list | tuple):
         return "、".join(str(item) for item in value)
-    if value is None or isinstance(value, int | float | str):
-        return value
-    return str(value)
+    return value
 
 
 def _with(query, **values) -> str:

@@ -31,6 +31,9 @@ class AuditEntry(models.Model):
     field = models.CharField("字段", max_length=64, blank=True)
     from_value = models.CharField("原值", max_length=200, blank=True)
     to_value = models.CharField("新值", max_length=200, blank=True)
+    # An edit's every changed field with its old and new value as shown to the user
+    # ([{"field", "label", "from", "to"}]), secrets masked (core.audit.form_changes).
+    changes = models.JSONField("变更明细", default=list, blank=True)
     reason = models.TextField("原因", blank=True)
     region_code = models.CharField("所属区划", max_length=12, blank=True, db_index=True)
 
@@ -69,3 +72,25 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+
+class RateWindow(models.Model):
+    """How many requests one key (a hashed address and what it asks for) made in one
+    fixed window. `core.ratelimit.hit` counts with one atomic upsert, so concurrent
+    requests are never lost, and a window ends at its boundary whatever happens in it:
+    refused requests do not extend it (issue #29)."""
+
+    key = models.CharField("键", max_length=64)
+    window_start = models.BigIntegerField("窗口起点（Unix 秒）")
+    count = models.PositiveIntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "限流计数"
+        verbose_name_plural = "限流计数"
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="rate_window_once")
+        ]
+        indexes = [models.Index(fields=["window_start"])]
+
+    def __str__(self):
+        return f"{self.key} @{self.window_start}: {self.count}"

@@ -13,8 +13,11 @@ def region_code_of(obj) -> str:
     return code or ""
 
 
-def record_audit(obj, *, actor, action, field="", from_value="", to_value="", reason=""):
+def record_audit(
+    obj, *, actor, action, field="", from_value="", to_value="", reason="", changes=None
+):
     return AuditEntry.objects.create(
+        changes=changes or [],
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         content_type=ContentType.objects.get_for_model(type(obj)),

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.audit import form_changes
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 
@@ -25,8 +26,11 @@ def edit_object(request, model, form_class, *, pk=None, perm, title, cancel_url)
         with transaction.atomic():
             saved = form.save()
             action = AuditEntry.Action.UPDATE if obj else AuditEntry.Action.CREATE
-            changed = "、".join(str(form.fields[name].label) for name in form.changed_data)
-            record_audit(saved, actor=request.user, action=action, to_value=changed)
+            changes = form_changes(form)
+            changed = "、".join(change["label"] for change in changes)
+            record_audit(
+                saved, actor=request.user, action=action, to_value=changed, changes=changes
+            )
         messages.success(request, _("已保存：%(name)s") % {"name": saved})
         return redirect(saved.get_absolute_url())
     context = {"form": form, "object": obj, "title": title, "cancel_url": cancel_url}
@@ -39,3 +43,16 @@ def history_of(obj):
     return AuditEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(type(obj)), object_id=str(obj.pk)
     ).select_related("actor")[:50]
+
+
+def bad_request(request, exception):
+    """handler400: a body over Django's limits (form fields' size, number of fields or
+    files) gets the friendly 413 page; any other bad request Django's own page."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+    from django.views.defaults import bad_request as default_bad_request
+
+    from dangke.core.middleware import too_large
+
+    if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
+        return too_large(request)
+    return default_bad_request(request, exception)

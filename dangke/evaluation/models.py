@@ -216,6 +216,14 @@ class SurveyKind(models.TextChoices):
     FOLLOW_UP = "follow_up", _("效果回访")
 
 
+class SurplusDecision(models.TextChoices):
+    """What the office decided about trainee sheets beyond the sign-ins and the margin."""
+
+    PENDING = "pending", _("待决定")
+    COUNT_ALL = "count_all", _("全部计入")
+    KEEP_CAP = "keep_cap", _("按上限计入")
+
+
 class Survey(models.Model):
     """A survey (测评) of one lesson, or of a training class as a whole: on the day, or the
     follow-up for effect indicators (lessons only: a class has no host organisation to
@@ -270,6 +278,17 @@ class Survey(models.Model):
     attendance = models.PositiveIntegerField(
         _("参学人数"), default=0, help_text=_("发布门槛按此计算；默认取授课签到人数")
     )
+    sheet_margin = models.PositiveSmallIntegerField(
+        _("允许超出签到的学员答卷数"),
+        default=2,
+        help_text=_("学员答卷最多计入「签到人数 + 此数」份；超出部分保留、显示，待管理员决定"),
+    )
+    surplus_decision = models.CharField(
+        _("超出答卷的处理"),
+        max_length=12,
+        choices=SurplusDecision.choices,
+        default=SurplusDecision.PENDING,
+    )
     follow_up_sent_at = models.DateTimeField(_("回访已通知"), null=True, blank=True)
     result = models.JSONField(_("计分结果"), default=dict, blank=True)
     scored_upto = models.PositiveBigIntegerField(_("已计入答卷"), default=0)
@@ -308,6 +327,10 @@ class Survey(models.Model):
                 condition=Q(kind="on_site", main__isnull=True)
                 | Q(kind="follow_up", main__isnull=False),
                 name="survey_follow_up_has_main",
+            ),
+            models.CheckConstraint(
+                condition=Q(surplus_decision__in=SurplusDecision.values),
+                name="survey_surplus_decision_valid",
             ),
         ]
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 from dangke.evaluation.indicators import indicator_document, tree_rows
-from dangke.evaluation.models import RaterKind, Response, Survey, SurveyKind
-from dangke.evaluation.services import rater_roles
+from dangke.evaluation.models import RaterKind, Response, SurplusDecision, Survey, SurveyKind
+from dangke.evaluation.services import rater_roles, sheet_allowance
 from engines.scoring import aggregate_scores, score_lesson
 
 FOLLOW_UP_SUFFIX = ".follow_up"
@@ -64,13 +64,14 @@ def survey_document(survey: Survey) -> dict:
                 }
             )
     surveys = [main, *main.follow_ups.all()]
+    allowance = sheet_allowance(main)
     responses = [
         {
             "role": engine_role_id(response.role, kind == SurveyKind.FOLLOW_UP),
             "answers": response.answers,
         }
         for kind, response in (
-            (s.kind, r) for s in surveys for r in s.responses.order_by("id").only("role", "answers")
+            (s.kind, r) for s in surveys for r in counted_responses(s, allowance)
         )
     ]
     return {
@@ -79,6 +80,22 @@ def survey_document(survey: Survey) -> dict:
         "attendance": main.attendance,
         "responses": responses,
     }
+
+
+def counted_responses(survey: Survey, allowance) -> list[Response]:
+    """A survey's sheets that count: every named rater's, and trainee sheets up to the
+    allowance (the earliest first) unless the office decided to count them all."""
+    responses = list(survey.responses.order_by("id").only("role", "answers"))
+    if allowance.decision == SurplusDecision.COUNT_ALL:
+        return responses
+    kept, trainees = [], 0
+    for response in responses:
+        if response.role == RaterKind.TRAINEE:
+            trainees += 1
+            if trainees > allowance.cap:
+                continue
+        kept.append(response)
+    return kept
 
 
 def latest_response_id(survey: Survey) -> int:

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -30,6 +31,7 @@ from dangke.evaluation.models import (
     RaterKind,
     RaterRole,
     Response,
+    SurplusDecision,
     Survey,
     SurveyComment,
     SurveyKind,
@@ -219,9 +221,102 @@ def invite(survey: Survey, *, role: str, names: list[str], actor) -> list[Invita
     return invitations
 
 
-def new_form_nonce() -> str:
-    """The random number a rater's form carries, so a re-sent form counts once."""
-    return secrets.token_hex(16)
+NONCE_SALT = "dangke.evaluation.form"
+NONCE_MAX_AGE = 60 * 60 * 24 * 3  # a page left open overnight still submits
+
+
+def _nonce_signer(survey: Survey) -> signing.TimestampSigner:
+    return signing.TimestampSigner(salt=f"{NONCE_SALT}:{survey.pk}")
+
+
+def new_form_nonce(survey: Survey) -> str:
+    """What a rater's form carries: a random number signed by the server for this survey.
+    The number is kept with the answer sheet, once per survey, so a re-sent form counts
+    once; a number the server did not issue, or issued for another survey, is refused
+    (issue #29: invented 32-digit numbers were stored as answers)."""
+    return _nonce_signer(survey).sign(secrets.token_hex(16))
+
+
+def form_nonce_number(survey: Survey, token: str) -> str:
+    """The random number of a form token this server issued for `survey`; SurveyError
+    otherwise."""
+    try:
+        number = _nonce_signer(survey).unsign(token or "", max_age=NONCE_MAX_AGE)
+    except signing.BadSignature:
+        raise SurveyError(_("表单已失效，请重新打开评价页面")) from None
+    if len(number) != 32 or not all(c in "0123456789abcdef" for c in number):
+        raise SurveyError(_("表单已失效，请重新打开评价页面"))
+    return number
+
+
+@dataclass(frozen=True)
+class SheetAllowance:
+    """How many trainee sheets of a survey count toward its score. A fresh browser can
+    always fetch a fresh form, so a signed nonce alone does not make one person one sheet:
+    trainee sheets count up to the lesson's sign-ins plus the margin the office set, and a
+    surplus beyond it is kept, shown and waits for the office (docs/survey-integrity.md)."""
+
+    sign_ins: int
+    margin: int
+    sheets: int
+    decision: str
+
+    @property
+    def cap(self) -> int:
+        return self.sign_ins + self.margin
+
+    @property
+    def surplus(self) -> int:
+        return max(0, self.sheets - self.cap)
+
+    @property
+    def counted(self) -> int:
+        if self.decision == SurplusDecision.COUNT_ALL:
+            return self.sheets
+        return min(self.sheets, self.cap)
+
+
+def sign_in_count(survey: Survey) -> int:
+    """Who the lesson knows was there: its sign-ins, or the attendance the office recorded
+    (a paper list), whichever is larger. Read only: signing in belongs to delivery."""
+    main = survey.on_site
+    signed = main.lesson.attendances.count() if main.lesson_id else 0
+    return max(signed, main.attendance or 0)
+
+
+def sheet_allowance(survey: Survey) -> SheetAllowance:
+    """The allowance of the lesson's on-site trainee sheets (a follow-up asks the same
+    people, so its own trainee sheets are held to the same cap)."""
+    main = survey.on_site
+    sheets = main.responses.filter(role=RaterKind.TRAINEE).count()
+    return SheetAllowance(sign_in_count(main), main.sheet_margin, sheets, main.surplus_decision)
+
+
+@transaction.atomic
+def decide_surplus(survey: Survey, *, decision: str, margin: int, actor, reason: str) -> Survey:
+    """The office's decision on trainee sheets beyond the allowance: count them all, or
+    keep to sign-ins plus `margin`. Audited with the figures it was made on."""
+    main = Survey.objects.select_for_update().get(pk=survey.on_site.pk)
+    if decision not in (SurplusDecision.COUNT_ALL, SurplusDecision.KEEP_CAP):
+        raise SurveyError(_("请选择「全部计入」或「按上限计入」"))
+    if not (reason or "").strip():
+        raise SurveyError(_("请填写决定的理由"))
+    if margin < 0 or margin > 1000:
+        raise SurveyError(_("允许超出的份数须在 0–1000 之间"))
+    before = sheet_allowance(main)
+    old = f"{main.get_surplus_decision_display()}，+{main.sheet_margin}"
+    main.surplus_decision, main.sheet_margin = decision, margin
+    main.save(update_fields=["surplus_decision", "sheet_margin"])
+    record_audit(
+        main, actor=actor, action=AuditEntry.Action.UPDATE, field="surplus_decision",
+        from_value=old, to_value=f"{main.get_surplus_decision_display()}，+{margin}",
+        reason=_("学员答卷 %(sheets)s 份，签到 %(signed)s 人：%(reason)s")
+        % {"sheets": before.sheets, "signed": before.sign_ins, "reason": reason.strip()},
+    )  # fmt: skip
+    from dangke.evaluation.scores import refresh_score  # scores reads services
+
+    refresh_score(main, force=True)
+    return main
 
 
 def parse_answers(survey: Survey, role: StageRole, raw: dict[str, str]) -> dict[str, int]:
@@ -278,8 +373,7 @@ def submit_response(
         raise SurveyError(_("请使用邀请码评价"))
     if invitation is not None and (invitation.survey_id != survey.pk or invitation.role != role):
         raise SurveyError(_("邀请码与本测评不符"))
-    if not nonce or len(nonce) != 32 or not all(c in "0123456789abcdef" for c in nonce):
-        raise SurveyError(_("表单已失效，请重新打开评价页面"))
+    nonce = form_nonce_number(survey, nonce)
     existing = Response.objects.filter(survey=survey, nonce=nonce).first()
     if existing is not None:  # the same form sent again (a retry on a weak signal)
         return existing, False

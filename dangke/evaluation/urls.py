@@ -17,6 +17,7 @@ urlpatterns = [
     path("surveys/<int:pk>/invite/", surveys.survey_invite, name="survey_invite"),
     path("surveys/<int:pk>/invitations/", surveys.invitation_links, name="invitation_links"),
     path("surveys/<int:pk>/close/", surveys.survey_close, name="survey_close"),
+    path("surveys/<int:pk>/surplus/", surveys.survey_surplus, name="survey_surplus"),
     path("surveys/<int:pk>/share/", surveys.follow_up_share, name="follow_up_share"),
     path("comments/", surveys.comments, name="comments"),
     path("comments/<int:pk>/review/", surveys.comment_review, name="comment_review"),

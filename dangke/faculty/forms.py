@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangke.core.forms import BootstrapFormMixin, StatusChangeForm
+from dangke.core.forms import BootstrapFormMixin, CheckedFileField, StatusChangeForm
 from dangke.courses.categories import CourseCategory
 from dangke.faculty.models import (
     LifecycleRule,
@@ -12,6 +12,9 @@ from dangke.faculty.models import (
     TeachingGroup,
 )
 from dangke.regions.models import Region, RegionLevel
+
+PHOTO_TYPES = ("jpg", "jpeg", "png")
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
 
 
 def managed_regions(scope, *, max_level=None, min_level=None):
@@ -44,6 +47,9 @@ class TeacherForm(BootstrapFormMixin, forms.ModelForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    photo = CheckedFileField(
+        label=_("照片"), required=False, allowed=PHOTO_TYPES, max_bytes=PHOTO_MAX_BYTES
+    )
 
     class Meta:
         model = Teacher
@@ -62,12 +68,6 @@ class TeacherForm(BootstrapFormMixin, forms.ModelForm):
             self.fields["specialties"].initial = list(
                 self.instance.specialties.values_list("category", flat=True)
             )
-
-    def clean_photo(self):
-        photo = self.cleaned_data.get("photo")
-        if photo and getattr(photo, "size", 0) > 5 * 1024 * 1024:
-            raise forms.ValidationError(_("照片不能超过 5 MB"))
-        return photo
 
     def save(self, commit=True):
         teacher = super().save(commit=commit)

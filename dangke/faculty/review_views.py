@@ -11,11 +11,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.redirects import next_or
 from dangke.faculty import lifecycle, review_sheet
 from dangke.faculty.forms import DecisionForm, LifecycleRuleForm, QuotaForm, TrialLectureForm
 from dangke.faculty.models import (
@@ -146,13 +146,6 @@ def _url(name, *args):
     return reverse(name, args=args)
 
 
-def _next(request, default: str) -> str:
-    wanted = request.POST.get("next", "")
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
-        return wanted
-    return default
-
-
 @login_required
 def quotas(request):
     home = _require_office(request)
@@ -259,7 +252,7 @@ def proposal_decide(request, pk):
             % {"t": proposal.teacher.name, "k": proposal.get_kind_display(),
                "s": proposal.get_status_display()},
         )  # fmt: skip
-    return redirect(_next(request, _url("faculty:proposals")))
+    return redirect(next_or(request, "faculty:proposals"))
 
 
 @login_required
@@ -286,4 +279,4 @@ def trial_new(request, pk):
             messages.success(request, _("已登记 %(name)s 的试讲") % {"name": teacher.name})
     else:
         messages.error(request, _("请填写试讲日期、题目和得分"))
-    return redirect(_next(request, _url("faculty:pool")))
+    return redirect(next_or(request, "faculty:pool"))

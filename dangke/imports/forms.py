@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
 
+from dangke.core.uploads import UploadRejected, open_checked_zip
+
 
 class WorkbookUploadForm(forms.Form):
     file = forms.FileField(label=_("Excel 文件（.xlsx）"))
@@ -24,13 +26,17 @@ class WorkbookUploadForm(forms.Form):
                 _("文件太大（%(size).1f MB），上限为 %(limit)d MB")
                 % {"size": upload.size / 1048576, "limit": limit // 1048576}
             )
-        # An .xlsx is a zip with a workbook part; a renamed text or image file is not.
+        # An .xlsx is a zip with a workbook part; a renamed text or image file is not. Its
+        # declared contents are checked before openpyxl inflates anything (zip bombs).
+        names = set()
         try:
-            with zipfile.ZipFile(upload) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            names = set()
-        upload.seek(0)
+            if zipfile.is_zipfile(upload):
+                with open_checked_zip(upload) as archive:
+                    names = set(archive.namelist())
+        except UploadRejected as error:
+            raise forms.ValidationError(str(error)) from error
+        finally:
+            upload.seek(0)
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
             raise forms.ValidationError(
                 _("文件内容不是 Excel 工作簿（可能只是改了扩展名），请用模板填写后上传")

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from dangke.accounts.scoping import Scope
+from dangke.core.uploads import UploadRejected, open_checked_zip
 from dangke.imports.columns import CellError, Column, RowErrors
 
 INSTRUCTIONS_SHEET = "说明"
@@ -201,6 +202,10 @@ def normalise_header(value) -> str:
 def read_rows(path, spec: SheetSpec) -> tuple[str, list[tuple[int, dict[str, Any]]], RowErrors]:
     """The data sheet's rows as (Excel row number, {header: raw value}); header problems
     are reported as errors on row 1."""
+    try:
+        open_checked_zip(path).close()  # the task reads the stored file again: check it again
+    except UploadRejected as error:
+        raise WorkbookError(str(error)) from error
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError) as error:

@@ -49,7 +49,7 @@ def attach_file(work: MediaWork, upload) -> None:
 
 
 @transaction.atomic
-def save_work(work: MediaWork, *, actor, upload=None, changed: str = "") -> MediaWork:
+def save_work(work: MediaWork, *, actor, upload=None, changed: str = "", changes=None) -> MediaWork:
     """Create or update a work (never its status) and audit it."""
     created = work.pk is None
     if upload is not None:
@@ -60,6 +60,7 @@ def save_work(work: MediaWork, *, actor, upload=None, changed: str = "") -> Medi
         actor=actor,
         action=AuditEntry.Action.CREATE if created else AuditEntry.Action.UPDATE,
         to_value=changed,
+        changes=changes,
     )
     return work
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
+from dangke.core import ratelimit
 from dangke.evaluation import services
 from dangke.evaluation.models import Invitation, RaterKind, Survey, SurveyKind
 
@@ -39,20 +39,14 @@ def _answered(request, survey: Survey) -> bool:
 
 def _rate_limited(request, survey: Survey) -> bool:
     """At most N submissions a minute from one network address per survey. A hall on the
-    venue's Wi-Fi shares one address, so the limit is never below the lesson's attendance;
-    the address is hashed with the secret key and kept only in the cache for a minute,
-    never in the database."""
+    venue's Wi-Fi or a carrier's NAT shares one address, so the limit is never below the
+    lesson's attendance (and 120 when it is not recorded yet); the address is hashed with
+    the secret key and kept only as a rate-limit key deleted minutes later
+    (`core.ratelimit`: a true minute, which refused requests do not extend)."""
     limit = max(getattr(settings, "DANGKE_SURVEY_RATE_LIMIT", 120), survey.attendance or 0)
     address = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{survey.pk}:{address}".encode()).hexdigest()
-    key = f"evaluation:rate:{digest[:32]}"
-    cache.add(key, 0, 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 60)
-        count = 1
-    return count > limit
+    return not ratelimit.hit(f"survey:{digest[:48]}", limit=limit, seconds=60)
 
 
 def _render(
@@ -71,7 +65,7 @@ def _render(
         "done": done,
         "not_open": not done and now < survey.opens_at,
         "closed": not done and now >= survey.closes_at,
-        "nonce": services.new_form_nonce(),
+        "nonce": services.new_form_nonce(survey),
         "values": values,
         "groups": _questions(stage, values) if stage else [],
         "follow_up": survey.kind == SurveyKind.FOLLOW_UP,

@@ -18,11 +18,13 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.listing import Column, ListDefinition, render_list
+from dangke.core.redirects import next_or
 from dangke.delivery.models import Lesson
 from dangke.evaluation import services
 from dangke.evaluation.models import (
     CommentStatus,
     RaterKind,
+    SurplusDecision,
     Survey,
     SurveyComment,
     SurveyKind,
@@ -154,6 +156,12 @@ def survey_detail(request, pk):
         "invite_roles": [(k, r.label) for k, r in roles.items() if k != RaterKind.TRAINEE],
         "follow_ups": main.follow_ups.all(),
         "result": refresh_score(main),
+        "allowance": services.sheet_allowance(main),
+        "may_decide_surplus": may_manage_evaluation(request.scope, main.region_id),
+        "surplus_choices": [
+            (SurplusDecision.KEEP_CAP, SurplusDecision.KEEP_CAP.label),
+            (SurplusDecision.COUNT_ALL, SurplusDecision.COUNT_ALL.label),
+        ],
     }
     return render(request, "evaluation/survey.html", context)
 
@@ -211,6 +219,30 @@ def survey_close(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("测评已结束"))
+    return redirect(survey)
+
+
+@login_required
+@require_POST
+def survey_surplus(request, pk):
+    """The office decides about trainee sheets beyond sign-ins plus margin (audited)."""
+    survey = _survey(request, pk)
+    if not may_manage_evaluation(request.scope, survey.on_site.region_id):
+        raise PermissionDenied(_("只有所在区划的管理员可以决定超出的答卷"))
+    try:
+        margin = int(request.POST.get("margin", ""))
+    except ValueError:
+        messages.error(request, _("允许超出的份数须是整数"))
+        return redirect(survey)
+    try:
+        services.decide_surplus(
+            survey, decision=request.POST.get("decision", ""), margin=margin,
+            actor=request.user, reason=request.POST.get("reason", ""),
+        )  # fmt: skip
+    except services.SurveyError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已记录决定，成绩已重新计算"))
     return redirect(survey)
 
 
@@ -288,10 +320,7 @@ def comment_review(request, pk):
         services.review_comment(comment, request.POST.get("status", ""), actor=request.user)
     except services.SurveyError as error:
         messages.error(request, " ".join(error.messages))
-    next_url = request.POST.get("next") or reverse("evaluation:comments")
-    if not next_url.startswith("/"):
-        next_url = reverse("evaluation:comments")
-    return redirect(next_url)
+    return redirect(next_or(request, "evaluation:comments"))
 
 
 def visible_comments(scope, surveys, teacher_ids=()):

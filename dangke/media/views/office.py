@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.audit import form_changes
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.core.redirects import next_or
 from dangke.core.status import StatusTransitionError
 from dangke.core.views import history_of
 from dangke.faculty.models import Teacher
@@ -128,13 +130,14 @@ def _work(request, pk):
 def _edit(request, work: MediaWork | None):
     form = WorkForm(request.POST or None, request.FILES or None, instance=work, scope=request.scope)
     if request.method == "POST" and form.is_valid():
-        changed = "、".join(str(form.fields[name].label) for name in form.changed_data)
+        changes = form_changes(form)
         try:
             saved = services.save_work(
                 form.save(commit=False),
                 actor=request.user,
                 upload=form.cleaned_data.get("upload"),
-                changed=changed,
+                changed="、".join(change["label"] for change in changes),
+                changes=changes,
             )
         except ValidationError as error:
             form.add_error("upload", error)
@@ -277,10 +280,7 @@ def comment_moderate(request, pk):
         messages.success(
             request, _("已设为「%(status)s」") % {"status": comment.get_status_display()}
         )
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("media:comments")
+    return redirect(next_or(request, "media:comments"))
 
 
 @login_required

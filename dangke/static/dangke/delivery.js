@@ -5,8 +5,8 @@
   if (!element || !source || !window.echarts) return;
   const points = JSON.parse(source.textContent);
   const unit = element.dataset.unit || "";
-  const chart = echarts.init(element);
-  chart.setOption({
+  // The organisation's name reaches the formatter escaped (DangkeCharts.draw, charts.js).
+  DangkeCharts.draw(element, {
     tooltip: {
       trigger: "item",
       formatter: function (p) { return p.name + "：" + p.value[2] + " " + unit; },
@@ -21,5 +21,4 @@
       itemStyle: { color: "#b71c1c", opacity: 0.7 },
     }],
   });
-  window.addEventListener("resize", function () { chart.resize(); });
 })();

@@ -99,5 +99,7 @@ class Command(BaseCommand):
             threads=threads,
             backlog=2048,
             connection_limit=1000,
+            # Above the app's own limit, so its page (413) answers an oversized body.
+            max_request_body_size=settings.REQUEST_BODY_MAX_BYTES + 16 * 1024 * 1024,
             ident="dangke",
         )

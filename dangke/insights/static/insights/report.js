@@ -4,13 +4,10 @@
   if (!source || !window.echarts) return;
   const d = JSON.parse(source.textContent);
   const n = d.series_names;
-  const charts = [];
   function draw(id, option) {
     const element = document.getElementById(id);
     if (!element) return;
-    const chart = echarts.init(element);
-    chart.setOption(option);
-    charts.push(chart);
+    DangkeCharts.draw(element, option);
   }
   const boundaryLines = d.boundaries.slice(1).map(function (b) {
     return { xAxis: d.labels[b.index], label: { formatter: b.title, position: "insideEndTop" } };
@@ -60,5 +57,4 @@
       { name: n.actual, type: "bar", data: d.points.actual, label: { show: true, position: "top" } },
     ],
   });
-  window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

@@ -1,0 +1,111 @@
+"""Issue #29 (2): the survey rate limit is a true minute. Counting is atomic (no hit lost
+under concurrency), a window ends at its boundary, and refused requests do not extend it;
+a hall of 60 phones behind one address all get through."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dangke.core import ratelimit
+from dangke.core.models import RateWindow
+from dangke.evaluation.models import Response
+from tests.test_evaluation import make_lesson, stars
+
+T0 = 1_800_000_000.0  # a window boundary (divisible by 60)
+
+
+@pytest.mark.django_db
+def test_a_window_is_a_fixed_minute_that_refusals_do_not_extend():
+    assert [ratelimit.hit("k", limit=2, now=T0 + s) for s in (0, 1, 2)] == [True, True, False]
+    for second in range(3, 60):  # refused all minute long
+        assert not ratelimit.hit("k", limit=2, now=T0 + second)
+    assert ratelimit.hit("k", limit=2, now=T0 + 60)  # the next minute starts afresh
+    assert ratelimit.hit("other", limit=2, now=T0 + 5)  # keys are independent
+
+
+@pytest.mark.django_db
+def test_old_windows_are_deleted_as_new_ones_start():
+    ratelimit.hit("k", limit=5, now=T0)
+    ratelimit.hit("k", limit=5, now=T0 + ratelimit.KEEP_SECONDS + 120)
+    assert list(RateWindow.objects.values_list("window_start", flat=True)) == [
+        T0 + ratelimit.KEEP_SECONDS + 120
+    ]
+
+
+WORKER = """
+import sys, threading, django
+django.setup()
+from django.db import connection
+from dangke.core import ratelimit
+from dangke.core.models import RateWindow
+if sys.argv[1] == "create":
+    with connection.schema_editor() as editor:
+        editor.create_model(RateWindow)
+    sys.exit()
+allowed = []
+def burst():
+    for _ in range(int(sys.argv[2])):
+        allowed.append(ratelimit.hit("hall", limit=int(sys.argv[3]), now=1_800_000_000.0))
+    connection.close()
+threads = [threading.Thread(target=burst) for _ in range(int(sys.argv[1]))]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print(allowed.count(True))
+"""
+
+
+def test_concurrent_hits_from_processes_and_threads_are_all_counted(tmp_path):
+    """Three processes of four threads each hit one key on a SQLite file in WAL mode (the
+    embedded tier): every hit is counted and exactly `limit` are let through."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(DJANGO_SETTINGS_MODULE="dangke.settings", DANGKE_VAR_DIR=str(tmp_path))
+    run = [sys.executable, "-c", WORKER]
+    subprocess.run([*run, "create"], env=env, check=True, timeout=120)
+    workers = [
+        subprocess.Popen([*run, "4", "25", "200"], env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    allowed = sum(int(worker.communicate(timeout=300)[0]) for worker in workers)
+    with sqlite3.connect(tmp_path / "dangke.sqlite3") as database:
+        (count,) = database.execute("SELECT count FROM core_ratewindow").fetchone()
+    assert count == 3 * 4 * 25
+    assert allowed == 200
+
+
+@pytest.fixture
+def open_survey(world):
+    from dangke.evaluation import services
+
+    lesson = make_lesson(world, attendees=0)  # attendance not recorded yet
+    return services.open_survey(lesson, actor=world.county_a_admin)
+
+
+def _answer(survey):
+    url = reverse("evaluation:rate", args=[survey.public_key])
+    phone = Client()  # a phone of its own: no cookie from the others
+    nonce = phone.get(url).context["nonce"]
+    return phone.post(url, {"nonce": nonce, **stars(4)}).status_code
+
+
+def test_sixty_phones_behind_one_address_all_get_through(open_survey):
+    statuses = [_answer(open_survey) for _ in range(60)]
+    assert statuses == [200] * 60
+    assert Response.objects.filter(survey=open_survey).count() == 60
+
+
+def test_a_refused_address_is_served_again_the_next_minute(open_survey, settings, monkeypatch):
+    """Django's cache `incr` re-armed a five-minute timeout on every request, refused ones
+    included: after two 61 s pauses an address was still refused."""
+    settings.DANGKE_SURVEY_RATE_LIMIT = 2
+    clock = [T0 + 10]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    assert [_answer(open_survey) for _ in range(5)] == [200, 200, 429, 429, 429]
+    clock[0] += 61
+    assert _answer(open_survey) == 200
+    assert Response.objects.filter(survey=open_survey).count() == 3
