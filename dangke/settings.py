@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "dangke.training",
     "dangke.contests",
     "dangke.insights",
+    "dangke.members",
     "dangke.demo",
 ]
 
