@@ -17,6 +17,7 @@ urlpatterns = [
     path("training/", include("dangke.training.urls")),
     path("contests/", include("dangke.contests.urls")),
     path("insights/", include("dangke.insights.urls")),
+    path("members/", include("dangke.members.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

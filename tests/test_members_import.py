@@ -7,6 +7,7 @@ from io import BytesIO
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from dangke.delivery import services as delivery
@@ -95,7 +96,7 @@ def test_reimport_reports_new_changed_gone_and_keeps_leavers(county_a, world):
     assert job.state == ImportState.DONE, job.message
     assert Member.objects.filter(status=MemberStatus.ACTIVE).count() == 3
     assert StudyYear.objects.count() == 3  # everybody on the roster has a year, 0 学时
-    the_lesson = lesson(world, day=datetime.date(2026, 3, 3))
+    the_lesson = lesson(world, day=timezone.localdate())
     delivery.sign_in(the_lesson.checkin_token, name="孙丽", phone="")
     delivery.sign_in(the_lesson.checkin_token, name="赵敏", phone="13800000001")
 
@@ -111,17 +112,21 @@ def test_reimport_reports_new_changed_gone_and_keeps_leavers(county_a, world):
     )
     zhao = Member.objects.get(number="P001")
     assert zhao.phone == "13900000001"  # recognised by 党员编号, phone updated
-    assert StudyYear.objects.get(member=zhao).hours == Decimal("1.5")
+    assert StudyYear.objects.get(member=zhao, year=timezone.localdate().year).hours == Decimal(
+        "1.5"
+    )
     sun = Member.objects.get(name="孙丽")
     assert sun.status == MemberStatus.LEFT and sun.left_on is not None
-    assert StudyYear.objects.get(member=sun).is_active is False
+    assert StudyYear.objects.get(member=sun, year=timezone.localdate().year).is_active is False
 
 
 def test_a_member_listed_under_another_organisation_has_moved_with_the_years_hours(client, world):
     client.force_login(world.city_admin)
     import_roster(client, [["赵敏", "女", "13800000001", "O-A-001", "无", "正式党员", "", ""]])
     zhao = Member.objects.get()
-    delivery.sign_in(lesson(world).checkin_token, name="赵敏", phone="13800000001")
+    delivery.sign_in(
+        lesson(world, day=timezone.localdate()).checkin_token, name="赵敏", phone="13800000001"
+    )
     job = import_roster(
         client, [["赵敏", "女", "13800000001", "O-B-001", "书记", "正式党员", "", ""]]
     )
@@ -130,7 +135,7 @@ def test_a_member_listed_under_another_organisation_has_moved_with_the_years_hou
     assert (zhao.organization, zhao.post, zhao.status) == (
         world.org_b, PartyPost.SECRETARY, MemberStatus.ACTIVE
     )  # fmt: skip
-    year = StudyYear.objects.get(member=zhao)
+    year = StudyYear.objects.get(member=zhao, year=timezone.localdate().year)
     assert (year.organization, year.hours, year.target) == (
         world.org_b, Decimal("1.5"), Decimal("56")
     )  # fmt: skip

@@ -31,6 +31,7 @@ from dangke.faculty.models import (
     TeacherStatus,
     TeachingGroup,
 )
+from dangke.members.queries import study_figures
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
 
 
@@ -132,6 +133,7 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         "contests": _contests(scope, year, region_code),
         **_lifecycle(scope, year, region_code),
         "insights": _insights(scope, year, region_code),
+        "members_study": study_figures(scope, year, region_code),
     }
 
 
