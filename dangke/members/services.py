@@ -117,13 +117,16 @@ def recompute_year(year: int, *, region_code: str = "") -> int:
         records = list(
             StudyRecord.objects.filter(member_id__in=chunk, year=year).select_related("member")
         )
+        changed = []
         for record in records:
             rule = pick_rule(rules, record.member.region_id)
-            record.raw_hours = _raw_hours(record, rule)
-            record.concentrated = h.is_concentrated(
-                record.raw_hours, record.source == StudySource.CLASS, rule
-            )
-        StudyRecord.objects.bulk_update(records, ["raw_hours", "concentrated"], batch_size=BATCH)
+            raw = _raw_hours(record, rule)
+            concentrated = h.is_concentrated(raw, record.source == StudySource.CLASS, rule)
+            if (raw, concentrated) != (record.raw_hours, record.concentrated):
+                record.raw_hours, record.concentrated = raw, concentrated
+                changed.append(record)
+        # Only what the rule changed is written: a bulk update of every line costs minutes.
+        StudyRecord.objects.bulk_update(changed, ["raw_hours", "concentrated"], batch_size=500)
         refresh_years(chunk, year, rules=rules)
     return len(member_ids)
 
