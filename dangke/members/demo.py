@@ -332,8 +332,7 @@ class MembersDemo:
 
     def collective_study(self) -> None:
         """Half-day study three times a year in each branch (twice in the weak ones); the
-        county approved all but a few,
-        which wait on its review page."""
+        county approved all but a few, which wait on its review page."""
         studies = BulkRows(
             CollectiveStudy,
             [
