@@ -13,7 +13,14 @@ from openpyxl import load_workbook
 
 from dangke.core.models import AuditEntry
 from dangke.delivery.models import Attendance
-from dangke.members.models import AttendanceMatch, MatchOutcome, Member, PartyPost, StudyYear
+from dangke.members.models import (
+    AttendanceMatch,
+    MatchOutcome,
+    Member,
+    PartyPost,
+    StudyClass,
+    StudyYear,
+)
 from dangke.members.services import ensure_years
 from tests.members_helpers import lesson, member
 
@@ -187,3 +194,49 @@ def test_completion_page_and_stats_agree_with_the_ledger(client, world, roster):
     secretaries = client.get(f"/members/years/?show=no_concentrated&year={year}").content.decode()
     assert "赵敏" in secretaries and "李四" not in secretaries
     assert Member.objects.count() == 3
+
+
+def test_the_admins_dashboard_shows_the_years_completion(client, world, roster):
+    client.force_login(world.county_a_admin)
+    page = client.get("/").content.decode()
+    assert 'id="members-study-card"' in page and 'data-figure="study-met">0%' in page
+
+
+def test_completion_and_progress_pages_read_the_rollup_in_few_queries(
+    client, world, roster, django_assert_max_num_queries
+):
+    client.force_login(world.city_admin)
+    client.get("/members/completion/")  # warm the session and scope
+    for level in ("county", "township", "organization"):
+        with django_assert_max_num_queries(12):
+            assert client.get(f"/members/completion/?level={level}").status_code == 200
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/members/progress/{world.org_a.pk}/").status_code == 200
+
+
+def test_a_class_enrols_members_from_the_roster_and_days_become_hours(client, world, roster):
+    zhao, qian, li = roster
+    client.force_login(world.county_a_admin)
+    response = client.post(
+        "/members/classes/",
+        {"title": "乡镇党校第一期", "starts_on": "2026-03-01", "ends_on": "2026-03-02"},
+    )
+    study_class = StudyClass.objects.get()
+    assert response.status_code == 302
+    page = client.get(f"/members/classes/{study_class.pk}/?organization={world.org_a.pk}")
+    assert "赵敏" in page.content.decode()
+    # another county's member cannot be slipped in
+    client.post(
+        f"/members/classes/{study_class.pk}/",
+        {"action": "enrol", "members": [zhao.pk, qian.pk, li.pk]},
+    )
+    assert set(study_class.enrolments.values_list("member__name", flat=True)) == {"赵敏", "钱坤"}
+    enrolment = study_class.enrolments.get(member=zhao)
+    client.post(
+        f"/members/classes/{study_class.pk}/",
+        {"action": "days", "enrolment": enrolment.pk, "days": "1.5"},
+    )
+    year = StudyYear.objects.get(member=zhao, year=2026)
+    assert (year.hours, year.concentrated) == (12, True)
+    client.force_login(world.county_b_admin)
+    assert client.get(f"/members/classes/{study_class.pk}/").status_code == 404

@@ -66,3 +66,14 @@ class CollectiveForm(forms.Form):
         if day < datetime.date(2000, 1, 1):
             raise forms.ValidationError(_("日期不正确"))
         return day
+
+
+class StudyClassForm(forms.Form):
+    title = forms.CharField(label=_("班次名称"), max_length=120)
+    starts_on = forms.DateField(label=_("开班日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("结业日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control form-control-sm"

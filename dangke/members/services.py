@@ -386,6 +386,45 @@ def sign_in_from_roster(lesson, members, *, scope: Scope, actor) -> int:
 
 
 @transaction.atomic
+def create_class(*, scope: Scope, actor, region_code: str, title: str, starts_on, ends_on):
+    """A region admin opens a training class for members (乡镇党校, 春训冬训, 积极分子)."""
+    if not scope.manages_region(region_code):
+        raise PermissionDenied(_("只有该区划的党员教育管理员可以开设培训班"))
+    if ends_on < starts_on:
+        raise MembersError({"ends_on": _("结业日期不能早于开班日期")})
+    study_class = StudyClass.objects.create(
+        title=title, region_id=region_code, starts_on=starts_on, ends_on=ends_on,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )  # fmt: skip
+    record_audit(study_class, actor=actor, action=AuditEntry.Action.CREATE, to_value=title)
+    return study_class
+
+
+@transaction.atomic
+def enrol_members(study_class: StudyClass, members, *, scope: Scope, actor) -> int:
+    """Members picked from rosters the admin sees join the class (once each)."""
+    if not scope.manages_region(study_class.region_id):
+        raise PermissionDenied(_("只有举办区划的管理员可以登记培训班学员"))
+    visible = set(
+        Member.objects.visible_to(scope)
+        .filter(pk__in=[member.pk for member in members])
+        .values_list("pk", flat=True)
+    )
+    already = set(study_class.enrolments.values_list("member_id", flat=True))
+    new = [
+        ClassEnrolment(study_class=study_class, member_id=pk) for pk in sorted(visible - already)
+    ]
+    ClassEnrolment.objects.bulk_create(new)
+    if new:
+        added = _("新增学员 %(n)s 人") % {"n": len(new)}
+        record_audit(
+            study_class, actor=actor, action=AuditEntry.Action.UPDATE, field="enrolments",
+            to_value=added,
+        )  # fmt: skip
+    return len(new)
+
+
+@transaction.atomic
 def record_class_days(enrolment: ClassEnrolment, days, *, scope: Scope, actor) -> StudyRecord:
     """A member's days at a training class become one line (集中培训)."""
     study_class: StudyClass = enrolment.study_class

@@ -20,15 +20,17 @@ from dangke.core.listing import Column, ListDefinition, render_list
 from dangke.delivery.models import Lesson
 from dangke.imports.export import xlsx_response
 from dangke.members import queries, services
-from dangke.members.forms import CollectiveForm, RuleForm, StudyYearFilterForm
+from dangke.members.forms import CollectiveForm, RuleForm, StudyClassForm, StudyYearFilterForm
 from dangke.members.models import (
     AttendanceMatch,
+    ClassEnrolment,
     CollectiveStatus,
     CollectiveStudy,
     MatchOutcome,
     Member,
     MemberStatus,
     PartyPost,
+    StudyClass,
     StudyRecord,
     StudyRule,
     StudySource,
@@ -478,3 +480,95 @@ def collective_review(request, pk):
     else:
         messages.success(request, _("已审核"))
     return redirect("members:collective")
+
+
+# --- training classes for members ------------------------------------------------------------
+
+
+@login_required
+def class_list(request):
+    managed = request.scope.managed_region_codes
+    form = StudyClassForm(request.POST or None)
+    if request.method == "POST":
+        if not managed:
+            raise PermissionDenied(_("只有党员教育管理员可以开设培训班"))
+        if form.is_valid():
+            try:
+                study_class = services.create_class(
+                    scope=request.scope, actor=request.user, region_code=managed[0],
+                    **form.cleaned_data,
+                )  # fmt: skip
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                return redirect("members:class", study_class.pk)
+    classes = StudyClass.objects.visible_to(request.scope).order_by("-starts_on", "-id")[:100]
+    context = {"classes": classes, "form": form if managed else None}
+    return render(request, "members/classes.html", context)
+
+
+@login_required
+def class_detail(request, pk):
+    study_class = get_visible_or_404(StudyClass, request.scope, pk=pk)
+    can_manage = request.scope.manages_region(study_class.region_id)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied(_("只有举办区划的管理员可以登记培训班学员"))
+        try:
+            if request.POST.get("action") == "days":
+                enrolment = get_visible_or_404(
+                    ClassEnrolment.objects.select_related("study_class", "member"),
+                    request.scope, pk=request.POST.get("enrolment"), study_class=study_class,
+                )  # fmt: skip
+                services.record_class_days(
+                    enrolment, request.POST.get("days") or "0", scope=request.scope,
+                    actor=request.user,
+                )  # fmt: skip
+                messages.success(request, _("已登记出勤"))
+            else:
+                picked = Member.objects.visible_to(request.scope).filter(
+                    pk__in=request.POST.getlist("members")
+                )
+                added = services.enrol_members(
+                    study_class, list(picked), scope=request.scope, actor=request.user
+                )
+                messages.success(request, _("已新增学员 %(n)s 人") % {"n": added})
+        except (ValidationError, ArithmeticError, ValueError) as error:
+            for message in getattr(error, "messages", [_("出勤天数不正确")]):
+                messages.error(request, message)
+        return redirect(reverse("members:class", args=[pk]) + "?" + request.GET.urlencode())
+    enrolments = study_class.enrolments.select_related("member__organization").order_by(
+        "member__organization__name", "member__name"
+    )
+    organization = None
+    candidates = []
+    if can_manage and request.GET.get("organization", "").isdigit():
+        organization = get_visible_or_404(
+            Organization, request.scope, pk=request.GET["organization"]
+        )
+        enrolled = {e.member_id for e in enrolments}
+        candidates = [
+            m
+            for m in Member.objects.filter(
+                organization=organization, status=MemberStatus.ACTIVE
+            ).order_by("name")
+            if m.pk not in enrolled
+        ]
+    organizations = (
+        Organization.objects.visible_to(request.scope)
+        .filter(region__code__startswith=study_class.region_id)
+        .order_by("name")
+        .only("pk", "name")[:2000]
+        if can_manage
+        else []
+    )
+    context = {
+        "study_class": study_class,
+        "enrolments": enrolments,
+        "can_manage": can_manage,
+        "organizations": organizations,
+        "organization": organization,
+        "candidates": candidates,
+    }
+    return render(request, "members/class.html", context)
