@@ -414,8 +414,14 @@ class StudyRecord(models.Model):
     """One ledger line: a member's 学时 from one source. `raw_hours` follows from the rule;
     `hours` is what counts after the year's caps (computed by the services)."""
 
+    # (member, year) leads the index below; a second index on member alone would only
+    # slow the bulk writes.
     member = models.ForeignKey(
-        Member, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="study_records"
+        Member,
+        verbose_name=_("党员"),
+        on_delete=models.PROTECT,
+        related_name="study_records",
+        db_index=False,
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     occurred_on = models.DateField(_("日期"))
@@ -486,7 +492,11 @@ class StudyYear(models.Model):
     never sum the ledger; `rebuild_study_years` recomputes it from the lines."""
 
     member = models.ForeignKey(
-        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="study_years"
+        Member,
+        verbose_name=_("党员"),
+        on_delete=models.CASCADE,
+        related_name="study_years",
+        db_index=False,  # the unique (member, year) index serves
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     region = models.ForeignKey(
