@@ -9,7 +9,7 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test test-fast lint format bench install runtime-deps system-deps messages clean
+.PHONY: demo test test-fast test-clock lint format bench install runtime-deps system-deps messages clean
 
 # The interpreter is found once (scripts/find-python explains what to install if none fits).
 $(TOOLS)/python:
@@ -59,6 +59,13 @@ test: install system-deps
 
 test-fast: install
 	$(PYTEST) -m "not browser"
+
+# The suite without the browser under a moved clock (Debian's faketime): 16:30 UTC on
+# 31 December is 00:30 on New Year's Day in Shanghai. CLOCK=@... moves it elsewhere.
+CLOCK ?= @2026-12-31 16:30:00
+test-clock: install
+	@command -v faketime >/dev/null || { $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq faketime >/dev/null; }
+	TZ=UTC faketime -f "$(CLOCK)" $(PYTEST) -m "not browser"
 
 lint: install
 	$(VENV)/bin/ruff check .

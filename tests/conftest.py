@@ -148,3 +148,44 @@ def world(db) -> World:
 def _fast_password_hashing(settings):
     """PBKDF2 at production strength costs ~0.3 s per user; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Instants at which a date computed the wrong way shows (each in UTC, as CI's clock runs):
+# 00:30 on New Year's Day in Shanghai (still 31 December in UTC), a minute before midnight on
+# New Year's Eve, 00:40 on an ordinary day (the hour main's CI went red), and a leap day.
+CLOCK_INSTANTS = {
+    "new-year-0030": "2026-12-31T16:30:00+00:00",
+    "new-years-eve-2359": "2026-12-31T15:59:00+00:00",
+    "ordinary-day-0040": "2026-12-06T16:40:00+00:00",
+    "leap-day-0030": "2028-02-28T16:30:00+00:00",
+}
+
+
+@pytest.fixture(params=list(CLOCK_INSTANTS))
+def clock(request):
+    """Runs the test at each of `CLOCK_INSTANTS` (the clock then runs on). Ask for it before
+    any fixture that writes rows, so that they are written at the moved clock too."""
+    import datetime
+
+    import time_machine
+
+    instant = datetime.datetime.fromisoformat(CLOCK_INSTANTS[request.param])
+    with time_machine.travel(instant, tick=True):
+        yield instant
+
+
+# 12:00 on 20 November 2026 in Shanghai: late in a year, far from any boundary.
+PINNED_INSTANT = "2026-11-20T04:00:00+00:00"
+
+
+@pytest.fixture
+def pinned_clock():
+    """For tests whose subject is not the calendar but that read 'this year' and make
+    lessons 'a few days ago': at 00:30 on 1 January those lie in another year, rightly.
+    Such tests run at `PINNED_INSTANT`; the calendar's own tests use `clock`."""
+    import datetime
+
+    import time_machine
+
+    with time_machine.travel(datetime.datetime.fromisoformat(PINNED_INSTANT), tick=True):
+        yield

@@ -379,7 +379,7 @@ def test_county_b_never_sees_county_a(march_plays):
     assert BroadcastSlot.objects.visible_to(scope_for_user(world.county_a_admin)).count() == 2
 
 
-def test_broadcast_figures_for_the_year(march_plays):
+def test_broadcast_figures_for_the_year(clock, march_plays):
     from dangke.broadcast.figures import broadcast_figures
 
     world = march_plays

@@ -417,7 +417,7 @@ def test_schedule_command_names_field_and_record(tmp_path, db, capsys):
     assert f"teachers[2] (id {bad['teachers'][2]['id']}): max_per_month -1" in err
 
 
-def test_ical_feed(dw):
+def test_ical_feed(clock, dw):
     w = dw
     w.course_a.title = "坚持党建引领激活村级治理新动能：乡村振兴中的基层组织建设, 理论与实践; 案例"
     w.course_a.save(update_fields=["title"])

@@ -7,15 +7,17 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from dangke.accounts.scoping import scope_for_user
 from dangke.core.models import AuditEntry
 from dangke.courses.models import CourseStatus, ExcellentDesignation
 from dangke.delivery.models import Lesson, LessonStatus
-from dangke.evaluation import consequences, scores, services
+from dangke.evaluation import consequences, indicators, scores, services
 from dangke.evaluation.indicators import (
     create_default_system,
     indicator_document,
@@ -129,10 +131,84 @@ def test_a_used_system_is_frozen_and_copied_for_changes(world, client, survey):
     assert copy.indicators.count() == system.indicators.count()
 
 
+def test_a_locked_systems_role_weights_cannot_change_by_page_or_service(world, client, survey):
+    system = survey.system
+    system.refresh_from_db()
+    trainee = system.rater_roles.get(kind="trainee", campaign=None)
+    before = trainee.weight
+    client.login(username="county-a", password=PASSWORD)
+    url = reverse("evaluation:system_roles", args=[system.pk])
+    data = {f"weight-{trainee.pk}": "0.35", f"min_n-{trainee.pk}": "5"}
+    assert client.post(url, data).status_code == 403
+    settings = {
+        role.pk: indicators.RoleSetting(Decimal("0.35"), role.min_n, frozenset())
+        for role in system.rater_roles.filter(campaign=None)
+    }
+    with pytest.raises(indicators.SystemLocked):
+        indicators.set_roles(
+            system, settings, scope=scope_for_user(world.county_a_admin),
+            actor=world.county_a_admin,
+        )  # fmt: skip
+    trainee.refresh_from_db()
+    assert trainee.weight == before
+    # the rubric cannot grow or shrink either
+    with pytest.raises(indicators.SystemLocked):
+        indicators.add_indicator(
+            system, parent=None, key="extra", name="额外",
+            scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin,
+        )  # fmt: skip
+
+
+def test_weight_changes_are_audited_with_old_and_new_values(world, client):
+    system = create_default_system(world.county_a, 2026)
+    trainee = system.rater_roles.get(kind="trainee", campaign=None)
+    settings = {
+        role.pk: indicators.RoleSetting(
+            Decimal("0.35") if role.pk == trainee.pk else role.weight,
+            role.min_n,
+            frozenset(role.asked.values_list("pk", flat=True)),
+        )
+        for role in system.rater_roles.filter(campaign=None)
+    }
+    with pytest.raises(PermissionDenied):  # another county's admin
+        indicators.set_roles(
+            system, settings, scope=scope_for_user(world.county_b_admin),
+            actor=world.county_b_admin,
+        )  # fmt: skip
+    changed = indicators.set_roles(
+        system, settings, scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin
+    )
+    assert changed == 1
+    entry = AuditEntry.objects.get(field="trainee.weight")
+    assert (entry.from_value, entry.to_value) == (str(trainee.weight), "0.35")
+    assert entry.actor == world.county_a_admin and entry.reason == "修改评价主体权重"
+    # a tree edit names each node and value it changed
+    nodes = list(system.indicators.all())
+    by_key = {node.key: node for node in nodes}
+    by_key["depth"].weight, by_key["practice"].weight = Decimal("0.3"), Decimal("0.45")
+    assert (
+        indicators.edit_tree(
+            system, nodes, scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin
+        )
+        == 2
+    )
+    depth = AuditEntry.objects.get(field="depth.weight")
+    assert (Decimal(depth.from_value), Decimal(depth.to_value)) == (Decimal("0.4"), Decimal("0.3"))
+    # a tree that does not add up is refused whole
+    by_key["depth"].weight = Decimal("0.5")
+    with pytest.raises(indicators.TreeError, match="应为 1"):
+        indicators.edit_tree(
+            system, nodes, scope=scope_for_user(world.county_a_admin), actor=world.county_a_admin
+        )
+    assert system.indicators.get(key="depth").weight == Decimal("0.3")
+
+
 # --- opening and answering ------------------------------------------------------------------
 
 
-def test_open_survey_defaults_to_the_lesson_window_and_schedules_the_follow_up(world, survey):
+def test_open_survey_defaults_to_the_lesson_window_and_schedules_the_follow_up(
+    clock, world, survey
+):
     lesson = survey.lesson
     assert survey.opens_at == lesson.starts_at
     assert survey.closes_at == lesson.starts_at + datetime.timedelta(hours=24)
@@ -144,7 +220,7 @@ def test_open_survey_defaults_to_the_lesson_window_and_schedules_the_follow_up(w
         services.open_survey(lesson, actor=world.county_a_admin)
 
 
-def test_the_survey_closes_by_itself(world, survey):
+def test_the_survey_closes_by_itself(clock, world, survey):
     later = survey.closes_at + datetime.timedelta(seconds=1)
     with pytest.raises(services.SurveyError, match="已经结束"):
         services.submit_response(
@@ -228,7 +304,7 @@ def test_responses_are_anonymous_by_construction():
     assert not any(f.name in ("response", "used_by") for f in Invitation._meta.concrete_fields)
 
 
-def test_submission_time_is_kept_only_to_the_hour(world, survey):
+def test_submission_time_is_kept_only_to_the_hour(clock, world, survey):
     moment = survey.opens_at + datetime.timedelta(minutes=37, seconds=12)
     response, _ = services.submit_response(
         survey, role="trainee", raw_answers={"depth": "4"}, nonce=services.new_form_nonce(),
@@ -349,7 +425,7 @@ def test_no_breakdown_for_fewer_than_five_respondents(world, client, survey):
     assert "理论深度".encode() in text
 
 
-def test_teacher_and_course_scores_aggregate_published_lessons(world, client):
+def test_teacher_and_course_scores_aggregate_published_lessons(pinned_clock, world, client):
     first = services.open_survey(make_lesson(world, days_ago=3), actor=world.county_a_admin)
     second = services.open_survey(make_lesson(world, days_ago=1), actor=world.county_a_admin)
     trainee_answers(first, [5, 5, 5, 5, 5])
@@ -415,9 +491,9 @@ def test_county_b_cannot_review_county_a_comments(world, client, survey):
 # --- feedback loop --------------------------------------------------------------------------
 
 
-def test_poor_course_gets_a_rectification_and_failing_review_takes_it_down(world, client):
-    year = timezone.localdate().year
+def test_poor_course_gets_a_rectification_and_failing_review_takes_it_down(clock, world, client):
     poor = services.open_survey(make_lesson(world, days_ago=2), actor=world.county_a_admin)
+    year = timezone.localtime(poor.lesson.starts_at).year  # last year, just after New Year
     trainee_answers(poor, [2, 2, 3, 2, 2, 3])
     rule = FeedbackRule.objects.create(
         region=world.county_a, year=year, min_responses=5, rectify_below=Decimal("70")
@@ -450,7 +526,7 @@ def test_poor_course_gets_a_rectification_and_failing_review_takes_it_down(world
     assert "低于整改分数线".encode() in page and "复评".encode() in page
 
 
-def test_high_scorer_is_proposed_and_accepted_into_the_excellent_library(world):
+def test_high_scorer_is_proposed_and_accepted_into_the_excellent_library(pinned_clock, world):
     year = timezone.localdate().year
     for days in (1, 2, 3):
         survey = services.open_survey(make_lesson(world, days_ago=days), actor=world.city_admin)
@@ -500,7 +576,7 @@ def test_cancelled_lessons_get_no_survey(world):
         services.open_survey(lesson, actor=world.county_a_admin)
 
 
-def test_follow_up_is_sent_once_to_the_liaison_with_a_secretary_code(world, survey):
+def test_follow_up_is_sent_once_to_the_liaison_with_a_secretary_code(clock, world, survey):
     from dangke.core.models import Notification
 
     world.org_a.secretary = "周书记"

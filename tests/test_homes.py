@@ -21,7 +21,7 @@ def lesson(world, teacher, starts_at, status):
     return made
 
 
-def test_teacher_sees_their_work_not_the_office_charts(client, world):
+def test_teacher_sees_their_work_not_the_office_charts(pinned_clock, client, world):
     now = timezone.now()
     Quota.objects.create(
         region=world.city, year=timezone.localdate().year, level=TeacherLevel.COUNTY,
@@ -52,7 +52,7 @@ def test_teacher_sees_their_work_not_the_office_charts(client, world):
     assert response.templates[0].name == "reports/dashboard.html"
 
 
-def test_liaison_sees_their_organisations_lessons_and_orders(client, world):
+def test_liaison_sees_their_organisations_lessons_and_orders(pinned_clock, client, world):
     now = timezone.now()
     coming = lesson(world, world.teacher_a, now + datetime.timedelta(days=3), LessonStatus.PLANNED)
     given = lesson(world, world.teacher_a, now - datetime.timedelta(days=2), LessonStatus.DELIVERED)

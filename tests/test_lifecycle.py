@@ -30,7 +30,9 @@ from dangke.faculty.models import (
 )
 from tests.conftest import PASSWORD, make_teacher
 
-YEAR = timezone.localdate().year
+YEAR = 2026
+# These tests read "this year" and make lessons "days ago": they run late in YEAR.
+pytestmark = pytest.mark.usefixtures("pinned_clock")
 
 
 def lessons_for(teacher, org, course, count, *, year=YEAR, minutes=120, campaign=None, status=None):
@@ -139,12 +141,12 @@ def test_too_few_responses_do_not_judge_the_score(world):
     assert lifecycle.judge(figures, q).passed is True
 
 
-def test_teacher_sees_own_progress_and_office_sees_who_is_behind(world, client):
+def test_teacher_sees_own_progress_and_office_sees_who_is_behind(clock, world, client):
     quota(world.city, min_lessons=6, min_hours=Decimal("12"))
     lessons_for(world.teacher_a, world.org_a, world.course_a, 5)
     lessons_for(world.teacher_b, world.org_b, world.course_b, 1)
     client.login(username="teacher", password=PASSWORD)
-    page = client.get(reverse("faculty:mine")).content.decode()
+    page = client.get(reverse("faculty:mine"), {"year": YEAR}).content.decode()
     assert "王红梅" in page and "5 / 6" in page
     assert "李建国" not in page
     client.login(username="city-admin", password=PASSWORD)
@@ -218,7 +220,7 @@ def test_review_page_needs_an_administrator(world, client):
 # --- rules and proposals ----------------------------------------------------------------------
 
 
-def test_mid_year_warning_carries_rule_and_figures_and_waits_for_the_office(world):
+def test_mid_year_warning_carries_rule_and_figures_and_waits_for_the_office(clock, world):
     quota(world.county_a, min_lessons=6, min_hours=Decimal("12"))
     r = rule(world.county_a, warn_from_month=7, warn_below_share=Decimal("0.5"))
     lessons_for(world.teacher_a, world.org_a, world.course_a, 1)
@@ -247,7 +249,7 @@ def test_mid_year_warning_carries_rule_and_figures_and_waits_for_the_office(worl
     assert world.teacher_user.notifications.filter(message__contains="预警").exists()
 
 
-def test_on_track_teacher_gets_no_warning(world):
+def test_on_track_teacher_gets_no_warning(clock, world):
     quota(world.county_a, min_lessons=6, min_hours=Decimal("12"))
     r = rule(world.county_a)
     lessons_for(world.teacher_a, world.org_a, world.course_a, 4)

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from dangke.core.calendar import report_year
 from dangke.core.models import AuditEntry
 from dangke.core.status import ProtectedStatusError, StatusTransitionError
 from dangke.core.uploads import UploadRejected
@@ -393,7 +394,6 @@ def test_list_page_query_count(client, world, django_assert_max_num_queries):
 
 
 def test_figures_and_demo(world):
-    from django.utils import timezone
 
     result = build_media_demo(4, city_code=world.city.code)
     assert result["works"] == 40 and result["views"] >= 10_000
@@ -402,12 +402,12 @@ def test_figures_and_demo(world):
     states = set(MediaComment.objects.values_list("status", flat=True))
     assert states == set(CommentStatus.values)
     assert MediaComment.objects.filter(danmaku_at_seconds__isnull=False).exists()
-    figures = media_figures(world.city_admin, timezone.localdate().year)
+    figures = media_figures(world.city_admin, report_year())
     assert figures["works"]["total"] == 35  # 34 published and 1 withdrawn
     assert sum(figures["works"]["by_kind"].values()) == 35
     assert figures["views"] >= 10_000 and figures["completions"] > 0
     assert figures["comments"] > 0 and figures["danmaku"] > 0
-    county_b = media_figures(world.county_b_admin, timezone.localdate().year)
+    county_b = media_figures(world.county_b_admin, report_year())
     assert county_b["works"]["total"] < figures["works"]["total"]
     empty = media_figures(world.city_admin, 2001)
     assert empty == {

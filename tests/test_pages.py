@@ -201,31 +201,53 @@ def test_course_status_change_is_audited_and_a_bad_transition_is_refused(client,
     client.force_login(world.county_a_admin)
     detail = f"/courses/{world.course_a.pk}/"
     assert "变更状态" in html_of(client, detail)
-    response = client.post(
-        f"/courses/{world.course_a.pk}/status/",
-        {"status": "rectifying", "reason": "评价低于 80 分"},
-        follow=True,
-    )
-    assert "状态已变更为「整改」" in response.content.decode()
+    url = f"/courses/{world.course_a.pk}/status/"
+    # 整改 is ordered by evaluation's rectification flow, with a deadline: not from here.
+    response = client.post(url, {"status": "rectifying", "reason": "评价低于 80 分"}, follow=True)
+    assert "不能从「上架」变更为「整改」" in response.content.decode()
     world.course_a.refresh_from_db()
-    assert world.course_a.status == CourseStatus.RECTIFYING
+    assert world.course_a.status == CourseStatus.LISTED
+    response = client.post(url, {"status": "withdrawn", "reason": "内容过时"}, follow=True)
+    assert "状态已变更为「下架」" in response.content.decode()
+    world.course_a.refresh_from_db()
+    assert world.course_a.status == CourseStatus.WITHDRAWN
     entry = AuditEntry.objects.get(object_id=str(world.course_a.pk), action="status")
-    assert (entry.from_value, entry.to_value, entry.reason) == ("上架", "整改", "评价低于 80 分")
-    # 整改 → 草稿 is not allowed: refused with a message, nothing changes.
-    response = client.post(
-        f"/courses/{world.course_a.pk}/status/", {"status": "draft", "reason": "x"}, follow=True
-    )
-    assert "不能从「整改」变更为「草稿」" in response.content.decode()
-    world.course_a.refresh_from_db()
-    assert world.course_a.status == CourseStatus.RECTIFYING
+    assert (entry.from_value, entry.to_value, entry.reason) == ("上架", "下架", "内容过时")
+    # 下架 → 上架 is not an edge: refused with a message, nothing changes.
+    response = client.post(url, {"status": "listed", "reason": "x"}, follow=True)
+    assert "不能从「下架」变更为「上架」" in response.content.decode()
     # A reason is mandatory.
-    response = client.post(
-        f"/courses/{world.course_a.pk}/status/", {"status": "listed", "reason": ""}, follow=True
-    )
-    assert "原因" in response.content.decode()
+    response = client.post(url, {"status": "draft", "reason": ""}, follow=True)
     world.course_a.refresh_from_db()
-    assert world.course_a.status == CourseStatus.RECTIFYING
+    assert world.course_a.status == CourseStatus.WITHDRAWN
     assert AuditEntry.objects.filter(action="status").count() == 1
+
+
+def test_a_course_under_rectification_leaves_it_only_through_its_rectification(client, world):
+    from dangke.evaluation import consequences
+    from dangke.evaluation.models import FeedbackRule, Rectification, RectificationStatus
+
+    rule = FeedbackRule.objects.create(region=world.county_a, year=2026)
+    rectification = consequences.order_rectification(
+        world.course_a, rule=rule, reason="评价低于整改分数线", evidence={},
+        actor=world.county_a_admin,
+    )  # fmt: skip
+    client.force_login(world.county_a_admin)
+    url = f"/courses/{world.course_a.pk}/status/"
+    for target, label in (("listed", "上架"), ("withdrawn", "下架")):
+        response = client.post(url, {"status": target, "reason": "整改完成"}, follow=True)
+        assert f"不能从「整改」变更为「{label}」" in response.content.decode()
+    world.course_a.refresh_from_db()
+    rectification.refresh_from_db()
+    assert world.course_a.status == CourseStatus.RECTIFYING
+    assert rectification.status == RectificationStatus.OPEN
+    # the rectification's own decision closes both
+    consequences.decide_rectification(
+        rectification, passed=True, actor=world.county_a_admin, reason="复评合格"
+    )
+    world.course_a.refresh_from_db()
+    assert world.course_a.status == CourseStatus.LISTED
+    assert Rectification.objects.get(pk=rectification.pk).status != RectificationStatus.OPEN
 
 
 # ---------------------------------------------------------------- details

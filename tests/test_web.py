@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from dangke.core.models import AuditEntry
 from dangke.courses.models import Courseware
-from dangke.faculty.models import TeacherStatus
+from dangke.faculty.models import ProposalKind, ProposalStatus, StatusProposal, TeacherStatus
 
 LISTS = {
     "teachers": ("/faculty/", "teacher_a", "teacher_b", "name"),
@@ -147,14 +147,56 @@ def test_status_change_goes_through_the_service_with_a_reason(client, world):
     client.post(url, {"status": "warning", "reason": "上半年授课不足 2 次"})
     world.teacher_a.refresh_from_db()
     assert world.teacher_a.status == TeacherStatus.WARNING
-    entry = AuditEntry.objects.get(object_id=str(world.teacher_a.pk), action="status")
+    entry = AuditEntry.objects.get(
+        content_type__model="teacher", object_id=str(world.teacher_a.pk), action="status"
+    )
     assert (entry.from_value, entry.to_value, entry.actor) == ("在库", "预警", world.county_a_admin)
     assert "上半年授课不足 2 次" in page(client, f"/faculty/{world.teacher_a.pk}/")
+    # the decision is recorded as a confirmed proposal, like a rule's
+    proposal = StatusProposal.objects.get(teacher=world.teacher_a)
+    assert (proposal.kind, proposal.status) == (ProposalKind.WARNING, ProposalStatus.CONFIRMED)
     # 预警 cannot jump to 候选: refused, nothing changes.
     response = client.post(url, {"status": "candidate", "reason": "试试"}, follow=True)
     world.teacher_a.refresh_from_db()
     assert world.teacher_a.status == TeacherStatus.WARNING
-    assert "候选" in response.content.decode()
+    assert "不能从「预警」变更为「候选」" in response.content.decode()
+
+
+def test_no_teacher_is_put_into_rectification_without_a_plan_and_deadline(client, world):
+    client.force_login(world.county_a_admin)
+    url = f"/faculty/{world.teacher_a.pk}/status/"
+    response = client.post(url, {"status": "rectifying", "reason": "评价偏低"}, follow=True)
+    assert "整改须有整改计划和期限" in response.content.decode()
+    world.teacher_a.refresh_from_db()
+    assert world.teacher_a.status == TeacherStatus.ACTIVE
+    assert not AuditEntry.objects.filter(action="status", content_type__model="teacher").exists()
+    data = {"status": "rectifying", "reason": "评价偏低", "plan": "参加授课技巧专题培训",
+            "deadline": "2027-03-31"}  # fmt: skip
+    client.post(url, data)
+    world.teacher_a.refresh_from_db()
+    assert world.teacher_a.status == TeacherStatus.RECTIFYING
+    proposal = StatusProposal.objects.get(teacher=world.teacher_a, kind=ProposalKind.RECTIFY)
+    assert proposal.plan == "参加授课技巧专题培训" and str(proposal.deadline) == "2027-03-31"
+
+
+def test_every_teacher_status_edge_has_one_door():
+    from dangke.faculty import lifecycle
+    from dangke.faculty.models import PROPOSAL_TARGET, Teacher
+
+    edges = {(a, b) for a, targets in Teacher.STATUS_TRANSITIONS.items() for b in targets}
+    doors = set(lifecycle.EDGE_KINDS) | {lifecycle.RETURN_AS_CANDIDATE}
+    assert edges == doors
+    for (_origin, target), kind in lifecycle.EDGE_KINDS.items():
+        assert PROPOSAL_TARGET[kind] == target
+
+
+def test_every_course_status_edge_has_one_door():
+    from dangke.courses import services
+    from dangke.courses.models import Course
+
+    edges = {(a, b) for a, targets in Course.STATUS_TRANSITIONS.items() for b in targets}
+    assert edges == services.LIBRARY_EDGES | services.RECTIFICATION_EDGES
+    assert not services.LIBRARY_EDGES & services.RECTIFICATION_EDGES
 
 
 def upload_courseware(client, course, name, content):

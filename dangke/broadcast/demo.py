@@ -1,6 +1,7 @@
 """Demo loudspeaker data for a city: one station per village (1,371 for 乐山市 when the real
-divisions are loaded), a dozen programmes, slots at 07:00 and 19:00 every day of last month
-on every station, and that month's plays: about 5,000 reaching about 120,000 listener-times
+divisions are loaded), a dozen programmes, slots at 07:00 and 19:00 every day of one month
+on every station (the demo year's last month that is over: last month, or December of a
+closed year), and that month's plays: about 5,000 reaching about 120,000 listener-times
 (seed 004's figures; scaled to the number of villages on a smaller region set).
 
 Deterministic: the same seed and month give the same rows. Rebuilding replaces the city's
@@ -21,6 +22,7 @@ from dangke.broadcast.models import (
     PlayLog,
     StationStatus,
 )
+from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.models import Course
 from dangke.regions.models import Region, RegionLevel
 
@@ -47,17 +49,11 @@ PROGRAMMES = (
 STATUS_WEIGHTS = ((StationStatus.ONLINE, 93), (StationStatus.OFFLINE, 3), (StationStatus.FAULT, 4))
 
 
-def last_month(today: date | None = None) -> tuple[int, int]:
-    today = today or timezone.localdate()
-    first = today.replace(day=1) - timedelta(days=1)
-    return first.year, first.month
-
-
 def build_broadcast_demo(
     seed: int, city_code: str = "5111", month: tuple[int, int] | None = None
 ) -> dict[str, int | float]:
     rng = random.Random(f"dangke-broadcast:{city_code}:{seed}")
-    year, month_number = month or last_month()
+    year, month_number = month or YearSoFar.of(report_year()).last_past_month
     city = Region.objects.get(code=city_code)
     villages = list(
         Region.objects.filter(level=RegionLevel.VILLAGE, code__startswith=city_code)

@@ -11,13 +11,14 @@ from django.utils import timezone
 
 from dangke.accounts.scoping import as_scope, visible_within
 from dangke.broadcast.models import BroadcastStation, PlayLog, StationStatus
+from dangke.core.calendar import report_year
 
 
 def broadcast_figures(scope, year: int | None = None, region_code: str | None = None) -> dict:
     """Keys: stations{total,by_status}, plays{total,by_month{"YYYY-MM": n}}, listeners
     (listener-times reached, 人次), hours. Months are those of Asia/Shanghai."""
     scope = as_scope(scope)
-    year = year or timezone.localdate().year
+    year = year or report_year()
     zone = timezone.get_default_timezone()
 
     by_status = {value: 0 for value in StationStatus.values}

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangke.broadcast.models import BroadcastSlot
-from dangke.broadcast.services import month_bounds
+from dangke.core.calendar import month_bounds
 
 # Monday first, as Chinese calendars are.
 WEEKDAYS = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))

@@ -23,6 +23,7 @@ from dangke.broadcast.models import (
     StationStatus,
 )
 from dangke.broadcast.uploads import check_audio
+from dangke.core.calendar import month_bounds
 from dangke.core.uploads import UploadRejected
 from dangke.regions.models import CODE_LENGTH, Organization, Region, RegionLevel
 
@@ -480,14 +481,6 @@ def _matching_slot(slots: list[BroadcastSlot], report: _CleanReport) -> Broadcas
 
 
 # Figures
-
-
-def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
-    """The month in Asia/Shanghai as aware datetimes [start, end)."""
-    zone = timezone.get_default_timezone()
-    start = datetime(year, month, 1, tzinfo=zone)
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=zone)
-    return start, end
 
 
 def monthly_figures(scope, year: int, month: int, region_code: str | None = None) -> dict:

@@ -1,22 +1,25 @@
-"""Demo contest: this year's 十佳课程擂台赛 run from registration to result.
+"""Demo contest: the demo year's 十佳课程擂台赛, run as far as the calendar has reached.
 
 Forty listed courses enter (fewer if the demo region has fewer), fifteen judges review them
 (seven outside experts and eight competing teachers as peer reviewers), the first round is
 assigned by the solver and scored with generated sheets, the top fifteen meet the experts in
 the final, the ranking goes on public notice, and after the notice period the top ten enter
 the excellent course library of the next year with certificates. One peer judge marks
-at random, so the agreement panel has a judge to flag. Deterministic for a given seed."""
+at random, so the agreement panel has a judge to flag. Deterministic for a given seed.
+
+Each stage is passed only once its date is over, so a demo built in spring shows the contest
+taking entries, one built after the notice period its results: never a final that is still
+to come shown as held. A closed year (a demo built in January) has the whole contest."""
 
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
 
-from django.utils import timezone
-
 from dangke.contests import services
 from dangke.contests.models import Contest, JudgeAssignment, JudgeKind, JudgeScore, Round
 from dangke.contests.results import engine_entries, load_rubric
+from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.models import Course, CourseStatus
 from dangke.regions.models import Region
 from engines.judging import Judge as EngineJudge
@@ -46,10 +49,13 @@ def _sheet(rng, keys, quality: float, bias: float, erratic: bool) -> dict[str, s
     return {f"i_{key}": str(max(1, min(5, round(rng.gauss(quality + bias, 0.55))))) for key in keys}
 
 
-def build_contests_demo(seed: int, root_code: str, admin=None) -> dict[str, int]:
+def build_contests_demo(
+    seed: int, root_code: str, admin=None, period: YearSoFar | None = None
+) -> dict[str, int]:
+    period = period or YearSoFar.of(report_year())
     rng = random.Random(f"dangke-demo:contests:{seed}")
     root = Region.objects.get(code=root_code)
-    year = timezone.localdate().year
+    year = period.year
     courses = list(
         Course.objects.filter(
             region__code__startswith=root_code,
@@ -94,8 +100,15 @@ def build_contests_demo(seed: int, root_code: str, admin=None) -> dict[str, int]
         services.add_judge(contest, actor=admin, kind=JudgeKind.PEER, teacher=teacher)
     erratic_judge = contest.judges.filter(kind=JudgeKind.PEER).order_by("id").last()
 
-    contest = services.advance_stage(contest, actor=admin, reason="报名截止")
-    contest = services.advance_stage(contest, actor=admin, reason="备课结束，开始初赛匿名评审")
+    reviews = 0
+
+    def over(day: date) -> bool:
+        return period.today > day
+
+    if over(contest.registration_ends):
+        contest = services.advance_stage(contest, actor=admin, reason="报名截止")
+    if over(contest.preparation_ends):
+        contest = services.advance_stage(contest, actor=admin, reason="备课结束，开始初赛匿名评审")
     sheet_rubric = load_rubric(contest)
     keys = [leaf.key for leaf in sheet_rubric.leaves]
     quality = {entry.pk: rng.uniform(2.8, 4.8) for entry in entries}
@@ -117,13 +130,17 @@ def build_contests_demo(seed: int, root_code: str, admin=None) -> dict[str, int]
         JudgeScore.objects.bulk_create(sheets)
         return len(sheets)
 
-    reviews = score_round(Round.FIRST)
-    contest = services.advance_stage(contest, actor=admin, reason="初赛评分完成")
-    reviews += score_round(Round.FINAL)
-    notice_day = timezone.localdate() - timedelta(days=contest.notice_days + 2)
-    contest = services.advance_stage(contest, actor=admin, reason="决赛结束，结果公示",
-                                     today=notice_day)  # fmt: skip
-    contest = services.promote(contest, actor=admin)
+    if over(contest.first_round_ends):
+        reviews += score_round(Round.FIRST)
+        contest = services.advance_stage(contest, actor=admin, reason="初赛评分完成")
+    if over(contest.final_on):
+        reviews += score_round(Round.FINAL)
+        contest = services.advance_stage(
+            contest, actor=admin, reason="决赛结束，结果公示",
+            today=contest.final_on + timedelta(days=1),
+        )  # fmt: skip
+        if over(contest.notice_ends):
+            contest = services.promote(contest, actor=admin, today=period.today)
     return {
         "contests": 1,
         "entries": len(entries),

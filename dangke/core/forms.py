@@ -20,17 +20,34 @@ class BootstrapFormMixin:
 
 
 class StatusChangeForm(BootstrapFormMixin, forms.Form):
-    """Choose one of the allowed next statuses and say why (the audit trail keeps both)."""
+    """Choose one of the next statuses a form may take and say why (the audit trail keeps
+    both). A status outside them is refused in the office's words, naming both statuses."""
 
-    status = forms.ChoiceField(label=_("变更为"))
+    status = forms.CharField(label=_("变更为"), widget=forms.Select)
     reason = forms.CharField(
         label=_("原因"), widget=forms.Textarea(attrs={"rows": 2}), max_length=500
     )
 
-    def __init__(self, *args, obj, **kwargs):
+    def __init__(self, *args, obj, offered=None, **kwargs):
+        """`offered`: the next statuses this form may take (default: every allowed one)."""
         super().__init__(*args, **kwargs)
-        labels = dict(type(obj)._meta.get_field("status").flatchoices)
+        self.obj = obj
+        self.labels = dict(type(obj)._meta.get_field("status").flatchoices)
+        self.nexts = [v for v in obj.allowed_next_statuses() if offered is None or v in offered]
         # No preselected choice: the first allowed status may well be 退出 or 下架.
-        self.fields["status"].choices = [("", _("请选择…"))] + [
-            (value, labels[value]) for value in obj.allowed_next_statuses()
+        self.fields["status"].widget.choices = [("", _("请选择…"))] + [
+            (value, self.labels[value]) for value in self.nexts
         ]
+        self.fields["status"].error_messages["required"] = _("请选择要变更为的状态")
+
+    def clean_status(self):
+        wanted = self.cleaned_data["status"]
+        if wanted not in self.nexts:
+            raise forms.ValidationError(
+                _("不能从「%(old)s」变更为「%(new)s」"),
+                params={
+                    "old": self.obj.get_status_display(),
+                    "new": self.labels.get(wanted, wanted),
+                },
+            )
+        return wanted

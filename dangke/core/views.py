@@ -1,4 +1,6 @@
-"""Edit and status views shared by the domain apps; each app passes its model and form."""
+"""The edit view shared by the domain apps (each passes its model and form) and the audit
+history of an object. Status changes have no shared view: each app's domain functions own
+theirs (faculty.lifecycle.decide_status, courses.services.change_library_status)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -7,10 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dangke.accounts.scoping import get_visible_or_404
-from dangke.core.forms import StatusChangeForm
 from dangke.core.models import AuditEntry
-from dangke.core.services import change_status, label_of, record_audit
-from dangke.core.status import StatusTransitionError
+from dangke.core.services import record_audit
 
 
 def edit_object(request, model, form_class, *, pk=None, perm, title, cancel_url):
@@ -31,41 +31,6 @@ def edit_object(request, model, form_class, *, pk=None, perm, title, cancel_url)
         return redirect(saved.get_absolute_url())
     context = {"form": form, "object": obj, "title": title, "cancel_url": cancel_url}
     return render(request, "core/form.html", context)
-
-
-def status_change(request, model, *, pk, perm):
-    obj = get_visible_or_404(model, request.scope, pk=pk)
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied(_("您没有修改此项的权限"))
-    form = StatusChangeForm(request.POST or None, obj=obj)
-    if request.method == "POST" and form.is_valid():
-        try:
-            change_status(
-                obj,
-                form.cleaned_data["status"],
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except StatusTransitionError as error:
-            messages.error(request, str(error))
-        else:
-            obj.refresh_from_db()
-            messages.success(
-                request, _("状态已变更为「%(status)s」") % {"status": obj.get_status_display()}
-            )
-        return redirect(obj.get_absolute_url())
-    if request.method == "POST":
-        if "status" in form.errors and not request.POST.get("status"):
-            messages.error(request, _("请选择要变更为的状态"))
-        elif "status" in form.errors:
-            wanted = label_of(model, request.POST.get("status", ""))
-            current = obj.get_status_display()
-            messages.error(
-                request, _("不能从「%(old)s」变更为「%(new)s」") % {"old": current, "new": wanted}
-            )
-        for error in form.errors.get("reason", []):
-            messages.error(request, _("原因：%(error)s") % {"error": error})
-    return redirect(obj.get_absolute_url())
 
 
 def history_of(obj):

@@ -13,7 +13,9 @@ from django.views.decorators.http import require_POST
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
-from dangke.core.views import edit_object, history_of, status_change
+from dangke.core.status import StatusTransitionError
+from dangke.core.views import edit_object, history_of
+from dangke.courses import services
 from dangke.courses.categories import CourseCategory
 from dangke.courses.forms import CourseForm, CoursewareForm, OutlineFormSet
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
@@ -116,7 +118,10 @@ def course_detail(request, pk):
         "courseware": course.courseware.select_related("uploaded_by"),
         "excellent": course.excellent_years.order_by("-year"),
         "can_change": can_change,
-        "status_form": StatusChangeForm(obj=course) if can_change else None,
+        "status_form": StatusChangeForm(obj=course, offered=services.library_targets(course))
+        if can_change
+        else None,
+        "status_note": _("整改由「教学评估 › 整改」下达并经复评验收。") if can_change else "",
         "courseware_form": CoursewareForm() if can_change else None,
         "history": history_of(course),
     }
@@ -140,8 +145,28 @@ def course_edit(request, pk):
 
 
 @login_required
+@require_POST
 def course_status(request, pk):
-    return status_change(request, Course, pk=pk, perm="courses.change_course")
+    course = _course(request, pk)
+    form = StatusChangeForm(request.POST, obj=course, offered=services.library_targets(course))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect(course)
+    try:
+        services.change_library_status(
+            course, form.cleaned_data["status"], scope=request.scope, actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )  # fmt: skip
+    except StatusTransitionError as error:
+        messages.error(request, error.message)
+    else:
+        course.refresh_from_db()
+        messages.success(
+            request,
+            _("状态已变更为「%(status)s」") % {"status": course.get_status_display()},
+        )
+    return redirect(course)
 
 
 def _changeable(request, pk):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dangke.core.calendar import report_year
 from dangke.courses.categories import CourseCategory
 from dangke.delivery.models import Campaign, DeliveryMode
 from dangke.delivery.planning import ancestor_codes
@@ -235,7 +236,7 @@ class CoverageFilterForm(BootstrapMixin, forms.Form):
 
     def __init__(self, data=None, *, scope, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["year"].initial = timezone.localdate().year
+        self.fields["year"].initial = report_year()
         self.fields["campaign"].queryset = Campaign.objects.visible_to(scope).order_by(
             "-starts_on", "name"
         )
@@ -244,7 +245,7 @@ class CoverageFilterForm(BootstrapMixin, forms.Form):
 
     def choice(self) -> tuple[int, Campaign | None]:
         """The year and campaign asked for; what fails validation falls back to defaults."""
-        year, campaign = timezone.localdate().year, None
+        year, campaign = report_year(), None
         if self.is_bound:
             self.is_valid()
             year = self.cleaned_data.get("year") or year

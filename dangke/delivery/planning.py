@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dangke.accounts.scoping import Scope
+from dangke.core.calendar import year_bounds
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
 from dangke.delivery.limits import caps_for
@@ -73,14 +74,6 @@ def local_date(moment: datetime.datetime) -> datetime.date:
 def day_range(start: datetime.date, end: datetime.date):
     for offset in range((end - start).days + 1):
         yield start + datetime.timedelta(days=offset)
-
-
-def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.datetime(year, 1, 1, tzinfo=tz),
-        datetime.datetime(year + 1, 1, 1, tzinfo=tz),
-    )
 
 
 def check_horizon(start: datetime.date, end: datetime.date) -> None:
@@ -244,8 +237,8 @@ def _booked(teachers: list[Teacher], start, end) -> dict[int, dict]:
     booked: dict[int, dict] = defaultdict(
         lambda: {"months": defaultdict(int), "year": 0, "days": set()}
     )
-    first, _ = _year_bounds(start.year)
-    _, last = _year_bounds(end.year)
+    first, _ = year_bounds(start.year)
+    _, last = year_bounds(end.year)
     rows = (
         Lesson.teachers.through.objects.filter(
             teacher_id__in=[t.pk for t in teachers],
@@ -274,7 +267,7 @@ def _covered(organization_ids: list[int], year: int) -> set[int]:
     as host or as co-host."""
     if not organization_ids:
         return set()
-    first, last = _year_bounds(year)
+    first, last = year_bounds(year)
     lessons = Lesson.objects.filter(
         starts_at__gte=first, starts_at__lt=last, status__in=COVERING_STATUSES
     )

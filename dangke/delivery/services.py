@@ -24,8 +24,9 @@ from django.utils.translation import gettext_lazy
 
 from dangke.accounts.models import Role, RoleAssignment
 from dangke.accounts.scoping import Scope, scope_for_user
+from dangke.core.calendar import report_year, year_bounds
 from dangke.core.models import AuditEntry
-from dangke.core.services import change_status, record_audit
+from dangke.core.services import change_status, change_statuses, record_audit
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
 from dangke.delivery.limits import PLANNED_START
@@ -552,8 +553,8 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
                 for lesson, teacher in zip(lessons, lesson_teachers, strict=True)
             ]
         )
+        planned, planned_reasons = [], []
         for lesson, teacher, assignment in zip(lessons, lesson_teachers, assignments, strict=True):
-            order = lesson.order
             outcome = _("%(teacher)s，%(date)s（约 %(km)s 公里）") % {
                 "teacher": teacher.name,
                 "date": assignment["date"],
@@ -561,19 +562,23 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
             }
             if assignment.get("pinned"):
                 outcome += _("，指定安排")
-            change_status(
-                order,
-                OrderStatus.PLANNED,
-                actor=actor,
-                reason=_("排课发布：%(outcome)s") % {"outcome": outcome},
-            )
-            CourseOrder.objects.filter(pk=order.pk).update(outcome=outcome[:200])
+            lesson.order.outcome = outcome[:200]
+            planned.append(lesson.order)
+            planned_reasons.append(_("排课发布：%(outcome)s") % {"outcome": outcome})
+        change_statuses(
+            planned, OrderStatus.PLANNED, actor=actor, reasons=planned_reasons, also=["outcome"]
+        )
         unserved = locked.plan.get("unserved", [])
+        missed, missed_reasons = [], []
         for item in unserved:
             order = orders[order_pk(item["order"])]
             reason = readable_reason(item.get("reason", ""))
-            change_status(order, OrderStatus.UNSERVED, actor=actor, reason=reason or _("未能安排"))
-            CourseOrder.objects.filter(pk=order.pk).update(outcome=reason[:200])
+            order.outcome = reason[:200]
+            missed.append(order)
+            missed_reasons.append(reason or _("未能安排"))
+        change_statuses(
+            missed, OrderStatus.UNSERVED, actor=actor, reasons=missed_reasons, also=["outcome"]
+        )
         publisher = actor if getattr(actor, "is_authenticated", False) else None
         _move(locked, PlanState.PUBLISHED, published_at=timezone.now(), published_by=publisher)
         record_audit(
@@ -877,14 +882,6 @@ def orderable_courses(scope: Scope):
 # --- coverage and campaigns -----------------------------------------------------------------
 
 
-def _year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return (
-        datetime.datetime(year, 1, 1, tzinfo=tz),
-        datetime.datetime(year + 1, 1, 1, tzinfo=tz),
-    )
-
-
 def campaign_target_q(campaign: Campaign):
     """The organisations a campaign is aimed at: inside its region, of its kinds."""
     from django.db.models import Q
@@ -917,8 +914,8 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
 
     from dangke.regions.models import Organization, Region
 
-    year = year or timezone.localdate().year
-    first, last = _year_bounds(year)
+    year = year or report_year()
+    first, last = year_bounds(year)
     organizations = Organization.objects.visible_to(scope).filter(is_active=True).order_by()
     lessons = (
         Lesson.objects.visible_to(scope)

@@ -4,8 +4,10 @@ seeds' county Party school on those of 祁连县 (632222).
 Everything is drawn from `random.Random` streams seeded by the command's `--seed` (one
 stream per concern, so a change in one part leaves the others as they were) and walks the
 regions in code order: the same seed always gives the same names, codes and numbers. The
-only value taken from the clock is the reference year (today's year in Asia/Shanghai),
-used for the excellent-course designations, ages and dates of joining.
+clock decides only which year is built and how much of it has happened: the demo's year is
+the year an office reports on (`core.calendar.report_year`: until the end of February the
+year just ended, whole; from March the current year up to yesterday), and nothing is dated
+after the moment of the build.
 
 Rows are written with `bulk_create`; statuses are set on creation, which the protected
 status fields allow (only changes of a stored row must go through `change_status`).
@@ -19,8 +21,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.utils import timezone
 
+from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import (
     Course,
@@ -169,7 +171,9 @@ class DemoError(Exception):
 
 
 def reference_year() -> int:
-    return timezone.localdate().year
+    """The demo's year: the year the office reports on, so that a demo built on 2 January
+    shows the whole year just ended rather than a year squeezed into one day."""
+    return report_year()
 
 
 def demo_exists() -> bool:
@@ -225,8 +229,11 @@ def build_demo(key: str, seed: int = 2024, year: int | None = None) -> dict[str,
     spec = SCALES[key]
     if scale_present(key):
         raise DemoError(f"{spec.label}已有演示数据：加 --reset 先删除再重建，或加 --if-empty 跳过")
+    period = YearSoFar.of(year or reference_year())
+    if not period.has_past_days:
+        raise DemoError(f"{period.year} 年还没有过去的日子，无法生成这一年的演示数据")
     with transaction.atomic():
-        return DemoBuilder(spec, seed, year or reference_year()).run()
+        return DemoBuilder(spec, seed, period).run()
 
 
 # --- Places -----------------------------------------------------------------------------------
@@ -296,10 +303,11 @@ def refresh_planner_statistics() -> None:
 
 
 class DemoBuilder:
-    def __init__(self, spec: ScaleSpec, seed: int, year: int):
+    def __init__(self, spec: ScaleSpec, seed: int, period: YearSoFar):
         self.spec = spec
         self.seed = seed
-        self.year = year
+        self.period = period
+        self.year = period.year
         self.counts: dict[str, int] = defaultdict(int)
 
     def rng(self, stream: str) -> random.Random:
@@ -326,27 +334,31 @@ class DemoBuilder:
         refresh_planner_statistics()
         from dangke.broadcast.demo import build_broadcast_demo
 
-        broadcast = build_broadcast_demo(self.seed, self.spec.root)
+        broadcast = build_broadcast_demo(
+            self.seed, self.spec.root, month=self.period.last_past_month
+        )
         self.counts["stations"] = broadcast["stations"]
         self.counts["plays"] = broadcast["plays"]
         from dangke.media.demo import build_media_demo
 
-        self.counts["media_works"] = build_media_demo(self.seed, self.spec.root)["works"]
+        self.counts["media_works"] = build_media_demo(self.seed, self.spec.root, self.period)[
+            "works"
+        ]
         from dangke.evaluation.demo import build_evaluation_demo
 
-        evaluation = build_evaluation_demo(self.seed, self.spec.root)
+        evaluation = build_evaluation_demo(self.seed, self.spec.root, period=self.period)
         self.counts["surveys"] = evaluation["surveys"]
         self.counts["survey_responses"] = evaluation["responses"]
         self.counts["rectifications"] = evaluation["rectifications"]
         refresh_planner_statistics()
         from dangke.contests.demo import build_contests_demo
 
-        contests = build_contests_demo(self.seed, self.spec.root)
+        contests = build_contests_demo(self.seed, self.spec.root, period=self.period)
         self.counts["contest_entries"] = contests["entries"]
         self.counts["contest_promoted"] = contests["promoted"]
         from dangke.faculty.demo import build_faculty_demo
 
-        self.counts.update(build_faculty_demo(self.seed, self.spec.root))
+        self.counts.update(build_faculty_demo(self.seed, self.spec.root, self.period))
         from dangke.members.demo import build_members_demo
 
         self.counts.update(build_members_demo(self))

@@ -14,8 +14,6 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.utils import timezone
-
 from dangke.courses.models import CourseStatus
 from dangke.delivery.models import (
     Campaign,
@@ -57,11 +55,9 @@ class DeliveryDemo:
     def __init__(self, builder):
         self.b = builder
         self.rng = builder.rng("delivery")
-        self.tz = timezone.get_current_timezone()
-        today = timezone.localdate()
-        self.today = today if today.year == builder.year else datetime.date(builder.year, 12, 31)
-        self.first_day = datetime.date(builder.year, 1, 1)
-        self.last_given = max(self.first_day, self.today - datetime.timedelta(days=1))
+        self.period = builder.period
+        self.first_day = self.period.first_day
+        self.last_given = self.period.last_past_day
 
     def run(self) -> None:
         self.pairs_by_county = self.course_pairs()
@@ -106,7 +102,7 @@ class DeliveryDemo:
         return campaign
 
     def moment(self, day: datetime.date) -> datetime.datetime:
-        return datetime.datetime.combine(day, self.rng.choice(SHANGHAI_TIMES[:2]), self.tz)
+        return self.period.at(day, self.rng.choice(SHANGHAI_TIMES[:2]))
 
     def mode_for(self, organization) -> str:
         draw = self.rng.random()
@@ -172,6 +168,7 @@ class DeliveryDemo:
                 )
                 teachers.append(teacher)
         CourseOrder.objects.bulk_create(orders, batch_size=BATCH)
+        self.date_orders(orders)
         for lesson in lessons:  # the orders have their keys now
             if lesson.order is not None:
                 lesson.order_id = lesson.order.pk
@@ -187,9 +184,22 @@ class DeliveryDemo:
         self.b.counts["lessons"] = len(lessons)
         self.b.counts["orders"] = len(orders)
 
+    def date_orders(self, orders) -> None:
+        """An order is placed one to four weeks before its lesson (but within the year, whose
+        figures count orders by when they were placed). `created_at` is set on insert, so the
+        moments are written afterwards."""
+        opening = self.period.at(self.first_day, datetime.time(9))
+        for order in orders:
+            day = datetime.date.fromisoformat(order.dates[0]) - datetime.timedelta(
+                days=self.rng.randint(7, 28)
+            )
+            order.created_at = max(opening, self.period.at(day, datetime.time(10)))
+        CourseOrder.objects.bulk_update(orders, ["created_at"], batch_size=BATCH)
+
     def build_next_month(self) -> None:
-        """Submitted orders for next month, from organisations not busy then."""
-        first = (self.today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        """Submitted orders for next month (of the real calendar: the office's queue today,
+        whichever year the demo shows), from organisations not busy then."""
+        first = (self.period.today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
         last = (first + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
         free = [o for o in self.b.organizations if first.month not in o.busy_months]
         wanted = min(NEXT_MONTH_ORDERS[self.b.spec.key], len(free))

@@ -8,13 +8,13 @@ courses come out consistently; deterministic for a given seed."""
 
 from __future__ import annotations
 
+import datetime
 import random
 import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from django.utils import timezone
-
+from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.models import ExcellentDesignation
 from dangke.delivery.models import Lesson, LessonStatus
 from dangke.evaluation import consequences, services
@@ -53,7 +53,10 @@ def _answers(rng, keys, quality: float) -> dict[str, int]:
     return {key: max(1, min(5, round(rng.gauss(quality, 0.7)))) for key in keys}
 
 
-def build_evaluation_demo(seed: int, root_code: str, admin=None) -> dict[str, int]:
+def build_evaluation_demo(
+    seed: int, root_code: str, admin=None, period: YearSoFar | None = None
+) -> dict[str, int]:
+    period = period or YearSoFar.of(report_year())
     rng = random.Random(f"dangke-demo:evaluation:{seed}")
     root = Region.objects.get(code=root_code)
     lessons = list(
@@ -66,9 +69,7 @@ def build_evaluation_demo(seed: int, root_code: str, admin=None) -> dict[str, in
     if len(evaluated) > MAX_SURVEYS:
         evaluated = sorted(rng.sample(evaluated, MAX_SURVEYS), key=lambda item: item.starts_at)
     excellent = set(
-        ExcellentDesignation.objects.filter(year=timezone.localdate().year).values_list(
-            "course_id", flat=True
-        )
+        ExcellentDesignation.objects.filter(year=period.year).values_list("course_id", flat=True)
     )
     quality: dict[int, float] = {}
     surveys = responses = 0
@@ -105,19 +106,28 @@ def build_evaluation_demo(seed: int, root_code: str, admin=None) -> dict[str, in
                 SurveyComment(
                     survey=survey, role=RaterKind.TRAINEE, body=text, status=status,
                     submitted_hour=hour, reviewed_by=admin if status != "pending" else None,
-                    reviewed_at=hour + timedelta(days=1) if status != "pending" else None,
+                    reviewed_at=min(hour + timedelta(days=1), period.now)
+                    if status != "pending"
+                    else None,
                 )
             )  # fmt: skip
         Invitation.objects.create(survey=survey, role=RaterKind.EXPERT, name="特邀专家")
     Response.objects.bulk_create(response_rows, batch_size=1000)
     SurveyComment.objects.bulk_create(comment_rows, batch_size=1000)
     responses = len(response_rows)
-    year = timezone.localdate().year
     rule = FeedbackRule.objects.create(
-        region=root, year=year, min_responses=15, rectify_below=Decimal("65"),
+        region=root, year=period.year, min_responses=15, rectify_below=Decimal("65"),
         rectify_bottom_share=Decimal("0"), excellent_from=Decimal("88"),
     )  # fmt: skip
     outcome = consequences.apply_rules(rule, actor=admin)
+    if period.today > period.last_day:
+        # A closed year's rules were applied in that year (the year's figures count the
+        # rectifications ordered in it), on its last day.
+        ordered = period.at(period.last_day, datetime.time(17))
+        Rectification.objects.filter(pk__in=[r.pk for r in outcome["rectified"]]).update(
+            created_at=ordered,
+            deadline=period.last_day + timedelta(days=rule.rectify_days),
+        )
     return {
         "surveys": surveys,
         "responses": responses,

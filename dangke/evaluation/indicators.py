@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -248,3 +249,167 @@ def copy_system(system: IndicatorSystem, *, year: int, name: str | None = None):
         )
         new_role.asked.set([mapping[leaf.pk] for leaf in role.asked.all()])
     return copy
+
+
+# --- changes: the one door --------------------------------------------------------------------
+# Scores read the tree and the rater roles as they are now, so a system that a survey has used
+# must not change under its answers: every change goes through these functions, which check
+# who may change it, refuse a locked system (copy it to a new version instead), and audit each
+# value changed, old and new.
+
+EDITABLE_FIELDS = ("name", "weight", "scale_min", "scale_max", "follow_up")
+
+
+class SystemLocked(PermissionDenied):
+    def __init__(self):
+        super().__init__(_("该指标体系已有测评使用，不能修改；请复制为新版本"))
+
+
+def ensure_changeable(system: IndicatorSystem, scope) -> None:
+    """Raise unless `scope` may change `system` now: before a form is read, and again
+    under the row lock by every change below."""
+    from dangke.evaluation.rules import may_manage_evaluation
+
+    if not may_manage_evaluation(scope, system.region_id):
+        raise PermissionDenied(_("只有所在区划的管理员可以修改评价设置"))
+    if system.is_locked:
+        raise SystemLocked()
+
+
+def _open_for_change(system: IndicatorSystem, scope) -> IndicatorSystem:
+    """The system's row, locked for this transaction, when `scope` may change it now."""
+    current = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+    ensure_changeable(current, scope)
+    return current
+
+
+def _audit(system, actor, field: str, old, new, reason: str) -> None:
+    from dangke.core.models import AuditEntry
+    from dangke.core.services import record_audit
+
+    record_audit(
+        system, actor=actor, action=AuditEntry.Action.UPDATE, field=field,
+        from_value=old, to_value=new, reason=reason,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def edit_tree(system: IndicatorSystem, edited: list[Indicator], *, scope, actor) -> int:
+    """Save the typed names, weights, scales and follow-up flags of `edited` (the system's
+    nodes, changed in memory) when every sibling group adds up to 1; returns how many values
+    changed. Raises TreeError with every problem, SystemLocked, or PermissionDenied."""
+    system = _open_for_change(system, scope)
+    stored = {node.pk: node for node in system.indicators.all()}
+    if {node.pk for node in edited} != set(stored):
+        raise TreeError([_("指标已被他人修改，请刷新后重试")])
+    errors = tree_errors(edited)
+    if errors:
+        raise TreeError(errors)
+    changed = 0
+    for node in edited:
+        before = stored[node.pk]
+        fields = [f for f in EDITABLE_FIELDS if getattr(before, f) != getattr(node, f)]
+        if not fields:
+            continue
+        node.save(update_fields=fields)
+        for field in fields:
+            _audit(system, actor, f"{node.key}.{field}", getattr(before, field),
+                   getattr(node, field), _("修改指标与权重"))  # fmt: skip
+        changed += len(fields)
+    return changed
+
+
+@transaction.atomic
+def add_indicator(
+    system: IndicatorSystem, *, parent: Indicator | None, key: str, name: str, scope, actor
+) -> Indicator:
+    """A new indicator of weight 0 under `parent` (the office then balances its group)."""
+    system = _open_for_change(system, scope)
+    if not name or not key or not key.replace("_", "").isalnum() or not key.isascii():
+        raise TreeError([_("请填写指标名称和英文代码（字母、数字、下划线）")])
+    if system.indicators.filter(key=key).exists():
+        raise TreeError([_("指标代码「%(key)s」已存在") % {"key": key}])
+    if parent is not None and parent.system_id != system.pk:
+        raise TreeError([_("上级指标不属于该指标体系")])
+    last = system.indicators.order_by("-position").first()
+    node = Indicator.objects.create(
+        system=system, parent=parent, key=key, name=name, weight=Decimal(0),
+        position=(last.position + 1) if last else 0,
+    )  # fmt: skip
+    _audit(system, actor, key, "", f"{name}（0）", _("添加指标"))
+    return node
+
+
+@transaction.atomic
+def remove_indicator(system: IndicatorSystem, node: Indicator, *, scope, actor) -> None:
+    """Delete an indicator and those below it."""
+    system = _open_for_change(system, scope)
+    if node.system_id != system.pk:
+        raise TreeError([_("该指标不属于该指标体系")])
+    _audit(system, actor, node.key, f"{node.name}（{node.weight}）", "", _("删除指标及其下级"))
+    node.delete()
+
+
+@dataclass(frozen=True)
+class RoleSetting:
+    weight: Decimal
+    min_n: int
+    asked: frozenset[int]  # leaf ids; empty means every leaf
+
+
+@transaction.atomic
+def set_roles(
+    system: IndicatorSystem, settings: dict[int, RoleSetting], *, campaign=None, scope, actor
+) -> int:
+    """Each rater role's weight, minimum answers and the leaves it is asked, for the system's
+    defaults or a campaign's own set; returns how many values changed."""
+    system = _open_for_change(system, scope)
+    roles = {role.pk: role for role in system.rater_roles.filter(campaign=campaign)}
+    if set(settings) != set(roles):
+        raise TreeError([_("评价主体已被他人修改，请刷新后重试")])
+    leaves = frozenset(leaf.pk for leaf in leaves_of(system))
+    errors = []
+    for pk, setting in settings.items():
+        label = roles[pk].get_kind_display()
+        if setting.min_n < 1:
+            errors.append(_("「%(role)s」的最少答卷数须为正整数") % {"role": label})
+        if not Decimal(0) <= setting.weight <= Decimal(1):
+            errors.append(_("「%(label)s」的权重须在 0 到 1 之间") % {"label": label})
+        if not setting.asked <= leaves:
+            errors.append(_("「%(role)s」询问的指标不属于该体系") % {"role": label})
+    if errors:
+        raise TreeError(errors)
+    changed = 0
+    for pk, setting in settings.items():
+        role = roles[pk]
+        asked = setting.asked or leaves
+        before_asked = frozenset(role.asked.values_list("pk", flat=True)) or leaves
+        for field, old, new in (
+            ("weight", role.weight, setting.weight),
+            ("min_n", role.min_n, setting.min_n),
+        ):
+            if old != new:
+                _audit(system, actor, f"{role.kind}.{field}", old, new, _("修改评价主体权重"))
+                changed += 1
+        role.weight, role.min_n = setting.weight, setting.min_n
+        role.save(update_fields=["weight", "min_n"])
+        if asked != before_asked:
+            _audit(system, actor, f"{role.kind}.asked", _asked_label(before_asked, leaves),
+                   _asked_label(asked, leaves), _("修改评价主体询问的指标"))  # fmt: skip
+            role.asked.set([] if asked == leaves else asked)  # none stored: every leaf
+            changed += 1
+    return changed
+
+
+def _asked_label(asked: frozenset[int], leaves: frozenset[int]) -> str:
+    return _("全部") if asked == leaves else _("%(n)s 项") % {"n": len(asked)}
+
+
+@transaction.atomic
+def create_campaign_roles(system: IndicatorSystem, campaign, *, scope, actor) -> list[RaterRole]:
+    """A campaign's own set of rater roles, copied from the defaults (not on a used system:
+    its surveys were scored with the defaults)."""
+    system = _open_for_change(system, scope)
+    roles = create_default_roles(system, campaign)
+    _audit(system, actor, "campaign", "", campaign.name, _("为专项活动建立评价主体设置"))
+    return roles

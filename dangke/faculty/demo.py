@@ -12,8 +12,8 @@ import random
 from decimal import Decimal
 
 from django.db.models import Count, Q
-from django.utils import timezone
 
+from dangke.core.calendar import YearSoFar, report_year
 from dangke.faculty import lifecycle
 from dangke.faculty.models import (
     LifecycleRule,
@@ -50,14 +50,18 @@ def clear_faculty_demo(root_code: str) -> None:
     Quota.objects.filter(region__code__startswith=root_code).delete()
 
 
-def build_faculty_demo(seed: int, root_code: str, admin=None) -> dict[str, int]:
+def build_faculty_demo(
+    seed: int, root_code: str, period: YearSoFar | None = None, admin=None
+) -> dict[str, int]:
     from dangke.training.demo import build_training_demo
 
-    training = build_training_demo(seed, root_code, admin)  # first: training counts in reviews
+    period = period or YearSoFar.of(report_year())
+    # first: training counts in reviews
+    training = build_training_demo(seed, root_code, admin, period=period)
     rng = random.Random(f"dangke-demo:faculty:{seed}")
     root = Region.objects.get(code=root_code)
-    today = timezone.localdate()
-    year = today.year
+    today = period.today
+    year = period.year
     for y in (year - 2, year - 1, year):
         for level, (lessons, hours) in QUOTAS.items():
             Quota.objects.create(

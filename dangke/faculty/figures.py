@@ -6,7 +6,7 @@ fund (when one exists)."""
 from django.db.models import Count, Q, Sum
 
 from dangke.accounts.scoping import visible_within
-from dangke.faculty.lifecycle import year_bounds
+from dangke.core.calendar import year_bounds
 from dangke.faculty.models import (
     AnnualReview,
     ProposalKind,

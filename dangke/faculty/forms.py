@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangke.core.forms import BootstrapFormMixin
+from dangke.core.forms import BootstrapFormMixin, StatusChangeForm
 from dangke.courses.categories import CourseCategory
 from dangke.faculty.models import (
     LifecycleRule,
@@ -127,3 +127,17 @@ class RewardFundForm(BootstrapFormMixin, forms.ModelForm):
             "name", "total", "cap", "min_lessons", "factor_excellent", "factor_good",
             "factor_base", "factor_min_responses",
         ]  # fmt: skip
+
+
+class TeacherStatusForm(StatusChangeForm):
+    """The office's own decision on a teacher's status; 整改 also needs a plan and a deadline
+    (the lifecycle refuses it without them)."""
+
+    plan = forms.CharField(
+        label=_("整改计划"), required=False, max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}), help_text=_("变更为「整改」时必填"),
+    )  # fmt: skip
+    deadline = forms.DateField(
+        label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("变更为「整改」时必填"),
+    )  # fmt: skip

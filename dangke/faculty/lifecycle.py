@@ -16,12 +16,14 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangke.core.calendar import year_bounds
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, notify, record_audit
 from dangke.core.status import StatusTransitionError
@@ -46,11 +48,6 @@ class LifecycleError(StatusTransitionError):
 
 
 # --- periods ----------------------------------------------------------------------------------
-
-
-def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return datetime.datetime(year, 1, 1, tzinfo=tz), datetime.datetime(year + 1, 1, 1, tzinfo=tz)
 
 
 def elapsed_share(year: int, today: datetime.date) -> float:
@@ -706,6 +703,60 @@ def decide_proposal(
             message += _("；整改期限 %(d)s") % {"d": proposal.deadline}
         notify([teacher.user], message, reverse("faculty:mine"))
     return proposal
+
+
+# --- the office's own decisions: one door per edge ---------------------------------------------
+# Every edge of Teacher.STATUS_TRANSITIONS and how it is taken. An office's direct decision is
+# a proposal confirmed at once, so it meets the same conditions as a rule's (a rectification
+# needs its plan and deadline), changes the status through the same function and leaves the
+# same trail; only a former teacher's return as a candidate is a plain audited change.
+EDGE_KINDS = {
+    (TeacherStatus.CANDIDATE, TeacherStatus.ACTIVE): ProposalKind.ADMIT,
+    (TeacherStatus.CANDIDATE, TeacherStatus.EXITED): ProposalKind.EXIT,
+    (TeacherStatus.ACTIVE, TeacherStatus.WARNING): ProposalKind.WARNING,
+    (TeacherStatus.ACTIVE, TeacherStatus.RECTIFYING): ProposalKind.RECTIFY,
+    (TeacherStatus.ACTIVE, TeacherStatus.EXITED): ProposalKind.EXIT,
+    (TeacherStatus.WARNING, TeacherStatus.ACTIVE): ProposalKind.RESTORE,
+    (TeacherStatus.WARNING, TeacherStatus.RECTIFYING): ProposalKind.RECTIFY,
+    (TeacherStatus.WARNING, TeacherStatus.EXITED): ProposalKind.EXIT,
+    (TeacherStatus.RECTIFYING, TeacherStatus.ACTIVE): ProposalKind.RESTORE,
+    (TeacherStatus.RECTIFYING, TeacherStatus.EXITED): ProposalKind.EXIT,
+}
+RETURN_AS_CANDIDATE = (TeacherStatus.EXITED, TeacherStatus.CANDIDATE)
+
+
+@transaction.atomic
+def decide_status(
+    teacher: Teacher, target: str, *, scope, actor, reason: str, plan: str = "", deadline=None
+) -> StatusProposal | None:
+    """The office moves a teacher to `target` by its own decision, with a reason (and, for
+    整改, a plan and a deadline). Returns the confirmed proposal that records it."""
+    if not scope.manages_region(teacher.region_id):
+        raise PermissionDenied(_("只有师资所在区划的管理员可以变更师资状态"))
+    teacher = Teacher.objects.select_for_update().get(pk=teacher.pk)
+    edge = (teacher.status, target)
+    reason = (reason or "").strip()
+    if not reason:
+        raise LifecycleError(_("请填写变更原因"))
+    if edge == RETURN_AS_CANDIDATE:
+        change_status(teacher, target, actor=actor, reason=reason)
+        return None
+    kind = EDGE_KINDS.get(edge)
+    if kind is None:
+        raise LifecycleError(
+            _("师资当前为「%(s)s」，不能变更为「%(t)s」")
+            % {"s": teacher.get_status_display(), "t": TeacherStatus(target).label}
+        )
+    if kind == ProposalKind.RECTIFY and not (plan.strip() and deadline):
+        raise LifecycleError(_("整改须有整改计划和期限"))
+    proposal = StatusProposal.objects.create(
+        teacher=teacher, region_id=teacher.region_id, kind=kind,
+        year=timezone.localdate().year, rule=None, rule_text=_("管理员直接决定"),
+        reason=reason, plan=plan.strip(), deadline=deadline,
+    )  # fmt: skip
+    record_audit(proposal, actor=actor, action=AuditEntry.Action.CREATE,
+                 to_value=proposal.get_kind_display(), reason=reason)  # fmt: skip
+    return decide_proposal(proposal, confirm=True, actor=actor, scope=scope)
 
 
 @transaction.atomic

@@ -1,15 +1,18 @@
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
-from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
-from dangke.core.views import edit_object, history_of, status_change
+from dangke.core.views import edit_object, history_of
 from dangke.courses.categories import CourseCategory
-from dangke.faculty.forms import TeacherForm
+from dangke.faculty import lifecycle
+from dangke.faculty.forms import TeacherForm, TeacherStatusForm
 from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
 
 
@@ -90,7 +93,7 @@ def teacher_detail(request, pk):
         "teacher": teacher,
         "courses": courses,
         "can_change": can_change,
-        "status_form": StatusChangeForm(obj=teacher) if can_change else None,
+        "status_form": TeacherStatusForm(obj=teacher) if can_change else None,
         "history": history_of(teacher),
         "proposals": teacher.proposals.filter(status="proposed")
         if request.scope.manages_region(teacher.region_id)
@@ -160,8 +163,30 @@ def teacher_edit(request, pk):
 
 
 @login_required
+@require_POST
 def teacher_status(request, pk):
-    return status_change(request, Teacher, pk=pk, perm="faculty.change_teacher")
+    """The office's own decision, through the lifecycle's one door for every edge."""
+    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    form = TeacherStatusForm(request.POST, obj=teacher)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect(teacher)
+    data = form.cleaned_data
+    try:
+        lifecycle.decide_status(
+            teacher, data["status"], scope=request.scope, actor=request.user,
+            reason=data["reason"], plan=data["plan"], deadline=data["deadline"],
+        )  # fmt: skip
+    except lifecycle.LifecycleError as error:
+        messages.error(request, error.message)
+    else:
+        teacher.refresh_from_db()
+        messages.success(
+            request,
+            gettext("状态已变更为「%(status)s」") % {"status": teacher.get_status_display()},
+        )
+    return redirect(teacher)
 
 
 @login_required

@@ -10,19 +10,19 @@ under a second (`dangke.media.samples`). The others have no file: upload one fro
 office page.
 
 Deterministic: the same seed on the same day gives the same rows and the same files
-(publication dates count back from today so that they fall in the current year).
+(publication dates fall on the past days of the demo's year, never after the build).
 Rebuilding replaces the city's new-media rows and demo files."""
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 
+from dangke.core.calendar import YearSoFar, local_midnight, report_year
 from dangke.courses.models import Course
 from dangke.faculty.models import Teacher
 from dangke.media.models import (
@@ -81,7 +81,12 @@ COMMENT_STATES = (
 )
 
 
-def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
+def build_media_demo(
+    seed: int, city_code: str = "5111", period: YearSoFar | None = None
+) -> dict[str, int]:
+    """`period` is the year the works are published in, as far as it has happened (by
+    default the year the office reports on)."""
+    period = period or YearSoFar.of(report_year())
     rng = random.Random(f"dangke-media:{city_code}:{seed}")
     city = Region.objects.get(code=city_code)
     counties = list(
@@ -91,8 +96,6 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
         Teacher.objects.filter(region__code__startswith=city_code).order_by("code")[:200]
     )
     courses = list(Course.objects.filter(region__code__startswith=city_code).order_by("code")[:200])
-    now = timezone.now()
-    days_this_year = max(1, timezone.localdate().timetuple().tm_yday - 1)
     with transaction.atomic():
         clear_media_demo(city_code)
         columns = [
@@ -114,7 +117,10 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
             kind, status = kinds[index], statuses[index]
             topic = TOPICS[index % len(TOPICS)]
             episode = index // len(TOPICS) + 1
-            published = status in (WorkStatus.PUBLISHED, WorkStatus.WITHDRAWN)
+            published = period.has_past_days and status in (
+                WorkStatus.PUBLISHED,
+                WorkStatus.WITHDRAWN,
+            )
             duration = 0 if kind == MediaKind.ARTICLE else rng.randint(3, 12) * 60
             views = rng.randint(150, 550) if published else 0
             works.append(
@@ -133,12 +139,7 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
                     duration_seconds=duration,
                     view_count=views,
                     completion_count=int(views * rng.uniform(0.4, 0.75)),
-                    published_at=(
-                        now
-                        - timedelta(days=rng.randint(0, days_this_year), hours=rng.randint(0, 20))
-                        if published
-                        else None
-                    ),
+                    published_at=_publication(rng, period) if published else None,
                 )
             )
         files = _attach_demo_files(works, city_code)
@@ -147,7 +148,7 @@ def build_media_demo(seed: int, city_code: str = "5111") -> dict[str, int]:
             top = max(works, key=lambda work: work.view_count)
             top.view_count += shortfall + rng.randint(0, 500)
         MediaWork.objects.bulk_create(works)
-        comments = _comments(rng, [w for w in works if w.status == WorkStatus.PUBLISHED])
+        comments = _comments(rng, [w for w in works if w.status == WorkStatus.PUBLISHED], period)
     return {
         "columns": len(columns),
         "series": len(series),
@@ -172,6 +173,12 @@ def clear_media_demo(city_code: str) -> None:
     for name in names:
         if name.startswith(f"{FILES_DIR}/") and default_storage.exists(name):
             default_storage.delete(name)
+
+
+def _publication(rng: random.Random, period: YearSoFar):
+    """A moment of a past day of the year, in office hours."""
+    day = period.first_day + timedelta(days=rng.randrange(period.past_days))
+    return period.at(day, time(rng.randint(8, 20), rng.choice((0, 30))))
 
 
 def _next_episode(episodes: list[int], index: int) -> int | None:
@@ -228,7 +235,9 @@ def _state(rng) -> str:
     return rng.choices(values, weights)[0]
 
 
-def _comments(rng, works) -> list[MediaComment]:
+def _comments(rng, works, period: YearSoFar) -> list[MediaComment]:
+    """Members' comments and 弹幕, each posted between its work's publication and the end of
+    the demo's last past day (so they count in the demo's year)."""
     rows = []
     for work in works:
         for _ in range(rng.randint(2, 6)):
@@ -258,4 +267,11 @@ def _comments(rng, works) -> list[MediaComment]:
     # Make sure every review state appears, whatever the draw.
     for row, state in zip(rows, CommentStatus.values, strict=False):
         row.status = state
-    return MediaComment.objects.bulk_create(rows)
+    created = MediaComment.objects.bulk_create(rows)
+    # created_at is set on insert (auto_now_add); the posting moments are written after.
+    until = local_midnight(period.last_past_day + timedelta(days=1))
+    for row in created:
+        span = (until - row.work.published_at).total_seconds()
+        row.created_at = row.work.published_at + timedelta(seconds=rng.uniform(0, span))
+    MediaComment.objects.bulk_update(created, ["created_at"], batch_size=500)
+    return created

@@ -14,12 +14,13 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from dangke.accounts.scoping import as_scope, visible_within
+from dangke.core.calendar import report_year
 from dangke.media.models import CommentStatus, MediaComment, MediaKind, MediaWork
 
 
 def media_figures(scope, year: int | None = None, region_code: str | None = None) -> dict:
     scope = as_scope(scope)
-    year = year or timezone.localdate().year
+    year = year or report_year()
     zone = timezone.get_default_timezone()
     start, end = datetime(year, 1, 1, tzinfo=zone), datetime(year + 1, 1, 1, tzinfo=zone)
 

@@ -170,8 +170,8 @@ class MembersDemo:
         self.b = builder
         self.rng = builder.rng("members")
         self.rule = h.RuleValues()
-        today = timezone.localdate()
-        self.today = today if today.year == builder.year else datetime.date(builder.year, 12, 31)
+        # Nothing happens after the last whole day of the demo's year (YearSoFar).
+        self.last_day = builder.period.last_past_day
         self.now = timezone.now()
         self.lines: list[Line] = []
 
@@ -237,7 +237,7 @@ class MembersDemo:
                     phone,
                     post,
                     MemberCategory.PROBATIONARY if probationary else MemberCategory.FULL,
-                    min(joined, self.today),
+                    min(joined, self.last_day),
                     "",
                     MemberStatus.ACTIVE,
                     new_view_token(),
@@ -324,8 +324,8 @@ class MembersDemo:
         matches.finish()
 
     def session_days(self, count: int) -> list[datetime.date]:
-        start = datetime.date(self.b.year, 1, 10)
-        span = max(1, (self.today - start).days - 1)
+        start = min(datetime.date(self.b.year, 1, 10), self.last_day)
+        span = (self.last_day - start).days
         return [
             start + datetime.timedelta(days=span * (i + 1) // (count + 1)) for i in range(count)
         ]
@@ -399,7 +399,7 @@ class MembersDemo:
         counties = defaultdict(list)
         for organization in self.b.organizations:
             counties[organization.region_id[:6]].append(organization)
-        yesterday = self.today - datetime.timedelta(days=1)
+        yesterday = self.last_day
         ends = {
             False: min(datetime.date(self.b.year, 2, 27), yesterday),
             True: min(datetime.date(self.b.year, 4, 17), yesterday),

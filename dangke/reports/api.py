@@ -4,10 +4,10 @@ what the caller's scope sees."""
 
 from typing import Any
 
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
+from dangke.core.calendar import report_year
 from dangke.regions.models import Region
 from dangke.reports.queries import year_figures
 
@@ -33,4 +33,4 @@ def get_stats(request, query: Query[StatsQuery]):
         not scope.covers_region(region) or not Region.objects.filter(code=region).exists()
     ):
         raise HttpError(404, "区划不存在，或不在您的管辖范围内")
-    return year_figures(scope, query.year or timezone.localdate().year, region)
+    return year_figures(scope, query.year or report_year(), region)

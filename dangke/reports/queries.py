@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
 from dangke.accounts.scoping import Scope, as_scope, visible_within
+from dangke.core.calendar import report_year, year_bounds
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
 from dangke.delivery.models import (
@@ -74,7 +74,7 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     with its lessons given, organisations covered, members reached and target lessons.
     """
     scope = as_scope(scope)
-    year = year or timezone.localdate().year
+    year = year or report_year()
 
     by_level, by_status = _zeros(TeacherLevel), _zeros(TeacherStatus)
     teachers = visible_within(Teacher, scope, region_code)
@@ -187,14 +187,9 @@ def _broadcast(scope, year, region_code) -> dict:
     }
 
 
-def _year_range(year: int) -> tuple[datetime.datetime, datetime.datetime]:
-    tz = timezone.get_current_timezone()
-    return datetime.datetime(year, 1, 1, tzinfo=tz), datetime.datetime(year + 1, 1, 1, tzinfo=tz)
-
-
 def _delivery_figures(scope: Scope, year: int, region_code: str | None, organizations) -> dict:
     """Lessons, attendance, coverage, orders and campaigns of the year (five queries)."""
-    first, last = _year_range(year)
+    first, last = year_bounds(year)
     lessons = visible_within(Lesson, scope, region_code).filter(
         starts_at__gte=first, starts_at__lt=last
     )

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from dangke.core.calendar import report_year
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseStatus
 from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
@@ -17,14 +18,18 @@ def _series(counts: dict, choices) -> list[dict]:
 
 @login_required
 def dashboard(request):
-    year = timezone.localdate().year
+    # A teacher's and a liaison's year is the calendar's (this year's quota, this year's
+    # lessons); an office's is the year it reports on, the year just ended until March.
     if is_teacher_only(request.scope):
         teacher = Teacher.objects.get(pk=request.scope.teacher_ids[0])
+        year = timezone.localdate().year
         return render(
             request, "reports/teacher_home.html", teacher_home(request.scope, teacher, year)
         )
     if is_liaison_only(request.scope):
+        year = timezone.localdate().year
         return render(request, "reports/liaison_home.html", liaison_home(request.scope, year))
+    year = report_year()
     figures = year_figures(request.scope, year)
     charts = {
         "teachers_by_level": _series(figures["teachers"]["by_level"], TeacherLevel),

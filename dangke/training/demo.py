@@ -12,6 +12,7 @@ import random
 from django.utils import timezone
 
 from dangke.accounts.scoping import Scope
+from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.models import Course, CourseStatus
 from dangke.faculty.models import Teacher, TeacherStatus
 from dangke.regions.models import Organization, OrganizationKind, Region
@@ -37,12 +38,17 @@ def clear_training_demo(root_code: str) -> None:
     TrainingClass.objects.filter(region__code__startswith=root_code).delete()
 
 
-def build_training_demo(seed: int, root_code: str, admin=None) -> dict[str, int]:
+def build_training_demo(
+    seed: int, root_code: str, admin=None, period: YearSoFar | None = None
+) -> dict[str, int]:
+    """The closed class runs early in the last month of `period` that is over (last month,
+    or December of a closed year); the next class opens three weeks from today."""
+    period = period or YearSoFar.of(report_year())
     rng = random.Random(f"dangke-demo:training:{seed}")
     root = Region.objects.get(code=root_code)
     scope = Scope(managed_region_codes=(root_code,), region_codes=(root_code,))
-    today = timezone.localdate()
-    start = today.replace(day=1) - datetime.timedelta(days=25)
+    today = period.today
+    start = datetime.date(*period.last_past_month, 6)
     pool = list(
         Teacher.objects.filter(region__code__startswith=root_code, status=TeacherStatus.ACTIVE)
         .exclude(region_id=root_code)

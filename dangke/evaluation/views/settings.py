@@ -9,7 +9,6 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,13 +20,11 @@ from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 from dangke.core.status import StatusTransitionError
 from dangke.delivery.models import Campaign
-from dangke.evaluation import consequences
+from dangke.evaluation import consequences, indicators
 from dangke.evaluation.indicators import (
     copy_system,
-    create_default_roles,
     create_default_system,
     leaves_of,
-    tree_errors,
     tree_rows,
 )
 from dangke.evaluation.models import (
@@ -92,9 +89,7 @@ def system_detail(request, pk):
     rows = tree_rows(system)
     errors: list[str] = []
     if request.method == "POST":
-        _require_manager(request, system.region_id)
-        if system.is_locked:
-            raise PermissionDenied(_("该指标体系已有测评使用，不能修改；请复制为新版本"))
+        indicators.ensure_changeable(system, request.scope)
         nodes = [row.node for row in rows]
         for node in nodes:
             name = request.POST.get(f"name-{node.pk}", node.name).strip()
@@ -112,15 +107,14 @@ def system_detail(request, pk):
                     except ValueError:
                         errors.append(_("「%(name)s」的量表须为整数") % {"name": node.name})
             node.follow_up = bool(request.POST.get(f"follow_up-{node.pk}"))
-        errors += tree_errors(nodes) if not errors else []
         if not errors:
-            with transaction.atomic():
-                for node in nodes:
-                    node.save()
-                record_audit(system, actor=request.user, action=AuditEntry.Action.UPDATE,
-                             reason=_("修改指标与权重"))  # fmt: skip
-            messages.success(request, _("已保存，各组权重之和均为 1"))
-            return redirect(system)
+            try:
+                indicators.edit_tree(system, nodes, scope=request.scope, actor=request.user)
+            except indicators.TreeError as error:
+                errors = error.errors
+            else:
+                messages.success(request, _("已保存，各组权重之和均为 1"))
+                return redirect(system)
         rows = tree_rows(system) if not nodes else _rows_from(nodes, rows)
     context = {
         "system": system,
@@ -148,25 +142,17 @@ def _rows_from(nodes, rows):
 @login_required
 @require_POST
 def system_add(request, pk):
-    from dangke.evaluation.models import Indicator
-
     system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
-    _require_manager(request, system.region_id)
-    if system.is_locked:
-        raise PermissionDenied(_("该指标体系已有测评使用，不能修改；请复制为新版本"))
-    parent = system.indicators.filter(pk=request.POST.get("parent") or 0).first()
+    parent = system.indicators.filter(pk=_int(request.POST.get("parent"))).first()
     name = request.POST.get("name", "").strip()
-    key = request.POST.get("key", "").strip()
-    if not name or not key or not key.replace("_", "").isalnum() or not key.isascii():
-        messages.error(request, _("请填写指标名称和英文代码（字母、数字、下划线）"))
-    elif system.indicators.filter(key=key).exists():
-        messages.error(request, _("指标代码「%(key)s」已存在") % {"key": key})
-    else:
-        last = system.indicators.order_by("-position").first()
-        Indicator.objects.create(
-            system=system, parent=parent, key=key, name=name, weight=Decimal(0),
-            position=(last.position + 1) if last else 0,
+    try:
+        indicators.add_indicator(
+            system, parent=parent, key=request.POST.get("key", "").strip(), name=name,
+            scope=request.scope, actor=request.user,
         )  # fmt: skip
+    except indicators.TreeError as error:
+        messages.error(request, "；".join(error.errors))
+    else:
         messages.info(
             request, _("已添加「%(name)s」，权重为 0：请调整同组权重使其和为 1") % {"name": name}
         )
@@ -177,16 +163,17 @@ def system_add(request, pk):
 @require_POST
 def system_remove(request, pk, node_pk):
     system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
-    _require_manager(request, system.region_id)
-    if system.is_locked:
-        raise PermissionDenied(_("该指标体系已有测评使用，不能修改；请复制为新版本"))
     node = system.indicators.filter(pk=node_pk).first()
     if node:
-        node.delete()
+        indicators.remove_indicator(system, node, scope=request.scope, actor=request.user)
         messages.info(
             request, _("已删除「%(name)s」及其下级指标：请检查同组权重") % {"name": node.name}
         )
     return redirect(system)
+
+
+def _int(value) -> int:
+    return int(value) if str(value or "").isdigit() else 0
 
 
 @login_required
@@ -212,10 +199,10 @@ def system_roles(request, pk):
     campaign = None
     if request.GET.get("campaign"):
         campaign = get_visible_or_404(Campaign, request.scope, pk=request.GET["campaign"])
-    can_edit = may_manage_evaluation(request.scope, system.region_id)
+    can_edit = may_manage_evaluation(request.scope, system.region_id) and not system.is_locked
     roles = list(system.rater_roles.filter(campaign=campaign).prefetch_related("asked"))
-    if campaign and not roles and request.method == "POST" and can_edit:
-        roles = create_default_roles(system, campaign)
+    if campaign and not roles and request.method == "POST":
+        indicators.create_campaign_roles(system, campaign, scope=request.scope, actor=request.user)
         messages.info(
             request, _("已为专项活动「%(name)s」建立单独的评价主体设置") % {"name": campaign.name}
         )
@@ -223,38 +210,33 @@ def system_roles(request, pk):
     leaves = leaves_of(system)
     errors = []
     if request.method == "POST":
-        _require_manager(request, system.region_id)
-        with transaction.atomic():
-            for role in roles:
-                weight = _decimal(
-                    request.POST.get(f"weight-{role.pk}", ""), role.get_kind_display(), errors
+        indicators.ensure_changeable(system, request.scope)
+        settings = {}
+        for role in roles:
+            weight = _decimal(
+                request.POST.get(f"weight-{role.pk}", ""), role.get_kind_display(), errors
+            )
+            min_n = _int(request.POST.get(f"min_n-{role.pk}", role.min_n))
+            asked = frozenset(
+                leaf.pk for leaf in leaves if request.POST.get(f"asked-{role.pk}-{leaf.pk}")
+            )
+            if not asked:
+                errors.append(
+                    _("「%(role)s」至少要询问一项指标") % {"role": role.get_kind_display()}
                 )
-                try:
-                    min_n = int(request.POST.get(f"min_n-{role.pk}", role.min_n))
-                except ValueError:
-                    min_n = 0
-                if min_n < 1:
-                    errors.append(
-                        _("「%(role)s」的最少答卷数须为正整数") % {"role": role.get_kind_display()}
-                    )
-                asked = [leaf for leaf in leaves if request.POST.get(f"asked-{role.pk}-{leaf.pk}")]
-                if not asked:
-                    errors.append(
-                        _("「%(role)s」至少要询问一项指标") % {"role": role.get_kind_display()}
-                    )
-                if errors:
-                    continue
-                role.weight, role.min_n = weight, min_n
-                role.save(update_fields=["weight", "min_n"])
-                role.asked.set([] if len(asked) == len(leaves) else asked)
-            if errors:
-                transaction.set_rollback(True)
-            else:
-                record_audit(system, actor=request.user, action=AuditEntry.Action.UPDATE,
-                             reason=_("修改评价主体权重"))  # fmt: skip
+            if weight is not None:
+                settings[role.pk] = indicators.RoleSetting(weight, min_n, asked)
         if not errors:
-            messages.success(request, _("评价主体设置已保存"))
-            return redirect(request.get_full_path())
+            try:
+                indicators.set_roles(
+                    system, settings, campaign=campaign, scope=request.scope,
+                    actor=request.user,
+                )  # fmt: skip
+            except indicators.TreeError as error:
+                errors = error.errors
+            else:
+                messages.success(request, _("评价主体设置已保存"))
+                return redirect(request.get_full_path())
     asked_ids = {role.pk: {leaf.pk for leaf in role.asked.all()} for role in roles}
     context = {
         "system": system,

@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--json", dest="as_json", action="store_true", help="以 JSON 输出（键名稳定）"
         )
-        parser.add_argument("--year", type=int, help="年度（默认今年）")
+        parser.add_argument(
+            "--year", type=int, help="年度（默认报告年度：三月前为上一年，此后为今年）"
+        )
         parser.add_argument("--region", help="只统计该区划代码之内，如 5111 或 511102")
 
     def handle(self, *args, as_json: bool, year, region, **options):

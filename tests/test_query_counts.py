@@ -1,0 +1,72 @@
+"""Pages whose query count must not grow with their rows (pretalx's test_featured pattern):
+each page is rendered with one and with three times the rows, and the counts must be equal."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangke.evaluation import services
+from dangke.evaluation.models import SurveyComment
+from tests.test_delivery import dw  # noqa: F401  (fixture)
+from tests.test_evaluation import make_lesson
+
+
+def queries_for(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def add_comments(world, count: int) -> None:
+    for _ in range(count):
+        survey = services.open_survey(make_lesson(world), actor=world.county_a_admin)
+        SurveyComment.objects.create(
+            survey=survey, role="trainee", body="案例很新", submitted_hour=survey.opens_at
+        )
+
+
+def test_comment_queue_queries_do_not_grow_with_comments(world, client):
+    client.force_login(world.county_a_admin)
+    url = reverse("evaluation:comments")
+    add_comments(world, 1)
+    one = queries_for(client, url)
+    add_comments(world, 2)
+    assert queries_for(client, url) == one
+
+
+def publish_queries(world, served_days: list[int]) -> tuple[int, int]:
+    """Queries to publish a plan of one served order per day in `served_days` and one order
+    that cannot be served; and how many lessons it made."""
+    from dangke.delivery import services as delivery
+    from dangke.delivery.models import Lesson
+    from tests.test_delivery import day, order_a
+
+    for n in served_days:
+        order_a(world, n)
+    delivery.place_order(
+        scope=world.scope_a, actor=world.county_a_admin, organization=world.org_a,
+        category="policy", expected_attendees=20, dates=[day(world, 4)],
+    )  # fmt: skip
+    run = delivery.start_plan(
+        scope=world.scope_a, actor=world.county_a_admin, region_code="511102",
+        start=world.start, end=world.end,
+    )  # fmt: skip
+    ContentType.objects.clear_cache()  # both runs look their content types up afresh
+    with CaptureQueriesContext(connection) as captured:
+        delivery.publish_plan(run, actor=world.county_a_admin)
+    return len(captured.captured_queries), Lesson.objects.count()
+
+
+def test_publishing_a_plan_takes_the_same_queries_for_one_order_or_three(dw, settings):  # noqa: F811
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    one, lessons = publish_queries(dw, [3])
+    assert lessons == 1
+    from dangke.delivery.models import CourseOrder, Lesson
+
+    Lesson.objects.all().delete()
+    CourseOrder.objects.all().delete()
+    three, lessons = publish_queries(dw, [6, 9, 12])
+    assert lessons == 3
+    assert three == one
