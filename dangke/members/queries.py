@@ -11,6 +11,7 @@ from django.db.models.functions import Left
 from django.utils import timezone
 
 from dangke.accounts.scoping import as_scope, visible_within
+from dangke.core.calendar import report_year
 from dangke.members.models import PartyPost, StudyYear
 from dangke.regions.models import Organization, Region
 
@@ -47,7 +48,7 @@ def study_figures(scope, year: int | None = None, region_code: str | None = None
     own target; leaders also need a 集中培训), target_met_rate, leaders (书记 and 班子成员),
     leaders_target_met."""
     scope = as_scope(scope)
-    year = year or timezone.localdate().year
+    year = year or report_year()
     rows = visible_within(StudyYear, scope, region_code).filter(year=year)
     figures = _finish(rows.aggregate(**_totals()))
     keys = ("registered", "with_hours", "hours_total", "avg_hours", "target_met",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.calendar import report_year
 from dangke.core.listing import Column, ListDefinition, render_list
 from dangke.delivery.models import Lesson
 from dangke.imports.export import xlsx_response
@@ -45,12 +46,12 @@ from dangke.members.rules import (
 from dangke.regions.models import Organization
 
 
-def _year(request) -> int:
+def _year(request, default: int | None = None) -> int:
     try:
         year = int(request.GET.get("year") or 0)
     except ValueError:
         year = 0
-    return year if 2000 <= year <= 2100 else timezone.localdate().year
+    return year if 2000 <= year <= 2100 else (default or timezone.localdate().year)
 
 
 def _export_requested(request) -> bool:
@@ -304,7 +305,7 @@ LEVEL_LABELS = {
 def completion_page(request):
     if not request.scope.region_codes:
         raise PermissionDenied(_("完成情况只对党员教育管理员开放"))
-    year = _year(request)
+    year = _year(request, default=report_year())  # as the dashboard and `dangke stats`
     level = request.GET.get("level", "county")
     if level not in LEVEL_LABELS:
         level = "county"
