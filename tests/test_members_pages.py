@@ -246,5 +246,7 @@ def test_a_class_enrols_members_from_the_roster_and_days_become_hours(client, wo
     )
     year = StudyYear.objects.get(member=zhao, year=2026)
     assert (year.hours, year.concentrated) == (12, True)
+    record = client.get(f"/members/{zhao.pk}/?year=2026").content.decode()
+    assert f'<a href="/members/classes/{study_class.pk}/">乡镇党校第一期</a>' in record
     client.force_login(world.county_b_admin)
     assert client.get(f"/members/classes/{study_class.pk}/").status_code == 404

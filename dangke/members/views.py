@@ -177,7 +177,7 @@ def study_year(request, pk):
 def _ledger(member: Member, year: int) -> list[dict]:
     records = (
         StudyRecord.objects.filter(member=member, year=year)
-        .select_related("match__attendance")
+        .select_related("match__attendance", "enrolment")
         .order_by("occurred_on", "id")
     )
     lines = []
@@ -185,6 +185,8 @@ def _ledger(member: Member, year: int) -> list[dict]:
         url = ""
         if record.source == StudySource.LESSON:
             url = reverse("delivery:lesson", args=[record.match.attendance.lesson_id])
+        elif record.source == StudySource.CLASS:
+            url = reverse("members:class", args=[record.enrolment.study_class_id])
         elif record.source == StudySource.COLLECTIVE:
             url = reverse("members:collective") + f"#collective-{record.collective_id}"
         lines.append({"record": record, "url": url})
