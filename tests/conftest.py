@@ -150,6 +150,23 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_logged_exceptions(request, caplog):
+    """A test fails when an error was logged with its traceback (a 500 Django swallowed, a
+    task that died): such errors hide behind a page that still rendered. A test that causes
+    one on purpose says so with `@pytest.mark.logs_errors`."""
+    import logging
+
+    caplog.set_level(logging.ERROR)
+    yield
+    if request.node.get_closest_marker("logs_errors"):
+        return
+    logged = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR and r.exc_info]
+    assert not logged, "logged: " + "; ".join(
+        f"{r.name}: {r.getMessage()} ({r.exc_info[0].__name__})" for r in logged
+    )
+
+
 # Instants at which a date computed the wrong way shows (each in UTC, as CI's clock runs):
 # 00:30 on New Year's Day in Shanghai (still 31 December in UTC), a minute before midnight on
 # New Year's Eve, 00:40 on an ordinary day (the hour main's CI went red), and a leap day.

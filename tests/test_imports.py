@@ -181,6 +181,7 @@ def refuse_inserting_code(code: str, message: str) -> None:
             )
 
 
+@pytest.mark.logs_errors  # the import task logs why it failed
 def test_import_is_atomic_when_the_database_refuses_a_row(county_a, world):
     """A row that passes every check but that the database refuses at write time (here a
     trigger, as a full disk or a lock timeout would) leaves no row written or updated."""
