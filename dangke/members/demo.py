@@ -47,6 +47,7 @@ from dangke.members.models import (
 )
 
 BATCH = 10_000
+PREPARED_TYPES = {"DateField", "DateTimeField", "DecimalField", "BooleanField"}
 # Mobile numbers in China start with 13–19; "100…" is no one's, so a demo phone can never
 # reach (or be mistaken for) a real person.
 DEMO_PHONE_PREFIX = "100"
@@ -95,20 +96,27 @@ class BulkRows:
         self.with_id = with_id
         self.rows: list[tuple] = []
         self.next_id = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-        self.prepared: list[dict] = [{} for _ in self.fields]
+        # Only these columns need the database's own form of a value (text and integers
+        # go as they are); each distinct value is prepared once.
+        self.prepared = {
+            index: {}
+            for index, field in enumerate(self.fields)
+            if field.get_internal_type() in PREPARED_TYPES
+        }
         self.written = 0
 
     def add(self, *values) -> int:
         row_id = self.next_id
         self.next_id += 1
-        cells = []
-        for field, cache, value in zip(self.fields, self.prepared, values, strict=True):
-            if isinstance(value, datetime.date | Decimal | bool):
-                if value not in cache:
-                    cache[value] = field.get_db_prep_save(value, connection)
-                value = cache[value]
-            cells.append(value)
-        self.rows.append((row_id, *cells) if self.with_id else tuple(cells))
+        if self.prepared:
+            values = list(values)
+            for index, cache in self.prepared.items():
+                value = values[index]
+                if value is not None:
+                    if value not in cache:
+                        cache[value] = self.fields[index].get_db_prep_save(value, connection)
+                    values[index] = cache[value]
+        self.rows.append((row_id, *values) if self.with_id else tuple(values))
         if len(self.rows) >= BATCH:
             self.flush()
         return row_id
