@@ -152,6 +152,11 @@ def test_liaison_signs_in_from_the_roster_and_resolves_a_sign_in(client, world, 
         f"/delivery/sign/{the_lesson.checkin_token}/", {"name": "钱小坤", "phone": "13800000002"}
     )
     client.force_login(world.liaison)
+    waiting = client.get("/members/sign-ins/to-check/").content.decode()
+    assert "钱小坤" in waiting and f"/members/lessons/{the_lesson.pk}/sign-in/" in waiting
+    client.force_login(world.county_b_admin)
+    assert "钱小坤" not in client.get("/members/sign-ins/to-check/").content.decode()
+    client.force_login(world.liaison)
     page = client.get(f"/members/lessons/{the_lesson.pk}/sign-in/").content.decode()
     assert "赵敏" in page and "李四" not in page and "待核对" in page
     client.post(

@@ -15,6 +15,7 @@ urlpatterns = [
     path("collective/", views.collective_list, name="collective"),
     path("collective/new/<int:organization_pk>/", views.collective_new, name="collective_new"),
     path("collective/<int:pk>/review/", views.collective_review, name="collective_review"),
+    path("sign-ins/to-check/", views.unresolved_list, name="unresolved"),
     path("classes/", views.class_list, name="classes"),
     path("classes/<int:pk>/", views.class_detail, name="class"),
     path("me/<str:token>/", views.mine, name="mine"),

@@ -420,6 +420,17 @@ def lesson_roster(request, lesson_pk):
     return render(request, "members/lesson_roster.html", context)
 
 
+@login_required
+def unresolved_list(request):
+    """Sign-ins waiting for the liaison to say who they were, newest lessons first."""
+    matches = (
+        services.visible_unresolved(request.scope)
+        .select_related("attendance__lesson__course", "attendance__lesson__organization")
+        .order_by("-attendance__lesson__starts_at", "attendance__signed_at")[:300]
+    )
+    return render(request, "members/unresolved.html", {"matches": matches})
+
+
 # --- collective study -----------------------------------------------------------------------
 
 
