@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "dangke.insights",
     "dangke.care",
     "dangke.workreport",
+    "dangke.members",
     "dangke.demo",
 ]
 

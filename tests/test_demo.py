@@ -2,6 +2,7 @@
 
 import contextlib
 import datetime
+import json
 from io import StringIO
 
 import pytest
@@ -289,6 +290,7 @@ def check_city_build():
     # 万堂示范课下基层 reaches every organisation and every member (seed 004).
     assert figures["organizations"]["covered"] == 4583
     assert figures["members_reached"] == 47000
+    assert figures["members_study"]["registered"] == 47000  # every member on a roster
     (campaign,) = figures["campaigns"]
     assert campaign["name"] == "万堂示范课下基层"
     assert (campaign["organizations_covered"], campaign["members_reached"]) == (4583, 47000)
@@ -365,3 +367,27 @@ def test_county_demo_has_evaluated_lessons_with_published_scores(county):
     assert published and len(published) < len(results)  # some are 样本不足
     assert all(0 <= r["score"] <= 100 and r["ci95"] for r in published)
     assert SurveyComment.objects.filter(status="pending").exists()
+
+
+def test_county_build_has_rosters_whose_rollup_is_the_ledger(county):
+    from dangke.members.models import Member, PartyPost, StudyRecord, StudyYear
+    from dangke.members.services import rebuild_study_years
+
+    year = reference_year()
+    members = Organization.objects.aggregate(n=Sum("member_count"))["n"]
+    assert Member.objects.count() == members == StudyYear.objects.filter(year=year).count()
+    assert Member.objects.filter(post=PartyPost.SECRETARY).count() == Organization.objects.count()
+    assert not Member.objects.exclude(phone__startswith="100").exists()
+    built = dict(StudyYear.objects.values_list("member_id", "hours"))
+    rebuild_study_years(year)
+    assert dict(StudyYear.objects.values_list("member_id", "hours")) == built
+    ledger = dict(
+        StudyRecord.objects.values_list("member_id")
+        .annotate(t=Sum("hours"))
+        .values_list("member_id", "t")
+    )
+    assert {k: v for k, v in built.items() if v} == ledger
+    figures = json.loads(run("stats", "--json"))["members_study"]
+    assert figures["registered"] == members
+    assert 0.6 < figures["target_met_rate"] < 0.95  # most meet 32, some fall behind
+    assert figures["with_hours"] < members  # a few have nothing at all

@@ -15,7 +15,9 @@ from dangke.regions.models import Region
 def region_of(obj) -> str:
     if isinstance(obj, Region):
         return obj.code
-    for path in ("region_id", "course.region_id", "lesson.region_id", "survey.region_id"):
+    paths = ("region_id", "course.region_id", "lesson.region_id", "survey.region_id")
+    paths += ("member.region_id", "study_class.region_id", "attendance.lesson.region_id")
+    for path in paths:
         value = obj
         for part in path.split("."):
             value = getattr(value, part, None)
@@ -56,6 +58,7 @@ def rows_in_both_counties(world):
         _insights_rows(county, org, course, teacher, admin)
         _care_rows(county, teacher, admin)
         _workreport_rows(county, admin)
+        _members_rows(county, org, course, admin)
     return world
 
 
@@ -97,6 +100,33 @@ def _workreport_rows(county, admin):
     from dangke.workreport.models import AnnualReport
 
     AnnualReport.objects.create(region=county, year=2026, created_by=admin)
+
+
+def _members_rows(county, org, course, admin):
+    import datetime
+
+    from dangke.delivery import services as delivery
+    from dangke.delivery.models import Lesson
+    from dangke.members import services
+    from dangke.members.models import ClassEnrolment, Member, StudyClass
+
+    scope = scope_for_user(admin)
+    member = Member.objects.create(organization=org, name="赵敏", phone="13800000001")
+    services.save_rule(scope=scope, actor=admin, region_code=county.code, year=2026, values={})
+    lesson = Lesson.objects.create(
+        course=course,
+        organization=org,
+        starts_at=datetime.datetime(2026, 3, 2, 1, tzinfo=datetime.UTC),
+    )
+    delivery.sign_in(lesson.checkin_token, name="赵敏", phone="13800000001")  # a match, a line
+    day = datetime.date(2026, 3, 2)
+    klass = StudyClass.objects.create(title="春训", region=county, starts_on=day, ends_on=day)
+    enrolment = ClassEnrolment.objects.create(study_class=klass, member=member)
+    services.record_class_days(enrolment, 1, scope=scope, actor=admin)
+    services.record_collective(
+        scope=scope, actor=admin, organization=org, kind="theme_day", title="学习",
+        held_on=day, minutes=60, note="", members=[member],
+    )  # fmt: skip
 
 
 def _insights_rows(county, org, course, teacher, admin):

@@ -73,9 +73,9 @@ def stats_world(world):
 BROADCAST_KEYS = ("stations", "plays", "listeners", "broadcast_hours", "media", "evaluation")
 BROADCAST_KEYS += ("faculty", "training")  # faculty lifecycle and training figures
 BROADCAST_KEYS += ("contests", "insights")
-BROADCAST_KEYS += ("care",)
+BROADCAST_KEYS += ("care", "members_study")
 LIFECYCLE_QUERIES = 4 + 7  # faculty: proposals, reviews, funds, allocations; training: 7
-LATER_QUERIES = 3 + 2 + 6  # contests: 3; delivery analyses: 2; care: 6
+LATER_QUERIES = 3 + 2 + 6 + 1  # contests: 3; delivery analyses: 2; care: 6; members' study: 1
 
 
 def test_loudspeaker_plays_are_counted_by_month_and_scoped(stats_world):

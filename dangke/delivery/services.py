@@ -799,6 +799,10 @@ def _sign(lesson: Lesson, *, name: str, phone: str, organization_name: str, meth
                 lesson=lesson, name=name[:32], phone=phone[:32],
                 organization_name=(organization_name or "")[:120], method=method,
             )  # fmt: skip
+            # Who signed in: a roster member, a non-member, or 待核对 (never a guess).
+            from dangke.members.services import match_attendance
+
+            match_attendance(attendance)
     except IntegrityError:  # the same phone, a moment earlier, from another request
         return Attendance.objects.get(lesson=lesson, phone=phone), False
     Lesson.objects.filter(pk=lesson.pk).update(attendees_count=F("attendees_count") + 1)
@@ -815,6 +819,12 @@ def sign_in(token: str, *, name: str, phone: str = "", organization_name: str = 
         raise DeliveryError(_("本次授课已取消，无需签到"))
     return _sign(lesson, name=name, phone=phone, organization_name=organization_name,
                  method=AttendanceMethod.QR)  # fmt: skip
+
+
+def sign_listed(lesson: Lesson, *, name: str, phone: str = "", organization_name: str = ""):
+    """One person the liaison picked from the roster (the caller checks the right)."""
+    return _sign(lesson, name=name, phone=phone, organization_name=organization_name,
+                 method=AttendanceMethod.LIST)  # fmt: skip
 
 
 @transaction.atomic

@@ -679,19 +679,31 @@ def sign(request, token):
     )
     if lesson is None:
         raise Http404
-    form = SignInForm(request.POST or None)
-    done = None
+    from dangke.members import signin
+
+    known = None if request.GET.get("other") else signin.remembered(request)
+    data = request.POST or None
+    if data is not None and data.get("remembered") and known:  # the one-tap sign-in
+        data = {"name": known["name"], "phone": known["phone"]}
+    form = SignInForm(data)
+    done, after = None, {}
     if request.method == "POST" and form.is_valid():
         try:
-            _attendance, created = services.sign_in(token, **form.cleaned_data)
+            attendance, created = services.sign_in(token, **form.cleaned_data)
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
             done = _("签到成功，欢迎参加学习！") if created else _("您已经签到过了，无需重复签到。")
+            after = signin.after_sign_in(attendance)
     closed = lesson.status == LessonStatus.CANCELLED
-    context = {"lesson": lesson, "form": form, "done": done, "closed": closed}
-    return render(request, "delivery/sign.html", context)
+    context = {"lesson": lesson, "form": form, "done": done, "closed": closed,
+               "known": known, "after": after}  # fmt: skip
+    response = render(request, "delivery/sign.html", context)
+    if done:
+        signin.remember(request, response, name=form.cleaned_data["name"],
+                        phone=form.cleaned_data["phone"])  # fmt: skip
+    return response
 
 
 # --- coverage, campaigns, attendance lists, lessons outside the plan -------------------------

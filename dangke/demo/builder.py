@@ -205,6 +205,9 @@ def reset_demo(key: str) -> int:
     from dangke.faculty.demo import clear_faculty_demo
 
     clear_faculty_demo(root)  # quotas and rules hang on regions, which are kept
+    from dangke.members.demo import clear_members_demo
+
+    clear_members_demo(root)  # rosters hang on organisations
     deleted = 0
     for queryset in (
         Lesson.objects.filter(region__code__startswith=root),
@@ -359,6 +362,9 @@ class DemoBuilder:
         from dangke.care.demo import build_care_demo
 
         self.counts.update(build_care_demo(self.seed, self.spec.root, self.period))
+        from dangke.members.demo import build_members_demo
+
+        self.counts.update(build_members_demo(self))
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ class ImportKind(models.TextChoices):
     TEACHERS = "teachers", "师资"
     COURSES = "courses", "课程"
     BROADCAST_PLAYS = "broadcast_plays", "大喇叭播放记录"
+    MEMBERS = "members", "党员名册"
 
 
 class ImportState(models.TextChoices):

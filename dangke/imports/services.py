@@ -173,7 +173,8 @@ def import_job(job_id: int) -> str:
                 job,
                 actor=job.created_by,
                 action=AuditEntry.Action.IMPORT,
-                to_value=f"新增 {counts.created}，更新 {counts.updated}",
+                to_value=f"新增 {counts.created}，更新 {counts.updated}"
+                + (f"；{counts.note}" if counts.note else ""),
                 reason=f"从「{job.original_name}」导入{sheet.title}",
             )
     except _ChangedSinceCheck as changed:
@@ -196,7 +197,8 @@ def import_job(job_id: int) -> str:
         job,
         ImportState.DONE,
         message=_("已导入 %(rows)d 行：新增 %(created)d，更新 %(updated)d")
-        % {"rows": len(result.rows), "created": counts.created, "updated": counts.updated},
+        % {"rows": len(result.rows), "created": counts.created, "updated": counts.updated}
+        + (f"；{counts.note}" if counts.note else ""),
     )
 
 

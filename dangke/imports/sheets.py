@@ -40,6 +40,7 @@ class ParsedRow:
 class ApplyCounts:
     created: int = 0
     updated: int = 0
+    note: str = ""  # what else the import did, said after the counts (e.g. members gone)
 
 
 @dataclass

@@ -31,6 +31,7 @@ from dangke.faculty.models import (
     TeacherStatus,
     TeachingGroup,
 )
+from dangke.members.queries import study_figures
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
 
 
@@ -134,6 +135,7 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
         **_lifecycle(scope, year, region_code),
         "insights": _insights(scope, year, region_code),
         "care": _care(scope, year, region_code),
+        "members_study": study_figures(scope, year, region_code),
     }
 
 

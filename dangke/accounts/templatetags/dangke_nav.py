@@ -47,6 +47,12 @@ def main_navigation(context):
             bool(scope.teacher_ids or scope.group_ids or scope.region_codes),
         ),
         (
+            "members:index",
+            _("党员学时"),
+            "bi-person-lines-fill",
+            bool(scope.region_codes or scope.organization_ids),
+        ),
+        (
             "workreport:index",
             _("年度报告"),
             "bi-file-earmark-text",

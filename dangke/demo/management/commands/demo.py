@@ -30,6 +30,8 @@ LABELS = {
     "survey_responses": "测评答卷",
     "contest_entries": "擂台赛参赛作品",
     "training_classes": "培训班",
+    "roster_members": "党员名册",
+    "members_target_met": "本年度学时达标党员",
 }
 
 
