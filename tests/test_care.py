@@ -592,7 +592,8 @@ def rated_lesson(world, teacher, org, course, answers, year):
     for value in answers:
         evaluation.submit_response(
             survey, role=RaterKind.TRAINEE, raw_answers={k: str(value) for k in keys},
-            nonce=evaluation.new_form_nonce(), now=survey.opens_at + datetime.timedelta(minutes=30),
+            nonce=evaluation.new_form_nonce(survey),
+            now=survey.opens_at + datetime.timedelta(minutes=30),
         )  # fmt: skip
 
 
