@@ -302,3 +302,28 @@ def test_the_demos_reports_say_the_seeds_sentences(db):
     county = compose(collect(county_scope, year, "632222")).text()
     assert "一、突出“向中心聚焦、为大局聚力”" in county and "形成3支宣讲队" in county
     assert "乐山" not in county
+
+
+def test_members_study_sentence_follows_the_rosters(world, campaign, year):
+    from dangke.members.models import Member, StudyYear
+
+    assert "在册党员" not in city_text(year)  # no rosters kept: nothing said
+    rows = []
+    for index, hours in enumerate((40, 20)):
+        member = Member.objects.create(
+            organization=world.org_a, name=f"党员{index}", phone=f"1000000000{index}"
+        )
+        rows.append(
+            StudyYear.objects.create(
+                member=member,
+                year=year,
+                region_id=world.org_a.region_id,
+                organization=world.org_a,
+                hours=hours,
+                lines=1,
+                met=hours >= 32,
+            )
+        )
+    assert "全年2名在册党员人均参学30学时，1名达到年度学时要求，占50%。" in city_text(year)
+    StudyYear.objects.filter(pk=rows[1].pk).update(hours=36, met=True)
+    assert "全年2名在册党员人均参学38学时，2名达到年度学时要求，占100%。" in city_text(year)

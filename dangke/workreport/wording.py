@@ -283,7 +283,7 @@ def _city_delivery(c: Composer) -> None:
         text += "本年度尚无专项送课活动授课记录。"
     else:
         text += "本年度尚无精品课程认定和专项送课活动授课记录。"
-    c.paragraph(text)
+    c.paragraph(text, _study(c))
     if campaign:
         c.chart("levels", "送课师资按级别")
     c.table(*_campaign_table(c))
@@ -292,6 +292,23 @@ def _city_delivery(c: Composer) -> None:
     stations = f["stations"]["total"]
     if stations:
         _loudspeakers(c, stations)
+
+
+def _study(c: Composer) -> str:
+    """The members' study records (学时档案): what the rules ask of each member a year, said
+    only when the rosters are kept in Dangke."""
+    study = c.data.figures.get("members_study") or {}
+    if not study.get("registered"):
+        return ""
+    page = "members:completion"
+    registered = c.figure("在册党员", study["registered"], "党员名册中本年度在册的党员人数", page)
+    average = c.figure("人均学时", study["avg_hours"], "在册党员本年度学时的平均数", page)
+    met = c.figure(
+        "学时达标党员", study["target_met"],
+        "本年度学时达到本人年度要求（党员32学时，书记和班子成员56学时）的党员人数", page,
+    )  # fmt: skip
+    rate = percent(study["target_met"], study["registered"])
+    return f"全年{registered}名在册党员人均参学{average}学时，{met}名达到年度学时要求，占{rate}。"
 
 
 def _loudspeakers(c: Composer, stations: int) -> None:
@@ -525,9 +542,9 @@ def county_report(c: Composer) -> str:
                 rough=True,
             )
             text += f"，参学干部群众{attendees}人次"
-        c.paragraph(text + "。")
+        c.paragraph(text + "。", _study(c))
     else:
-        c.paragraph("本年度尚无专项宣讲活动授课记录。")
+        c.paragraph("本年度尚无专项宣讲活动授课记录。", _study(c))
     t = f["training"]
     if t["cascade_sessions"]:
         sessions = c.figure(
