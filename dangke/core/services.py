@@ -41,26 +41,10 @@ def change_status(obj: ProtectedStatusModel, new_status: str, *, actor, reason: 
     """Move obj to new_status if its transition table allows it, and audit the change."""
     # Re-read under a row lock so two offices acting at once cannot both pass the check.
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)
-    old_status = locked.status
-    if not locked.can_change_status_to(new_status):
-        old_label, new_label = label_of(type(obj), old_status), label_of(type(obj), new_status)
-        raise StatusTransitionError(f"不能从「{old_label}」变更为「{new_label}」")
-    if not reason or not reason.strip():
-        raise StatusTransitionError("状态变更必须填写原因")
-    locked.status = new_status
-    locked._status_change_authorised = True
-    locked.save(update_fields=["status"])
+    (entry,) = change_statuses([locked], new_status, actor=actor, reasons=[reason])
     obj.status = new_status
     obj._stored_status = new_status
-    return record_audit(
-        locked,
-        actor=actor,
-        action=AuditEntry.Action.STATUS,
-        field="status",
-        from_value=label_of(type(obj), old_status),
-        to_value=label_of(type(obj), new_status),
-        reason=reason.strip(),
-    )
+    return entry
 
 
 def change_statuses(
@@ -77,7 +61,8 @@ def change_statuses(
     for obj in objs:
         if not obj.can_change_status_to(new_status):
             old_label, new_label = label_of(model, obj.status), label_of(model, new_status)
-            raise StatusTransitionError(f"不能从「{old_label}」变更为「{new_label}」（{obj}）")
+            which = f"（{obj}）" if len(objs) > 1 else ""
+            raise StatusTransitionError(f"不能从「{old_label}」变更为「{new_label}」{which}")
     if any(not reason or not reason.strip() for reason in reasons):
         raise StatusTransitionError("状态变更必须填写原因")
     old_labels = [label_of(model, obj.status) for obj in objs]
