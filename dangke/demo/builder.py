@@ -194,6 +194,9 @@ def reset_demo(key: str) -> int:
     from dangke.media.demo import clear_media_demo
 
     root = SCALES[key].root
+    # A reset follows a bulk load: without fresh statistics PostgreSQL plans the deletes
+    # below as nested loops (one took over ten minutes on the county's study ledger).
+    refresh_planner_statistics()
     clear_broadcast_demo(root)  # programmes may point at the courses deleted below
     clear_media_demo(root)  # so may media works
     from dangke.contests.demo import clear_contests_demo
@@ -365,6 +368,7 @@ class DemoBuilder:
         from dangke.members.demo import build_members_demo
 
         self.counts.update(build_members_demo(self))
+        refresh_planner_statistics()  # the rosters and their ledger were bulk-loaded last
         return dict(self.counts)
 
     # --- regions ----------------------------------------------------------------------------
