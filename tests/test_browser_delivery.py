@@ -71,6 +71,7 @@ def test_order_plan_publish_confirm_sign_in_and_coverage(browser, live_server, w
     liaison.goto(f"{live_server.url}/delivery/lessons/{lesson.pk}/")
     liaison.click("form[action$='/confirm/'] button")
     liaison.get_by_role("link", name="扫码签到").click()
+    liaison.locator("#checkin-qr svg").wait_for()  # the click only starts the navigation
     assert liaison.locator("#checkin-qr svg").count() == 1
     sign_url = liaison.locator("p.text-break").inner_text().strip()
     assert "签到成功" in sign_in_on_a_phone(browser, sign_url, "赵敏", "13800000001")
