@@ -155,6 +155,10 @@ TASKS = {
         "BACKEND": env_str("DANGKE_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A worker beats for the job it holds this often; a job whose beat stopped for longer than
+# JOB_STALE_SECONDS was left by a dead worker and is failed (dangke.core.jobs).
+JOB_HEARTBEAT_SECONDS = env_int("DANGKE_JOB_HEARTBEAT_SECONDS", 15)
+JOB_STALE_SECONDS = env_int("DANGKE_JOB_STALE_SECONDS", 120)
 
 # Upload limits (bytes). Courseware can be a recorded lecture; spreadsheets are small.
 COURSEWARE_MAX_BYTES = env_int("DANGKE_COURSEWARE_MAX_MB", 500) * 1024 * 1024

@@ -151,6 +151,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _heartbeats_from_moves_only(settings):
+    """No heartbeat thread beside a test's task body (tests/test_jobs.py turns it on):
+    a second connection to the in-memory test database could lock the test's own."""
+    settings.JOB_HEARTBEAT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _no_logged_exceptions(request, caplog):
     """A test fails when an error was logged with its traceback (a 500 Django swallowed, a
     task that died): such errors hide behind a page that still rendered. A test that causes

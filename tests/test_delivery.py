@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
@@ -205,7 +206,7 @@ def test_publishing_needs_the_region_admin_and_a_fresh_plan(dw):
     run = services.start_plan(
         scope=w.scope_a, actor=w.county_a_admin, region_code="511102", start=w.start, end=w.end
     )
-    with pytest.raises(DeliveryError, match="管理员"):
+    with pytest.raises(PermissionDenied, match="管理员"):
         services.publish_plan(run, actor=w.county_b_admin)
     services.change_order(order, scope=w.scope_a, actor=w.county_a_admin, expected_attendees=80)
     with pytest.raises(DeliveryError, match=r"已过期.*被修改"):
@@ -218,7 +219,7 @@ def test_publishing_needs_the_region_admin_and_a_fresh_plan(dw):
     services.publish_plan(fresh, actor=w.county_a_admin)
     assert Lesson.objects.get().order_id == order.pk
     # Another county's admin cannot plan here.
-    with pytest.raises(DeliveryError, match="管理员可以排课"):
+    with pytest.raises(PermissionDenied, match="管理员可以排课"):
         services.start_plan(
             scope=w.scope_b, actor=w.county_b_admin, region_code="511102",
             start=w.start, end=w.end,
@@ -288,7 +289,7 @@ def test_lesson_states_go_through_change_status(dw):
     with pytest.raises(ProtectedStatusError):
         lesson.save()
     lesson = Lesson.objects.get(pk=lesson.pk)
-    with pytest.raises(DeliveryError):
+    with pytest.raises(PermissionDenied):
         services.confirm_lesson(lesson, scope=w.scope_b, actor=w.county_b_admin)
     services.confirm_lesson(lesson, scope=liaison, actor=w.liaison, venue="社区党群服务中心")
     services.deliver_lesson(lesson, scope=liaison, actor=w.liaison, attendees_count=45)

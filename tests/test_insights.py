@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import timezone
 
 from dangke.accounts.scoping import scope_for_user
 from dangke.core.models import AuditEntry
@@ -412,7 +413,7 @@ def test_progress_fragment_polls_while_running(client, world):
     analysis = DeliveryAnalysis.objects.create(
         teacher=world.teacher_a, course=world.course_a, region=world.county_a,
         recording="insights/x.wav", original_name="x.wav", state=AnalysisState.RUNNING,
-        progress=0.42, progress_label="语音识别",
+        progress=0.42, progress_label="语音识别", heartbeat_at=timezone.now(),
     )  # fmt: skip
     client.force_login(world.teacher_user)
     response = client.get(f"/insights/{analysis.pk}/progress/")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -300,7 +301,7 @@ def test_candidate_is_admitted_after_trial_and_approval(world):
     candidate = make_teacher("T-A-009", "陈晓", world.county_a, status=TeacherStatus.CANDIDATE)
     r = rule(world.county_a, trial_min_score=Decimal("75"))
     admin = world.county_a_admin
-    with pytest.raises(lifecycle.LifecycleError):
+    with pytest.raises(PermissionDenied):
         lifecycle.record_trial(
             candidate, scope=scope(world.county_b_admin), actor=admin,
             held_on=datetime.date(YEAR, 3, 1), topic="x", score=Decimal("90"),
@@ -354,7 +355,7 @@ def test_no_status_changes_without_the_service(world):
 def test_other_county_admin_cannot_decide_or_see(world, client):
     quota(world.county_a)
     (proposal,) = lifecycle.propose_changes(rule(world.county_a), today=datetime.date(YEAR, 9, 1))
-    with pytest.raises(lifecycle.LifecycleError):
+    with pytest.raises(PermissionDenied):
         lifecycle.decide_proposal(proposal, confirm=True, actor=world.county_b_admin,
                                   scope=scope(world.county_b_admin))  # fmt: skip
     client.login(username="county-b", password=PASSWORD)

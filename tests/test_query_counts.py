@@ -70,3 +70,32 @@ def test_publishing_a_plan_takes_the_same_queries_for_one_order_or_three(dw, set
     three, lessons = publish_queries(dw, [6, 9, 12])
     assert lessons == 3
     assert three == one
+
+
+def add_campaigns(world, count: int) -> None:
+    """`count` campaigns of the report year, each with one lesson given at a second host."""
+    import datetime
+
+    from dangke.core.calendar import report_year
+    from dangke.delivery.models import Campaign, Lesson, LessonStatus
+
+    year = report_year()
+    for n in range(count):
+        campaign = Campaign.objects.create(
+            name=f"专项活动{Campaign.objects.count() + n}", region=world.county_a,
+            starts_on=datetime.date(year, 1, 1), ends_on=datetime.date(year, 12, 31),
+            target_lessons=10,
+        )  # fmt: skip
+        lesson = make_lesson(world)
+        lesson.other_organizations.add(world.org_a)
+        Lesson.objects.filter(pk=lesson.pk).update(status=LessonStatus.DELIVERED, campaign=campaign)
+
+
+def test_dashboard_queries_do_not_grow_with_campaigns(world, client):
+    client.force_login(world.county_a_admin)
+    url = reverse("reports:dashboard")
+    add_campaigns(world, 1)
+    one = queries_for(client, url)
+    add_campaigns(world, 2)
+    assert "专项活动已授课" in client.get(url).content.decode()
+    assert queries_for(client, url) == one

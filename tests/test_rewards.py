@@ -7,6 +7,7 @@ from decimal import Decimal
 from io import BytesIO
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -77,7 +78,7 @@ def test_allocate_adjust_approve(world, fund):
     b.refresh_from_db()
     assert (b.rule_amount, b.amount, b.adjusted) == (Decimal("4000.00"), Decimal("3500.00"), True)
     assert AuditEntry.objects.filter(reason="一场未按时到课", to_value="李建国 3500.00").exists()
-    with pytest.raises(rewards.RewardError):
+    with pytest.raises(PermissionDenied):
         rewards.adjust(b, scope=scope_for_user(world.county_b_admin), actor=admin, amount=1,
                        reason="x")  # fmt: skip
     rewards.approve(fund, scope=office, actor=admin)

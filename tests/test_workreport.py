@@ -231,6 +231,7 @@ def test_progress_row_polls_while_running_and_reloads_when_done(client, world):
         progress=0.4,
         progress_label="绘制图表",
         created_by=world.county_a_admin,
+        heartbeat_at=timezone.now(),  # a live worker holds it
     )
     client.login(username="county-a", password=PASSWORD)
     url = reverse("workreport:progress", args=[report.pk])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -104,7 +105,7 @@ def record_care(
 ) -> CareRecord:
     """Record that `teacher` received `kind` at `festival`; refused when they already did."""
     if not may_run_care(scope, teacher.region_id):
-        raise CareError(_("只有管理员可以登记慰问"))
+        raise PermissionDenied(_("只有管理员可以登记慰问"))
     existing = CareRecord.objects.filter(
         teacher=teacher, year=year, festival=festival, kind=kind
     ).first()
@@ -135,7 +136,7 @@ def record_care(
 def start_cards(*, scope, actor, region, year: int, festival: str, message: str, sender: str):
     """Queue the greeting cards of the region's pool; the worker renders them."""
     if not may_run_care(scope, region.code):
-        raise CareError(_("只有管理员可以制作贺卡"))
+        raise PermissionDenied(_("只有管理员可以制作贺卡"))
     if not message.strip():
         raise CareError(_("请填写祝福语"))
     batch = CardBatch.objects.create(
@@ -163,7 +164,8 @@ def render_cards(batch_id: int) -> str:
     from dangke.reports.pdf import render_pdf
 
     batch = CardBatch.objects.get(pk=batch_id)
-    CardBatch.objects.filter(pk=batch.pk).update(status=CardBatchStatus.RUNNING)
+    if batch.status != CardBatchStatus.QUEUED or not batch.move(CardBatchStatus.RUNNING):
+        return f"跳过：贺卡批次已是「{batch.get_status_display()}」"
     try:
         teachers = list(card_teachers(batch).select_related("user"))
         pdf = render_pdf(
@@ -171,14 +173,10 @@ def render_cards(batch_id: int) -> str:
             {"batch": batch, "teachers": teachers, "today": timezone.localdate()},
         )
         batch.file.save(f"cards-{batch.pk}.pdf", ContentFile(pdf), save=False)
-        batch.cards = len(teachers)
-        batch.status = CardBatchStatus.DONE
-        batch.save(update_fields=["file", "cards", "status"])
     except Exception as error:  # the batch says why; the worker keeps running
-        CardBatch.objects.filter(pk=batch.pk).update(
-            status=CardBatchStatus.FAILED, error=str(error)[:200]
-        )
+        batch.fail(str(error))
         raise
+    batch.move(CardBatchStatus.DONE, file=batch.file.name, cards=len(teachers))
     # the greeting itself reaches each teacher with a login, inside Dangke only
     greeted = [t.user for t in teachers if t.user_id]
     if greeted:

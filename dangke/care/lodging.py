@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +35,7 @@ def assign_stay(
     """Give `bed` to `teacher` for the nights from `check_in` to the night before
     `check_out`; refused when the bed or the teacher already has a stay on one of them."""
     if not may_run_care(scope, bed.apartment.region_id):
-        raise CareError(_("只有管理员或培训主办方可以安排住宿"))
+        raise PermissionDenied(_("只有管理员或培训主办方可以安排住宿"))
     if check_out <= check_in:
         raise CareError(_("退房日期须晚于入住日期（至少住一晚）"))
     Bed.objects.select_for_update().filter(pk=bed.pk).first()
@@ -65,7 +66,7 @@ def assign_stay(
 @transaction.atomic
 def cancel_stay(*, scope, actor, stay: Stay) -> None:
     if not may_run_care(scope, stay.region_id):
-        raise CareError(_("只有管理员或培训主办方可以取消住宿"))
+        raise PermissionDenied(_("只有管理员或培训主办方可以取消住宿"))
     if stay.status != StayStatus.BOOKED:
         raise CareError(_("该住宿已经取消"))
     Stay.objects.filter(pk=stay.pk).update(status=StayStatus.CANCELLED)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules, as_scope
+from dangke.core.jobs import BackgroundJob
 
 # --- rooms ------------------------------------------------------------------------------------
 
@@ -496,9 +497,22 @@ class CardBatchStatus(models.TextChoices):
     FAILED = "failed", _("失败")
 
 
-class CardBatch(models.Model):
+class CardBatch(BackgroundJob):
     """Greeting cards for the whole pool of a region: one PDF page per teacher, made by
     the worker (tasks.make_cards)."""
+
+    STATE_FIELD = "status"
+    MESSAGE_FIELD = "error"
+    MESSAGE_MAX_LENGTH = 200
+    TASK_ID_FIELD = None
+    STATE_TRANSITIONS = {
+        CardBatchStatus.QUEUED: {CardBatchStatus.RUNNING, CardBatchStatus.FAILED},
+        CardBatchStatus.RUNNING: {CardBatchStatus.DONE, CardBatchStatus.FAILED},
+        CardBatchStatus.DONE: set(),
+        CardBatchStatus.FAILED: set(),
+    }
+    WORKING_STATES = (CardBatchStatus.RUNNING,)
+    FAILED_STATE = CardBatchStatus.FAILED
 
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"

@@ -7,6 +7,7 @@ import datetime
 import uuid
 from collections import defaultdict
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -131,7 +132,7 @@ def may_cancel(scope, actor, booking: RoomBooking) -> bool:
 def cancel_booking(*, scope, actor, booking: RoomBooking, following: bool = False) -> int:
     """Cancel a booking (and, with `following`, the later ones of its weekly series)."""
     if not may_cancel(scope, actor, booking):
-        raise CareError(_("只有预约人或管理员可以取消该预约"))
+        raise PermissionDenied(_("只有预约人或管理员可以取消该预约"))
     if booking.status == BookingStatus.CANCELLED:
         raise CareError(_("该预约已经取消"))
     targets = RoomBooking.objects.filter(pk=booking.pk)

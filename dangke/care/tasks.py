@@ -3,8 +3,10 @@
 from django.tasks import task
 
 from dangke.care import festivals
+from dangke.care.models import CardBatch
 
 
 @task
 def make_cards(batch_id: int) -> str:
-    return festivals.render_cards(batch_id)
+    with CardBatch.heartbeat(batch_id):
+        return festivals.render_cards(batch_id)

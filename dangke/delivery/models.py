@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
+from dangke.core.jobs import BackgroundJob
 from dangke.core.status import ProtectedStatusModel
 from dangke.courses.categories import CourseCategory
 
@@ -219,9 +220,13 @@ class CourseOrder(ProtectedStatusModel):
         return f"R{self.pk}"
 
 
-class PlanRun(models.Model):
+class PlanRun(BackgroundJob):
     """One planning run of a region's orders over a horizon: the problem document built
     from the database, the plan the engine returned, and what happened to it."""
+
+    STATE_TRANSITIONS = PLAN_TRANSITIONS
+    WORKING_STATES = (PlanState.RUNNING,)
+    FAILED_STATE = PlanState.FAILED
 
     region = models.ForeignKey(
         "regions.Region", verbose_name="排课区划", on_delete=models.PROTECT, related_name="+"

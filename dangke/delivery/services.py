@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -31,7 +31,6 @@ from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
 from dangke.delivery.limits import PLANNED_START
 from dangke.delivery.models import (
-    PLAN_TRANSITIONS,
     Attendance,
     AttendanceMethod,
     Campaign,
@@ -215,30 +214,13 @@ def withdraw_order(order: CourseOrder, *, scope: Scope, actor, reason: str = "")
 # --- planning -------------------------------------------------------------------------------
 
 
-def _move(run: PlanRun, to_state: str, **fields) -> bool:
-    """Move the run from the state it has in the database to `to_state` if that edge
-    exists; False when another process moved it first."""
-    if to_state not in PLAN_TRANSITIONS[PlanState(run.state)]:
-        raise DeliveryError(
-            _("排课不能从「%(old)s」变为「%(new)s」")
-            % {"old": run.get_state_display(), "new": PlanState(to_state).label}
-        )
-    fields["updated_at"] = timezone.now()
-    moved = PlanRun.objects.filter(pk=run.pk, state=run.state).update(state=to_state, **fields)
-    if moved:
-        run.state = to_state
-        for name, value in fields.items():
-            setattr(run, name, value)
-    return bool(moved)
-
-
 def start_plan(
     *, scope: Scope, actor, region_code: str, start, end, pins=(), forbids=(),
     use_greedy: bool = False, parent: PlanRun | None = None,
 ) -> PlanRun:  # fmt: skip
     """Queue a planning run of the region's submitted orders over [start, end]."""
     if not may_plan(scope, region_code):
-        raise DeliveryError(_("只有本区划的党员教育管理员可以排课"))
+        raise PermissionDenied(_("只有本区划的党员教育管理员可以排课"))
     try:
         check_horizon(start, end)
     except PlanningError as error:
@@ -287,8 +269,8 @@ def execute_plan(plan_run_id: int) -> str:
     """The task body: build the problem, solve it, check the plan, store it — or fail
     with a message and store nothing of it."""
     run = PlanRun.objects.select_related("created_by").get(pk=plan_run_id)
-    if run.state != PlanState.QUEUED or not _move(
-        run, PlanState.RUNNING, message=_("正在读取师资与点单…")
+    if run.state != PlanState.QUEUED or not run.move(
+        PlanState.RUNNING, message=_("正在读取师资与点单…")
     ):
         return f"跳过：排课已是「{run.get_state_display()}」"
     try:
@@ -301,7 +283,7 @@ def execute_plan(plan_run_id: int) -> str:
             pins=run.pins,
             forbids=run.forbids,
         )
-        PlanRun.objects.filter(pk=run.pk).update(message=_("正在求解…"), updated_at=timezone.now())
+        run.beat(message=_("正在求解…"))
         problem = load_problem(assembly.doc)
         plan = greedy(problem) if run.use_greedy else solve(problem)
         violations = check(problem, plan)
@@ -336,8 +318,7 @@ def execute_plan(plan_run_id: int) -> str:
             "summary": message,
             "notes": "；".join(assembly.notes[:20]),
         }
-    if not _move(
-        run,
+    if not run.move(
         PlanState.DONE,
         problem=assembly.doc,
         plan=plan_doc,
@@ -361,18 +342,8 @@ def _coverage_gained(doc: dict, plan_doc: dict) -> list[str]:
     return sorted(gained & uncovered)
 
 
-def fail_interrupted_plans(message: str) -> int:
-    """Plan runs a worker was computing when it stopped fail with `message` (a run writes
-    its plan only at the end, so nothing half-made remains). Only for a start-up with no
-    other worker running."""
-    failed = 0
-    for run in PlanRun.objects.filter(state=PlanState.RUNNING):
-        failed += _move(run, PlanState.FAILED, message=message, finished_at=timezone.now())
-    return failed
-
-
 def _fail(run: PlanRun, message: str) -> str:
-    if not _move(run, PlanState.FAILED, message=message, finished_at=timezone.now()):
+    if not run.fail(message):
         return "跳过：排课状态已被其他进程改变"
     return message
 
@@ -482,7 +453,7 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
     with transaction.atomic():
         locked = PlanRun.objects.select_for_update().get(pk=run.pk)
         if not may_plan(scope, locked.region_id):
-            raise DeliveryError(_("只有本区划的党员教育管理员可以发布排课方案"))
+            raise PermissionDenied(_("只有本区划的党员教育管理员可以发布排课方案"))
         if locked.state == PlanState.PUBLISHED:
             raise DeliveryError(_("该排课方案已经发布，不能重复发布"))
         if locked.state != PlanState.DONE:
@@ -580,7 +551,7 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
             missed, OrderStatus.UNSERVED, actor=actor, reasons=missed_reasons, also=["outcome"]
         )
         publisher = actor if getattr(actor, "is_authenticated", False) else None
-        _move(locked, PlanState.PUBLISHED, published_at=timezone.now(), published_by=publisher)
+        locked.move(PlanState.PUBLISHED, published_at=timezone.now(), published_by=publisher)
         record_audit(
             locked,
             actor=actor,
@@ -682,7 +653,7 @@ def notify_lessons(lesson_ids: list[int], subject: str) -> int:
 
 def _lesson_change(lesson: Lesson, new_status: str, *, scope: Scope, actor, reason: str):
     if not may_manage_lesson(scope, lesson):
-        raise DeliveryError(_("只有承办组织的联络员或所在区划的管理员可以操作该授课活动"))
+        raise PermissionDenied(_("只有承办组织的联络员或所在区划的管理员可以操作该授课活动"))
     return change_status(lesson, new_status, actor=actor, reason=reason)
 
 
@@ -700,7 +671,7 @@ def confirm_lesson(
         reason = _("联络员确认")
     with transaction.atomic():
         if not may_manage_lesson(scope, lesson):
-            raise DeliveryError(_("只有承办组织的联络员或所在区划的管理员可以确认该授课活动"))
+            raise PermissionDenied(_("只有承办组织的联络员或所在区划的管理员可以确认该授课活动"))
         fields = []
         if starts_at is not None:
             lesson.starts_at, fields = starts_at, [*fields, "starts_at"]
@@ -832,7 +803,7 @@ def record_attendance_list(lesson: Lesson, rows, *, scope: Scope, actor) -> int:
     """The liaison records attendance from a list: rows of {name, phone, organization}.
     Returns how many new attendees were added."""
     if not may_manage_lesson(scope, lesson):
-        raise DeliveryError(_("只有承办组织的联络员或所在区划的管理员可以登记签到"))
+        raise PermissionDenied(_("只有承办组织的联络员或所在区划的管理员可以登记签到"))
     if lesson.status == LessonStatus.CANCELLED:
         raise DeliveryError(_("本次授课已取消，不能登记签到"))
     added = 0

@@ -3,8 +3,10 @@
 from django.tasks import task
 
 from dangke.delivery import services
+from dangke.delivery.models import PlanRun
 
 
 @task
 def run_plan(plan_run_id: int) -> str:
-    return services.execute_plan(plan_run_id)
+    with PlanRun.heartbeat(plan_run_id):
+        return services.execute_plan(plan_run_id)

@@ -451,6 +451,7 @@ def plan_detail(request, pk):
 def plan_progress(request, pk):
     """The fragment htmx polls every 2 s; once the run stops, the whole page reloads."""
     run = _plan_run(request, pk)
+    run.fail_if_stale()
     running = run.state in (PlanState.QUEUED, PlanState.RUNNING)
     response = render(request, "delivery/plan.html#progress", {"run": run, "running": running})
     if not running:

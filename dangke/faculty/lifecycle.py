@@ -658,7 +658,7 @@ def decide_proposal(
     """The office confirms or rejects a proposal. Confirming changes the teacher's status
     (audited, with the rule and reason); a rectification keeps its plan and deadline."""
     if not scope.manages_region(proposal.region_id):
-        raise LifecycleError(_("只有师资所在区划的管理员可以确认状态变更"))
+        raise PermissionDenied(_("只有师资所在区划的管理员可以确认状态变更"))
     proposal = StatusProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != ProposalStatus.PROPOSED:
         raise LifecycleError(_("该提议已处理"))
@@ -763,7 +763,7 @@ def decide_status(
 def record_trial(teacher: Teacher, *, scope, actor, held_on, topic: str, score, remarks=""):
     """Record a candidate's trial lecture (试讲)."""
     if not scope.manages_region(teacher.region_id):
-        raise LifecycleError(_("只有师资所在区划的管理员可以登记试讲"))
+        raise PermissionDenied(_("只有师资所在区划的管理员可以登记试讲"))
     if teacher.status != TeacherStatus.CANDIDATE:
         raise LifecycleError(_("只有候选师资需要试讲"))
     trial = TrialLecture.objects.create(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -36,7 +37,7 @@ class RewardError(lifecycle.LifecycleError):
 
 def _require_office(scope, fund: RewardFund):
     if not scope.manages_region(fund.region_id):
-        raise RewardError(_("只有基金所属区划的管理员可以操作奖励基金"))
+        raise PermissionDenied(_("只有基金所属区划的管理员可以操作奖励基金"))
 
 
 def _require_draft(fund: RewardFund):

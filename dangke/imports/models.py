@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules, as_scope
+from dangke.core.jobs import BackgroundJob
 
 
 class ImportKind(models.TextChoices):
@@ -54,9 +55,13 @@ class ImportJobQuerySet(ScopedQuerySet):
         return self.filter(condition)
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One uploaded workbook on its way from upload through checking to an atomic import.
     Nothing reaches the domain tables before the importer confirms a clean check."""
+
+    STATE_TRANSITIONS = STATE_TRANSITIONS
+    WORKING_STATES = (ImportState.VALIDATING, ImportState.IMPORTING)
+    FAILED_STATE = ImportState.FAILED
 
     kind = models.CharField("导入内容", max_length=16, choices=ImportKind.choices)
     file = models.FileField("文件", upload_to=upload_path, max_length=300)

@@ -1,7 +1,7 @@
 """The life of an import job: upload → check every row → confirm → one atomic import.
 
-Every change of a job's state goes through `_move`, which only follows
-`STATE_TRANSITIONS` and does it as a compare-and-set, so a task that runs twice (or a
+Every change of a job's state goes through `ImportJob.move` (`dangke.core.jobs`), which
+only follows `STATE_TRANSITIONS` and does it as a compare-and-set, so a task that runs twice (or a
 double-clicked confirm) cannot import twice. Checking runs again inside the import
 transaction, so rows that changed since the preview cannot slip through; whatever goes
 wrong, nothing is half-written and the job says why.
@@ -13,6 +13,7 @@ so progress goes through the cache (file based, shared by the web and worker pro
 import logging
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 from dangke.accounts.scoping import scope_for_user
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
-from dangke.imports.models import STATE_TRANSITIONS, ImportJob, ImportState
+from dangke.imports.models import ImportJob, ImportState
 from dangke.imports.registry import sheet_for
 from dangke.imports.sheets import ImportContext, WorkbookError, validate
 
@@ -28,10 +29,6 @@ logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
 STORED_ERRORS = 5000
 RESULT_FIELDS = [
-    "state",
-    "message",
-    "finished_at",
-    "updated_at",
     "sheet_name",
     "total_rows",
     "processed_rows",
@@ -56,7 +53,7 @@ def _progress_key(job: ImportJob) -> str:
 def report_progress(job: ImportJob, done: int, total: int) -> None:
     cache.set(_progress_key(job), (done, total), timeout=3600)
     if not connection.in_atomic_block:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done, total_rows=total)
+        job.beat(processed_rows=done, total_rows=total)
 
 
 def read_progress(job: ImportJob) -> tuple[int, int]:
@@ -68,24 +65,10 @@ def read_progress(job: ImportJob) -> tuple[int, int]:
     return job.processed_rows, job.total_rows
 
 
-def _move(job: ImportJob, to_state: str, **fields) -> bool:
-    """Move the job from the state it has in the database to `to_state`, if that edge
-    exists; False when another process moved it first."""
-    if to_state not in STATE_TRANSITIONS[ImportState(job.state)]:
-        raise ImportNotAllowed(f"导入任务不能从「{job.get_state_display()}」变为该状态")
-    fields["updated_at"] = timezone.now()
-    moved = ImportJob.objects.filter(pk=job.pk, state=job.state).update(state=to_state, **fields)
-    if moved:
-        job.state = to_state
-        for name, value in fields.items():
-            setattr(job, name, value)
-    return bool(moved)
-
-
 def create_job(*, user, scope, kind: str, upload) -> ImportJob:
     """Store an upload and queue its check. Only region admins import, into their region."""
     if not scope.managed_region_codes:
-        raise ImportNotAllowed(_("只有党员教育管理员可以导入数据"))
+        raise PermissionDenied(_("只有党员教育管理员可以导入数据"))
     job = ImportJob.objects.create(
         kind=kind,
         file=upload,
@@ -102,7 +85,7 @@ def create_job(*, user, scope, kind: str, upload) -> ImportJob:
 
 def validate_job(job_id: int) -> str:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.state != ImportState.UPLOADED or not _move(job, ImportState.VALIDATING):
+    if job.state != ImportState.UPLOADED or not job.move(ImportState.VALIDATING):
         return f"跳过：任务已是「{job.get_state_display()}」"
     sheet = sheet_for(job.kind)
     context = ImportContext.for_scope(scope_for_user(job.created_by), job.created_by)
@@ -139,9 +122,9 @@ def can_confirm(job: ImportJob, user) -> bool:
 
 def confirm(job: ImportJob, *, user) -> None:
     if job.state == ImportState.VALID and not can_confirm(job, user):
-        raise ImportNotAllowed(_("只有上传该文件的人可以确认导入"))
-    if job.state != ImportState.VALID or not _move(
-        job, ImportState.IMPORTING, processed_rows=0, message=_("正在导入…")
+        raise PermissionDenied(_("只有上传该文件的人可以确认导入"))
+    if job.state != ImportState.VALID or not job.move(
+        ImportState.IMPORTING, processed_rows=0, message=_("正在导入…")
     ):
         raise ImportNotAllowed(_("该文件当前不能导入（可能已导入，或检查未通过）"))
     report_progress(job, 0, job.total_rows)
@@ -204,13 +187,10 @@ def import_job(job_id: int) -> str:
 
 def _finish(job: ImportJob, state: str, *, message: str) -> str:
     """The last step of a check or an import: the outcome and what the page shows."""
-    if state not in STATE_TRANSITIONS[ImportState(job.state)]:
-        raise ImportNotAllowed(f"导入任务不能从「{job.get_state_display()}」结束为「{state}」")
-    job.state = state
-    job.message = message
-    job.finished_at = timezone.now()
     # Named fields only: the task id is written by the request that queued this task.
-    job.save(update_fields=RESULT_FIELDS)
+    results = {name: getattr(job, name) for name in RESULT_FIELDS}
+    if not job.move(state, message=message, finished_at=timezone.now(), **results):
+        return f"跳过：任务已是「{job.get_state_display()}」"
     return message
 
 
@@ -223,13 +203,3 @@ def _preview(sheet, rows) -> list[list[str]]:
             cells.append("" if value is None else str(value))
         shown.append(cells)
     return shown
-
-
-def fail_interrupted(message: str) -> int:
-    """Jobs a worker was checking or importing when it stopped: the import wrote inside one
-    transaction, so nothing of it remains; they fail with `message` and can be uploaded
-    again. Only for a start-up with no other worker running."""
-    failed = 0
-    for job in ImportJob.objects.filter(state__in=[ImportState.VALIDATING, ImportState.IMPORTING]):
-        failed += _move(job, ImportState.FAILED, message=message, finished_at=timezone.now())
-    return failed

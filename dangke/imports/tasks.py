@@ -3,13 +3,16 @@
 from django.tasks import task
 
 from dangke.imports import services
+from dangke.imports.models import ImportJob
 
 
 @task
 def validate_import(job_id: int) -> str:
-    return services.validate_job(job_id)
+    with ImportJob.heartbeat(job_id):
+        return services.validate_job(job_id)
 
 
 @task
 def run_import(job_id: int) -> str:
-    return services.import_job(job_id)
+    with ImportJob.heartbeat(job_id):
+        return services.import_job(job_id)

@@ -93,6 +93,7 @@ def job_progress(request, pk):
     """The progress fragment htmx polls; once the job stops running the whole page reloads
     to show the result."""
     job = _job(request, pk)
+    job.fail_if_stale()
     done, total = services.read_progress(job)
     response = render(
         request, "imports/job.html#progress", {"job": job, "done": done, "total": total}

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
+from dangke.core.jobs import BackgroundJob
 
 
 class AnalysisState(models.TextChoices):
@@ -36,8 +37,12 @@ def recording_path(instance, filename):
     return f"insights/{instance.teacher_id}/{filename}"
 
 
-class DeliveryAnalysis(models.Model):
+class DeliveryAnalysis(BackgroundJob):
     """One recording of one teacher giving one course (optionally a recorded lesson)."""
+
+    STATE_TRANSITIONS = STATE_TRANSITIONS
+    WORKING_STATES = (AnalysisState.RUNNING,)
+    FAILED_STATE = AnalysisState.FAILED
 
     teacher = models.ForeignKey(
         "faculty.Teacher",

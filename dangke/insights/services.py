@@ -1,9 +1,10 @@
 """The life of a delivery analysis: upload → queued → running → done (or failed, saying why).
 
-Every change of state goes through `_move`, which follows `STATE_TRANSITIONS` as a
-compare-and-set, so a task that runs twice analyses once. A failed run leaves the report
-of an earlier run as it was. Progress is written to the row as the engine reports it
-(the run holds no transaction open, so the page that polls sees it at once).
+Every change of state goes through `DeliveryAnalysis.move` (`dangke.core.jobs`), which
+follows `STATE_TRANSITIONS` as a compare-and-set, so a task that runs twice analyses
+once. A failed run leaves the report of an earlier run as it was. Progress is written to
+the row as the engine reports it (the run holds no transaction open, so the page that
+polls sees it at once).
 """
 
 import logging
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 from dangke.insights import rules
-from dangke.insights.models import STATE_TRANSITIONS, AnalysisState, DeliveryAnalysis
+from dangke.insights.models import AnalysisState, DeliveryAnalysis
 from dangke.insights.uploads import check_recording
 
 logger = logging.getLogger(__name__)
@@ -44,22 +45,6 @@ def course_outline(course) -> list[dict]:
         {"title": item.title, "planned_min": item.planned_minutes, "keywords": item.keyword_list}
         for item in course.outline.all()
     ]
-
-
-def _move(analysis: DeliveryAnalysis, to_state: str, **fields) -> bool:
-    if to_state not in STATE_TRANSITIONS[AnalysisState(analysis.state)]:
-        raise AnalysisNotAllowed(
-            _("分析不能从「%(state)s」变为该状态") % {"state": analysis.get_state_display()}
-        )
-    fields["updated_at"] = timezone.now()
-    moved = DeliveryAnalysis.objects.filter(pk=analysis.pk, state=analysis.state).update(
-        state=to_state, **fields
-    )
-    if moved:
-        analysis.state = to_state
-        for name, value in fields.items():
-            setattr(analysis, name, value)
-    return bool(moved)
 
 
 def create_analysis(
@@ -153,8 +138,7 @@ def reanalyse(analysis: DeliveryAnalysis, *, user, scope) -> None:
     The earlier report stays until the new run succeeds."""
     if not rules.may_coach(scope, analysis.teacher):
         raise PermissionDenied(_("无权重新分析"))
-    if not _move(
-        analysis,
+    if not analysis.can_move(AnalysisState.QUEUED) or not analysis.move(
         AnalysisState.QUEUED,
         progress=0.0,
         progress_label=_("排队等待分析"),
@@ -177,7 +161,7 @@ class _Progress:
     """Writes the engine's progress to the row, at most once a second."""
 
     def __init__(self, analysis: DeliveryAnalysis):
-        self.pk = analysis.pk
+        self.analysis = analysis
         self.last = 0.0
 
     def __call__(self, fraction: float, label: str) -> None:
@@ -185,9 +169,7 @@ class _Progress:
         if now - self.last < PROGRESS_EVERY_S and fraction < 1:
             return
         self.last = now
-        DeliveryAnalysis.objects.filter(pk=self.pk).update(
-            progress=max(0.0, min(float(fraction), 1.0)), progress_label=label[:64]
-        )
+        self.analysis.beat(progress=max(0.0, min(float(fraction), 1.0)), progress_label=label[:64])
 
 
 def run_analysis(analysis_id: int) -> str:
@@ -195,8 +177,8 @@ def run_analysis(analysis_id: int) -> str:
     from engines.speech import AudioError, analyse
 
     analysis = DeliveryAnalysis.objects.get(pk=analysis_id)
-    if analysis.state != AnalysisState.QUEUED or not _move(
-        analysis, AnalysisState.RUNNING, progress=0.0, progress_label=_("开始分析")
+    if analysis.state != AnalysisState.QUEUED or not analysis.move(
+        AnalysisState.RUNNING, progress=0.0, progress_label=_("开始分析")
     ):
         return f"跳过：分析已是「{analysis.get_state_display()}」"
     try:
@@ -217,8 +199,7 @@ def run_analysis(analysis_id: int) -> str:
             _("分析失败，原有数据未改动。原因：%(error)s")
             % {"error": f"{type(error).__name__}: {error}"},
         )
-    _move(
-        analysis,
+    analysis.move(
         AnalysisState.DONE,
         report=report,
         boundary_starts=[],
@@ -232,7 +213,7 @@ def run_analysis(analysis_id: int) -> str:
 
 
 def _fail(analysis: DeliveryAnalysis, message: str) -> str:
-    _move(analysis, AnalysisState.FAILED, message=message, finished_at=timezone.now())
+    analysis.fail(message)
     return message
 
 
@@ -296,13 +277,3 @@ def set_boundaries(analysis: DeliveryAnalysis, starts: list, *, user, scope) -> 
         reason=_("人工校正知识点分段"),
     )
     return report
-
-
-def fail_interrupted(message: str) -> int:
-    """Analyses a worker was running when it stopped fail with `message`; an earlier report
-    stays, and 重新分析 queues the recording again. Only for a start-up with no other
-    worker running."""
-    failed = 0
-    for analysis in DeliveryAnalysis.objects.filter(state=AnalysisState.RUNNING):
-        failed += _move(analysis, AnalysisState.FAILED, message=message, finished_at=timezone.now())
-    return failed

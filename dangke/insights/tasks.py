@@ -3,8 +3,10 @@
 from django.tasks import task
 
 from dangke.insights import services
+from dangke.insights.models import DeliveryAnalysis
 
 
 @task
 def analyse_recording(analysis_id: int) -> str:
-    return services.run_analysis(analysis_id)
+    with DeliveryAnalysis.heartbeat(analysis_id):
+        return services.run_analysis(analysis_id)

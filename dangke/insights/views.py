@@ -89,6 +89,7 @@ def detail(request, pk):
 def progress(request, pk):
     """The progress fragment htmx polls; once the run stops the whole page reloads."""
     analysis = _analysis(request, pk)
+    analysis.fail_if_stale()
     response = render(request, "insights/detail.html#progress", {"analysis": analysis})
     if not analysis.is_running:
         response["HX-Refresh"] = "true"

@@ -197,7 +197,8 @@ def _broadcast(scope, year, region_code) -> dict:
 
 
 def _delivery_figures(scope: Scope, year: int, region_code: str | None, organizations) -> dict:
-    """Lessons, attendance, coverage, orders and campaigns of the year (five queries)."""
+    """Lessons, attendance, coverage, orders and campaigns of the year (eight queries,
+    whatever the number of campaigns)."""
     first, last = year_bounds(year)
     lessons = visible_within(Lesson, scope, region_code).filter(
         starts_at__gte=first, starts_at__lt=last
@@ -248,6 +249,25 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         levels = sent.setdefault(row["lesson__campaign_id"], _zeros(TeacherLevel))
         levels[row["teacher__level"]] += row["n"]
 
+    # Organisations each campaign reached, in three queries whatever the number of campaigns:
+    # the (campaign, host) and (campaign, co-host) pairs of its given lessons, then the
+    # visible organisations among them with their members.
+    campaign_given = given.filter(pk__in=lessons.values("pk"), campaign__isnull=False)
+    reached_by_campaign: dict[int, set[int]] = {}
+    for campaign_id, organization_id in campaign_given.values_list(
+        "campaign_id", "organization_id"
+    ):
+        reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
+    for campaign_id, organization_id in Lesson.other_organizations.through.objects.filter(
+        lesson__in=campaign_given
+    ).values_list("lesson__campaign_id", "organization_id"):
+        reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
+    members_of = dict(
+        organizations.filter(pk__in=set().union(*reached_by_campaign.values())).values_list(
+            "pk", "member_count"
+        )
+    )
+
     campaigns = []
     for campaign in (
         visible_within(Campaign, scope, region_code)
@@ -259,18 +279,14 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         )
         .order_by("starts_on", "pk")
     ):
-        campaign_given = given.filter(pk__in=lessons.values("pk"), campaign=campaign)
-        covered = organizations.filter(
-            Q(pk__in=campaign_given.values("organization_id"))
-            | Q(pk__in=campaign_given.values("other_organizations"))
-        ).aggregate(n=Count("pk"), members=Sum("member_count"))
+        covered = reached_by_campaign.get(campaign.pk, set()) & members_of.keys()
         campaigns.append(
             {
                 "name": campaign.name,
                 "teachers_by_level": sent.get(campaign.pk, _zeros(TeacherLevel)),
                 "lessons": campaign.given,
-                "organizations_covered": covered["n"],
-                "members_reached": covered["members"] or 0,
+                "organizations_covered": len(covered),
+                "members_reached": sum(members_of[pk] or 0 for pk in covered),
                 "target_lessons": campaign.target_lessons,
             }
         )

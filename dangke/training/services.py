@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -48,7 +48,7 @@ def is_participant(scope, enrollment: Enrollment) -> bool:
 
 def _require_runner(scope, training_class):
     if not may_run_class(scope, training_class.region_id):
-        raise TrainingError(_("只有主办区划的管理员或培训主办方可以操作该培训班"))
+        raise PermissionDenied(_("只有主办区划的管理员或培训主办方可以操作该培训班"))
 
 
 # --- classes and modules ----------------------------------------------------------------------
@@ -342,7 +342,7 @@ def post(topic, *, scope, user, body: str, parent=None):
     from dangke.training.models import Post
 
     if not may_take_part(scope, topic.training_class):
-        raise TrainingError(_("只有本班学员可以发帖"))
+        raise PermissionDenied(_("只有本班学员可以发帖"))
     if topic.is_closed:
         raise TrainingError(_("该话题已关闭"))
     body = (body or "").strip()

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
+from dangke.core.jobs import BackgroundJob
 
 
 class ReportState(models.TextChoices):
@@ -31,7 +32,11 @@ def report_path(instance, filename):
     return f"workreports/{instance.region_id}/{instance.year}/{filename}"
 
 
-class AnnualReport(models.Model):
+class AnnualReport(BackgroundJob):
+    STATE_TRANSITIONS = STATE_TRANSITIONS
+    WORKING_STATES = (ReportState.RUNNING,)
+    FAILED_STATE = ReportState.FAILED
+
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("报告区划"), on_delete=models.PROTECT, related_name="+"
     )

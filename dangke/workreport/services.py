@@ -18,8 +18,6 @@ from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 from dangke.regions.models import Region
 from dangke.workreport.models import (
-    RUNNING_STATES,
-    STATE_TRANSITIONS,
     AnnualReport,
     ReportState,
 )
@@ -54,30 +52,18 @@ def request_report(*, user, scope: Scope, region: Region, year: int) -> AnnualRe
     return report
 
 
-def _move(report: AnnualReport, to_state: str, **fields) -> bool:
-    allowed = [s for s, targets in STATE_TRANSITIONS.items() if to_state in targets]
-    moved = AnnualReport.objects.filter(pk=report.pk, state__in=allowed).update(
-        state=to_state, **fields
-    )
-    if moved:
-        report.state = to_state
-        for name, value in fields.items():
-            setattr(report, name, value)
-    return bool(moved)
-
-
 def run_report(report_id: int) -> str:
     """The task's body: build the report with its requester's scope, save both files."""
     from dangke.workreport.build import build
 
     report = AnnualReport.objects.select_related("region", "created_by").get(pk=report_id)
-    if not _move(report, ReportState.RUNNING, progress=0.0, progress_label=_("开始生成")):
+    if report.state != ReportState.QUEUED or not report.move(
+        ReportState.RUNNING, progress=0.0, progress_label=_("开始生成")
+    ):
         return f"跳过：报告已是「{report.get_state_display()}」"
 
     def progress(fraction: float, label: str) -> None:
-        AnnualReport.objects.filter(pk=report.pk).update(
-            progress=max(0.0, min(float(fraction), 0.99)), progress_label=label[:64]
-        )
+        report.beat(progress=max(0.0, min(float(fraction), 0.99)), progress_label=label[:64])
 
     try:
         if report.created_by is None:
@@ -93,8 +79,7 @@ def run_report(report_id: int) -> str:
     name = f"{report.region.code}-{report.year}"
     report.docx.save(f"{name}.docx", ContentFile(built.docx), save=False)
     report.pdf.save(f"{name}.pdf", ContentFile(built.pdf or b""), save=False)
-    _move(
-        report,
+    report.move(
         ReportState.DONE,
         title=built.document.title[:200],
         docx=report.docx.name,
@@ -109,11 +94,5 @@ def run_report(report_id: int) -> str:
 
 
 def _fail(report: AnnualReport, message: str) -> str:
-    _move(report, ReportState.FAILED, message=message, finished_at=timezone.now())
+    report.fail(message)
     return message
-
-
-def fail_interrupted(message: str) -> int:
-    return AnnualReport.objects.filter(state__in=RUNNING_STATES).update(
-        state=ReportState.FAILED, message=message, finished_at=timezone.now()
-    )

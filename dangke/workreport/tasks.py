@@ -3,8 +3,10 @@
 from django.tasks import task
 
 from dangke.workreport import services
+from dangke.workreport.models import AnnualReport
 
 
 @task
 def build_report(report_id: int) -> str:
-    return services.run_report(report_id)
+    with AnnualReport.heartbeat(report_id):
+        return services.run_report(report_id)

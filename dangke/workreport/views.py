@@ -46,6 +46,7 @@ def index(request):
 def progress(request, pk):
     """The row htmx polls; once the report stops running the whole page reloads."""
     report = get_visible_or_404(AnnualReport.objects.select_related("region"), request.scope, pk=pk)
+    report.fail_if_stale()
     response = render(request, "workreport/index.html#row", {"report": report})
     if not report.is_running:
         response["HX-Refresh"] = "true"

@@ -1,7 +1,8 @@
 """`dangke serve`: the embedded tier in one command — the web server and a task worker
-beside it, stopped together. Being the only worker, it first fails the runs an earlier
-worker left half-way (`dangke.core.interrupted`) — unless another `dangke serve` on this
-machine is running (its pid in `var/serve.pid`), or with `--no-worker`.
+beside it, stopped together. Being the only worker, it first fails the jobs an earlier
+worker left half-way (`dangke.core.jobs.fail_stale_jobs`) without waiting for their
+heartbeats to go stale — unless another `dangke serve` on this machine is running (its pid
+in `var/serve.pid`), or with `--no-worker`.
 
 The server is Waitress, a production WSGI server in pure Python: one process, a pool of
 threads and a deep connection backlog, so a hall of 500 phones answering a survey within a
@@ -13,12 +14,25 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from dangke.core.interrupted import fail_interrupted_runs, running_serve
+from dangke.core.jobs import fail_stale_jobs
+
+
+def running_serve(pidfile: Path) -> int | None:
+    """The pid written in `pidfile` when that process is still alive, else None."""
+    try:
+        pid = int(pidfile.read_text().strip())
+        os.kill(pid, 0)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        return None
+    except PermissionError:
+        return pid  # alive, owned by another user
+    return pid
 
 
 class Command(BaseCommand):
@@ -79,12 +93,11 @@ class Command(BaseCommand):
                     worker.kill()
 
     def _fail_interrupted(self) -> None:
-        interrupted = fail_interrupted_runs()
-        if any(interrupted.values()):
+        failed = {name: n for name, n in fail_stale_jobs(everything=True).items() if n}
+        if failed:
             self.stdout.write(
                 "上次停止时中断的后台任务已标记为失败："
-                f"导入 {interrupted['imports']} 个，授课分析 {interrupted['analyses']} 个，"
-                f"排课 {interrupted['plans']} 个"
+                + "，".join(f"{name} {n} 个" for name, n in failed.items())
             )
 
     def _serve(self, addr: str, threads: int) -> None:
