@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dangke.core import uploads
 from dangke.imports.models import ImportJob
-from dangke.imports.registry import SHEETS
+from dangke.imports.registry import sheet_for
 from dangke.imports.sheets import WorkbookError, read_rows
 from tests.test_imports import ORG_HEADERS, shown_messages, upload, workbook
 
@@ -65,7 +65,7 @@ def test_the_import_task_checks_the_stored_file_again(tmp_path):
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(bomb())
     with pytest.raises(WorkbookError, match="压缩比异常"):
-        read_rows(path, SHEETS["organizations"])
+        read_rows(path, sheet_for("organizations"))
 
 
 def test_office_files_of_other_uploads_are_checked_the_same_way():

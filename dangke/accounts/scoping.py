@@ -125,11 +125,21 @@ def as_scope(scope_or_user) -> Scope:
     return scope_for_user(scope_or_user)
 
 
+# The teacher a user is lives in `faculty`, above this module: faculty tells scoping how to
+# find it (its AppConfig.ready calls `find_teacher_ids_with`), so scoping imports no app.
+_teacher_ids_of_user = None
+
+
+def find_teacher_ids_with(teacher_ids_of_user) -> None:
+    """Register `teacher_ids_of_user(user) -> iterable of ids` for the teacher role."""
+    global _teacher_ids_of_user
+    _teacher_ids_of_user = teacher_ids_of_user
+
+
 def scope_for_user(user, active_region: str | None = None) -> Scope:
     """Build a user's scope from their role assignments; `active_region` (the region
     switcher) narrows the region part to one subtree the user already sees."""
     from dangke.accounts.models import Role, RoleAssignment
-    from dangke.faculty.models import Teacher
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Scope()
@@ -151,8 +161,8 @@ def scope_for_user(user, active_region: str | None = None) -> Scope:
         )
     )
     teacher_ids: tuple[int, ...] = ()
-    if Role.TEACHER in roles:
-        teacher_ids = tuple(Teacher.objects.filter(user=user).values_list("pk", flat=True))
+    if Role.TEACHER in roles and _teacher_ids_of_user is not None:
+        teacher_ids = tuple(_teacher_ids_of_user(user))
     allowed = region_codes if not user.is_superuser else ("",)
     if active_region and (
         user.is_superuser or any(active_region.startswith(code) for code in region_codes)

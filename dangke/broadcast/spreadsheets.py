@@ -235,3 +235,6 @@ class PlayLogSheet(SheetSpec):
             PlayLog.objects.bulk_update(changed[start : start + BATCH], UPDATED_FIELDS)
         progress(len(rows), len(rows))
         return ApplyCounts(created=len(new), updated=len(changed))
+
+
+IMPORT_SHEETS = [PlayLogSheet()]

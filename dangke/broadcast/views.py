@@ -17,8 +17,8 @@ from dangke.broadcast import services
 from dangke.broadcast.forms import ProgrammeForm, SlotForm
 from dangke.broadcast.models import AudioProgramme, BroadcastStation, StationStatus
 from dangke.broadcast.schedule_calendar import month_calendar
+from dangke.core.export import xlsx_response
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
-from dangke.imports.export import xlsx_response
 
 
 def _month(request) -> tuple[int, int]:

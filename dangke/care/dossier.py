@@ -228,7 +228,7 @@ def as_docx(data: dict) -> bytes:
 
 
 def as_pdf(data: dict) -> bytes:
-    from dangke.reports.pdf import render_pdf
+    from dangke.core.pdf import render_pdf
 
     return render_pdf(
         "care/pdf/dossier.html",

@@ -161,7 +161,7 @@ def card_teachers(batch: CardBatch):
 
 def render_cards(batch_id: int) -> str:
     """Render one A5 page per teacher into the batch's PDF (run by the worker)."""
-    from dangke.reports.pdf import render_pdf
+    from dangke.core.pdf import render_pdf
 
     batch = CardBatch.objects.get(pk=batch_id)
     if batch.status != CardBatchStatus.QUEUED or not batch.move(CardBatchStatus.RUNNING):

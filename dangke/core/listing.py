@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
-from dangke.imports.export import xlsx_response
+from dangke.core.export import xlsx_response
 
 
 @dataclass(frozen=True)

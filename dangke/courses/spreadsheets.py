@@ -195,3 +195,6 @@ class CourseSheet(SheetSpec):
             ],
             batch_size=BATCH,
         )
+
+
+IMPORT_SHEETS = [CourseSheet()]

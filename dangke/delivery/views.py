@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.export import xlsx_response
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseSeries, ExcellentDesignation
@@ -52,7 +53,6 @@ from dangke.delivery.planning import order_pk
 from dangke.delivery.rules import may_manage_lesson, may_plan
 from dangke.evaluation.scores import course_ratings
 from dangke.faculty.models import Teacher
-from dangke.imports.export import xlsx_response
 from dangke.regions.models import Organization, OrganizationKind
 
 ICAL_SALT = "dangke.delivery.ical"

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class FacultyConfig(AppConfig):
     name = "dangke.faculty"
     verbose_name = _("师资")
+
+    def ready(self):
+        from dangke.accounts.scoping import find_teacher_ids_with
+
+        find_teacher_ids_with(_teacher_ids_of_user)
+
+
+def _teacher_ids_of_user(user):
+    from dangke.faculty.models import Teacher
+
+    return Teacher.objects.filter(user=user).values_list("pk", flat=True)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.export import xlsx_response
 from dangke.core.redirects import next_or
 from dangke.faculty import lifecycle, review_sheet
 from dangke.faculty.forms import DecisionForm, LifecycleRuleForm, QuotaForm, TrialLectureForm
@@ -28,7 +29,6 @@ from dangke.faculty.models import (
     TeacherLevel,
 )
 from dangke.faculty.rules import may_manage_pool
-from dangke.imports.export import xlsx_response
 from dangke.regions.models import Region
 
 

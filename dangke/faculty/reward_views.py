@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.export import xlsx_response
+from dangke.core.pdf import pdf_response, render_pdf
 from dangke.faculty import rewards
 from dangke.faculty.forms import RewardFundForm
 from dangke.faculty.models import FundStatus, RewardAllocation, RewardFund
 from dangke.faculty.review_views import _require_office, _year
-from dangke.imports.export import xlsx_response
-from dangke.reports.pdf import pdf_response, render_pdf
 
 
 def _errors(request, error):

@@ -203,3 +203,6 @@ class TeacherSheet(SheetSpec):
             ],
             batch_size=BATCH,
         )
+
+
+IMPORT_SHEETS = [TeacherSheet()]

@@ -9,18 +9,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.export import XLSX_CONTENT_TYPE, xlsx_response
 from dangke.imports import services
 from dangke.imports.blank import template_workbook
-from dangke.imports.export import XLSX_CONTENT_TYPE, xlsx_response
 from dangke.imports.forms import WorkbookUploadForm
 from dangke.imports.models import ImportJob
-from dangke.imports.registry import SHEETS
+from dangke.imports.registry import sheets
 
 
 def _sheet_or_404(kind):
-    if kind not in SHEETS:
+    if kind not in sheets():
         raise Http404(_("没有这种导入"))
-    return SHEETS[kind]
+    return sheets()[kind]
 
 
 def _require_admin(request):
@@ -32,7 +32,7 @@ def _require_admin(request):
 def index(request):
     _require_admin(request)
     jobs = ImportJob.objects.visible_to(request.scope).select_related("created_by")[:20]
-    kinds = [(sheet, WorkbookUploadForm(prefix=sheet.kind)) for sheet in SHEETS.values()]
+    kinds = [(sheet, WorkbookUploadForm(prefix=sheet.kind)) for sheet in sheets().values()]
     return render(request, "imports/index.html", {"kinds": kinds, "jobs": jobs})
 
 
@@ -71,7 +71,7 @@ def _job(request, pk):
 @login_required
 def job_detail(request, pk):
     job = _job(request, pk)
-    sheet = SHEETS[job.kind]
+    sheet = sheets()[job.kind]
     done, total = services.read_progress(job)
     errors_by_sheet: dict[str, list] = {}
     for error in job.errors:

@@ -10,11 +10,11 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.contests.models import ContestEntry
+from dangke.core.pdf import pdf_response, render_pdf
 from dangke.core.uploads import UploadRejected
 from dangke.insights import presentation, rules, services
 from dangke.insights.forms import RecordingForm
 from dangke.insights.models import AnalysisState, DeliveryAnalysis
-from dangke.reports.pdf import pdf_response, render_pdf
 
 
 @login_required

@@ -240,3 +240,6 @@ def any_of(**lookups):
         if values:
             condition |= Q(**{lookup: values})
     return condition
+
+
+IMPORT_SHEETS = [MemberSheet()]

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.calendar import report_year
+from dangke.core.export import xlsx_response
 from dangke.core.listing import Column, ListDefinition, render_list
 from dangke.delivery.models import Lesson
-from dangke.imports.export import xlsx_response
 from dangke.members import queries, services
 from dangke.members.forms import CollectiveForm, RuleForm, StudyClassForm, StudyYearFilterForm
 from dangke.members.models import (

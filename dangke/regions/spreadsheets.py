@@ -193,3 +193,6 @@ def _leads_back(code, parent, parent_in_file) -> bool:
         seen.add(parent)
         parent = parent_in_file[parent]
     return parent == code
+
+
+IMPORT_SHEETS = [OrganizationSheet()]

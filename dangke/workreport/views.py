@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from dangke.accounts.scoping import get_visible_or_404
-from dangke.reports.pdf import _attachment
+from dangke.core.pdf import _attachment
 from dangke.workreport import services
 from dangke.workreport.forms import ReportForm
 from dangke.workreport.models import AnnualReport, ReportState

@@ -12,8 +12,8 @@ from dangke.care.access import CareError
 from dangke.care.forms import CardsForm, CareRecordForm
 from dangke.care.models import CardBatch, CardBatchStatus, CareRecord
 from dangke.care.views import office_region, show_error, year_of
+from dangke.core.export import xlsx_response
 from dangke.faculty.models import Teacher
-from dangke.imports.export import xlsx_response
 
 
 @login_required

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.care import dossier, honours
 from dangke.care.views import office_region, year_of
+from dangke.core.export import xlsx_response
+from dangke.core.pdf import _attachment
 from dangke.faculty.models import Teacher
-from dangke.imports.export import xlsx_response
-from dangke.reports.pdf import _attachment
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -16,8 +16,8 @@ from dangke.care.access import CareError, may_run_care
 from dangke.care.forms import ApartmentForm, NeedsForm, StayForm, style_model_form
 from dangke.care.models import Apartment, Bed, ClassNeeds, Stay, StayPurpose, StayStatus
 from dangke.care.views import office_region, show_error
+from dangke.core.export import xlsx_response
 from dangke.faculty.models import Teacher
-from dangke.imports.export import xlsx_response
 from dangke.training.models import Enrollment, TrainingClass
 
 

@@ -14,7 +14,7 @@ from dangke.care.access import CareError, is_counsellor_only, own_teacher
 from dangke.care.forms import BookingForm, RoomForm, style_model_form
 from dangke.care.models import BookingStatus, Room, RoomBooking
 from dangke.care.views import office_region, show_error, year_of
-from dangke.imports.export import xlsx_response
+from dangke.core.export import xlsx_response
 from dangke.training.models import Enrollment, EnrollmentStatus
 
 

@@ -23,8 +23,8 @@ from dangke.contests.models import (
 )
 from dangke.contests.results import round_result
 from dangke.contests.views.office import contest_for, error_messages, require_manager
-from dangke.imports.export import xlsx_response
-from dangke.reports.pdf import pdf_response, render_pdf
+from dangke.core.export import xlsx_response
+from dangke.core.pdf import pdf_response, render_pdf
 
 ICC_LABELS = (
     ("ICC1", gettext_lazy("单个评委 ICC(1)")),
