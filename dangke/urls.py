@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
-from dangke.api import api
+from dangke.api import api_urls
 
 urlpatterns = [
     path("", include("dangke.reports.urls")),
@@ -20,8 +22,9 @@ urlpatterns = [
     path("care/", include("dangke.care.urls")),
     path("annual-report/", include("dangke.workreport.urls")),
     path("members/", include("dangke.members.urls")),
-    path("api/v1/", api.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api_urls()),
+    # The language switcher works on the sign-in page too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]
 # Uploaded files are never served from /media/: courseware, photos and workbooks go

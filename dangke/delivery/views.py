@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch
@@ -584,6 +584,7 @@ def lessons(request):
     return render(request, "delivery/lessons.html", context)
 
 
+@login_not_required  # calendar apps hold a signed token, not a session
 def ical_feed(request, token):
     """A teacher's lessons for calendar apps: no session, a signed token in the URL."""
     try:
@@ -673,6 +674,7 @@ def lesson_checkin(request, pk):
     return render(request, "delivery/checkin.html", context)
 
 
+@login_not_required
 def sign(request, token):
     """The public, phone-sized sign-in page behind the QR code (no login, no JavaScript)."""
     lesson = (

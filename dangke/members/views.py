@@ -5,7 +5,7 @@ collective study, and a member's own view behind their personal link."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -229,6 +229,7 @@ def reissue_link(request, pk):
     return redirect("members:detail", member.pk)
 
 
+@login_not_required  # a member without an account, by their private link
 def mine(request, token):
     """A member's own year on their phone, without an account. The token is a random
     144-bit value unrelated to the phone (see README, 党员学时档案)."""

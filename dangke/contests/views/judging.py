@@ -9,6 +9,7 @@ from __future__ import annotations
 import mimetypes
 from pathlib import PurePosixPath
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -44,6 +45,7 @@ def _blind_rows(judge: Judge, round_: str):
     ]
 
 
+@login_not_required  # the judge's secret link is the credential
 @never_cache
 def judge_home(request, key):
     judge = _judge(key)
@@ -74,6 +76,7 @@ def _assignment(judge: Judge, pk) -> JudgeAssignment:
     return assignment
 
 
+@login_not_required
 @never_cache
 def judge_sheet(request, key, pk):
     judge = _judge(key)
@@ -122,6 +125,7 @@ def judge_sheet(request, key, pk):
     )
 
 
+@login_not_required
 def judge_material(request, key, pk, kind):
     judge = _judge(key)
     entry = _assignment(judge, pk).entry

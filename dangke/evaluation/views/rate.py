@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -136,6 +137,7 @@ def _submit(request, survey, role, invitation=None):
     return response
 
 
+@login_not_required  # raters are anonymous by construction
 @never_cache
 @csrf_protect
 def rate(request, key):
@@ -151,6 +153,7 @@ def rate(request, key):
     return _render(request, survey, RaterKind.TRAINEE)
 
 
+@login_not_required
 @never_cache
 @csrf_protect
 def rate_invited(request, code):
