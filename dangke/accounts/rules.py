@@ -1,18 +1,15 @@
-"""Who may change what, as django-rules predicates. Seeing a row is decided by scoping
-(accounts.scoping); changing it additionally needs the user to administer its region."""
+"""The shared rules: predicates of a `Scope` (see core/permissions.py for how they are
+registered and asked). Seeing a row is decided by scoping (accounts.scoping); changing it
+additionally needs a rule."""
 
 import rules
 
-from dangke.accounts.scoping import scope_for_user
+
+@rules.predicate
+def is_region_admin(scope) -> bool:
+    return scope.is_superuser or bool(scope.managed_region_codes)
 
 
 @rules.predicate
-def is_region_admin(user) -> bool:
-    return bool(scope_for_user(user).managed_region_codes) or user.is_superuser
-
-
-@rules.predicate
-def manages_object_region(user, obj) -> bool:
-    if obj is None:
-        return False
-    return scope_for_user(user).manages_region(obj.region_id)
+def manages_object_region(scope, obj) -> bool:
+    return obj is not None and scope.manages_region(obj.region_id)

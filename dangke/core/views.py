@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.audit import form_changes
 from dangke.core.models import AuditEntry
+from dangke.core.permissions import may
 from dangke.core.services import record_audit
 
 
 def edit_object(request, model, form_class, *, pk=None, perm, title, cancel_url):
     """Create (pk None) or edit one object the user may change; audits the change."""
     obj = get_visible_or_404(model, request.scope, pk=pk) if pk else None
-    if not request.user.has_perm(perm, obj) if obj else not request.user.has_perm(perm):
+    if not may(request, perm, obj):
         raise PermissionDenied(_("您没有修改此项的权限"))
     form = form_class(
         request.POST or None, request.FILES or None, instance=obj, scope=request.scope

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.core.permissions import may
 from dangke.core.status import StatusTransitionError
 from dangke.core.views import edit_object, history_of
 from dangke.courses import services
@@ -88,7 +89,7 @@ class CourseList(ListDefinition):
         return queryset
 
     def can_create(self, request):
-        return request.user.has_perm("courses.add_course")
+        return may(request, "courses.add_course")
 
 
 @login_required
@@ -105,7 +106,7 @@ def _course(request, pk):
 @login_required
 def course_detail(request, pk):
     course = _course(request, pk)
-    can_change = request.user.has_perm("courses.change_course", course)
+    can_change = may(request, "courses.change_course", course)
     outline = list(course.outline.all())
     context = {
         "course": course,
@@ -171,7 +172,7 @@ def course_status(request, pk):
 
 def _changeable(request, pk):
     course = _course(request, pk)
-    if not request.user.has_perm("courses.change_course", course):
+    if not may(request, "courses.change_course", course):
         raise PermissionDenied(_("您没有修改此课程的权限"))
     return course
 

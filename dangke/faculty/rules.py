@@ -1,9 +1,8 @@
-import rules
-
 from dangke.accounts.rules import is_region_admin, manages_object_region
+from dangke.core.permissions import permissions
 
-rules.add_perm("faculty.add_teacher", is_region_admin)
-rules.add_perm("faculty.change_teacher", manages_object_region)
+permissions.add_rule("faculty.add_teacher", is_region_admin)
+permissions.add_rule("faculty.change_teacher", manages_object_region)
 
 
 def may_manage_pool(scope, region_code: str) -> bool:

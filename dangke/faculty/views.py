@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.core.permissions import may
 from dangke.core.views import edit_object, history_of
 from dangke.courses.categories import CourseCategory
 from dangke.faculty import lifecycle
@@ -70,7 +71,7 @@ class TeacherList(ListDefinition):
         return queryset
 
     def can_create(self, request):
-        return request.user.has_perm("faculty.add_teacher")
+        return may(request, "faculty.add_teacher")
 
 
 @login_required
@@ -87,7 +88,7 @@ def teacher_detail(request, pk):
         request.scope,
         pk=pk,
     )
-    can_change = request.user.has_perm("faculty.change_teacher", teacher)
+    can_change = may(request, "faculty.change_teacher", teacher)
     courses = teacher.courses.visible_to(request.scope).order_by("code")
     context = {
         "teacher": teacher,

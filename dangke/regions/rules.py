@@ -1,6 +1,5 @@
-import rules
-
 from dangke.accounts.rules import is_region_admin, manages_object_region
+from dangke.core.permissions import permissions
 
-rules.add_perm("regions.add_organization", is_region_admin)
-rules.add_perm("regions.change_organization", manages_object_region)
+permissions.add_rule("regions.add_organization", is_region_admin)
+permissions.add_rule("regions.change_organization", manages_object_region)

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.core.permissions import may
 from dangke.core.views import edit_object, history_of
 from dangke.regions.forms import OrganizationForm
 from dangke.regions.models import Organization, OrganizationKind
@@ -48,7 +49,7 @@ class OrganizationList(ListDefinition):
         return queryset
 
     def can_create(self, request):
-        return request.user.has_perm("regions.add_organization")
+        return may(request, "regions.add_organization")
 
 
 @login_required
@@ -65,7 +66,7 @@ def organization_detail(request, pk):
     context = {
         "organization": organization,
         "children": children,
-        "can_change": request.user.has_perm("regions.change_organization", organization),
+        "can_change": may(request, "regions.change_organization", organization),
         "history": history_of(organization),
     }
     return render(request, "regions/organization_detail.html", context)

@@ -18,6 +18,7 @@ from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.audit import form_changes
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
+from dangke.core.permissions import may
 from dangke.core.redirects import next_or
 from dangke.core.status import StatusTransitionError
 from dangke.core.views import history_of
@@ -111,7 +112,7 @@ class WorkList(ListDefinition):
         return queryset
 
     def can_create(self, request) -> bool:
-        return request.user.has_perm("media.add_mediawork")
+        return may(request, "media.add_mediawork")
 
 
 @login_required
@@ -151,7 +152,7 @@ def _edit(request, work: MediaWork | None):
 
 @login_required
 def work_create(request):
-    if not request.user.has_perm("media.add_mediawork"):
+    if not may(request, "media.add_mediawork"):
         raise PermissionDenied(_("只有党员教育管理员可以新建作品"))
     return _edit(request, None)
 
@@ -159,7 +160,7 @@ def work_create(request):
 @login_required
 def work_edit(request, pk):
     work = _work(request, pk)
-    if not request.user.has_perm("media.change_mediawork", work):
+    if not may(request, "media.change_mediawork", work):
         raise PermissionDenied(_("您没有修改此项的权限"))
     return _edit(request, work)
 
@@ -167,7 +168,7 @@ def work_edit(request, pk):
 @login_required
 def work_detail(request, pk):
     work = _work(request, pk)
-    can_change = request.user.has_perm("media.change_mediawork", work)
+    can_change = may(request, "media.change_mediawork", work)
     counts = {
         row["status"]: row["n"]
         for row in work.comments.order_by().values("status").annotate(n=Count("pk"))
@@ -188,7 +189,7 @@ def work_detail(request, pk):
 @require_POST
 def work_status(request, pk):
     work = _work(request, pk)
-    if not request.user.has_perm("media.change_mediawork", work):
+    if not may(request, "media.change_mediawork", work):
         raise PermissionDenied(_("您没有修改此项的权限"))
     form = StatusChangeForm(request.POST, obj=work)
     if form.is_valid():
@@ -249,7 +250,7 @@ def comment_queue(request):
     manageable = {
         comment.pk
         for comment in page.object_list
-        if request.user.has_perm("media.moderate_comment", comment)
+        if may(request, "media.moderate_comment", comment)
     }
     context = {
         "page": page,
@@ -270,7 +271,7 @@ def comment_queue(request):
 @require_POST
 def comment_moderate(request, pk):
     comment = get_visible_or_404(MediaComment, request.scope, pk=pk)
-    if not request.user.has_perm("media.moderate_comment", comment):
+    if not may(request, "media.moderate_comment", comment):
         raise PermissionDenied(_("只有党员教育管理员可以审核评论"))
     try:
         services.moderate(comment, request.POST.get("status", ""), actor=request.user)
