@@ -69,6 +69,18 @@ class TeacherForm(BootstrapFormMixin, forms.ModelForm):
                 self.instance.specialties.values_list("category", flat=True)
             )
 
+    def clean_phone(self):
+        """The same rule as the teacher import: a mobile or a landline with area code."""
+        from dangke.imports.columns import CellError, phone_number
+
+        written = self.cleaned_data["phone"].strip()
+        if not written:
+            return ""
+        try:
+            return phone_number(written)
+        except CellError as error:
+            raise forms.ValidationError(str(error)) from error
+
     def save(self, commit=True):
         teacher = super().save(commit=commit)
         if commit:
