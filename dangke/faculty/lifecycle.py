@@ -391,20 +391,22 @@ def compute_reviews(
 
 
 def behind(reviews):
-    """Reviews whose teacher is behind: failed, or (during the year) below the pro-rata
-    lessons or hours of their quota."""
-    rows = []
-    today = timezone.localdate()
-    for review in reviews:
-        if review.quota is None:
-            continue
-        share = 1.0 if review.is_final else elapsed_share(review.year, today)
-        expected_lessons = review.quota.min_lessons * share
-        expected_hours = float(review.quota.min_hours) * share
-        lagging = review.lessons < expected_lessons or float(review.hours) < expected_hours
-        if (review.passed is False and review.is_final) or lagging:
-            rows.append(review)
-    return rows
+    """Reviews below their quota (未达标): the set the review page's list, its export and
+    the dashboard count. A teacher lagging the pro-rata lessons or hours is always among
+    them (pro rata never asks more than the quota); `lagging` marks those."""
+    return reviews.filter(passed=False)
+
+
+def lagging(review, today=None) -> bool:
+    """During the year: below the pro-rata share of the quota's lessons or hours; once
+    final, the quota itself."""
+    if review.quota is None:
+        return False
+    share = 1.0 if review.is_final else elapsed_share(review.year, today or timezone.localdate())
+    return (
+        review.lessons < review.quota.min_lessons * share
+        or float(review.hours) < float(review.quota.min_hours) * share
+    )
 
 
 # --- proposals --------------------------------------------------------------------------------
