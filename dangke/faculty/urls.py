@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangke.faculty import review_views, reward_views, views
+from dangke.faculty import review_views, reward_views, search, views
 
 app_name = "faculty"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/career/", views.teacher_career, name="career"),
     path("<int:pk>/trial/", review_views.trial_new, name="trial_new"),
     path("mine/", review_views.mine, name="mine"),
+    path("search/options/", search.teacher_options, name="teacher_options"),
     path("review/", review_views.review, name="review"),
     path("review/export/", review_views.review_export, name="review_export"),
     path("review/compute/", review_views.review_compute, name="review_compute"),
