@@ -20,6 +20,7 @@ from dangke.courses.categories import CourseCategory
 from dangke.courses.forms import CourseForm, CoursewareForm, OutlineFormSet
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
 from dangke.courses.services import add_courseware
+from dangke.media.models import MediaWork
 
 
 class CourseFilterForm(ScopedFilterForm):
@@ -116,6 +117,10 @@ def course_detail(request, pk):
             course.teachers.visible_to(request.scope).values_list("pk", flat=True)
         ),
         "courseware": course.courseware.select_related("uploaded_by"),
+        # Media attached to the course (360° scenes among them), as the user may see them.
+        "media_works": MediaWork.objects.visible_to(request.scope)
+        .filter(course=course)
+        .order_by("-published_at", "pk")[:20],
         "excellent": course.excellent_years.order_by("-year"),
         "can_change": can_change,
         "status_form": StatusChangeForm(obj=course, offered=services.library_targets(course))
