@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from dangke.core.forms import BootstrapFormMixin, CheckedFileField, StatusChangeForm
 from dangke.courses.categories import CourseCategory
 from dangke.faculty.models import (
+    DevelopmentPlan,
+    DevelopmentRecord,
     LifecycleRule,
     Quota,
     RewardFund,
@@ -98,6 +100,7 @@ class QuotaForm(BootstrapFormMixin, forms.ModelForm):
         model = Quota
         fields = [
             "level", "min_lessons", "min_hours", "min_score", "min_responses", "min_trainings",
+            "min_further_study",
         ]  # fmt: skip
 
 
@@ -153,3 +156,16 @@ class TeacherStatusForm(StatusChangeForm):
         label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("变更为「整改」时必填"),
     )  # fmt: skip
+
+
+class DevelopmentPlanForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = DevelopmentPlan
+        fields = ["start_year", "end_year", "goals", "target_title", "target_role"]
+        widgets = {"goals": forms.Textarea(attrs={"rows": 4})}
+
+
+class DevelopmentRecordForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = DevelopmentRecord
+        fields = ["kind", "year", "title", "institution", "note"]
