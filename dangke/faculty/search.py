@@ -40,7 +40,7 @@ class TeacherSearchSelect(forms.Select):
     the list from `faculty:teacher_options` as the user types."""
 
     def optgroups(self, name, value, attrs=None):
-        chosen = {str(v) for v in value if v not in ("", None)}
+        chosen = {str(v) for v in value if str(v).isdigit()}
         queryset = self.choices.queryset
         self.choices.queryset = queryset.filter(pk__in=chosen) if chosen else queryset.none()
         try:
