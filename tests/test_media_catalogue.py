@@ -209,7 +209,14 @@ def test_the_demo_gives_some_works_real_files(world, settings):
     assert with_files.filter(status=WorkStatus.PUBLISHED).count() == with_files.count()
     for work in with_files:
         head = work.file.open("rb").read(12)
-        assert head[4:8] == b"ftyp" if work.file_kind == "mp4" else head[8:12] == b"WAVE"
+        # Videos are MP4, audio WAV, the 360° panorama a JPEG.
+        offset, magic = {"mp4": (4, b"ftyp"), "wav": (8, b"WAVE"), "jpg": (0, b"\xff\xd8\xff")}[
+            work.file_kind
+        ]
+        assert head[offset : offset + len(magic)] == magic
+        if work.kind == MediaKind.PANORAMA:  # a picture: no duration
+            assert work.plays_in_browser_as == "panorama"
+            continue
         assert work.duration_seconds > 0
         assert work.plays_in_browser_as in ("video", "audio")
     names = sorted(with_files.values_list("file", flat=True))

@@ -17,6 +17,7 @@ def region_of(obj) -> str:
         return obj.code
     paths = ("region_id", "course.region_id", "lesson.region_id", "survey.region_id")
     paths += ("member.region_id", "study_class.region_id", "attendance.lesson.region_id")
+    paths += ("teacher.region_id",)
     for path in paths:
         value = obj
         for part in path.split("."):
@@ -218,6 +219,10 @@ def _faculty_rows(county, org, course, teacher, admin):
     RewardAllocation.objects.create(
         fund=fund, teacher=teacher, factor=1, points=1, rule_amount=500, amount=500
     )
+    from dangke.faculty.models import DevelopmentPlan, DevelopmentRecord
+
+    DevelopmentPlan.objects.create(teacher=teacher, start_year=2026, end_year=2028, goals="进修")
+    DevelopmentRecord.objects.create(teacher=teacher, kind="study", year=2026, title="进修班")
 
 
 def _contests_rows(county, org, course, teacher, admin):

@@ -4,6 +4,11 @@ on every station (the demo year's last month that is over: last month, or Decemb
 closed year), and that month's plays: about 5,000 reaching about 120,000 listener-times
 (seed 004's figures; scaled to the number of villages on a smaller region set).
 
+Every programme is a spoken script read aloud by the speech synthesiser while the demo is
+built (espeak-ng, offline), so the programmes page plays real audio and each programme's
+duration is the length of its audio. Without espeak-ng the programmes stay text and the
+page says synthesis is unavailable.
+
 Deterministic: the same seed and month give the same rows. Rebuilding replaces the city's
 broadcast rows."""
 
@@ -33,25 +38,44 @@ LESHAN_PLAYS = 5136
 LESHAN_LISTENERS = 120_000
 SLOT_TIMES = ((7, 0), (19, 0))
 PROGRAMMES = (
-    ("学习贯彻党的二十届四中全会精神", 25),
-    ("习近平新时代中国特色社会主义思想三十讲", 30),
-    ("乡村振兴政策早知道", 15),
-    ("农村基层党组织工作条例解读", 20),
-    ("党员教育管理工作条例十问", 15),
-    ("红色乐山：革命先辈的故事", 20),
-    ("移风易俗 文明乡风", 10),
-    ("防汛减灾与安全生产提示", 10),
-    ("耕地保护与国土空间规划", 15),
-    ("医保社保政策问答", 15),
-    ("村务公开与村民自治", 20),
-    ("科学种养实用技术", 25),
+    (
+        "学习贯彻党的二十届四中全会精神",
+        "全会精神要讲到田间地头，让每一位党员听得懂、记得住、用得上。",
+    ),
+    (
+        "习近平新时代中国特色社会主义思想三十讲",
+        "本期讲一讲以人民为中心的发展思想，说说身边的变化。",
+    ),
+    (
+        "乡村振兴政策早知道",
+        "今年的产业扶持、人居环境整治和就业帮扶政策，都可以到村党群服务中心咨询。",
+    ),
+    (
+        "农村基层党组织工作条例解读",
+        "村党组织怎样开好三会一课，怎样带领群众发展集体经济，本期逐条说明。",
+    ),
+    ("党员教育管理工作条例十问", "党员每年要参加多少学时的集中学习？流动党员怎样参加组织生活？"),
+    ("红色乐山：革命先辈的故事", "讲述革命先辈在乐山大地上播撒火种的故事，传承红色基因。"),
+    ("移风易俗 文明乡风", "红白喜事简办，不比阔气比和气，让文明新风吹进每家每户。"),
+    ("防汛减灾与安全生产提示", "汛期来临，请大家留意天气预报，远离河道和易发生滑坡的地方。"),
+    ("耕地保护与国土空间规划", "耕地是粮食生产的命根子，严禁占用耕地建房和挖塘养鱼。"),
+    ("医保社保政策问答", "城乡居民医保怎样缴费，异地就医怎样备案，本期一一解答。"),
+    ("村务公开与村民自治", "村里的账目和重大事项要按时公开，村民有权了解、有权监督。"),
+    ("科学种养实用技术", "本期介绍茶叶春季管护和生猪防疫的几个要点，欢迎大家收听。"),
 )
+GREETING = "各位党员群众，大家好，欢迎收听乡村大喇叭公开课堂。今天播出的是：{title}。"
+CLOSING = "请大家结合本村实际，把学到的道理用到生产生活中去。本期节目到此结束，感谢收听。"
 STATUS_WEIGHTS = ((StationStatus.ONLINE, 93), (StationStatus.OFFLINE, 3), (StationStatus.FAULT, 4))
 
 
 def build_broadcast_demo(
-    seed: int, city_code: str = "5111", month: tuple[int, int] | None = None
+    seed: int,
+    city_code: str = "5111",
+    month: tuple[int, int] | None = None,
+    *,
+    speak: bool = True,
 ) -> dict[str, int | float]:
+    """`speak=False` leaves the programmes as text (tests of the figures need no audio)."""
     rng = random.Random(f"dangke-broadcast:{city_code}:{seed}")
     year, month_number = month or YearSoFar.of(report_year()).last_past_month
     city = Region.objects.get(code=city_code)
@@ -64,11 +88,13 @@ def build_broadcast_demo(
         _clear(city_code)
         stations = _stations(rng, villages)
         programmes = _programmes(rng, city, city_code)
+        spoken = _speak(programmes) if speak else 0
         slots = _slots(city, programmes, stations, year, month_number)
         plays = _plays(rng, stations, slots, len(villages))
     return {
         "stations": len(stations),
         "programmes": len(programmes),
+        "programmes_spoken": spoken,
         "slots": len(slots),
         "plays": len(plays),
         "listeners": sum(play.listeners for play in plays),
@@ -124,13 +150,31 @@ def _programmes(rng, city, city_code) -> list[AudioProgramme]:
             title=title,
             region=city,
             course_id=courses[index] if index < len(courses) else None,
-            text=f"{title}。（播报稿，由语音合成朗读）",
-            duration_seconds=minutes * 60 + rng.randint(0, 59),
+            text=f"{GREETING.format(title=title)}{body}{CLOSING}",
+            # The length a text programme is planned at until the synthesiser reads it.
+            duration_seconds=60 + rng.randint(0, 59),
         )
-        for index, (title, minutes) in enumerate(PROGRAMMES)
+        for index, (title, body) in enumerate(PROGRAMMES)
     ]
     AudioProgramme.objects.bulk_create(programmes)
     return list(AudioProgramme.objects.filter(region=city).order_by("pk"))
+
+
+def _speak(programmes: list[AudioProgramme]) -> int:
+    """Read every programme aloud now, so the demo ends with audio (the worker is not
+    needed); each programme then lasts as long as its audio. Returns how many were read."""
+    from dangke.broadcast.services import synthesise_programme
+    from dangke.broadcast.speech import SpeechUnavailable
+
+    spoken = 0
+    for programme in programmes:
+        try:
+            synthesise_programme(programme.pk)
+        except SpeechUnavailable:
+            return spoken  # no espeak-ng: the page says the programmes wait for it
+        programme.refresh_from_db(fields=["audio", "duration_seconds"])
+        spoken += 1
+    return spoken
 
 
 def _slots(city, programmes, stations, year, month) -> list[BroadcastSlot]:
@@ -193,7 +237,10 @@ def _plays(rng, stations, slots, village_count) -> list[PlayLog]:
                 slot_id=slot.pk,
                 report_id=f"{station.code}-{timezone.localtime(slot.start):%Y%m%d%H%M}",
                 played_at=played_at,
-                duration_seconds=slot.programme.duration_seconds - rng.randint(0, 60),
+                # Most plays run to the end; some stations cut the last seconds.
+                duration_seconds=max(
+                    1, slot.programme.duration_seconds - rng.choice((0, 0, 0, 5, 10))
+                ),
                 listeners=max(1, station.estimated_listeners + rng.randint(-6, 6)),
             )
         )

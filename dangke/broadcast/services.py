@@ -483,6 +483,22 @@ def _matching_slot(slots: list[BroadcastSlot], report: _CleanReport) -> Broadcas
 # Figures
 
 
+def latest_month_with_plays(scope, *, today=None) -> tuple[int, int]:
+    """The month the broadcast page opens on: the current month if it has plays in `scope`,
+    else the latest earlier month that has (the report period's last month, in a demo built
+    on a closed month); the current month when nothing was ever played."""
+    today = today or timezone.localdate()
+    start, end = month_bounds(today.year, today.month)
+    plays = PlayLog.objects.visible_to(as_scope(scope))
+    if plays.filter(played_at__gte=start, played_at__lt=end).exists():
+        return today.year, today.month
+    latest = plays.filter(played_at__lt=start).order_by("-played_at").first()
+    if latest is None:
+        return today.year, today.month
+    moment = timezone.localtime(latest.played_at)
+    return moment.year, moment.month
+
+
 def monthly_figures(scope, year: int, month: int, region_code: str | None = None) -> dict:
     """The month's broadcasting in what `scope` sees: plays, hours, stations active,
     listeners reached (listener-times, 人次), villages never reached (a station that played

@@ -1,10 +1,13 @@
 import datetime
+import shutil
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,29 +20,51 @@ from dangke.broadcast import services
 from dangke.broadcast.forms import ProgrammeForm, SlotForm
 from dangke.broadcast.models import AudioProgramme, BroadcastStation, StationStatus
 from dangke.broadcast.schedule_calendar import month_calendar
+from dangke.broadcast.speech import ESPEAK
 from dangke.core.export import xlsx_response
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 
 
-def _month(request) -> tuple[int, int]:
-    """?month=YYYY-MM, defaulting to the current month in Asia/Shanghai."""
-    today = timezone.localdate()
+def _month(request, default=None) -> tuple[int, int]:
+    """?month=YYYY-MM, defaulting to `default` or the current month in Asia/Shanghai."""
     try:
         year, month = (int(part) for part in request.GET.get("month", "").split("-"))
         datetime.date(year, month, 1)
     except ValueError:
+        if default is not None:
+            return default
+        today = timezone.localdate()
         year, month = today.year, today.month
     return year, month
 
 
+UNREACHED_PER_PAGE = 60
+
+
+def _filter_unreached(villages: list[dict], params) -> list[dict]:
+    """The not-reached villages narrowed by ?county= (code), ?reason=none|silent and ?q=."""
+    county = params.get("county", "")
+    reason = params.get("reason", "")
+    words = params.get("q", "").strip()
+    return [
+        village
+        for village in villages
+        if village["code"].startswith(county)
+        and (reason != "none" or not village["has_station"])
+        and (reason != "silent" or village["has_station"])
+        and (not words or words in village["name"] or village["code"].startswith(words))
+    ]
+
+
 @login_required
 def overview(request):
-    year, month = _month(request)
+    year, month = _month(request, default=services.latest_month_with_plays(request.scope))
     figures = services.monthly_figures(request.scope, year, month)
+    unreached = _filter_unreached(figures["unreached_villages"], request.GET)
     if request.GET.get("export") == "unreached":
         rows = [
             [v["code"], v["name"], _("有站点未播放") if v["has_station"] else _("无站点")]
-            for v in figures["unreached_villages"]
+            for v in unreached
         ]
         return xlsx_response(
             _("未覆盖村-%(month)s") % {"month": f"{year}{month:02}"},
@@ -53,7 +78,24 @@ def overview(request):
         "stations_label": f"{figures['stations_active']:,} / {figures['stations']:,}",
         "previous": previous,
         "following": following,
-        "unreached": figures["unreached_villages"][:200],
+        "unreached_page": Paginator(unreached, UNREACHED_PER_PAGE).get_page(
+            request.GET.get("page")
+        ),
+        "unreached_filters": {
+            "county": request.GET.get("county", ""),
+            "reason": request.GET.get("reason", ""),
+            "q": request.GET.get("q", ""),
+        },
+        "unreached_query": urlencode(
+            {
+                "month": f"{year}-{month:02}",
+                **{
+                    key: request.GET[key]
+                    for key in ("county", "reason", "q")
+                    if request.GET.get(key)
+                },
+            }
+        ),
         "chart_data": {
             "plays_by_county": [
                 {"name": county["name"], "value": county["plays"]}
@@ -205,7 +247,12 @@ def programmes(request):
                     messages.success(request, _("节目已保存"))
                 return redirect("broadcast:programmes")
     listed = AudioProgramme.objects.visible_to(request.scope).order_by("-created_at")[:100]
-    return render(request, "broadcast/programmes.html", {"form": form, "programmes": listed})
+    context = {
+        "form": form,
+        "programmes": listed,
+        "speech_available": shutil.which(ESPEAK) is not None,
+    }
+    return render(request, "broadcast/programmes.html", context)
 
 
 @login_required

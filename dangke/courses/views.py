@@ -117,6 +117,11 @@ def course_detail(request, pk):
             course.teachers.visible_to(request.scope).values_list("pk", flat=True)
         ),
         "courseware": course.courseware.select_related("uploaded_by"),
+        # Media attached to the course (360° scenes among them), as the user may see them.
+        # (the reverse relation: courses sit below media in the import order)
+        "media_works": course.media_works.visible_to(request.scope).order_by("-published_at", "pk")[
+            :20
+        ],
         "excellent": course.excellent_years.order_by("-year"),
         "can_change": can_change,
         "status_form": StatusChangeForm(obj=course, offered=services.library_targets(course))

@@ -70,6 +70,7 @@ def build_faculty_demo(
             )  # fmt: skip
     rule_last = LifecycleRule.objects.create(region=root, year=year - 1)
     rule = LifecycleRule.objects.create(region=root, year=year)
+    plans = _development_plans(rng, root_code, year)
     # This year's review of the whole pool, from the demo's lessons and scores.
     counts = lifecycle.compute_reviews(root_code, year, actor=admin, today=today)
     in_pool = Teacher.objects.filter(region__code__startswith=root_code)
@@ -118,8 +119,68 @@ def build_faculty_demo(
         "annual_reviews": counts["reviews"],
         "status_proposals": len(proposals) + len(exits),
         "trial_lectures": len(candidates),
+        "development_plans": plans,
         "rewarded_teachers": allocated["teachers"],
     }
+
+
+DEVELOPMENT_GOALS = (
+    "三年内成为市级师资，主讲一门精品课程；每年进修一次，提升理论功底和宣讲能力。",
+    "围绕乡村振兴打磨一门地方特色课程，力争进入十佳课程擂台赛决赛。",
+    "提升课件制作和新媒体宣讲水平，带动教研组青年师资共同成长。",
+)
+DEVELOPMENT_STEPS = (
+    ("study", "省委党校中青年干部培训班（进修）", "中共四川省委党校"),
+    ("advanced_training", "全国党员教育师资高级研修班", "中央党校（国家行政学院）"),
+    ("title", "副教授", "市委党校职称评审委员会"),
+    ("role", "教研团队负责人", "市中区委党校教研组"),
+    ("study", "马克思主义理论专题进修", "西南交通大学"),
+    ("advanced_training", "新时代宣讲能力提升研修班", "四川省委组织部"),
+)
+
+
+def _development_plans(rng: random.Random, root_code: str, year: int) -> int:
+    """青云梯: plans and steps for the demo teacher (the first Party-school teacher of the
+    first county, whom `demo-accounts` signs in as `teacher`) and a few dozen others."""
+    from dangke.faculty.models import DevelopmentPlan, DevelopmentRecord
+
+    pool = Teacher.objects.filter(
+        region__code__startswith=root_code,
+        level=TeacherLevel.COUNTY,
+        status=TeacherStatus.ACTIVE,
+        courses__isnull=False,
+    ).distinct()
+    first_county = pool.order_by("region_id").values_list("region_id", flat=True).first()
+    county_pool = pool.filter(region_id=first_county).order_by("code")
+    demo_teacher = county_pool.filter(employer__endswith="党校").first() or county_pool.first()
+    others = list(pool.exclude(pk=getattr(demo_teacher, "pk", None)).order_by("code")[:200])
+    chosen = ([demo_teacher] if demo_teacher else []) + rng.sample(others, min(30, len(others)))
+    plans, records = [], []
+    for index, teacher in enumerate(chosen):
+        plans.append(
+            DevelopmentPlan(
+                teacher=teacher,
+                start_year=year - 1,
+                end_year=year + 1,
+                goals=DEVELOPMENT_GOALS[index % len(DEVELOPMENT_GOALS)],
+                target_title="教授" if index == 0 else rng.choice(("副教授", "讲师", "")),
+                target_role="教研团队负责人" if index == 0 else rng.choice(("市级师资", "")),
+            )
+        )
+        steps = DEVELOPMENT_STEPS[:4] if index == 0 else rng.sample(DEVELOPMENT_STEPS, 2)
+        for number, (kind, title, institution) in enumerate(steps):
+            records.append(
+                DevelopmentRecord(
+                    teacher=teacher,
+                    kind=kind,
+                    year=year if number % 2 == 0 else year - 1,
+                    title=title,
+                    institution=institution,
+                )
+            )
+    DevelopmentPlan.objects.bulk_create(plans)
+    DevelopmentRecord.objects.bulk_create(records)
+    return len(plans)
 
 
 def _office_scope(root_code: str):

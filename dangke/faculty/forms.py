@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from dangke.core.forms import BootstrapFormMixin, CheckedFileField, StatusChangeForm
 from dangke.courses.categories import CourseCategory
 from dangke.faculty.models import (
+    DevelopmentPlan,
+    DevelopmentRecord,
     LifecycleRule,
     Quota,
     RewardFund,
@@ -69,6 +71,18 @@ class TeacherForm(BootstrapFormMixin, forms.ModelForm):
                 self.instance.specialties.values_list("category", flat=True)
             )
 
+    def clean_phone(self):
+        """The same rule as the teacher import: a mobile or a landline with area code."""
+        from dangke.imports.columns import CellError, phone_number
+
+        written = self.cleaned_data["phone"].strip()
+        if not written:
+            return ""
+        try:
+            return phone_number(written)
+        except CellError as error:
+            raise forms.ValidationError(str(error)) from error
+
     def save(self, commit=True):
         teacher = super().save(commit=commit)
         if commit:
@@ -86,6 +100,7 @@ class QuotaForm(BootstrapFormMixin, forms.ModelForm):
         model = Quota
         fields = [
             "level", "min_lessons", "min_hours", "min_score", "min_responses", "min_trainings",
+            "min_further_study",
         ]  # fmt: skip
 
 
@@ -141,3 +156,16 @@ class TeacherStatusForm(StatusChangeForm):
         label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("变更为「整改」时必填"),
     )  # fmt: skip
+
+
+class DevelopmentPlanForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = DevelopmentPlan
+        fields = ["start_year", "end_year", "goals", "target_title", "target_role"]
+        widgets = {"goals": forms.Textarea(attrs={"rows": 4})}
+
+
+class DevelopmentRecordForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = DevelopmentRecord
+        fields = ["kind", "year", "title", "institution", "note"]

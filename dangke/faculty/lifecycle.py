@@ -215,6 +215,13 @@ def training_figures(teacher_ids, year: int) -> dict[int, int]:
     return trainings_completed_by_teacher(teacher_ids, year)
 
 
+def further_study_figures(teacher_ids, year: int) -> dict[int, int]:
+    """Further study and higher-level training in the teachers' development records."""
+    from dangke.faculty.development import further_study_figures as counted
+
+    return counted(teacher_ids, year)
+
+
 def contest_results_hook(teacher_ids, year: int) -> dict[int, list]:
     """Contest results per teacher for the year. The contests app is built in parallel:
     when it offers `dangke.contests.services.teacher_contest_results(teacher_ids, year)`
@@ -257,6 +264,11 @@ def judge(figures: dict, quota: Quota | None) -> Judgement:
             _("年度得分 %(s)s（%(n)s 份答卷），低于 %(m)s 分")
             % {"s": score, "n": figures["n_responses"], "m": quota.min_score}
         )
+    if figures.get("further_study", 0) < quota.min_further_study:
+        short.append(
+            _("进修或高层次培训 %(t)s 次，少于 %(m)s 次")
+            % {"t": figures.get("further_study", 0), "m": quota.min_further_study}
+        )
     if figures.get("trainings", 0) < quota.min_trainings:
         short.append(
             _("参加培训 %(t)s 次，少于 %(m)s 次")
@@ -273,6 +285,7 @@ def teacher_figures(teacher: Teacher, year: int, today: datetime.date | None = N
     )
     figures = {**lessons, **score_figures([teacher], year)[teacher.pk]}
     figures["trainings"] = training_figures([teacher.pk], year).get(teacher.pk, 0)
+    figures["further_study"] = further_study_figures([teacher.pk], year).get(teacher.pk, 0)
     figures["contest_results"] = contest_results_hook([teacher.pk], year).get(teacher.pk, [])
     return figures
 
@@ -288,7 +301,11 @@ def progress(
     if figures is None:
         figures = teacher_figures(teacher, year, today)
     else:
-        figures = {**figures, "trainings": training_figures([teacher.pk], year).get(teacher.pk, 0)}
+        figures = {
+            **figures,
+            "trainings": training_figures([teacher.pk], year).get(teacher.pk, 0),
+            "further_study": further_study_figures([teacher.pk], year).get(teacher.pk, 0),
+        }
     share = elapsed_share(year, today)
     rows = []
     if quota:
@@ -296,6 +313,7 @@ def progress(
             (_("授课场次"), figures["lessons"], quota.min_lessons),
             (_("授课时长(小时)"), figures["hours"], float(quota.min_hours)),
             (_("参加培训"), figures["trainings"], quota.min_trainings),
+            (_("进修或高层次培训"), figures.get("further_study", 0), quota.min_further_study),
         ):
             if not target:
                 continue
@@ -344,6 +362,7 @@ def compute_reviews(
     lessons = lesson_figures(ids, year)
     scores = score_figures(teachers, year)
     trainings = training_figures(ids, year)
+    further_study = further_study_figures(ids, year)
     contests = contest_results_hook(ids, year)
     now = timezone.now()
     existing = {r.teacher_id: r for r in AnnualReview.objects.filter(teacher__in=ids, year=year)}
@@ -354,6 +373,7 @@ def compute_reviews(
             **lessons.get(teacher.pk, {"lessons": 0, "hours": 0.0, "campaigns": 0}),
             **scores[teacher.pk],
             "trainings": trainings.get(teacher.pk, 0),
+            "further_study": further_study.get(teacher.pk, 0),
         }
         quota = quota_for(teacher, year, quotas)
         verdict = judge(figures, quota)
@@ -370,6 +390,7 @@ def compute_reviews(
         review.n_responses = figures["n_responses"]
         review.lessons_scored = figures["lessons_published"]
         review.trainings = figures["trainings"]
+        review.further_study = figures["further_study"]
         review.contest_results = contests.get(teacher.pk, [])
         review.passed = verdict.passed
         review.shortfalls = verdict.shortfalls
@@ -381,8 +402,8 @@ def compute_reviews(
         counts[key] += 1
     fields = [
         "region", "level", "quota", "lessons", "hours", "campaigns", "score", "ci_low",
-        "ci_high", "n_responses", "lessons_scored", "trainings", "contest_results", "passed",
-        "shortfalls", "is_final", "computed_at",
+        "ci_high", "n_responses", "lessons_scored", "trainings", "further_study",
+        "contest_results", "passed", "shortfalls", "is_final", "computed_at",
     ]  # fmt: skip
     with transaction.atomic():
         AnnualReview.objects.bulk_create(create, batch_size=500)
@@ -391,20 +412,22 @@ def compute_reviews(
 
 
 def behind(reviews):
-    """Reviews whose teacher is behind: failed, or (during the year) below the pro-rata
-    lessons or hours of their quota."""
-    rows = []
-    today = timezone.localdate()
-    for review in reviews:
-        if review.quota is None:
-            continue
-        share = 1.0 if review.is_final else elapsed_share(review.year, today)
-        expected_lessons = review.quota.min_lessons * share
-        expected_hours = float(review.quota.min_hours) * share
-        lagging = review.lessons < expected_lessons or float(review.hours) < expected_hours
-        if (review.passed is False and review.is_final) or lagging:
-            rows.append(review)
-    return rows
+    """Reviews below their quota (未达标): the set the review page's list, its export and
+    the dashboard count. A teacher lagging the pro-rata lessons or hours is always among
+    them (pro rata never asks more than the quota); `lagging` marks those."""
+    return reviews.filter(passed=False)
+
+
+def lagging(review, today=None) -> bool:
+    """During the year: below the pro-rata share of the quota's lessons or hours; once
+    final, the quota itself."""
+    if review.quota is None:
+        return False
+    share = 1.0 if review.is_final else elapsed_share(review.year, today or timezone.localdate())
+    return (
+        review.lessons < review.quota.min_lessons * share
+        or float(review.hours) < float(review.quota.min_hours) * share
+    )
 
 
 # --- proposals --------------------------------------------------------------------------------

@@ -211,6 +211,11 @@ class Quota(models.Model):
         help_text=_("答卷不足时得分不作判定（样本不足），只看场次和时长"),
     )
     min_trainings = models.PositiveSmallIntegerField(_("最少参加培训次数"), default=0)
+    min_further_study = models.PositiveSmallIntegerField(
+        _("最少进修或高层次培训次数"),
+        default=0,
+        help_text=_("按师资发展规划中记入本年度的进修深造、高层次培训计；0 为不考核"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     scope_rules = ScopeRules(region="region__code")
@@ -299,6 +304,7 @@ class AnnualReview(models.Model):
     n_responses = models.PositiveIntegerField(_("有效答卷"), default=0)
     lessons_scored = models.PositiveIntegerField(_("已发布得分场次"), default=0)
     trainings = models.PositiveIntegerField(_("参加培训"), default=0)
+    further_study = models.PositiveIntegerField(_("进修或高层次培训"), default=0)
     contest_results = models.JSONField(_("擂台赛成绩"), default=list, blank=True)
     passed = models.BooleanField(_("达标"), null=True, blank=True)
     shortfalls = models.JSONField(_("未达标项"), default=list, blank=True)
@@ -568,3 +574,107 @@ class RewardAllocation(models.Model):
     @property
     def adjusted(self) -> bool:
         return self.amount != self.rule_amount
+
+
+# --- 青云梯: a teacher's development plan (seed 004) -----------------------------------------
+
+
+class DevelopmentKind(models.TextChoices):
+    STUDY = "study", _("进修深造")
+    ADVANCED_TRAINING = "advanced_training", _("高层次培训")
+    TITLE = "title", _("职称")
+    ROLE = "role", _("担任职务")
+
+
+# What the annual review counts when a quota asks for further study.
+FURTHER_STUDY_KINDS = (DevelopmentKind.STUDY, DevelopmentKind.ADVANCED_TRAINING)
+# The teacher, the leaders of the teacher's groups and the offices above see a plan.
+DEVELOPMENT_SCOPE = ScopeRules(
+    region="teacher__region__code", teacher="teacher_id", group="teacher__groups"
+)
+
+
+class DevelopmentPlan(models.Model):
+    """A teacher's career plan (量身定制职业发展规划, 青云梯): goals for a span of years, the
+    title and role aimed at. Kept by the teacher and their group leader through
+    `faculty.development`."""
+
+    teacher = models.OneToOneField(
+        Teacher, verbose_name=_("师资"), on_delete=models.CASCADE, related_name="development_plan"
+    )
+    start_year = models.PositiveSmallIntegerField(_("起始年度"))
+    end_year = models.PositiveSmallIntegerField(_("截止年度"))
+    goals = models.TextField(_("发展目标"))
+    target_title = models.CharField(_("目标职称"), max_length=64, blank=True)
+    target_role = models.CharField(
+        _("目标岗位"), max_length=64, blank=True, help_text=_("如：教研团队负责人、市级师资")
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("最近修改人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_rules = DEVELOPMENT_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("师资发展规划")
+        verbose_name_plural = _("师资发展规划")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_year__gte=models.F("start_year")),
+                name="development_plan_years_in_order",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} {self.start_year}–{self.end_year} 发展规划"
+
+
+class DevelopmentRecord(models.Model):
+    """One step on the ladder: further study taken, a higher-level training, a title
+    obtained or a role held (e.g. head of a teaching-research team), in a year."""
+
+    teacher = models.ForeignKey(
+        Teacher,
+        verbose_name=_("师资"),
+        on_delete=models.CASCADE,
+        related_name="development_records",
+    )
+    kind = models.CharField(_("类别"), max_length=24, choices=DevelopmentKind.choices)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("名称"), max_length=120, help_text=_("如：省委党校中青班、副教授"))
+    institution = models.CharField(_("机构或单位"), max_length=120, blank=True)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    scope_rules = DEVELOPMENT_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("师资发展记录")
+        verbose_name_plural = _("师资发展记录")
+        ordering = ["-year", "kind", "pk"]
+        indexes = [models.Index(fields=["teacher", "year"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=DevelopmentKind.values),
+                name="development_record_kind_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.teacher} {self.year} {self.get_kind_display()}：{self.title}"

@@ -88,15 +88,18 @@ def review(request):
     year = _year(request)
     reviews = _office_reviews(request, home, year)
     show = request.GET.get("show", "behind")
-    listed = lifecycle.behind(reviews) if show == "behind" else list(reviews)
-    page = Paginator(listed, 50).get_page(request.GET.get("page"))
+    failing = lifecycle.behind(reviews)
+    page = Paginator(failing if show == "behind" else reviews, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for shown in page:
+        shown.lagging = lifecycle.lagging(shown, today)
     context = {
         "home": home,
         "year": year,
         "show": show,
         "page": page,
         "counts": lifecycle.review_counts(reviews),
-        "behind_count": len(lifecycle.behind(reviews)) if show != "behind" else len(listed),
+        "lagging_count": sum(lifecycle.lagging(r, today) for r in failing),
         "quotas": Quota.objects.visible_to(request.scope)
         .filter(year=year)
         .select_related("region"),

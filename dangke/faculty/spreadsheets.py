@@ -61,7 +61,13 @@ class TeacherSheet(SheetSpec):
         ),
         c.Column("工作单位", "employer", c.text(120), example="市中区委党校", width=22),
         c.Column("职务/职称", "position", c.text(64), example="副教授"),
-        c.Column("联系电话", "phone", c.text(32), example="13800000000"),
+        c.Column(
+            "联系电话",
+            "phone",
+            c.phone_number,
+            example="13800000000",
+            help="手机号 11 位，或带区号的固定电话，如 0833-2123456",
+        ),
         c.Column(
             "师资级别",
             "level",

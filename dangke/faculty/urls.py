@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangke.faculty import review_views, reward_views, views
+from dangke.faculty import development_views, review_views, reward_views, search, views
 
 app_name = "faculty"
 urlpatterns = [
@@ -11,8 +11,10 @@ urlpatterns = [
     path("<int:pk>/status/", views.teacher_status, name="status"),
     path("<int:pk>/photo/", views.teacher_photo, name="photo"),
     path("<int:pk>/career/", views.teacher_career, name="career"),
+    path("<int:pk>/development/", development_views.development_page, name="development"),
     path("<int:pk>/trial/", review_views.trial_new, name="trial_new"),
     path("mine/", review_views.mine, name="mine"),
+    path("search/options/", search.teacher_options, name="teacher_options"),
     path("review/", review_views.review, name="review"),
     path("review/export/", review_views.review_export, name="review_export"),
     path("review/compute/", review_views.review_compute, name="review_compute"),

@@ -130,7 +130,10 @@ def career_context(request, teacher) -> dict:
         "high": [row["ci95"][1] if row["ci95"] else None for row in career["years"]],
     }
     manages = may_manage_pool(request.scope, teacher.region_id)
+    from dangke.faculty.development_views import plan_context
+
     return {
+        **plan_context(request.scope, teacher),
         "teacher": teacher,
         "career": career,
         "career_chart": chart,

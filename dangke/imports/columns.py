@@ -57,6 +57,32 @@ def text(max_length: int) -> Parser:
     return parse
 
 
+MOBILE = re.compile(r"1[3-9]\d{9}")
+# Area code 0xx or 0xxx, a 7- or 8-digit number, an optional extension.
+LANDLINE = re.compile(r"(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?")
+
+
+def phone_number(value) -> str:
+    """A Chinese mobile (11 digits from 13…19…) or a landline with its area code
+    (0833-2123456, 083312345678, extension after a dash); spaces and a +86 prefix are
+    dropped. Stored as written in a standard form: 13800000000, 0833-2123456."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    written = str(value).strip()
+    compact = re.sub(r"[\s()（）]", "", written).replace("—", "-").replace("－", "-")
+    compact = re.sub(r"^(\+|00)86-?", "", compact)
+    if MOBILE.fullmatch(compact.replace("-", "")):
+        return compact.replace("-", "")
+    landline = LANDLINE.fullmatch(compact)
+    if landline:
+        area, number, extension = landline.groups()
+        return f"{area}-{number}" + (f"-{extension}" if extension else "")
+    raise CellError(
+        f"「{written}」不是有效的电话号码：手机号为 11 位（如 13800000000），"
+        "固定电话须带区号（如 0833-2123456）"
+    )
+
+
 def whole_number(minimum: int, maximum: int) -> Parser:
     def parse(value):
         if isinstance(value, bool):

@@ -27,6 +27,7 @@ from dangke.imports.sheets import ImportContext, WorkbookError, validate
 
 logger = logging.getLogger(__name__)
 PREVIEW_ROWS = 20
+PREVIEW_UPDATED_ROWS = 200
 STORED_ERRORS = 5000
 RESULT_FIELDS = [
     "sheet_name",
@@ -102,14 +103,20 @@ def validate_job(job_id: int) -> str:
     job.to_create, job.to_update = result.to_create, result.to_update
     job.errors = result.errors.items[:STORED_ERRORS]
     job.preview = _preview(sheet, result.rows)
+    skipped = (
+        _("第 %(rows)s 行是模板的示例行，未作为数据导入。")
+        % {"rows": "、".join(str(number) for number in result.example_rows)}
+        if result.example_rows
+        else ""
+    )
     if result.errors:
         message = _("发现 %(count)d 处错误，请修改后重新上传；数据未做任何改动") % {
             "count": len(result.errors.items)
         }
         return _finish(job, ImportState.INVALID, message=message)
     if not result.rows:
-        return _finish(job, ImportState.INVALID, message=_("文件中没有数据行"))
-    return _finish(job, ImportState.VALID, message=_("检查通过，确认后导入"))
+        return _finish(job, ImportState.INVALID, message=_("文件中没有数据行") + skipped)
+    return _finish(job, ImportState.VALID, message=_("检查通过，确认后导入") + skipped)
 
 
 def can_confirm(job: ImportJob, user) -> bool:
@@ -195,8 +202,11 @@ def _finish(job: ImportJob, state: str, *, message: str) -> str:
 
 
 def _preview(sheet, rows) -> list[list[str]]:
+    """The first rows, and every row that updates an existing record (up to a limit) so the
+    uploader sees which records change before confirming."""
     shown = []
-    for row in rows[:PREVIEW_ROWS]:
+    updates = [row for row in rows[PREVIEW_ROWS:] if row.existing is not None]
+    for row in [*rows[:PREVIEW_ROWS], *updates[:PREVIEW_UPDATED_ROWS]]:
         cells = [str(row.number), "更新" if row.existing is not None else "新增"]
         for column in sheet.columns:
             value = row.raw.get(column.header)

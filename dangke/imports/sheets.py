@@ -137,6 +137,19 @@ class SheetSpec:
     def column_for(self, field_name: str) -> Column:
         return next(column for column in self.columns if column.field == field_name)
 
+    def is_example(self, cells: dict[str, Any]) -> bool:
+        """The template's example row, left in the file: every cell as the template wrote it
+        (a row where the clerk changed anything is data)."""
+        examples = {c.header: c.example for c in self.columns if c.example not in ("", None)}
+        return (
+            bool(examples)
+            and all(
+                cells.get(header) is not None and str(cells[header]) == str(example)
+                for header, example in examples.items()
+            )
+            and all(value is None for header, value in cells.items() if header not in examples)
+        )
+
     def check(self, rows: list[ParsedRow], context: ImportContext, errors: RowErrors) -> None:
         raise NotImplementedError
 
@@ -186,6 +199,7 @@ class ValidationResult:
     sheet: str
     rows: list[ParsedRow]
     errors: RowErrors
+    example_rows: list[int] = field(default_factory=list)  # the template's example, skipped
 
     @property
     def to_create(self) -> int:
@@ -276,6 +290,8 @@ def _clean(value):
 
 def validate(path, spec: SheetSpec, context: ImportContext, progress: Progress) -> ValidationResult:
     sheet, raw_rows, errors = read_rows(path, spec)
+    example_rows = [number for number, cells in raw_rows if spec.is_example(cells)]
+    raw_rows = [(number, cells) for number, cells in raw_rows if number not in example_rows]
     total = len(raw_rows)
     rows: list[ParsedRow] = []
     for done, (number, cells) in enumerate(raw_rows, start=1):
@@ -301,7 +317,7 @@ def validate(path, spec: SheetSpec, context: ImportContext, progress: Progress) 
     spec.check(rows, context, errors)
     progress(total, total)
     errors.items.sort(key=lambda item: item["row"] or 0)
-    return ValidationResult(sheet, rows, errors)
+    return ValidationResult(sheet, rows, errors, example_rows)
 
 
 def _check_duplicate_keys(rows: Iterable[ParsedRow], spec: SheetSpec, errors: RowErrors) -> None:

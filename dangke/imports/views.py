@@ -76,7 +76,15 @@ def job_detail(request, pk):
     errors_by_sheet: dict[str, list] = {}
     for error in job.errors:
         errors_by_sheet.setdefault(error["sheet"], []).append(error)
+    key_index = 2 + list(sheet.columns).index(sheet.key_column)
+    updated_rows = [
+        {"row": cells[0], "key": cells[key_index]}
+        for cells in job.preview
+        if cells[1] == "更新"  # the preview's operation cell: 更新 / 新增
+    ]
     context = {
+        "updated_rows": updated_rows,
+        "key_header": sheet.key_column.header,
         "job": job,
         "sheet": sheet,
         "done": done,

@@ -4,7 +4,8 @@ every review state, so the portal, the moderation queue and the feedback pages h
 something to show.
 
 Works are grouped in columns and in three series (numbered episodes). Some works play:
-every published audio work has its topic read aloud by espeak-ng (WAV), and the first few
+every published audio work has its topic read aloud by espeak-ng (WAV), one is a 360°
+panorama drawn offline (`panorama_sample`), and the first few
 published videos carry a 20-second silent slideshow (MP4); both are made offline in well
 under a second (`dangke.media.samples`). The others have no file: upload one from the
 office page.
@@ -46,6 +47,8 @@ SERIES = (
     ("红色故事我来讲", "乐山大地上的革命故事"),
 )
 PLAYABLE_VIDEOS = 4  # published videos that get a demo slideshow
+# Seed 004 (VR of Party history): one published video becomes a 360° panorama, drawn here.
+PANORAMA_TITLE = "红色纪念馆 360° 全景（示意）"
 FILES_DIR = "media_works/demo"
 VIDEO_POINTS = ("一、学原文：把握核心要义", "二、讲案例：身边的好做法", "三、促落实：我们这样干")
 TOPICS = (
@@ -142,6 +145,7 @@ def build_media_demo(
                     published_at=_publication(rng, period) if published else None,
                 )
             )
+        _make_one_a_panorama(works)
         files = _attach_demo_files(works, city_code)
         shortfall = MIN_VIEWS - sum(work.view_count for work in works)
         if shortfall > 0:
@@ -216,6 +220,11 @@ def _attach_demo_files(works: list[MediaWork], city_code: str) -> int:
             except SpeechUnavailable:
                 continue
             work.file, work.file_kind = _store(f"{stem}.wav", audio), "wav"
+        elif work.kind == MediaKind.PANORAMA:
+            from dangke.media.panorama_sample import panorama_jpeg
+
+            work.file = _store(f"{stem}.jpg", panorama_jpeg(title="红色纪念馆（示意）"))
+            work.file_kind, seconds = "jpg", 0
         elif work.kind == MediaKind.VIDEO and videos < PLAYABLE_VIDEOS:
             videos += 1
             points = [f"本期：{topic}", *VIDEO_POINTS, "欢迎在下方留言、发弹幕"]
@@ -228,6 +237,23 @@ def _attach_demo_files(works: list[MediaWork], city_code: str) -> int:
         work.duration_seconds = seconds
         attached += 1
     return attached
+
+
+def _make_one_a_panorama(works: list[MediaWork]) -> None:
+    """The last published video with a course becomes the demo's 360° panorama (the first
+    ones carry slideshows), so a course shows it among its media too."""
+    candidates = [
+        w for w in works if w.status == WorkStatus.PUBLISHED and w.kind == MediaKind.VIDEO
+    ]
+    chosen = next((w for w in reversed(candidates) if w.course is not None), None)
+    if chosen is None and candidates:
+        chosen = candidates[-1]
+    if chosen is None:
+        return
+    chosen.kind = MediaKind.PANORAMA
+    chosen.title = PANORAMA_TITLE
+    chosen.summary = "拖动或转动手机环顾四周：纪念馆、广场、旗杆与远山（演示用示意全景）。"
+    chosen.duration_seconds = 0
 
 
 def _state(rng) -> str:

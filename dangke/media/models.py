@@ -24,6 +24,9 @@ class MediaKind(models.TextChoices):
     ANIMATION = "animation", _("微动漫")
     AUDIO = "audio", _("音频")
     ARTICLE = "article", _("图文")
+    # Seed 004: VR scenes of Party history, viewed in the browser (Pannellum, vendored).
+    PANORAMA = "panorama", _("360°全景图")
+    PANORAMA_VIDEO = "panorama_video", _("360°全景视频")
 
 
 class WorkStatus(models.TextChoices):
@@ -178,9 +181,14 @@ class MediaWork(ProtectedStatusModel):
 
     @property
     def plays_in_browser_as(self) -> str:
-        """ "video", "audio", "image" or "" — the HTML element the portal uses for the file."""
+        """ "video", "audio", "image", "panorama", "panorama_video" or "" — how the portal
+        shows the file (the last two in the 360° viewer)."""
         if not self.file:
             return ""
+        if self.kind == MediaKind.PANORAMA and self.file_kind in ("jpg", "png"):
+            return "panorama"
+        if self.kind == MediaKind.PANORAMA_VIDEO and self.file_kind == "mp4":
+            return "panorama_video"
         return {
             "mp4": "video",
             "mp3": "audio",

@@ -13,6 +13,9 @@ EXTENSIONS_BY_KIND = {
     MediaKind.ANIMATION: ("mp4",),
     MediaKind.AUDIO: ("mp3", "m4a", "wav"),
     MediaKind.ARTICLE: ("jpg", "jpeg", "png"),
+    # Equirectangular (2:1) pictures and videos, as 360° cameras export them.
+    MediaKind.PANORAMA: ("jpg", "jpeg", "png"),
+    MediaKind.PANORAMA_VIDEO: ("mp4",),
 }
 
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangke.core.forms import BootstrapFormMixin
+from dangke.faculty.search import TeacherSearchSelect
 from dangke.training.models import TrainingClass, TrainingModule
 
 
@@ -30,7 +31,11 @@ class ModuleForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = TrainingModule
         fields = ["topic", "teacher", "starts_at", "duration_minutes", "capacity"]
-        widgets = {"starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"})}
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            # A city pool has hundreds of teachers: search instead of one long drop-down.
+            "teacher": TeacherSearchSelect,
+        }
 
     def __init__(self, *args, teachers, **kwargs):
         super().__init__(*args, **kwargs)
