@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("dangke.ops.urls")),
 ]
 # Uploaded files are never served from /media/: courseware, photos and workbooks go
 # through views that check the user's scope first.
