@@ -230,6 +230,11 @@ if REDIS_URL:
 DANGKE_INSTANCE_NAME = env_str("DANGKE_INSTANCE_NAME", "")
 if DANGKE_INSTANCE_NAME:
     MIDDLEWARE.insert(0, "dangke.ops.middleware.InstanceNameMiddleware")
+# Behind nginx every request comes from nginx: from these addresses the client's own is read
+# from X-Real-IP, so survey rate limits count phones, not the proxy.
+DANGKE_TRUSTED_PROXIES = env_list("DANGKE_TRUSTED_PROXIES", [])
+if DANGKE_TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "dangke.ops.middleware.RealAddressMiddleware")
 STATIC_ROOT = Path(env_str("DANGKE_STATIC_ROOT", str(STATIC_ROOT)))
 # A worker whose heartbeat is older than this is taken for dead: /healthz says so and the
 # next worker to start fails the task it was running (dangke/ops/heartbeat.py).

@@ -292,3 +292,15 @@ def test_two_workers_run_each_of_200_queued_tasks_exactly_once(tmp_path):
     assert all(len(r.worker_ids) == 1 for r in results)
     stopped = WorkerHeartbeat.objects.filter(worker_id__in=["w1", "w2"], stopped_at__isnull=False)
     assert stopped.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_real_address_is_read_only_from_a_trusted_proxy(rf, settings):
+    from dangke.ops.middleware import RealAddressMiddleware
+
+    settings.DANGKE_TRUSTED_PROXIES = ["127.0.0.1"]
+    seen = []
+    middleware = RealAddressMiddleware(lambda request: seen.append(request.META["REMOTE_ADDR"]))
+    middleware(rf.get("/", HTTP_X_REAL_IP="10.1.2.3", REMOTE_ADDR="127.0.0.1"))
+    middleware(rf.get("/", HTTP_X_REAL_IP="10.1.2.3", REMOTE_ADDR="192.0.2.9"))
+    assert seen == ["10.1.2.3", "192.0.2.9"]
