@@ -242,4 +242,7 @@ DANGKE_WORKER_HEARTBEAT_SECONDS = env_int("DANGKE_WORKER_HEARTBEAT_SECONDS", 10)
 DANGKE_WORKER_STALE_SECONDS = env_int("DANGKE_WORKER_STALE_SECONDS", 60)
 # /healthz calls the queue unhealthy when a task has waited longer than this.
 DANGKE_HEALTH_QUEUE_MAX_AGE = env_int("DANGKE_HEALTH_QUEUE_MAX_AGE", 600)
+# Secure cookies follow DEBUG; a site reached over plain HTTP on a closed network (or the
+# loopback cluster of `make cluster`) turns them off explicitly.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DANGKE_COOKIE_SECURE", not DEBUG)
 # --- end of production tier

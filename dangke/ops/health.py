@@ -5,7 +5,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -31,7 +31,7 @@ def check_cache() -> dict:
 
     started = time.monotonic()
     key, token = f"healthz:{uuid.uuid4().hex}", uuid.uuid4().hex
-    backend = cache
+    backend = caches["default"]
     if isinstance(backend, RedisCache):
         # Ask Redis itself: the resilient wrapper would answer a miss, not an error.
         client = backend._cache.get_client(key, write=True)
