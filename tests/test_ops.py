@@ -188,6 +188,8 @@ def test_a_dead_workers_task_is_failed_with_its_reason_and_a_living_ones_is_not(
     for task in (alive_task, just_claimed):
         task.refresh_from_db()
         assert task.status == TaskResultStatus.RUNNING
+    # a worker restarted under its old id (systemd, within seconds): its old task is dead
+    assert heartbeat.reap_orphaned_tasks(restarted="unknown-new") == [str(just_claimed.pk)]
 
 
 # --- backup and restore ---------------------------------------------------------------------

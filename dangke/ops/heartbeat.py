@@ -60,18 +60,21 @@ def live_workers(now=None):
     return WorkerHeartbeat.objects.filter(last_seen__gte=cutoff, stopped_at__isnull=True)
 
 
-def reap_orphaned_tasks(now=None) -> list[str]:
+def reap_orphaned_tasks(now=None, *, restarted: str | None = None) -> list[str]:
     """Fail every running task whose worker is dead (stale heartbeat, or none at all for
-    longer than the stale interval); returns their ids."""
+    longer than the stale interval); returns their ids. `restarted` is a worker starting
+    now: anything still running under its id was left by its previous life (a service
+    manager restarts a killed worker with the same id within seconds, before it is stale)."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.DANGKE_WORKER_STALE_SECONDS)
-    alive = set(live_workers(now).values_list("worker_id", flat=True))
+    alive = set(live_workers(now).values_list("worker_id", flat=True)) - {restarted}
     reaped = []
     with transaction.atomic():
         running = DBTaskResult.objects.running().select_for_update(skip_locked=True)
         for result in running:
             worker_id = result.worker_ids[-1] if result.worker_ids else ""
-            if worker_id in alive or (result.started_at and result.started_at >= cutoff):
+            recent = result.started_at and result.started_at >= cutoff
+            if worker_id in alive or (recent and worker_id != restarted):
                 continue
             seen = (
                 WorkerHeartbeat.objects.filter(worker_id=worker_id)
@@ -123,6 +126,13 @@ class HeartbeatThread(threading.Thread):
         self.halt = threading.Event()
 
     def run(self):
+        try:
+            reap_orphaned_tasks(restarted=self.worker_id)
+            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).update(
+                started_at=self.started_at, stopped_at=None, current_task_id=""
+            )
+        except Exception:
+            logger.warning("启动时清理失败，稍后由心跳重试", exc_info=True)
         while not self.halt.is_set():
             try:
                 close_old_connections()
