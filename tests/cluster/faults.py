@@ -225,6 +225,22 @@ def postgres_restarted() -> None:
     check(recovered, "/healthz is 200 again once PostgreSQL is back (nothing restarted)")
     session = logged_in_session()
     check(session.request("/").status == 200, "a login works after the restart")
+    from django.tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from dangke.ops.tasks import hold
+
+    workers = sorted(DIR.glob("worker-*.pid"))
+    alive = [p.name for p in workers if Path(f"/proc/{p.read_text().strip()}").exists()]
+    check(len(alive) == len(workers), f"the workers outlived the restart: {alive}")
+    after = hold.enqueue("after-postgres", 0)
+    check(
+        wait_until(
+            lambda: DBTaskResult.objects.get(pk=after.id).status == TaskResultStatus.SUCCESSFUL,
+            30,
+        ),
+        "and take tasks again",
+    )
 
 
 def main() -> int:
