@@ -31,6 +31,7 @@ from tests.cluster.client import ROOT, Session, load_cluster_env
 ENV = load_cluster_env()
 BASE = ENV["CLUSTER_URL"]
 DIR = Path(ENV["CLUSTER_DIR"])
+PG_DIR = Path(ENV["CLUSTER_PG_DIR"])
 RESULTS: list[tuple[bool, str]] = []
 
 
@@ -195,7 +196,7 @@ def postgres_restarted() -> None:
 
     connection.close()
     pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parts[-2]))
-    pg_ctl = [str(pg_bin[-1] / "pg_ctl"), "-D", str(DIR / "pg" / "data")]
+    pg_ctl = [str(pg_bin[-1] / "pg_ctl"), "-D", str(PG_DIR / "data")]
     if os.geteuid() == 0:
         pg_ctl = ["runuser", "-u", "postgres", "--", *pg_ctl]
     probe = Session(BASE)
@@ -211,10 +212,10 @@ def postgres_restarted() -> None:
             [
                 *pg_ctl,
                 "-l",
-                str(DIR / "pg" / "postgres.log"),
+                str(PG_DIR / "postgres.log"),
                 "-w",
                 "-o",
-                f"-p {ENV['CLUSTER_PG_PORT']} -k {DIR / 'pg' / 'run'} "
+                f"-p {ENV['CLUSTER_PG_PORT']} -k {PG_DIR / 'run'} "
                 "-c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off",
                 "start",
             ],
