@@ -26,6 +26,7 @@ from dangke.delivery.models import Lesson
 from dangke.evaluation import scores, services
 from dangke.evaluation.models import RaterKind, Survey
 from dangke.ops import heartbeat
+from dangke.ops.backup import row_counts
 from dangke.ops.models import ProbeRun, WorkerHeartbeat
 from dangke.ops.tasks import probe
 from tests.conftest import PASSWORD
@@ -224,7 +225,8 @@ def test_backup_wipe_restore_gives_the_same_rows_files_and_lesson_scores(world, 
     default_storage.save("courseware/2026/讲稿.pdf", ContentFile(b"%PDF-1.4 lecture"))
     call_command("backup", output=str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert manifest["row_counts"]["evaluation.survey"] == 1
+    assert manifest["row_counts"] == row_counts()
+    assert manifest["row_counts"]["evaluation.response"] == 5
     assert manifest["row_counts"]["accounts.user"] == 8
     assert list(manifest["files"]) == ["courseware/2026/讲稿.pdf"]
 
@@ -234,8 +236,6 @@ def test_backup_wipe_restore_gives_the_same_rows_files_and_lesson_scores(world, 
     default_storage.delete("courseware/2026/讲稿.pdf")
     call_command("restore", str(tmp_path / "backup"))
 
-    from dangke.ops.backup import row_counts
-
     assert row_counts() == manifest["row_counts"]
     with default_storage.open("courseware/2026/讲稿.pdf", "rb") as handle:
         assert handle.read() == b"%PDF-1.4 lecture"
@@ -243,7 +243,7 @@ def test_backup_wipe_restore_gives_the_same_rows_files_and_lesson_scores(world, 
     assert scores.refresh_score(restored, force=True) == score_before
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_restore_refuses_a_backup_whose_files_do_not_match_their_checksums(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
     default_storage.save("photos/a.jpg", ContentFile(b"jpeg"))

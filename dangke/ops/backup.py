@@ -118,6 +118,8 @@ def backup(output: Path) -> dict:
     output = Path(output)
     if output.exists() and any(output.iterdir()):
         raise BackupError(f"目录 {output} 不是空的：请给一个新的备份目录")
+    if connection.in_atomic_block:
+        raise BackupError("备份要在事务之外运行（它读取的是已提交的数据）")
     output.mkdir(parents=True, exist_ok=True)
     connection.ensure_connection()
     if connection.vendor == "postgresql":
