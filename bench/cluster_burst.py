@@ -30,9 +30,11 @@ def burst(base: str, key: str, phones: int = PHONES) -> dict:
         results = list(pool.map(phone, range(phones)))
     elapsed = time.perf_counter() - started
     seconds = sorted(s for _reply, s in results)
-    served = {}
+    served, statuses = {}, {}
     for reply, _s in results:
         served[reply.instance or "-"] = served.get(reply.instance or "-", 0) + 1
+        status = reply.status or reply.error.split(":")[0]  # 0: no answer (client timeout)
+        statuses[status] = statuses.get(status, 0) + 1
     return {
         "ok": sum(reply.status == 200 for reply, _s in results),
         "elapsed": elapsed,
@@ -40,6 +42,7 @@ def burst(base: str, key: str, phones: int = PHONES) -> dict:
         "median": statistics.median(seconds),
         "p95": seconds[int(len(seconds) * 0.95) - 1],
         "served": served,
+        "statuses": statuses,
     }
 
 
@@ -56,6 +59,7 @@ def run() -> None:
     if Session(base, timeout=5).request("/healthz").status != 200:
         print(f"集群 {base} 没有在运行或不健康：先 make cluster")
         return
+    load_before = os.getloadavg()[0]
     rows = []
     # Each measurement follows a warm-up burst (templates compiled, connections open in every
     # gunicorn worker), so neither side pays the other's start-up.
@@ -72,12 +76,17 @@ def run() -> None:
         subprocess.run(
             [str(ROOT / "scripts" / "cluster"), "revive"], check=True, capture_output=True
         )
-    print(f"{PHONES} phones, {CONCURRENCY} at a time, through nginx")
-    print("| behind nginx | answered | seconds | phones/s | median s | p95 s | served by |")
-    print("|---|---:|---:|---:|---:|---:|---|")
+    print(
+        f"{PHONES} phones, {CONCURRENCY} at a time, through nginx; "
+        f"load average before: {load_before:.1f}"
+    )
+    print(
+        "| behind nginx | answered | seconds | phones/s | median s | p95 s | served by | statuses |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---|---|")
     for label, r in rows:
         served = ", ".join(f"{name} {count}" for name, count in sorted(r["served"].items()))
         print(
             f"| {label} | {r['ok']}/{PHONES} | {r['elapsed']:.1f} | {r['per_second']:.1f} "
-            f"| {r['median']:.2f} | {r['p95']:.2f} | {served} |"
+            f"| {r['median']:.2f} | {r['p95']:.2f} | {served} | {r['statuses']} |"
         )
