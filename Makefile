@@ -9,6 +9,19 @@ PYTEST := $(VENV)/bin/pytest
 export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 
+# `make cluster`: the production tier on this machine (scripts/cluster, issue #16).
+.PHONY: cluster cluster-stop cluster-faults
+cluster: install
+	scripts/cluster up
+
+cluster-stop:
+	scripts/cluster down
+
+# Fault tests against a running cluster (tests/cluster/faults.py): kill a web instance, a
+# worker, restart Redis and PostgreSQL under load.
+cluster-faults: install
+	$(VENV)/bin/python tests/cluster/faults.py
+
 .PHONY: demo test test-fast test-clock lint format bench install runtime-deps system-deps messages clean audit
 
 # The interpreter is found once (scripts/find-python explains what to install if none fits).

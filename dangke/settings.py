@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before django_tasks_db: its `db_worker` command is replaced by ops' (heartbeat + reaping).
+    "dangke.ops",
     "django_tasks_db",
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
@@ -208,3 +210,44 @@ LOGGING = {
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+
+
+# --- Production tier (issue #16, dangke/ops): DATABASE_URL pooling, REDIS_URL, instance name,
+# static root and S3. Without these variables the embedded tier is exactly as above.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # Several gunicorn workers and task workers each keep a connection for a while and check
+    # it before use, so a PostgreSQL restart costs one failed check, not a 500.
+    DATABASES["default"]["CONN_MAX_AGE"] = env_int("DANGKE_DB_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    # Django's own Redis backend, wrapped so that a Redis outage degrades (a miss, a lost
+    # write) instead of answering 500 (dangke/ops/cache.py).
+    CACHES = {
+        "default": {
+            "BACKEND": "dangke.ops.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    # Sessions read from Redis and survive it: every write also goes to the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+DANGKE_INSTANCE_NAME = env_str("DANGKE_INSTANCE_NAME", "")
+if DANGKE_INSTANCE_NAME:
+    MIDDLEWARE.insert(0, "dangke.ops.middleware.InstanceNameMiddleware")
+# Behind nginx every request comes from nginx: from these addresses the client's own is read
+# from X-Real-IP, so survey rate limits count phones, not the proxy.
+DANGKE_TRUSTED_PROXIES = env_list("DANGKE_TRUSTED_PROXIES", [])
+if DANGKE_TRUSTED_PROXIES:
+    MIDDLEWARE.insert(0, "dangke.ops.middleware.RealAddressMiddleware")
+STATIC_ROOT = Path(env_str("DANGKE_STATIC_ROOT", str(STATIC_ROOT)))
+# A worker whose heartbeat is older than this is taken for dead: /healthz says so and the
+# next worker to start fails the task it was running (dangke/ops/heartbeat.py).
+DANGKE_WORKER_HEARTBEAT_SECONDS = env_int("DANGKE_WORKER_HEARTBEAT_SECONDS", 10)
+DANGKE_WORKER_STALE_SECONDS = env_int("DANGKE_WORKER_STALE_SECONDS", 60)
+# /healthz calls the queue unhealthy when a task has waited longer than this.
+DANGKE_HEALTH_QUEUE_MAX_AGE = env_int("DANGKE_HEALTH_QUEUE_MAX_AGE", 600)
+# Secure cookies follow DEBUG; a site reached over plain HTTP on a closed network (or the
+# loopback cluster of `make cluster`) turns them off explicitly.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DANGKE_COOKIE_SECURE", not DEBUG)
+# --- end of production tier

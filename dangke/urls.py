@@ -26,6 +26,7 @@ urlpatterns = [
     # The language switcher works on the sign-in page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("", include("dangke.ops.urls")),
 ]
 # Uploaded files are never served from /media/: courseware, photos and workbooks go
 # through views that check the user's scope first.

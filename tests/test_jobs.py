@@ -197,3 +197,16 @@ def test_a_running_serve_is_known_by_its_pidfile(tmp_path):
     assert running_serve(pidfile) is None  # that process has ended
     pidfile.write_text("not a pid")
     assert running_serve(pidfile) is None
+
+
+def test_a_task_reaped_by_a_worker_fails_its_job_at_once(make):
+    from dangke.ops.heartbeat import WorkerLost, task_orphaned
+
+    job = make.job(ImportState.IMPORTING, heartbeat_at=timezone.now(), task_id="abc-123")
+    other = make.job(ImportState.IMPORTING, heartbeat_at=timezone.now(), task_id="def-456")
+    task_orphaned.send(
+        sender=WorkerLost, task_id="abc-123", task_path="x", worker_id="w1", reason="工作进程失联"
+    )
+    job.refresh_from_db(), other.refresh_from_db()
+    assert job.state == ImportState.FAILED and "工作进程失联" in job.message
+    assert other.state == ImportState.IMPORTING

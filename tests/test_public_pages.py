@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 PUBLIC = {
     "accounts:login": "everyone, to sign in",
     "set_language": "the language switcher on the sign-in page",
+    "ops:healthz": "monitors and load balancers (no secrets in it)",
     "media:portal": "members watching micro-lessons on their phones",
     "media:watch": "members watching micro-lessons on their phones",
     "media:file": "the video a public watch page plays",

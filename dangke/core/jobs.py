@@ -236,3 +236,20 @@ def working_jobs():
 
 def sweep_when_a_task_starts(sender, **kwargs):
     fail_stale_jobs()
+
+
+def fail_jobs_of_task(task_id: str, reason: str) -> int:
+    """Fail at once the jobs a task was driving when the task itself was found dead (the
+    production tier's workers reap their lost peers' tasks: `dangke.ops.heartbeat`)."""
+    failed = 0
+    for model in job_models():
+        if not model.TASK_ID_FIELD:
+            continue
+        for job in model.objects.filter(
+            **{model.TASK_ID_FIELD: task_id, f"{model.STATE_FIELD}__in": model.WORKING_STATES}
+        ):
+            failed += job.fail(
+                _("后台任务中断：%(reason)s。已改动的数据均已撤回，请重新提交。")
+                % {"reason": reason}
+            )
+    return failed
