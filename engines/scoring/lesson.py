@@ -150,6 +150,7 @@ def score_lesson(doc: dict) -> dict:
         errors.append(f"attendance: must be an integer ≥ 0, got {attendance!r}")
         attendance = 0
     responses = _parse_responses(doc.get("responses"), tree, roles, errors)
+    decided = _parse_exclusions(doc.get("exclude"), len(responses), errors)
     if errors:
         raise ScoringError(errors)
 
@@ -157,6 +158,8 @@ def score_lesson(doc: dict) -> dict:
     per_role: dict[str, list[tuple[Response, float]]] = {role_id: [] for role_id in roles}
     excluded: dict[str, int] = dict.fromkeys(roles, 0)
     for response in responses:
+        if response.index in decided:
+            continue  # the office excluded it, with a reason (docs/scoring.md)
         role = roles[response.role]
         answered = sum(tree.leaves[leaf_id].weight for leaf_id in response.percent)
         if answered < 0.5 * role.asked_weight:
@@ -202,7 +205,7 @@ def score_lesson(doc: dict) -> dict:
 
     dimensions = _dimensions(tree, per_role, present)
     indicators = _indicators(tree, per_role, present)
-    return {
+    result = {
         "score": _round(score) if published else None,
         "ci95": [_round(v) for v in ci95] if ci95 else None,
         "published": published,
@@ -226,6 +229,34 @@ def score_lesson(doc: dict) -> dict:
             "dimensions_exact": dimensions,
         },
     }
+    if decided is not None:
+        # Only a document with an exclusion list gets this key: without one the output
+        # stays exactly what it always was.
+        result["excluded_by_decision"] = len(decided)
+    return result
+
+
+def _parse_exclusions(items, count: int, errors: list[str]) -> frozenset[int] | None:
+    """`"exclude": [{"responses": [positions], "reason": "..."}]`: responses the office
+    decided not to count. None when the document has no such list."""
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        errors.append("exclude: expected a list of {responses, reason}")
+        return None
+    decided: set[int] = set()
+    for position, item in enumerate(items):
+        label = f"exclude[{position}]"
+        indices = item.get("responses") if isinstance(item, dict) else None
+        if not isinstance(indices, list):
+            errors.append(f"{label}: responses must be a list of response positions")
+            continue
+        for index in indices:
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count:
+                errors.append(f"{label}: {index!r} is not the position of a response")
+            else:
+                decided.add(index)
+    return frozenset(decided)
 
 
 def _dimensions(tree: IndicatorTree, per_role, present) -> dict[str, float | None]:
