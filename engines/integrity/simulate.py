@@ -71,10 +71,7 @@ def stuffed(rng: random.Random, *, top_sheet: bool = False) -> tuple[dict, set]:
     document and the ids of the added sheets."""
     doc = honest_hall(rng)
     trainees = _trainees(doc)
-    if top_sheet:
-        answers = dict.fromkeys(LEAVES, 5)
-    else:
-        answers = rng.choice(trainees)["answers"]
+    answers = dict.fromkeys(LEAVES, 5) if top_sheet else rng.choice(trainees)["answers"]
     extra = max(1, round(0.3 * len(trainees)))
     added = set()
     for _ in range(extra):

@@ -13,8 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--input", required=True, help="survey JSON file ('-' for stdin)")
     parser.add_argument(
         "--exclude",
-        help="JSON file with a list of exclusions, [{\"responses\": [positions], "
-        "\"reason\": \"...\"}], added to the document's own \"exclude\"",
+        help='JSON file with a list of exclusions, [{"responses": [positions], '
+        '"reason": "..."}], added to the document\'s own "exclude"',
     )
     args = parser.parse_args(argv)
     try:
@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                 doc = {**doc, "exclude": [*(doc.get("exclude") or []), *extra]}
         result = score_lesson(doc)
     except (OSError, json.JSONDecodeError) as exc:
-        print(f"cannot read {getattr(exc, "filename", None) or args.input}: {exc}", file=sys.stderr)
+        print(f"cannot read {getattr(exc, 'filename', None) or args.input}: {exc}", file=sys.stderr)
         return 2
     except ScoringError as exc:
         for error in exc.errors:

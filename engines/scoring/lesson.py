@@ -158,7 +158,7 @@ def score_lesson(doc: dict) -> dict:
     per_role: dict[str, list[tuple[Response, float]]] = {role_id: [] for role_id in roles}
     excluded: dict[str, int] = dict.fromkeys(roles, 0)
     for response in responses:
-        if response.index in decided:
+        if decided and response.index in decided:
             continue  # the office excluded it, with a reason (docs/scoring.md)
         role = roles[response.role]
         answered = sum(tree.leaves[leaf_id].weight for leaf_id in response.percent)
