@@ -187,6 +187,10 @@ def _evaluation_rows(county, org, course, teacher, admin):
         deadline=datetime.date(2026, 12, 31),
     )  # fmt: skip
     ExcellentProposal.objects.create(course=course, region=county, year=2026, rule=rule)
+    from dangke.evaluation.models import ResponseExclusion
+
+    exclusion = ResponseExclusion.objects.create(survey=survey, flag="identical", reason="重复")
+    exclusion.responses.set(survey.responses.all())
 
 
 def _faculty_rows(county, org, course, teacher, admin):

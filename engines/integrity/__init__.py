@@ -24,11 +24,12 @@ TRAINEE = "trainee"
 MIN_LEAVES = 3  # a vector of fewer answers repeats by chance too easily to mean anything
 MIN_BURST = 5  # at least this many identical sheets before counting them a burst
 BURST_RATIO = 3  # …and this many times the sheets one step away (plus one)
-LONG_SHEET = 8  # straight-lining is a sign only on sheets of at least this many leaves…
+LONG_SHEET = 6  # straight-lining is a sign only on sheets of at least this many leaves…
 STRAIGHT_SHARE = 0.4  # …and only when this share of them answer every leaf alike
 ROLE_GAP = 20.0  # points (0–100) a role must sit from every other role…
 ROLE_Z = 2.5  # …and this many standard errors of the difference
 ROLE_SD_FLOOR = 10.0  # a role of one or two sheets has no spread to measure: assume this
+MIN_ROLE_N = 3  # one or two raters far off are opinions, not a pattern of a role
 MIN_OTHER_ROLES = 2  # "far from every other" needs at least two others to compare with
 COMMENT_MIN_CHARS = 6  # "很好" twice is normal; a sentence three times is not
 COMMENT_MIN_REPEAT = 3
@@ -134,7 +135,7 @@ def _role_outliers(responses: list[dict], scales: dict) -> list[dict]:
     flags = []
     for role, (mean, sd, n) in stats.items():
         others = {r: s for r, s in stats.items() if r != role}
-        if len(others) < MIN_OTHER_ROLES:
+        if n < MIN_ROLE_N or len(others) < MIN_OTHER_ROLES:
             continue
         far = True
         for other_mean, other_sd, other_n in others.values():

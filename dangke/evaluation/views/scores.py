@@ -22,6 +22,7 @@ from dangke.evaluation.scores import (
     survey_document,
     teacher_score,
 )
+from dangke.evaluation.views.integrity import integrity_context
 from dangke.evaluation.views.surveys import visible_comments
 from dangke.faculty.models import Teacher
 
@@ -89,6 +90,7 @@ def lesson_score(request, lesson_pk):
         surveys = [survey, *survey.follow_ups.all()]
         teacher_ids = [t.pk for t in lesson.teachers.all()]
         context |= _survey_score_context(request, survey, surveys, teacher_ids)
+        context |= integrity_context(request, survey)
     return render(request, "evaluation/lesson_score.html", context)
 
 

@@ -12,7 +12,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--input", required=True, help="测评 JSON 文件（- 表示标准输入）")
         parser.add_argument(
-            "--exclude", help="排除决定 JSON 文件：[{\"responses\": [答卷序号], \"reason\": 理由}]"
+            "--exclude", help='排除决定 JSON 文件：[{"responses": [答卷序号], "reason": 理由}]'
         )
 
     def handle(self, *args, input, exclude=None, **options):
