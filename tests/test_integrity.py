@@ -252,3 +252,19 @@ def test_sheets_sent_long_after_the_lesson_are_flagged(world):
     (flag,) = [f for f in integrity.survey_flags(survey) if f.kind == "out_of_window"]
     assert len(flag.response_ids) == 3
     assert "3 份学员答卷（共 15 份）提交于授课时段之外" in flag.message
+
+
+def test_the_demo_has_one_stuffed_survey_and_honest_ones(db):
+    from tests.test_demo import run
+
+    run("demo", "--scale", "county", "--seed", "7")
+    from dangke.evaluation.models import Survey
+
+    flagged = {}
+    for survey in Survey.objects.filter(kind="on_site").select_related("lesson", "system"):
+        kinds = {flag.kind for flag in integrity.survey_flags(survey)}
+        if kinds:
+            flagged[survey.pk] = kinds
+    assert len(flagged) == 1
+    (kinds,) = flagged.values()
+    assert {"identical", "out_of_window"} <= kinds
