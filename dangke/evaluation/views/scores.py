@@ -91,7 +91,25 @@ def lesson_score(request, lesson_pk):
         teacher_ids = [t.pk for t in lesson.teachers.all()]
         context |= _survey_score_context(request, survey, surveys, teacher_ids)
         context |= integrity_context(request, survey)
+        context |= _quiz_context(survey, context["result"])
     return render(request, "evaluation/lesson_score.html", context)
+
+
+def _quiz_context(survey, result) -> dict:
+    """The lesson's knowledge quiz beside the self-rated 知识掌握 (docs/scoring.md)."""
+    from dangke.quizzes.services import MASTERY_KEY, mastery_combined, results
+
+    quiz = results(survey)
+    if quiz is None:
+        return {}
+    self_rating = result.get("indicators", {}).get(MASTERY_KEY, {}).get("value")
+    share = quiz["post"]["overall"]["share"]
+    mastery = None
+    if self_rating is not None or share is not None:
+        mastery = {"self": self_rating if self_rating is not None else "—",
+                   "quiz": share if share is not None else "—",
+                   "combined": mastery_combined(self_rating, share)}  # fmt: skip
+    return {"quiz_results": quiz, "quiz_mastery": mastery}
 
 
 @login_required

@@ -165,6 +165,7 @@ def survey_detail(request, pk):
         ],
     }
     context |= integrity_context(request, survey)
+    context["quizzes"] = survey.quizzes.prefetch_related("questions") if can_run else []
     return render(request, "evaluation/survey.html", context)
 
 
