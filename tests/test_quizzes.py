@@ -200,3 +200,35 @@ def test_the_teacher_sees_points_that_did_not_land_and_the_gain(world, quiz_surv
     assert 'data-point="党员义务" class="table-warning"' in html and "未掌握" in html
     assert "「Q1」10 人中 10 人答对" in html
     assert results["gain"]["points"] == round(100 * (23 / 30 - 3 / 10), 1)
+
+
+def test_the_quiz_feeds_knowledge_mastery_half_and_half(world, quiz_survey):
+    from dangke.evaluation import scores
+    from dangke.evaluation import services as evaluation
+    from dangke.evaluation.models import RaterKind
+    from engines.scoring import score_lesson
+
+    post = services.set_quiz(quiz_survey, stage=QuizStage.POST, actor=world.county_a_admin)
+    ids = {question.code: str(question.pk) for question in post.questions.all()}
+    for _ in range(6):
+        evaluation.submit_response(
+            quiz_survey, role=RaterKind.TRAINEE,
+            raw_answers={key[2:]: value for key, value in stars(5).items()},
+            nonce=evaluation.new_form_nonce(quiz_survey), now=quiz_survey.opens_at,
+        )  # fmt: skip
+    for _ in range(4):  # four sheets: not enough to count yet
+        services.submit_quiz(post, {f"q_{ids['Q1']}": ["A"], f"q_{ids['Q4']}": ["B"]})
+    assert "objective" not in scores.survey_document(quiz_survey)
+    services.submit_quiz(post, {f"q_{ids['Q1']}": ["A"], f"q_{ids['Q4']}": ["B"]})
+    document = scores.survey_document(quiz_survey)
+    assert document["objective"] == {"mastery": {"value": 50.0, "share": 0.5, "n": 5}}
+    client = Client()
+    client.login(username="county-a", password=PASSWORD)
+    page = client.get(reverse("evaluation:lesson_score", args=[quiz_survey.lesson_id]))
+    result = page.context["result"]
+    # five stars (100) on every sheet, half of it replaced by the quiz's 50 % right
+    assert result["indicators"]["mastery"]["value"] == 75.0
+    assert result["score"] == score_lesson(document)["score"]
+    html = page.content.decode()
+    assert "知识掌握：学员自评 100.0，测验答对 50.0%。" in html
+    assert "计入成绩的知识掌握为 75.0" in html

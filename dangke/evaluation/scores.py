@@ -99,11 +99,22 @@ def survey_document(survey: Survey, *, also_exclude=()) -> dict:
         "attendance": main.attendance,
         "responses": responses,
     }
+    objective = quiz_objective(main)
+    if objective:
+        document["objective"] = objective
     if exclude:
         document["exclude"] = [
             {"responses": positions, "reason": reason} for reason, positions in exclude.items()
         ]
     return document
+
+
+def quiz_objective(survey: Survey) -> dict | None:
+    """The knowledge quiz as an objective measure of 知识掌握 (docs/scoring.md): when the
+    lesson's post-test has enough sheets, the share of right answers, weighted half."""
+    from dangke.quizzes.services import mastery_objective
+
+    return mastery_objective(survey)
 
 
 def counted_responses(survey: Survey, allowance) -> list[Response]:

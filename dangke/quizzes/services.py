@@ -17,6 +17,8 @@ from engines.quizzes import quiz_results
 
 MIN_QUESTIONS, MAX_QUESTIONS = 3, 5
 MASTERY_KEY = "mastery"  # the 知识掌握 leaf of the default indicator system
+MASTERY_SHARE = 0.5  # the quiz's part in a trainee's 知识掌握 (docs/scoring.md)
+MIN_SHEETS = 5  # fewer quiz sheets say too little to move a score
 
 
 class QuizError(ValidationError):
@@ -179,9 +181,19 @@ def results(survey) -> dict | None:
     }
 
 
-def mastery_combined(self_rating: float | None, quiz_share: float | None) -> float | None:
-    """知识掌握 as shown beside the score: the mean of the trainees' self-rating (0–100) and
-    the share of quiz answers right; either alone when the other is missing
-    (docs/scoring.md, "Knowledge quizzes")."""
-    values = [v for v in (self_rating, quiz_share) if v is not None]
-    return round(sum(values) / len(values), 1) if values else None
+def mastery_objective(survey) -> dict | None:
+    """`{"mastery": {"value", "share", "n"}}` for the score document, or None: no
+    post-test, fewer than MIN_SHEETS sheets, or no 知识掌握 leaf in the indicator system."""
+    from dangke.evaluation.indicators import leaves_of
+
+    quiz = quiz_for(survey, QuizStage.POST)
+    if quiz is None or not any(
+        leaf.key == MASTERY_KEY for leaf in leaves_of(survey.on_site.system)
+    ):
+        return None
+    sheets = list(quiz.sheets.values_list("correct", flat=True))
+    answered = [ok for sheet in sheets for ok in sheet.values()]
+    if len(sheets) < MIN_SHEETS or not answered:
+        return None
+    value = round(100 * sum(answered) / len(answered), 1)
+    return {MASTERY_KEY: {"value": value, "share": MASTERY_SHARE, "n": len(sheets)}}

@@ -151,8 +151,11 @@ def score_lesson(doc: dict) -> dict:
         attendance = 0
     responses = _parse_responses(doc.get("responses"), tree, roles, errors)
     decided = _parse_exclusions(doc.get("exclude"), len(responses), errors)
+    objective = _parse_objective(doc.get("objective"), tree, errors)
     if errors:
         raise ScoringError(errors)
+    if objective:
+        responses = [_blend(response, objective) for response in responses]
 
     # Step 1: one score per response; thin responses are kept but not counted.
     per_role: dict[str, list[tuple[Response, float]]] = {role_id: [] for role_id in roles}
@@ -229,11 +232,52 @@ def score_lesson(doc: dict) -> dict:
             "dimensions_exact": dimensions,
         },
     }
+    if objective is not None:
+        result["objective"] = objective
     if decided is not None:
         # Only a document with an exclusion list gets this key: without one the output
         # stays exactly what it always was.
         result["excluded_by_decision"] = len(decided)
     return result
+
+
+def _parse_objective(items, tree: IndicatorTree, errors: list[str]) -> dict | None:
+    """`"objective": {leaf: {"value": 0–100, "share": 0–1, "n": int}}`: an objective
+    measure of a leaf (the knowledge quiz's share of right answers for 知识掌握). Each
+    trainee sheet's answer to that leaf counts as (1 − share)·its answer + share·value."""
+    if items is None:
+        return None
+    if not isinstance(items, dict):
+        errors.append("objective: expected an object of leaf id -> {value, share, n}")
+        return None
+    parsed = {}
+    for leaf_id, item in items.items():
+        label = f"objective[{leaf_id!r}]"
+        if leaf_id not in tree.leaves:
+            errors.append(f"{label}: not a leaf of the indicator tree")
+        elif (
+            not isinstance(item, dict)
+            or not is_number(item.get("value"))
+            or not (0 <= item["value"] <= 100)
+        ):
+            errors.append(f"{label}: value must be a number in [0, 100]")
+        elif not is_number(item.get("share")) or not 0 <= item["share"] <= 1:
+            errors.append(f"{label}: share must be a number in [0, 1]")
+        else:
+            parsed[leaf_id] = {"value": float(item["value"]), "share": float(item["share"]),
+                               "n": item.get("n")}  # fmt: skip
+    return parsed
+
+
+def _blend(response: Response, objective: dict) -> Response:
+    if response.role != TRAINEE:
+        return response
+    percent = dict(response.percent)
+    for leaf_id, measure in objective.items():
+        if leaf_id in percent:
+            share = measure["share"]
+            percent[leaf_id] = (1 - share) * percent[leaf_id] + share * measure["value"]
+    return Response(response.index, response.role, percent)
 
 
 def _parse_exclusions(items, count: int, errors: list[str]) -> frozenset[int] | None:
