@@ -96,7 +96,8 @@ def _message(kind: str, figures: dict, names: dict) -> str:
         return (
             _(
                 "收到学员答卷 %(sheets)s 份，签到 %(sign_ins)s 人、登记参学 %(attendance)s 人，"
-                "多出 %(extra)s 份。哪几份是多出的无法分辨，按「学员答卷多于签到人数」的规则处理。"
+                "多出 %(extra)s 份。哪几份是多出的无法分辨：超过签到人数加允许份数的部分先不计入，"
+                "由管理员决定。"
             )
             % figures
         )
