@@ -268,3 +268,14 @@ def test_the_demo_has_one_stuffed_survey_and_honest_ones(db):
     assert len(flagged) == 1
     (kinds,) = flagged.values()
     assert {"identical", "out_of_window"} <= kinds
+    # …and the excellent courses have question banks, their evaluated lessons quiz results
+    from dangke.quizzes import services as quizzes
+    from dangke.quizzes.models import Question, QuizSheet
+
+    assert Question.objects.exists() and QuizSheet.objects.exists()
+    quizzed = Survey.objects.filter(quizzes__isnull=False).distinct()
+    with_sheets = [s for s in quizzed if quizzes.results(s)["post"]["sheets"] >= 5]
+    assert with_sheets
+    survey = with_sheets[0]
+    assert quizzes.results(survey)["not_landed"] == ["党员权利义务"]
+    assert survey.result["objective"]["mastery"]["n"] >= 5
