@@ -64,7 +64,7 @@ class Question(models.Model):
     options = models.JSONField(_("选项"), default=list)
     answer = models.JSONField(_("正确答案"), default=list, help_text=_('选项字母，如 ["A", "C"]'))
     knowledge_point = models.ForeignKey(
-        KnowledgePoint, verbose_name=_("知识点"), on_delete=models.PROTECT, related_name="questions"
+        KnowledgePoint, verbose_name=_("知识点"), on_delete=models.CASCADE, related_name="questions"
     )
 
     scope_rules = ScopeRules(region="course__region__code", teacher="course__teachers")
