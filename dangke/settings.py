@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "dangke.care",
     "dangke.workreport",
     "dangke.members",
+    "dangke.quizzes",
     "dangke.demo",
 ]
 

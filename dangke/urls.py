@@ -16,6 +16,7 @@ urlpatterns = [
     path("media-works/", include("dangke.media.urls")),
     path("delivery/", include("dangke.delivery.urls")),
     path("evaluation/", include("dangke.evaluation.urls")),
+    path("quizzes/", include("dangke.quizzes.urls")),
     path("training/", include("dangke.training.urls")),
     path("contests/", include("dangke.contests.urls")),
     path("insights/", include("dangke.insights.urls")),

@@ -19,6 +19,7 @@ PUBLIC = {
     "media:event": "views counted from the public watch page",
     "evaluation:rate": "raters in the hall, anonymous by construction (QR code)",
     "evaluation:rate_invited": "invited raters, by their one-time code",
+    "quizzes:pre_test": "trainees taking the pre-test in the hall, anonymous like the survey",
     "delivery:sign": "members signing in to a lesson by QR code",
     "members:mine": "a member's own study hours, by their private link",
     "delivery:ical": "calendar apps, with a signed token",

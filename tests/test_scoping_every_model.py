@@ -17,7 +17,7 @@ def region_of(obj) -> str:
         return obj.code
     paths = ("region_id", "course.region_id", "lesson.region_id", "survey.region_id")
     paths += ("member.region_id", "study_class.region_id", "attendance.lesson.region_id")
-    paths += ("teacher.region_id",)
+    paths += ("teacher.region_id", "quiz.survey.region_id")
     for path in paths:
         value = obj
         for part in path.split("."):
@@ -188,6 +188,20 @@ def _evaluation_rows(county, org, course, teacher, admin):
         deadline=datetime.date(2026, 12, 31),
     )  # fmt: skip
     ExcellentProposal.objects.create(course=course, region=county, year=2026, rule=rule)
+    from dangke.evaluation.models import ResponseExclusion
+
+    exclusion = ResponseExclusion.objects.create(survey=survey, flag="identical", reason="重复")
+    exclusion.responses.set(survey.responses.all())
+    from dangke.quizzes.models import KnowledgePoint, Question, Quiz, QuizSheet
+
+    point = KnowledgePoint.objects.create(course=course, name="政治建设")
+    question = Question.objects.create(
+        course=course, code="Q1", kind="true_false", text="题", options=["正确", "错误"],
+        answer=["A"], knowledge_point=point,
+    )  # fmt: skip
+    quiz = Quiz.objects.create(survey=survey, stage="post")
+    quiz.questions.add(question)
+    QuizSheet.objects.create(quiz=quiz, answers={str(question.pk): ["A"]}, correct={})
 
 
 def _faculty_rows(county, org, course, teacher, admin):

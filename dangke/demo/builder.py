@@ -353,6 +353,11 @@ class DemoBuilder:
         self.counts["surveys"] = evaluation["surveys"]
         self.counts["survey_responses"] = evaluation["responses"]
         self.counts["rectifications"] = evaluation["rectifications"]
+        from dangke.quizzes.demo import build_quiz_demo
+
+        self.counts["quiz_sheets"] = build_quiz_demo(self.seed, self.spec.root, self.period)[
+            "quiz_sheets"
+        ]
         refresh_planner_statistics()
         from dangke.contests.demo import build_contests_demo
 

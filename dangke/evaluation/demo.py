@@ -14,6 +14,8 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+from django.utils import timezone
+
 from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.models import ExcellentDesignation
 from dangke.delivery.models import Lesson, LessonStatus
@@ -53,6 +55,21 @@ def _answers(rng, keys, quality: float) -> dict[str, int]:
     return {key: max(1, min(5, round(rng.gauss(quality, 0.7)))) for key in keys}
 
 
+def _stuffed_sheets(rng, survey, roles, trainees: int, hour) -> list[Response]:
+    """One survey for the integrity flags (issue #21) to find: 40 % extra copies of one
+    middling sheet, sent that night from fresh browsers."""
+    keys = [leaf.key for leaf in roles[RaterKind.TRAINEE].leaves]
+    answers = {key: 5 if position % 2 else 4 for position, key in enumerate(keys)}
+    night = max(hour, timezone.localtime(hour).replace(hour=23))
+    return [
+        Response(
+            survey=survey, role=RaterKind.TRAINEE, nonce=secrets.token_hex(16),
+            answers=dict(answers), submitted_hour=night,
+        )
+        for _ in range(max(5, round(0.4 * trainees)))
+    ]  # fmt: skip
+
+
 def build_evaluation_demo(
     seed: int, root_code: str, admin=None, period: YearSoFar | None = None
 ) -> dict[str, int]:
@@ -74,6 +91,7 @@ def build_evaluation_demo(
     quality: dict[int, float] = {}
     surveys = responses = 0
     response_rows, comment_rows = [], []
+    stuffed = None
     for lesson in evaluated:
         survey = services.open_survey(lesson, actor=admin)
         surveys += 1
@@ -112,6 +130,9 @@ def build_evaluation_demo(
                 )
             )  # fmt: skip
         Invitation.objects.create(survey=survey, role=RaterKind.EXPERT, name="特邀专家")
+        if stuffed is None and trainees >= 12 and lesson.course_id not in excellent:
+            stuffed = survey
+            response_rows += _stuffed_sheets(rng, survey, roles, trainees, hour)
     Response.objects.bulk_create(response_rows, batch_size=1000)
     SurveyComment.objects.bulk_create(comment_rows, batch_size=1000)
     responses = len(response_rows)

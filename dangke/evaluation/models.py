@@ -643,3 +643,55 @@ class ExcellentProposal(ProtectedStatusModel):
 
     def __str__(self):
         return f"{self.course} {self.year} 精品推荐"
+
+
+class ExclusionStatus(models.TextChoices):
+    ACTIVE = "active", _("已排除")
+    REVOKED = "revoked", _("已撤销")
+
+
+class ResponseExclusion(ProtectedStatusModel):
+    """The office's decision that a set of sheets (one integrity flag's) does not count,
+    with its reason. Nothing is deleted: the sheets stay, the score is recomputed without
+    them, and revoking the decision brings them back (docs/survey-integrity.md)."""
+
+    STATUS_TRANSITIONS = {
+        ExclusionStatus.ACTIVE: {ExclusionStatus.REVOKED},
+        ExclusionStatus.REVOKED: set(),
+    }
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("测评"), on_delete=models.CASCADE, related_name="exclusions"
+    )
+    flag = models.CharField(_("依据的提示"), max_length=16)
+    summary = models.TextField(_("提示内容"), blank=True)
+    responses = models.ManyToManyField(Response, verbose_name=_("排除的答卷"), related_name="+")
+    reason = models.TextField(_("排除理由"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ExclusionStatus.choices, default=ExclusionStatus.ACTIVE
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("决定人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("决定时间"), auto_now_add=True)
+
+    scope_rules = ScopeRules(region="survey__region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("答卷排除决定")
+        verbose_name_plural = _("答卷排除决定")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ExclusionStatus.values), name="response_exclusion_status"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.survey} · {self.get_status_display()}"

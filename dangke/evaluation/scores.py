@@ -39,9 +39,24 @@ def role_label(role_id: str) -> str:
     return _("%(role)s（回访）") % {"role": label} if stage else label
 
 
-def survey_document(survey: Survey) -> dict:
+def excluded_response_ids(survey: Survey) -> dict[int, str]:
+    """Sheets the office decided not to count (active exclusions): id -> the reason."""
+    from dangke.evaluation.models import ExclusionStatus, ResponseExclusion
+
+    decided: dict[int, str] = {}
+    for exclusion in ResponseExclusion.objects.filter(
+        survey=survey.on_site, status=ExclusionStatus.ACTIVE
+    ).prefetch_related("responses"):
+        for response in exclusion.responses.all():
+            decided.setdefault(response.pk, exclusion.reason)
+    return decided
+
+
+def survey_document(survey: Survey, *, also_exclude=()) -> dict:
     """The lesson's whole survey (on the day and follow-up) as shared/specs/evaluation.md
-    defines it; `dangke score --input` recomputes the stored result from it."""
+    defines it; `dangke score --input` recomputes the stored result from it. Sheets the
+    office excluded stay in the document, listed under `exclude` with the reasons;
+    `also_exclude` (response ids) adds a what-if exclusion, for comparing scores."""
     main = survey.on_site
     rows = [row for row in tree_rows(main.system) if row.is_leaf]
     weight_of = {row.node.pk: row.effective_weight for row in rows}
@@ -65,27 +80,47 @@ def survey_document(survey: Survey) -> dict:
             )
     surveys = [main, *main.follow_ups.all()]
     allowance = sheet_allowance(main)
-    responses = [
-        {
-            "role": engine_role_id(response.role, kind == SurveyKind.FOLLOW_UP),
-            "answers": response.answers,
-        }
-        for kind, response in (
-            (s.kind, r) for s in surveys for r in counted_responses(s, allowance)
+    decided = excluded_response_ids(main)
+    for response_id in also_exclude:
+        decided.setdefault(response_id, _("对比：不计提示的答卷"))
+    responses, exclude = [], {}
+    for kind, response in ((s.kind, r) for s in surveys for r in counted_responses(s, allowance)):
+        if response.pk in decided:
+            exclude.setdefault(decided[response.pk], []).append(len(responses))
+        responses.append(
+            {
+                "role": engine_role_id(response.role, kind == SurveyKind.FOLLOW_UP),
+                "answers": response.answers,
+            }
         )
-    ]
-    return {
+    document = {
         "indicators": indicator_document(main.system),
         "roles": roles,
         "attendance": main.attendance,
         "responses": responses,
     }
+    objective = quiz_objective(main)
+    if objective:
+        document["objective"] = objective
+    if exclude:
+        document["exclude"] = [
+            {"responses": positions, "reason": reason} for reason, positions in exclude.items()
+        ]
+    return document
+
+
+def quiz_objective(survey: Survey) -> dict | None:
+    """The knowledge quiz as an objective measure of 知识掌握 (docs/scoring.md): when the
+    lesson's post-test has enough sheets, the share of right answers, weighted half."""
+    from dangke.quizzes.services import mastery_objective
+
+    return mastery_objective(survey)
 
 
 def counted_responses(survey: Survey, allowance) -> list[Response]:
     """A survey's sheets that count: every named rater's, and trainee sheets up to the
     allowance (the earliest first) unless the office decided to count them all."""
-    responses = list(survey.responses.order_by("id").only("role", "answers"))
+    responses = list(survey.responses.order_by("id").only("pk", "role", "answers"))
     if allowance.decision == SurplusDecision.COUNT_ALL:
         return responses
     kept, trainees = [], 0

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangke.evaluation.views import rate, scores, settings, surveys
+from dangke.evaluation.views import integrity, rate, scores, settings, surveys
 
 app_name = "evaluation"
 urlpatterns = [
@@ -18,6 +18,8 @@ urlpatterns = [
     path("surveys/<int:pk>/invitations/", surveys.invitation_links, name="invitation_links"),
     path("surveys/<int:pk>/close/", surveys.survey_close, name="survey_close"),
     path("surveys/<int:pk>/surplus/", surveys.survey_surplus, name="survey_surplus"),
+    path("surveys/<int:pk>/exclude/", integrity.exclude, name="survey_exclude"),
+    path("exclusions/<int:pk>/revoke/", integrity.revoke, name="exclusion_revoke"),
     path("surveys/<int:pk>/share/", surveys.follow_up_share, name="follow_up_share"),
     path("comments/", surveys.comments, name="comments"),
     path("comments/<int:pk>/review/", surveys.comment_review, name="comment_review"),

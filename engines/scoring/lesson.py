@@ -150,13 +150,19 @@ def score_lesson(doc: dict) -> dict:
         errors.append(f"attendance: must be an integer ≥ 0, got {attendance!r}")
         attendance = 0
     responses = _parse_responses(doc.get("responses"), tree, roles, errors)
+    decided = _parse_exclusions(doc.get("exclude"), len(responses), errors)
+    objective = _parse_objective(doc.get("objective"), tree, errors)
     if errors:
         raise ScoringError(errors)
+    if objective:
+        responses = [_blend(response, objective) for response in responses]
 
     # Step 1: one score per response; thin responses are kept but not counted.
     per_role: dict[str, list[tuple[Response, float]]] = {role_id: [] for role_id in roles}
     excluded: dict[str, int] = dict.fromkeys(roles, 0)
     for response in responses:
+        if decided and response.index in decided:
+            continue  # the office excluded it, with a reason (docs/scoring.md)
         role = roles[response.role]
         answered = sum(tree.leaves[leaf_id].weight for leaf_id in response.percent)
         if answered < 0.5 * role.asked_weight:
@@ -202,7 +208,7 @@ def score_lesson(doc: dict) -> dict:
 
     dimensions = _dimensions(tree, per_role, present)
     indicators = _indicators(tree, per_role, present)
-    return {
+    result = {
         "score": _round(score) if published else None,
         "ci95": [_round(v) for v in ci95] if ci95 else None,
         "published": published,
@@ -226,6 +232,75 @@ def score_lesson(doc: dict) -> dict:
             "dimensions_exact": dimensions,
         },
     }
+    if objective is not None:
+        result["objective"] = objective
+    if decided is not None:
+        # Only a document with an exclusion list gets this key: without one the output
+        # stays exactly what it always was.
+        result["excluded_by_decision"] = len(decided)
+    return result
+
+
+def _parse_objective(items, tree: IndicatorTree, errors: list[str]) -> dict | None:
+    """`"objective": {leaf: {"value": 0–100, "share": 0–1, "n": int}}`: an objective
+    measure of a leaf (the knowledge quiz's share of right answers for 知识掌握). Each
+    trainee sheet's answer to that leaf counts as (1 − share)·its answer + share·value."""
+    if items is None:
+        return None
+    if not isinstance(items, dict):
+        errors.append("objective: expected an object of leaf id -> {value, share, n}")
+        return None
+    parsed = {}
+    for leaf_id, item in items.items():
+        label = f"objective[{leaf_id!r}]"
+        if leaf_id not in tree.leaves:
+            errors.append(f"{label}: not a leaf of the indicator tree")
+        elif (
+            not isinstance(item, dict)
+            or not is_number(item.get("value"))
+            or not (0 <= item["value"] <= 100)
+        ):
+            errors.append(f"{label}: value must be a number in [0, 100]")
+        elif not is_number(item.get("share")) or not 0 <= item["share"] <= 1:
+            errors.append(f"{label}: share must be a number in [0, 1]")
+        else:
+            parsed[leaf_id] = {"value": float(item["value"]), "share": float(item["share"]),
+                               "n": item.get("n")}  # fmt: skip
+    return parsed
+
+
+def _blend(response: Response, objective: dict) -> Response:
+    if response.role != TRAINEE:
+        return response
+    percent = dict(response.percent)
+    for leaf_id, measure in objective.items():
+        if leaf_id in percent:
+            share = measure["share"]
+            percent[leaf_id] = (1 - share) * percent[leaf_id] + share * measure["value"]
+    return Response(response.index, response.role, percent)
+
+
+def _parse_exclusions(items, count: int, errors: list[str]) -> frozenset[int] | None:
+    """`"exclude": [{"responses": [positions], "reason": "..."}]`: responses the office
+    decided not to count. None when the document has no such list."""
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        errors.append("exclude: expected a list of {responses, reason}")
+        return None
+    decided: set[int] = set()
+    for position, item in enumerate(items):
+        label = f"exclude[{position}]"
+        indices = item.get("responses") if isinstance(item, dict) else None
+        if not isinstance(indices, list):
+            errors.append(f"{label}: responses must be a list of response positions")
+            continue
+        for index in indices:
+            if not isinstance(index, int) or isinstance(index, bool) or not 0 <= index < count:
+                errors.append(f"{label}: {index!r} is not the position of a response")
+            else:
+                decided.add(index)
+    return frozenset(decided)
 
 
 def _dimensions(tree: IndicatorTree, per_role, present) -> dict[str, float | None]:

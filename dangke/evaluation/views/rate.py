@@ -70,8 +70,19 @@ def _render(
         "values": values,
         "groups": _questions(stage, values) if stage else [],
         "follow_up": survey.kind == SurveyKind.FOLLOW_UP,
+        "quiz_questions": _quiz_questions(survey, role, values) if stage and not done else [],
     }
     return render(request, "evaluation/rate.html", context, status=status)
+
+
+def _quiz_questions(survey, role, values) -> list[dict]:
+    """The post-lesson knowledge quiz (dangke.quizzes), asked of trainees on the day."""
+    if role != RaterKind.TRAINEE or survey.kind != SurveyKind.ON_SITE:
+        return []
+    from dangke.quizzes.services import form_questions, quiz_for
+
+    quiz = quiz_for(survey)
+    return form_questions(quiz, values) if quiz else []
 
 
 def _questions(stage, values) -> list[tuple[str, list[dict]]]:
@@ -105,7 +116,7 @@ def _submit(request, survey, role, invitation=None):
     raw = {key: value for key, value in request.POST.items() if key.startswith("i_")}
     roles = services.stage_roles(survey)  # read once: a hall of phones calls this page
     try:
-        services.submit_response(
+        _response, created = services.submit_response(
             survey,
             role=role,
             raw_answers={key[2:]: value for key, value in raw.items()},
@@ -124,6 +135,12 @@ def _submit(request, survey, role, invitation=None):
             status=400,
             roles=roles,
         )
+    if created and role == RaterKind.TRAINEE and survey.kind == SurveyKind.ON_SITE:
+        from dangke.quizzes.services import quiz_for, submit_quiz
+
+        quiz = quiz_for(survey)
+        if quiz:  # stored apart from the sheet, with no link to it
+            submit_quiz(quiz, request.POST)
     response = _render(request, survey, role, invitation=invitation, done=True, roles=roles)
     if invitation is None:
         response.set_signed_cookie(

@@ -17,13 +17,16 @@ from dangke.evaluation.scores import (
     BREAKDOWN_MIN,
     course_score,
     is_provisional,
+    quiz_objective,
     refresh_score,
     role_label,
     survey_document,
     teacher_score,
 )
+from dangke.evaluation.views.integrity import integrity_context
 from dangke.evaluation.views.surveys import visible_comments
 from dangke.faculty.models import Teacher
+from engines.scoring import score_lesson
 
 
 def _year(request) -> int | None:
@@ -86,10 +89,44 @@ def lesson_score(request, lesson_pk):
     survey = lesson.surveys.filter(kind=SurveyKind.ON_SITE).select_related("system").first()
     context = {"lesson": lesson, "survey": survey}
     if survey:
+        _sync_quiz_objective(survey)
         surveys = [survey, *survey.follow_ups.all()]
         teacher_ids = [t.pk for t in lesson.teachers.all()]
         context |= _survey_score_context(request, survey, surveys, teacher_ids)
+        context |= integrity_context(request, survey)
+        context |= _quiz_context(survey, context["result"], context["document"])
     return render(request, "evaluation/lesson_score.html", context)
+
+
+def _quiz_context(survey, result, document) -> dict:
+    """The lesson's knowledge quiz beside the self-rated 知识掌握, and what the score
+    counts (docs/scoring.md, "Knowledge quizzes")."""
+    from dangke.quizzes.services import MASTERY_KEY, MIN_SHEETS, results
+
+    quiz = results(survey)
+    if quiz is None:
+        return {}
+    self_only = {key: value for key, value in document.items() if key != "objective"}
+    self_rating = score_lesson(self_only)["indicators"].get(MASTERY_KEY, {}).get("value")
+    counted = None
+    if result.get("objective"):
+        counted = result["indicators"].get(MASTERY_KEY, {}).get("value")
+    mastery = {
+        "self": "—" if self_rating is None else self_rating,
+        "quiz": "—"
+        if quiz["post"]["overall"]["share"] is None
+        else quiz["post"]["overall"]["share"],
+        "counted": counted,
+        "min_sheets": MIN_SHEETS,
+    }
+    return {"quiz_results": quiz, "quiz_mastery": mastery}
+
+
+def _sync_quiz_objective(survey) -> None:
+    """Quiz sheets arrive with survey sheets, so the score is usually current; a quiz set
+    or answered without a new survey sheet is caught up here."""
+    if survey.result and survey.result.get("objective") != quiz_objective(survey):
+        refresh_score(survey, force=True)
 
 
 @login_required

@@ -31,6 +31,7 @@ from dangke.evaluation.models import (
 )
 from dangke.evaluation.rules import may_manage_evaluation, may_run_class_surveys, may_run_surveys
 from dangke.evaluation.scores import refresh_score
+from dangke.evaluation.views.integrity import integrity_context
 
 
 def _state(survey: Survey) -> str:
@@ -163,6 +164,8 @@ def survey_detail(request, pk):
             (SurplusDecision.COUNT_ALL, SurplusDecision.COUNT_ALL.label),
         ],
     }
+    context |= integrity_context(request, survey)
+    context["quizzes"] = survey.quizzes.prefetch_related("questions") if can_run else []
     return render(request, "evaluation/survey.html", context)
 
 

@@ -11,8 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--input", required=True, help="测评 JSON 文件（- 表示标准输入）")
+        parser.add_argument(
+            "--exclude", help='排除决定 JSON 文件：[{"responses": [答卷序号], "reason": 理由}]'
+        )
 
-    def handle(self, *args, input, **options):
-        status = main(["--input", input])
+    def handle(self, *args, input, exclude=None, **options):
+        status = main(["--input", input, *(["--exclude", exclude] if exclude else [])])
         if status:
             raise CommandError("测评文件有误，见上方说明", returncode=status)
