@@ -12,11 +12,13 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("DANGKE_VAR_DIR", str(BASE_DIR.parent / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DANGKE_DEBUG", True)
-if DEBUG:
-    SECRET_KEY = env_str("DANGKE_SECRET_KEY", "dangke-insecure-development-key-do-not-use")
-else:
-    SECRET_KEY = env_str("DANGKE_SECRET_KEY", required=True)
+# --- harden (#17): safe defaults. DEBUG only when asked for (`make demo`, `dangke demo`,
+# DANGKE_DEBUG=true). Without a secret key the settings still load (tests, commands), but a
+# production start refuses (dangke.core.production, called by `dangke serve` and wsgi.py).
+DEBUG = env_bool("DANGKE_DEBUG", False)
+INSECURE_SECRET_KEY = "dangke-insecure-development-key-do-not-use"
+SECRET_KEY = env_str("DANGKE_SECRET_KEY", INSECURE_SECRET_KEY)
+# --- end harden
 ALLOWED_HOSTS = env_list("DANGKE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DANGKE_CSRF_TRUSTED_ORIGINS", [])
 
@@ -189,6 +191,12 @@ MAILERS = {
         else {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     )
 }
+# --- harden (#17): mail explicitly off (DANGKE_MAIL=off): notifications stay in the app
+# and a production start accepts it; without SMTP and without this, mail is kept in memory
+# (development, tests) and a production start refuses.
+if not env_bool("DANGKE_MAIL", True):
+    MAILERS["default"] = {"BACKEND": "dangke.core.production.MailOffBackend"}
+# --- end harden
 DEFAULT_FROM_EMAIL = env_str("DANGKE_FROM_EMAIL", "dangke@localhost")
 
 LOGGING = {
@@ -201,5 +209,23 @@ LOGGING = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+
+# --- harden (#17): HTTPS behind a TLS-terminating nginx (deploy/, README "Security").
+# DANGKE_HTTPS=true: nginx sets X-Forwarded-Proto; Django then redirects plain HTTP, sends
+# HSTS and marks its cookies Secure. Off by default, since an intranet office may serve
+# plain HTTP on its own network (then `check --deploy` says so).
+HTTPS = env_bool("DANGKE_HTTPS", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = env_bool("DANGKE_SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("DANGKE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGKE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DANGKE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Without DEBUG WhiteNoise indexes STATIC_ROOT once at start (and warns when it is missing);
+# the files themselves still come from the finders until `collectstatic` fills it.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# --- end harden
