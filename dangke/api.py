@@ -19,7 +19,7 @@ class BearerToken(HttpBearer):
         except ApiToken.DoesNotExist:
             return None
         user = api_token.user
-        if not user.is_active:
+        if not user.is_active or not api_token.is_usable:
             return None
         # Writing last_used_at on every call would serialise readers on SQLite.
         now = timezone.now()
