@@ -22,7 +22,7 @@ cluster-stop:
 cluster-faults: install
 	$(VENV)/bin/python tests/cluster/faults.py
 
-.PHONY: demo test test-fast test-clock lint format bench install runtime-deps system-deps messages clean audit
+.PHONY: demo test test-fast test-clock lint format bench install runtime-deps system-deps messages clean audit fuzz
 
 # The interpreter is found once (scripts/find-python explains what to install if none fits).
 $(TOOLS)/python:
@@ -40,6 +40,8 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced
 
+# The demo runs with DEBUG (its accounts' passwords are public); any other start has it off.
+demo: export DANGKE_DEBUG ?= true
 demo: install runtime-deps
 	$(DANGKE) migrate --no-input -v 0
 	$(DANGKE) demo --scale city --if-empty
@@ -110,3 +112,8 @@ messages: install
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var
+
+# schemathesis against a live server over the county demo, every check, fixed seed, about
+# two minutes (scripts/fuzz-api; README, Security).
+fuzz: install
+	scripts/fuzz-api

@@ -3,11 +3,11 @@ the pages. Authentication is a bearer token (`dangke token USERNAME`) or, for so
 trying the API from the docs page in a logged-in browser, the session."""
 
 from django.utils import timezone
-from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from dangke.accounts.models import ApiToken
 from dangke.accounts.scoping import scope_for_user
+from dangke.core.apicontract import ContractedNinjaAPI
 
 
 class BearerToken(HttpBearer):
@@ -19,7 +19,7 @@ class BearerToken(HttpBearer):
         except ApiToken.DoesNotExist:
             return None
         user = api_token.user
-        if not user.is_active:
+        if not user.is_active or not api_token.is_usable:
             return None
         # Writing last_used_at on every call would serialise readers on SQLite.
         now = timezone.now()
@@ -31,7 +31,7 @@ class BearerToken(HttpBearer):
         return user
 
 
-api = NinjaAPI(
+api = ContractedNinjaAPI(
     title="党课 Dangke API",
     version="1",
     description="按区划和角色限定范围的只读接口。认证：`Authorization: Bearer <令牌>`，"

@@ -13,6 +13,10 @@ def main() -> None:
     # Python module names allow; Django's own commands have no hyphens to clash with.
     if len(argv) > 1 and not argv[1].startswith("-"):
         argv[1] = argv[1].replace("-", "_")
+    # `dangke demo` builds the demonstration: its data and pages are made to be looked at,
+    # so it runs with DEBUG unless DANGKE_DEBUG says otherwise (everything else: DEBUG off).
+    if len(argv) > 1 and argv[1] == "demo":
+        os.environ.setdefault("DANGKE_DEBUG", "true")
     execute_from_command_line(argv)
 
 

@@ -5,6 +5,7 @@ SQLite under var/, the database task backend, files on local disk."""
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 from dangke.env import env_bool, env_int, env_list, env_str
 
@@ -12,11 +13,13 @@ BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("DANGKE_VAR_DIR", str(BASE_DIR.parent / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DANGKE_DEBUG", True)
-if DEBUG:
-    SECRET_KEY = env_str("DANGKE_SECRET_KEY", "dangke-insecure-development-key-do-not-use")
-else:
-    SECRET_KEY = env_str("DANGKE_SECRET_KEY", required=True)
+# --- harden (#17): safe defaults. DEBUG only when asked for (`make demo`, `dangke demo`,
+# DANGKE_DEBUG=true). Without a secret key the settings still load (tests, commands), but a
+# production start refuses (dangke.core.production, called by `dangke serve` and wsgi.py).
+DEBUG = env_bool("DANGKE_DEBUG", False)
+INSECURE_SECRET_KEY = "dangke-insecure-development-key-do-not-use"
+SECRET_KEY = env_str("DANGKE_SECRET_KEY", INSECURE_SECRET_KEY)
+# --- end harden
 ALLOWED_HOSTS = env_list("DANGKE_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DANGKE_CSRF_TRUSTED_ORIGINS", [])
 
@@ -197,6 +200,12 @@ MAILERS = {
         else {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
     )
 }
+# --- harden (#17): mail explicitly off (DANGKE_MAIL=off): notifications stay in the app
+# and a production start accepts it; without SMTP and without this, mail is kept in memory
+# (development, tests) and a production start refuses.
+if not env_bool("DANGKE_MAIL", True):
+    MAILERS["default"] = {"BACKEND": "dangke.core.production.MailOffBackend"}
+# --- end harden
 DEFAULT_FROM_EMAIL = env_str("DANGKE_FROM_EMAIL", "dangke@localhost")
 
 LOGGING = {
@@ -209,8 +218,49 @@ LOGGING = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+
+# --- harden (#17): HTTPS behind a TLS-terminating nginx (deploy/, README "Security").
+# DANGKE_HTTPS=true: nginx sets X-Forwarded-Proto; Django then redirects plain HTTP, sends
+# HSTS and marks its cookies Secure. Off by default, since an intranet office may serve
+# plain HTTP on its own network (then `check --deploy` says so).
+HTTPS = env_bool("DANGKE_HTTPS", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_SSL_REDIRECT = env_bool("DANGKE_SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("DANGKE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DANGKE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("DANGKE_HSTS_PRELOAD", HTTPS)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Without DEBUG WhiteNoise indexes STATIC_ROOT once at start (and warns when it is missing);
+# the files themselves still come from the finders until `collectstatic` fills it.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+
+# Content-Security-Policy (Django's own, django.middleware.csp): scripts only from this
+# site or with the response's nonce (`{{ csp_nonce }}`, the few standalone pages); no
+# inline event handlers (dangke/static/dangke/behaviours.js instead); styles may be inline
+# (style attributes and ECharts' own); nothing from other hosts, no framing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "media-src": [CSP.SELF, "blob:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("django.template.context_processors.csp")
+# --- end harden
 
 
 # --- Production tier (issue #16, dangke/ops): DATABASE_URL pooling, REDIS_URL, instance name,
@@ -248,7 +298,6 @@ DANGKE_WORKER_HEARTBEAT_SECONDS = env_int("DANGKE_WORKER_HEARTBEAT_SECONDS", 10)
 DANGKE_WORKER_STALE_SECONDS = env_int("DANGKE_WORKER_STALE_SECONDS", 60)
 # /healthz calls the queue unhealthy when a task has waited longer than this.
 DANGKE_HEALTH_QUEUE_MAX_AGE = env_int("DANGKE_HEALTH_QUEUE_MAX_AGE", 600)
-# Secure cookies follow DEBUG; a site reached over plain HTTP on a closed network (or the
-# loopback cluster of `make cluster`) turns them off explicitly.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DANGKE_COOKIE_SECURE", not DEBUG)
+# Secure cookies follow DANGKE_HTTPS (above); DANGKE_COOKIE_SECURE sets them either way.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DANGKE_COOKIE_SECURE", HTTPS)
 # --- end of production tier

@@ -213,3 +213,17 @@ def pinned_clock():
 
     with time_machine.travel(datetime.datetime.fromisoformat(PINNED_INSTANT), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """A browser test fails on any Content-Security-Policy violation (tests/test_browser.py
+    collects them from every page it opens)."""
+    yield
+    if request.node.get_closest_marker("browser") is None:
+        return
+    from tests.test_browser import CSP_VIOLATIONS
+
+    found = list(CSP_VIOLATIONS)
+    CSP_VIOLATIONS.clear()
+    assert not found, "Content-Security-Policy violations:\n" + "\n".join(found)

@@ -18,6 +18,49 @@ pytestmark = [
 ]
 
 
+# Any Content-Security-Policy violation on any page a browser test opens fails that test
+# (tests/conftest.py, `no_csp_violations`): the browser reports it as a console error, and
+# the page's own securitypolicyviolation event says which directive refused what.
+CSP_VIOLATIONS: list[str] = []
+REPORT_CSP_VIOLATIONS = (
+    "document.addEventListener('securitypolicyviolation', (e) => console.error("
+    "'CSP violation: ' + e.violatedDirective + ' refused ' + (e.blockedURI || 'inline')));"
+)
+
+
+def watch_csp(page):
+    def on_console(message):
+        text = message.text
+        if message.type == "error" and (
+            "Content Security Policy" in text or text.startswith("CSP violation")
+        ):
+            CSP_VIOLATIONS.append(f"{page.url}: {text}")
+
+    page.on("console", on_console)
+
+
+class CspWatchedBrowser:
+    """The Playwright browser, with every page it opens watched for CSP violations."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("page", watch_csp)
+        return context
+
+    def new_page(self, **options):
+        page = self._browser.new_page(**options)
+        page.add_init_script(REPORT_CSP_VIOLATIONS)
+        watch_csp(page)
+        return page
+
+
 def launch_chromium(*extra_args: str):
     """Debian's Chromium for one test module (a generator for a module-scoped fixture)."""
     from playwright.sync_api import sync_playwright
@@ -38,7 +81,7 @@ def launch_chromium(*extra_args: str):
                 *extra_args,
             ],
         )
-        yield browser
+        yield CspWatchedBrowser(browser)
         browser.close()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 

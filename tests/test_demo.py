@@ -33,6 +33,13 @@ from dangke.regions.models import Organization, OrganizationKind, Region, Region
 from dangke.reports.queries import year_figures
 
 
+@pytest.fixture(autouse=True)
+def demo_environment(settings):
+    """`make demo` runs with DEBUG, which lets demo-accounts create its public accounts;
+    tests run with DEBUG off, as production does."""
+    settings.DANGKE_ALLOW_DEMO_ACCOUNTS = True
+
+
 def run(*args) -> str:
     out = StringIO()
     call_command(*args, stdout=out)

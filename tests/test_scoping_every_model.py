@@ -59,6 +59,12 @@ def rows_in_both_counties(world):
         _insights_rows(county, org, course, teacher, admin)
         _care_rows(county, teacher, admin)
         _workreport_rows(county, admin)
+        from dangke.accounts.models import LoginAttempt
+
+        LoginAttempt.objects.create(
+            username=admin.username, user=admin, region=county, outcome="failed",
+            at=timezone.now(),
+        )  # fmt: skip
         _members_rows(county, org, course, admin)
     return world
 

@@ -3,6 +3,9 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
+
+from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 
 
 class User(AbstractUser):
@@ -94,6 +97,8 @@ class ApiToken(models.Model):
     prefix = models.CharField("前缀", max_length=8)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    expires_at = models.DateTimeField("到期时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "接口令牌"
@@ -107,7 +112,60 @@ class ApiToken(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user, name: str = "default") -> str:
+    def issue(cls, user, name: str = "default", expires_at=None) -> str:
         key = "dk_" + secrets.token_urlsafe(32)
-        cls.objects.create(user=user, name=name, key_hash=cls.hash_key(key), prefix=key[:8])
+        cls.objects.create(
+            user=user, name=name, key_hash=cls.hash_key(key), prefix=key[:8], expires_at=expires_at
+        )
         return key
+
+    @property
+    def is_usable(self) -> bool:
+        """Neither revoked nor past its expiry."""
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class LoginOutcome(models.TextChoices):
+    SUCCEEDED = "succeeded", "登录成功"
+    FAILED = "failed", "密码错误"
+    REFUSED = "refused", "已锁定，拒绝尝试"
+
+
+class LoginAttempt(models.Model):
+    """One sign-in attempt: the history a user sees of their own account and an office of
+    its region's accounts, and what throttling counts (`accounts.logins`). Failures an
+    administrator unlocked keep their row, with the time they stopped counting."""
+
+    username = models.CharField("用户名", max_length=150, db_index=True)
+    user = models.ForeignKey(
+        User, verbose_name="用户", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="login_attempts",
+    )  # fmt: skip
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="区划", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器", max_length=200, blank=True)
+    outcome = models.CharField("结果", max_length=16, choices=LoginOutcome.choices)
+    at = models.DateTimeField("时间", db_index=True)
+    cleared_at = models.DateTimeField("解锁时间", null=True, blank=True)
+
+    scope_rules = ScopeRules(region="region__code", user="user_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "登录记录"
+        verbose_name_plural = "登录记录"
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=LoginOutcome.values),
+                name="login_attempt_outcome_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.username} {self.get_outcome_display()}"

@@ -9,4 +9,6 @@ urlpatterns = [
     path("region/", views.switch_region, name="switch_region"),
     path("me/", views.profile, name="profile"),
     path("notifications/", views.notifications, name="notifications"),
+    path("me/security/", views.security, name="security"),
+    path("logins/", views.login_history, name="login_history"),
 ]

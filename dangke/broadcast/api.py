@@ -14,6 +14,7 @@ from ninja.security import HttpBearer
 
 from dangke.broadcast import services
 from dangke.broadcast.models import AudioProgramme
+from dangke.core.apicontract import DbId
 
 
 class StationToken(HttpBearer):
@@ -91,7 +92,7 @@ def get_schedule(request):
     url_name="station_programme_audio",
     summary="下载本站点已排播节目的音频",
 )
-def programme_audio(request, programme_id: int):
+def programme_audio(request, programme_id: DbId):
     """Only programmes scheduled on the calling station; anything else answers 404."""
     programme = AudioProgramme.objects.filter(
         pk=programme_id, slots__stations=request.auth, audio__gt=""

@@ -10,11 +10,12 @@ from django.db.models import Count, Q
 from django.http import Http404
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangke.contests import rules
 from dangke.contests.models import ContestEntry, Round, Stage
 from dangke.contests.services import winners_of
+from dangke.core.apicontract import BoundedPages, DbId, Year
 
 router = Router(tags=["擂台赛"])
 
@@ -49,7 +50,7 @@ class ContestOut(Schema):
 
 
 class ContestFilter(FilterSchema):
-    year: int | None = None
+    year: Year | None = None
     stage: Stage | None = None
     region: str | None = Field(None, description="区划代码前缀，如 5111")
 
@@ -107,13 +108,13 @@ def _contest(scope, contest_id: int):
 
 
 @router.get("/contests", response=list[ContestOut], summary="擂台赛")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def list_contests(request, filters: Query[ContestFilter]):
     return filters.filter(_contests(request.scope))
 
 
 @router.get("/contests/{contest_id}", response=ContestOut, summary="擂台赛详情")
-def get_contest(request, contest_id: int):
+def get_contest(request, contest_id: DbId):
     contest = _contests(request.scope).filter(pk=contest_id).first()
     if contest is None:
         raise Http404("未找到，或不在您的管辖范围内")
@@ -127,7 +128,7 @@ def get_contest(request, contest_id: int):
     description="公示（及结果）阶段才公开：名次、课程、参赛教师、教研组、得分和轮次，"
     "与公示页相同。公示前返回 404，不给出任何作品或匿名编号。",
 )
-def get_contest_results(request, contest_id: int):
+def get_contest_results(request, contest_id: DbId):
     contest = _contest(request.scope, contest_id)
     if contest.status not in PUBLIC_STAGES:
         raise HttpError(

@@ -1,8 +1,9 @@
 from django.db.models import Q
 from ninja import Field, FilterSchema, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.apicontract import BoundedPages, DbId
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
 
@@ -81,11 +82,11 @@ def _courses(scope):
 
 
 @router.get("/courses", response=list[CourseOut], summary="课程库")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def list_courses(request, filters: Query[CourseFilter]):
     return filters.filter(_courses(request.scope))
 
 
 @router.get("/courses/{course_id}", response=CourseDetailOut, summary="课程详情（含知识点大纲）")
-def get_course(request, course_id: int):
+def get_course(request, course_id: DbId):
     return get_visible_or_404(_courses(request.scope), request.scope, pk=course_id)

@@ -7,9 +7,10 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.apicontract import BoundedPages, DbId, Year
 from dangke.delivery.models import DeliveryMode, Lesson, LessonStatus
 
 router = Router(tags=["授课"])
@@ -67,14 +68,14 @@ class LessonOut(Schema):
 
 
 class LessonFilter(FilterSchema):
-    year: int | None = Field(None, description="开始时间所在年度（北京时间）")
+    year: Year | None = Field(None, description="开始时间所在年度（北京时间）")
     status: LessonStatus | None = None
     mode: DeliveryMode | None = None
     region: str | None = Field(None, description="区划代码前缀，如 511102")
-    organization: int | None = Field(None, description="承办组织 id")
-    teacher: int | None = Field(None, description="授课师资 id")
-    course: int | None = Field(None, description="课程 id")
-    campaign: int | None = Field(None, description="专项活动 id")
+    organization: DbId | None = Field(None, description="承办组织 id")
+    teacher: DbId | None = Field(None, description="授课师资 id")
+    course: DbId | None = Field(None, description="课程 id")
+    campaign: DbId | None = Field(None, description="专项活动 id")
 
     def filter_year(self, value):
         return Q(starts_at__year=value) if value else Q()
@@ -106,11 +107,11 @@ def _lessons(scope):
 
 
 @router.get("/lessons", response=list[LessonOut], summary="授课活动（按开始时间排序）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def list_lessons(request, filters: Query[LessonFilter]):
     return filters.filter(_lessons(request.scope))
 
 
 @router.get("/lessons/{lesson_id}", response=LessonOut, summary="授课活动详情")
-def get_lesson(request, lesson_id: int):
+def get_lesson(request, lesson_id: DbId):
     return get_visible_or_404(_lessons(request.scope), request.scope, pk=lesson_id)

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.export import xlsx_response
+from dangke.core.ids import db_id
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseSeries, ExcellentDesignation
@@ -141,8 +142,8 @@ def _order_page(request, form, *, order=None):
 @login_required
 def order_create(request):
     initial = {}
-    if request.GET.get("course", "").isdigit():
-        initial["course"] = int(request.GET["course"])
+    if db_id(request.GET.get("course")):
+        initial["course"] = db_id(request.GET["course"])
     form = OrderForm(request.POST or None, scope=request.scope, initial=initial)
     if not form.fields["organization"].queryset.exists():
         raise PermissionDenied(_("只有基层党组织联络员或党员教育管理员可以点单"))

@@ -10,6 +10,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.apicontract import DbId
 from dangke.delivery.models import Lesson
 from dangke.evaluation.models import SurveyKind
 from dangke.evaluation.scores import BREAKDOWN_MIN, is_provisional, refresh_score, role_label
@@ -49,7 +50,7 @@ class LessonScoreOut(Schema):
     description="与授课评价页相同的得分、有效答卷 n 与 95% 区间，以及各评价主体的答卷数、"
     f"权重和平均分（少于 {BREAKDOWN_MIN} 份时不给平均分）。未测评或样本不足未发布时返回 404。",
 )
-def get_lesson_score(request, lesson_id: int):
+def get_lesson_score(request, lesson_id: DbId):
     lesson = get_visible_or_404(Lesson, request.scope, pk=lesson_id)
     survey = lesson.surveys.filter(kind=SurveyKind.ON_SITE).select_related("system").first()
     if survey is None:

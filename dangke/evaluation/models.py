@@ -30,6 +30,25 @@ def new_invitation_code() -> str:
     return secrets.token_urlsafe(12)
 
 
+def random_row_key() -> int:
+    """A random positive 63-bit primary key for answer sheets and their comments: with
+    sequential ids the table's order would be the order of submission, which a database
+    copy could line up with sign-in lists or invitation use (issue #17). A collision among
+    2**62 keys is not a practical concern; the insert would fail rather than overwrite."""
+    return secrets.randbelow(2**62) + 2**62
+
+
+class RandomKeyField(models.BigIntegerField):
+    """A random 64-bit primary key that is the row's storage order too: on SQLite a key
+    declared "bigint" leaves a hidden sequential rowid beside it (the insertion order);
+    declared "integer" it becomes the rowid itself."""
+
+    def db_type(self, connection):
+        if connection.vendor == "sqlite":
+            return "integer"
+        return super().db_type(connection)
+
+
 class IndicatorSystem(models.Model):
     """A weighted indicator tree (指标体系) of one region for one year.
 
@@ -356,6 +375,7 @@ class Response(models.Model):
     address or device identifier, and its time is kept only to the hour. `nonce` is the
     random number of the form it was sent from, so a re-sent form is not counted twice."""
 
+    id = RandomKeyField(primary_key=True, default=random_row_key, editable=False)
     survey = models.ForeignKey(
         Survey, verbose_name=_("测评"), on_delete=models.CASCADE, related_name="responses"
     )
@@ -394,6 +414,8 @@ class Invitation(models.Model):
         _("邀请码"), max_length=24, unique=True, default=new_invitation_code, editable=False
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # Kept to the hour, like an answer sheet's time: the exact minute a named rater used
+    # the code would single out their sheet among the hour's.
     used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
 
     scope_rules = ScopeRules(region="survey__region__code")
@@ -426,6 +448,7 @@ class SurveyComment(models.Model):
     """A free-text comment left with a response, kept apart from the ratings: it is not
     linked to the response, and nobody but the office reads it before it is reviewed."""
 
+    id = RandomKeyField(primary_key=True, default=random_row_key, editable=False)
     survey = models.ForeignKey(
         Survey, verbose_name=_("测评"), on_delete=models.CASCADE, related_name="comments"
     )

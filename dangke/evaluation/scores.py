@@ -14,7 +14,6 @@ threshold counts the trainees who rated on the day.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -119,8 +118,12 @@ def quiz_objective(survey: Survey) -> dict | None:
 
 def counted_responses(survey: Survey, allowance) -> list[Response]:
     """A survey's sheets that count: every named rater's, and trainee sheets up to the
-    allowance (the earliest first) unless the office decided to count them all."""
-    responses = list(survey.responses.order_by("id").only("pk", "role", "answers"))
+    allowance (the earliest hours first; within an hour in the random order of their keys,
+    since the exact submission order is deliberately not stored) unless the office decided
+    to count them all."""
+    responses = list(
+        survey.responses.order_by("submitted_hour", "id").only("pk", "role", "answers")
+    )
     if allowance.decision == SurplusDecision.COUNT_ALL:
         return responses
     kept, trainees = [], 0
@@ -133,19 +136,18 @@ def counted_responses(survey: Survey, allowance) -> list[Response]:
     return kept
 
 
-def latest_response_id(survey: Survey) -> int:
+def responses_marker(survey: Survey) -> int:
+    """What changes when an answer sheet arrives: their number (sheets are never deleted
+    one by one). Keys are random (anonymity), so the largest key no longer marks the last."""
     main = survey.on_site
-    found = Response.objects.filter(survey__in=[main, *main.follow_ups.all()]).aggregate(
-        last=Max("id")
-    )["last"]
-    return found or 0
+    return Response.objects.filter(survey__in=[main, *main.follow_ups.all()]).count()
 
 
 def refresh_score(survey: Survey, *, force: bool = False) -> dict:
     """The lesson's score, recomputed when answers arrived since it was last computed.
     The first time it reaches the publish threshold is audited."""
     main = survey.on_site
-    last = latest_response_id(main)
+    last = responses_marker(main)
     if main.result and main.scored_upto == last and not force:
         return main.result
     result = score_lesson(survey_document(main))

@@ -386,7 +386,7 @@ def submit_response(
         with transaction.atomic():
             if invitation is not None:
                 spent = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-                    used_at=now
+                    used_at=hour
                 )
                 if not spent:
                     raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))

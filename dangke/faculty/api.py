@@ -3,9 +3,10 @@ from datetime import datetime
 from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.apicontract import BoundedPages, DbId, Year
 from dangke.faculty.models import AnnualReview, Teacher, TeacherLevel, TeacherStatus
 
 router = Router(tags=["师资"])
@@ -55,13 +56,13 @@ def _teachers(scope):
 
 
 @router.get("/teachers", response=list[TeacherOut], summary="师资")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def list_teachers(request, filters: Query[TeacherFilter]):
     return filters.filter(_teachers(request.scope))
 
 
 @router.get("/teachers/{teacher_id}", response=TeacherOut, summary="师资详情")
-def get_teacher(request, teacher_id: int):
+def get_teacher(request, teacher_id: DbId):
     return get_visible_or_404(_teachers(request.scope), request.scope, pk=teacher_id)
 
 
@@ -103,11 +104,11 @@ class ReviewOut(Schema):
 
 
 class ReviewFilter(FilterSchema):
-    year: int | None = None
+    year: Year | None = None
     region: str | None = Field(None, description="区划代码前缀，如 511102")
     level: TeacherLevel | None = None
     passed: bool | None = None
-    teacher: int | None = Field(None, description="师资 id")
+    teacher: DbId | None = Field(None, description="师资 id")
 
     def filter_region(self, value):
         return Q(region__code__startswith=value) if value else Q()
@@ -123,7 +124,7 @@ class ReviewFilter(FilterSchema):
     description="由年度考核计算得出的各师资年度结果（授课场次、时长、专项活动、得分与区间、"
     "是否达标及未达标项）。师资本人只看到自己的。",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def list_reviews(request, filters: Query[ReviewFilter]):
     reviews = (
         AnnualReview.objects.visible_to(request.scope)

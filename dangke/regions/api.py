@@ -1,8 +1,9 @@
 from django.db.models import Q
 from ninja import Field, FilterSchema, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.apicontract import BoundedPages, DbId
 from dangke.regions.models import Organization, OrganizationKind, Region
 
 router = Router(tags=["区划与基层党组织"])
@@ -44,7 +45,7 @@ class OrganizationFilter(FilterSchema):
 
 
 @router.get("/regions", response=list[RegionOut], auth=None, summary="行政区划（GB/T 2260）")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(BoundedPages, page_size=100)
 def list_regions(request, parent: str | None = None):
     """Division codes are public reference data, so this list needs no token. Without
     `parent` it lists the provinces."""
@@ -54,11 +55,11 @@ def list_regions(request, parent: str | None = None):
 
 
 @router.get("/organizations", response=list[OrganizationOut], summary="基层党组织")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(BoundedPages, page_size=50)
 def list_organizations(request, filters: Query[OrganizationFilter]):
     return filters.filter(Organization.objects.visible_to(request.scope).order_by("code"))
 
 
 @router.get("/organizations/{organization_id}", response=OrganizationOut, summary="基层党组织详情")
-def get_organization(request, organization_id: int):
+def get_organization(request, organization_id: DbId):
     return get_visible_or_404(Organization, request.scope, pk=organization_id)

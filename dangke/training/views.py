@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.ids import db_id
 from dangke.courses.models import Course, CourseStatus
 from dangke.evaluation.rules import may_run_class_surveys
 from dangke.faculty.models import Teacher
@@ -306,8 +307,8 @@ def topic(request, pk):
     runs = services.may_run_class(request.scope, item.training_class.region_id)
     if request.method == "POST":
         parent = None
-        if request.POST.get("parent", "").isdigit():
-            parent = item.posts.filter(pk=int(request.POST["parent"])).first()
+        if db_id(request.POST.get("parent")):
+            parent = item.posts.filter(pk=db_id(request.POST["parent"])).first()
         try:
             services.post(item, scope=request.scope, user=request.user,
                           body=request.POST.get("body", ""), parent=parent)  # fmt: skip
@@ -349,8 +350,8 @@ def essay_submit(request, pk):
         Enrollment.objects.select_related("training_class"), request.scope, pk=pk
     )
     essay = None
-    if request.POST.get("essay", "").isdigit():
-        essay = Essay.objects.filter(pk=int(request.POST["essay"]), enrollment=enrollment).first()
+    if db_id(request.POST.get("essay")):
+        essay = Essay.objects.filter(pk=db_id(request.POST["essay"]), enrollment=enrollment).first()
     try:
         services.submit_essay(enrollment, scope=request.scope, essay=essay,
                               title=request.POST.get("title", ""),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.utils import timezone
 
 from dangke.care.access import CareError, may_run_care
+from dangke.core.ids import bounded_year
 from dangke.regions.models import Region
 
 
@@ -22,7 +23,4 @@ def office_region(request) -> Region | None:
 
 
 def year_of(request) -> int:
-    try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
+    return bounded_year(request.GET.get("year"), timezone.localdate().year)

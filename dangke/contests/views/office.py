@@ -27,6 +27,7 @@ from dangke.contests.models import (
     Round,
     Stage,
 )
+from dangke.core.ids import bounded_year
 from dangke.courses.models import Course, CourseStatus
 from dangke.faculty.models import Teacher
 from dangke.insights import services as coaching
@@ -75,7 +76,7 @@ def index(request):
         region = regions.filter(code=request.POST.get("region", "")).first()
         if region is None or not rules.may_create_contest(scope, region.code):
             raise PermissionDenied(_("只有区划管理员可以创建擂台赛"))
-        year = int(request.POST.get("year") or timezone.localdate().year)
+        year = bounded_year(request.POST.get("year"), timezone.localdate().year)
         try:
             contest = services.create_contest(
                 region, year, actor=request.user, name=request.POST.get("name", "").strip()

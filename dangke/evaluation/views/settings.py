@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.core.ids import bounded_year, db_id
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 from dangke.core.status import StatusTransitionError
@@ -55,7 +56,7 @@ def systems(request):
     if request.method == "POST":
         if home is None:
             raise PermissionDenied(_("只有区划管理员可以新建指标体系"))
-        system = create_default_system(home, int(request.POST.get("year") or year))
+        system = create_default_system(home, bounded_year(request.POST.get("year"), year))
         messages.success(request, _("已按默认三维度新建指标体系，可在此基础上修改"))
         return redirect(system)
     context = {
@@ -173,7 +174,7 @@ def system_remove(request, pk, node_pk):
 
 
 def _int(value) -> int:
-    return int(value) if str(value or "").isdigit() else 0
+    return db_id(value) or 0
 
 
 @login_required
@@ -181,7 +182,7 @@ def _int(value) -> int:
 def system_copy(request, pk):
     system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
     _require_manager(request, system.region_id)
-    year = int(request.POST.get("year") or system.year)
+    year = bounded_year(request.POST.get("year"), system.year)
     name = request.POST.get("name", "").strip() or f"{system.name}（{_('修订')}）"
     if IndicatorSystem.objects.filter(region=system.region, year=year, name=name).exists():
         messages.error(request, _("%(year)s 年已有同名指标体系") % {"year": year})

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('courses', '0001_initial'),
-        ('evaluation', '0004_response_exclusion'),
+        ('evaluation', '0005_response_exclusion'),
     ]
 
     operations = [

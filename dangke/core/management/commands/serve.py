@@ -18,9 +18,10 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from dangke.core.jobs import fail_stale_jobs
+from dangke.core.production import production_problems
 
 
 def running_serve(pidfile: Path) -> int | None:
@@ -49,6 +50,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addr, no_worker, threads, dev, **options):
+        problems = production_problems()
+        if problems:
+            raise CommandError(
+                "生产模式（DEBUG 关闭）拒绝启动：\n- "
+                + "\n- ".join(problems)
+                + "\n演示请用 `make demo`，开发请设 DANGKE_DEBUG=true（见 README「安全」）。"
+            )
         worker = None
         uses_db_tasks = settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db")
         pidfile = settings.VAR_DIR / "serve.pid"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('evaluation', '0003_survey_sheet_margin_and_surplus_decision'),
+        ('evaluation', '0004_anonymous_random_keys_and_hourly_invitation_use'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
