@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "dangke.care",
     "dangke.workreport",
     "dangke.members",
+    "dangke.advice",
     "dangke.demo",
 ]
 

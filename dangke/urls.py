@@ -20,6 +20,7 @@ urlpatterns = [
     path("care/", include("dangke.care.urls")),
     path("annual-report/", include("dangke.workreport.urls")),
     path("members/", include("dangke.members.urls")),
+    path("advice/", include("dangke.advice.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
+from dangke.advice.services import menu_context
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseSeries, ExcellentDesignation
@@ -123,6 +124,7 @@ def menu(request):
         courses.sort(key=_rating_order)
     can_order = bool(request.scope.organization_ids or request.scope.managed_region_codes)
     context = {"form": form, "courses": courses, "can_order": can_order}
+    context.update(menu_context(request.scope, request.GET.get("organization", "")))
     return render(request, "delivery/menu.html", context)
 
 

@@ -7,7 +7,9 @@ See `rank.py` for the model and `docs/benchmarks.md` for how it compares with th
 
 from engines.suggestions.rank import (
     CourseFacts,
+    Demand,
     OrganisationFacts,
+    Rating,
     Reason,
     Suggestion,
     popularity_baseline,
@@ -17,7 +19,9 @@ from engines.suggestions.rank import (
 
 __all__ = [
     "CourseFacts",
+    "Demand",
     "OrganisationFacts",
+    "Rating",
     "Reason",
     "Suggestion",
     "popularity_baseline",
