@@ -47,7 +47,7 @@ class WarningOut(Schema):
 def suggestions(request, organization: int, limit: int = 8):
     found = get_visible_or_404(Organization, request.scope, pk=organization)
     advice = services.suggestions_for(request.scope, found, limit=max(1, min(limit, 20)))
-    return 200, {
+    return {
         "organization_id": found.pk,
         "organization": found.name,
         "season": advice.season,
@@ -77,7 +77,7 @@ def warnings(request, teacher: int | None = None, level: str | None = None):
     rows = services.warnings_for(request.scope, teachers=teachers)
     if level:
         rows = [row for row in rows if row.level == level]
-    return 200, [
+    return [
         {
             "teacher_id": row.teacher.pk,
             "teacher": row.teacher.name,

@@ -457,11 +457,15 @@ def word_evidence(evidence) -> str:
         }
     if evidence.code == "hours_short":
         return _("按目前进度年末课时将差 %(short)s 小时（预计 %(projected)s / %(target)s）") % {
-            **v,
+            "short": f"{v['short']:g}",
+            "projected": f"{v['projected']:g}",
             "target": f"{v['target']:g}",
         }
     if evidence.code == "lessons_short":
-        return _("按目前进度年末授课将差 %(short)s 场（预计 %(projected)s / %(target)s）") % v
+        return _("按目前进度年末授课将差 %(short)s 场（预计 %(projected)s / %(target)s）") % {
+            **v,
+            "projected": f"{v['projected']:g}",
+        }
     if evidence.code == "few_responses":
         return (
             _("按目前进度年末答卷约 %(projected)s 份，少于 %(needed)s 份，年度得分可能无法认定") % v

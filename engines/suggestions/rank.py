@@ -26,7 +26,7 @@ import datetime
 from dataclasses import dataclass, field
 
 PSEUDO_ORDERS = 20.0
-DEFAULT_RESPONSE_SD = 10.0  # points on the 0–100 scale, when a rating has no interval
+DEFAULT_RESPONSE_SD = 12.0  # one answer's spread, points on the 0–100 scale
 NOVELTY_YEARS = 2
 
 WEIGHTS = {
@@ -49,10 +49,13 @@ class Rating:
 
     @property
     def variance(self) -> float:
-        """The sampling variance of the mean (from the interval, else a default sd/√n)."""
+        """The sampling variance of the mean: from the interval, but never below what n
+        answers of a typical spread give (an interval clipped at 100, or measured from two
+        lessons that happened to agree, understates it)."""
+        floor = DEFAULT_RESPONSE_SD**2 / max(self.n, 1)
         if self.ci95 and self.ci95[1] > self.ci95[0]:
-            return ((self.ci95[1] - self.ci95[0]) / (2 * 1.96)) ** 2
-        return DEFAULT_RESPONSE_SD**2 / max(self.n, 1)
+            return max(((self.ci95[1] - self.ci95[0]) / (2 * 1.96)) ** 2, floor)
+        return floor
 
 
 @dataclass(frozen=True)
