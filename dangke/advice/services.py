@@ -51,7 +51,7 @@ def _kind_label(value: str) -> str:
     return str(OrganizationKind(value).label) if value in OrganizationKind.values else value
 
 
-def course_facts(courses) -> list[CourseFacts]:
+def course_facts(courses, before=None) -> list[CourseFacts]:
     """The engine's view of each course: its pool teachers' counties and its ratings by the
     kind of organisation that rated it (each kind's lessons aggregated as a course's are)."""
     courses = list(courses)
@@ -67,7 +67,10 @@ def course_facts(courses) -> list[CourseFacts]:
     by_kind: dict[tuple[int, str], list[dict]] = defaultdict(list)
     surveys = Survey.objects.filter(
         kind=SurveyKind.ON_SITE, lesson__course_id__in=ids, published_at__isnull=False
-    ).values_list("lesson__course_id", "lesson__organization__kind", "result")
+    )
+    if before is not None:
+        surveys = surveys.filter(published_at__lt=before)
+    surveys = surveys.values_list("lesson__course_id", "lesson__organization__kind", "result")
     for course_id, kind, result in surveys:
         if not result or not result.get("published"):
             continue
@@ -148,7 +151,7 @@ def organisation_facts(organization, moment: datetime.datetime) -> OrganisationF
     )
 
 
-def category_gaps(county_code: str, year: int) -> dict[str, tuple[int, int]]:
+def category_gaps(county_code: str, year: int, before=None) -> dict[str, tuple[int, int]]:
     """For each category, how many of the county's active organisations have had no lesson
     of it given in the year, of how many organisations."""
     organisations = Organization.objects.filter(
@@ -161,7 +164,7 @@ def category_gaps(county_code: str, year: int) -> dict[str, tuple[int, int]]:
             organization__in=organisations,
             status=LessonStatus.DELIVERED,
             starts_at__gte=start,
-            starts_at__lt=end,
+            starts_at__lt=min(end, before) if before else end,
         )
         .values("course__category")
         .annotate(n=Count("organization_id", distinct=True))
@@ -196,10 +199,10 @@ def suggestions_for(
     now = now or timezone.now()
     today = timezone.localdate(now)
     courses = list(orderable_courses(scope).filter(region__code__in=_reachable(organization)))
-    facts = course_facts(courses)
+    facts = course_facts(courses, before=now)
     by_id = {course.pk: course for course in courses}
     county = county_of(organization.region_id)
-    gaps = category_gaps(county, today.year) if county else {}
+    gaps = category_gaps(county, today.year, before=now) if county else {}
     ranked = suggest(
         organisation_facts(organization, now),
         facts,
