@@ -471,7 +471,11 @@ def word_evidence(evidence) -> str:
         }
     if evidence.code == "few_responses":
         return (
-            _("按目前进度年末答卷约 %(projected)s 份，少于 %(needed)s 份，年度得分可能无法认定") % v
+            _(
+                "按目前进度年末计入得分的答卷约 %(projected)s 份，少于 %(needed)s 份，"
+                "年度得分可能因样本不足无法认定"
+            )
+            % v
         )
     if evidence.code == "cancellations":
         return _("近 %(days)s 天取消 %(cancelled)s 场（共 %(total)s 场）") % v

@@ -53,7 +53,7 @@ def county_gaps(request):
     if not (request.scope.region_codes or request.scope.is_superuser):
         raise Http404
     counties = list(services.counties_for(request.scope))
-    form = GapForm(request.GET or None, counties=counties)
+    form = GapForm(request.GET or None, counties=counties, initial={"year": report_year()})
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     chosen = data.get("county") or (counties[0].code if counties else "")
     county = next((c for c in counties if c.code == chosen), None)

@@ -232,7 +232,7 @@ def suggest(
 def _reasons(organisation, course, signals, county_counts, county_gaps, today) -> list[Reason]:
     reasons = []
     rating = course.ratings.get(organisation.kind)
-    if rating is not None:
+    if rating is not None and signals["quality"] >= 0:  # a rating below the mean is no reason
         reasons.append(
             Reason(
                 "peer_rating",

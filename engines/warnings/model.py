@@ -6,7 +6,9 @@ from the spread between its lessons (the ratio estimator `engines.scoring` uses 
 teacher's year), never below the lessons' own sampling noise; the difference gets a
 t-interval with the smaller window's degrees of freedom. A decline is real when the whole
 interval is above zero; one bad lesson among five widens the interval of its window so
-much that it is not. The warning fires on a real decline that leaves the recent mean within
+much that it is not. When the last five show nothing, the last `LEVEL_WINDOW` are compared
+with the ten before them, so a decline that ended some lessons ago is still seen. The
+warning fires on a real decline that leaves the recent mean within
 `MARGIN` points of the line, or on a recent mean whose whole interval is below it.
 
 Pace. From `warn_from_share` of the year on, the lessons and hours at year end are projected
@@ -113,14 +115,14 @@ def _window(scores: list[LessonScore]) -> tuple[float, float]:
     return mean, max(spread, noise)
 
 
-def compare_windows(scores: list[LessonScore]) -> dict | None:
+def compare_windows(scores: list[LessonScore], size: int = RECENT) -> dict | None:
     """The earlier and recent windows' means and the drop between them with its 95%
     interval, or None when there are too few lessons to compare."""
     ordered = sorted(scores, key=lambda s: s.day)
-    if len(ordered) < RECENT + MIN_EARLIER:
+    if len(ordered) < size + MIN_EARLIER:
         return None
-    recent = ordered[-RECENT:]
-    earlier = ordered[-RECENT - EARLIER : -RECENT]
+    recent = ordered[-size:]
+    earlier = ordered[-size - EARLIER : -size]
     recent_mean, recent_var = _window(recent)
     earlier_mean, earlier_var = _window(earlier)
     drop = earlier_mean - recent_mean
@@ -154,6 +156,11 @@ def assess(year: TeacherYear) -> Warning:
     line = quota.min_score if quota and quota.min_score else None
 
     windows = compare_windows(year.scores)
+    if windows and windows["low"] <= 0:
+        # A decline that ended some lessons ago shows between longer windows.
+        longer = compare_windows(year.scores, LEVEL_WINDOW)
+        if longer and longer["low"] > 0:
+            windows = longer
     if windows and line is not None:
         real_decline = windows["low"] > 0
         near_line = windows["recent"] < line + MARGIN
