@@ -109,3 +109,15 @@ def test_the_group_leader_sees_only_the_groups_teachers(client, world, quota):
     page = login(client, world.group_leader).get("/advice/warnings/").content.decode()
     assert "张志强" in page
     assert "王红梅" not in page and "李建国" not in page
+
+
+def test_the_offices_dashboard_card_counts_only_its_county(client, world, quota):
+    page = login(client, world.county_a_admin).get("/").content.decode()
+    card = page[page.index('id="early-warnings"') :]
+    card = card[: card.index("</div></div>")]
+    assert "预警 <strong>1</strong> 人，关注 0 人" in card
+    assert "王红梅" in card and "李建国" not in card
+
+
+def test_a_warning_level_outside_the_list_is_refused(client, world, quota):
+    assert api(client, world.county_a_admin, "/api/v1/warnings?level=all").status_code == 422

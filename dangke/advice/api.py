@@ -1,6 +1,8 @@
 """Course suggestions and teacher warnings in the JSON API, scoped like their pages: an
 organisation or a teacher outside the caller's scope is answered 404."""
 
+from typing import Literal
+
 from ninja import Router, Schema
 
 from dangke.accounts.scoping import get_visible_or_404
@@ -70,7 +72,7 @@ def suggestions(request, organization: int, limit: int = 8):
     response={200: list[WarningOut], 404: ErrorOut},
     summary="师资考核预警（可按师资筛选；只含本人可见的师资）",
 )
-def warnings(request, teacher: int | None = None, level: str | None = None):
+def warnings(request, teacher: int | None = None, level: Literal["warn", "watch"] | None = None):
     teachers = services.pool_teachers(request.scope)
     if teacher is not None:
         teachers = teachers.filter(pk=get_visible_or_404(teachers, request.scope, pk=teacher).pk)
