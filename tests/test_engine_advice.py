@@ -139,3 +139,10 @@ def test_hours_behind_the_calendar_are_projected_to_a_shortfall():
 def test_pace_is_not_judged_early_in_the_year():
     quota = Quota(min_lessons=6, min_hours=12.0)
     assert not assess(TeacherYear(1, datetime.date(2026, 1, 1), quota)).evidence
+
+
+def test_what_a_warning_rests_on_comes_before_a_single_low_score():
+    quota = Quota(min_lessons=6, min_hours=12.0, min_score=80.0)
+    scores = lessons([88, 87, 89, 88, 88, 87, 89, 88, 87, 88, 89, 70])
+    year = TeacherYear(1, datetime.date(2026, 7, 2), quota, scores=scores, hours_given=3.0)
+    assert [e.code for e in assess(year).evidence] == ["hours_short", "lessons_short", "single_low"]

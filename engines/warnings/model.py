@@ -194,10 +194,6 @@ def assess(year: TeacherYear) -> Warning:
                     },
                 )
             )
-    last = max(year.scores, key=lambda s: s.day) if year.scores else None
-    if last is not None and line is not None and last.score < line and level != "warn":
-        # The naive rule would fire here; say why this is not (yet) a warning.
-        evidence.append(Evidence("single_low", {"score": round(last.score, 1), "line": line}))
 
     share = _year_share(year.today)
     if quota and share >= year.warn_from_share:
@@ -245,6 +241,12 @@ def assess(year: TeacherYear) -> Warning:
             )
         )
         level = level or "watch"
+    last = max(year.scores, key=lambda s: s.day) if year.scores else None
+    scores_warned = any(e.code in ("score_decline", "recent_score") for e in evidence)
+    if last is not None and line is not None and last.score < line and not scores_warned:
+        # The naive rule would fire here; say why the scores are not (yet) a warning. Last,
+        # so that a list showing one sentence shows what the warning rests on.
+        evidence.append(Evidence("single_low", {"score": round(last.score, 1), "line": line}))
     return Warning(year.teacher_id, level, evidence, helps)
 
 
