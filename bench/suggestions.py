@@ -15,22 +15,11 @@ same list without courses the organisation already had (a fairer baseline).
 """
 
 import datetime
-import os
 import sys
 import tempfile
 import time
 
-
-def _setup_django(var_dir: str) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dangke.settings"
-    os.environ["DANGKE_VAR_DIR"] = var_dir
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("load_regions", verbosity=0)
+from bench.imports import _setup_django
 
 
 def evaluate(scale: str) -> dict:
