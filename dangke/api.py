@@ -49,6 +49,7 @@ api.add_router("/", "dangke.evaluation.api.router")
 api.add_router("/", "dangke.contests.api.router")
 api.add_router("/", "dangke.reports.api.router")
 api.add_router("/stations", "dangke.broadcast.api.router")
+api.add_router("/", "dangke.advice.api.router")
 
 
 def api_urls():

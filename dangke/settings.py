@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "dangke.workreport",
     "dangke.members",
     "dangke.quizzes",
+    "dangke.advice",
     "dangke.demo",
 ]
 

@@ -339,10 +339,12 @@ def test_menu_shows_each_courses_rating_with_its_sample_and_sorts_by_it(client, 
         scores.refresh_score(survey)
     client.force_login(w.liaison)
     page = client.get("/delivery/menu/", {"order": "rating"}).content.decode()
+    page = page[page.index('id="menu-courses"') :]  # the menu itself, after the suggestions
     expected_a = scores.course_score(w.course_a)
     assert f"评分 <strong>{expected_a['score']}</strong>（1 次授课、6 份评价）" in page
     assert "暂无评分" in page
     assert page.index(w.course_a.title) < page.index(weaker.title) < page.index(unrated.title)
     # Teacher level narrows the menu to courses one of whose teachers is of that level.
     city_only = client.get("/delivery/menu/", {"level": "city"}).content.decode()
+    city_only = city_only[city_only.index('id="menu-courses"') :]
     assert weaker.title in city_only and w.course_a.title not in city_only

@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangke.advice.services import warnings_card
 from dangke.care.access import is_counsellor_only
 from dangke.core.calendar import report_year
 from dangke.courses.categories import CourseCategory
@@ -35,9 +36,9 @@ def dashboard(request):
     if is_teacher_only(request.scope):
         teacher = Teacher.objects.get(pk=request.scope.teacher_ids[0])
         year = timezone.localdate().year
-        return render(
-            request, "reports/teacher_home.html", teacher_home(request.scope, teacher, year)
-        )
+        context = teacher_home(request.scope, teacher, year)
+        context.update(warnings_card(request.scope, teacher))
+        return render(request, "reports/teacher_home.html", context)
     if is_liaison_only(request.scope):
         year = timezone.localdate().year
         return render(request, "reports/liaison_home.html", liaison_home(request.scope, year))
@@ -61,5 +62,6 @@ def dashboard(request):
         "manages_pool": may_manage_pool(request.scope, figures["region"]["code"]),
         "the_year": office_year(request.scope, figures, year),
         "may_report": may_build(request.scope),
+        **warnings_card(request.scope),
     }
     return render(request, "reports/dashboard.html", context)
