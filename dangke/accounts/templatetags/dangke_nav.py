@@ -116,6 +116,7 @@ ORGANISER_ENTRIES = {
     "reports:dashboard",
     "training:index",
     "evaluation:index",
+    "delivery:index",  # a lesson's page is where a survey is opened for it
     "faculty:list",
     "courses:list",
     "contests:index",
