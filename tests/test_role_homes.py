@@ -164,3 +164,20 @@ def test_the_thousands_filter_passes_what_is_not_a_figure():
     from dangke.core.templatetags.dangke_numbers import thousands
 
     assert thousands(None) is None and thousands("—") == "—" and thousands(12345, 1) == "12,345.0"
+
+
+def test_the_group_home_costs_the_same_for_thirty_more_teachers(
+    world, client, django_assert_max_num_queries
+):
+    from tests.conftest import make_teacher
+
+    year = timezone.localdate().year
+    common = {"region": world.city, "level": TeacherLevel.CITY, "computed_at": timezone.now()}
+    for number in range(30):
+        teacher = make_teacher(f"T-G-{number:03}", f"组员{number}", world.city)
+        teacher.groups.add(world.group)
+        AnnualReview.objects.create(teacher=teacher, year=year, score=80 + number / 10, **common)
+    client.force_login(world.group_leader)
+    with django_assert_max_num_queries(20):
+        page = html(client)
+    assert "组员29" in page and "82.9" in page
