@@ -34,3 +34,6 @@ urlpatterns = [
 # through views that check the user's scope first.
 
 handler400 = "dangke.core.views.bad_request"
+handler403 = "dangke.core.errors.permission_denied"
+handler404 = "dangke.core.errors.page_not_found"
+handler500 = "dangke.core.errors.server_error"

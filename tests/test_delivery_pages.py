@@ -151,7 +151,7 @@ def test_plan_review_pin_and_publish(client, dw):
     html = client.get(response.url).content.decode()
     assert w.teacher_a.name in html and w.org_a.name in html and order.code in html
     assert "已证明最优" in html  # the exact solver's plan
-    assert "今年首次" in html and "teacher_load" in html
+    assert "今年首次" in html and "load_spread" in html
     # The progress fragment tells htmx to reload once the run is finished.
     assert client.get(f"/delivery/plans/{run.pk}/progress/")["HX-Refresh"] == "true"
     # Pin the assignment: a new run with the pin, which shows it as pinned.

@@ -10,6 +10,7 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
+from django.test import Client
 from django.utils import timezone
 
 from dangke.accounts.models import Role, RoleAssignment, User
@@ -398,3 +399,28 @@ def test_county_build_has_rosters_whose_rollup_is_the_ledger(county):
     assert figures["registered"] == members
     assert 0.6 < figures["target_met_rate"] < 0.95  # most meet 32, some fall behind
     assert figures["with_hours"] < members  # a few have nothing at all
+
+
+def test_county_demo_reviews_most_of_the_pool_on_a_published_score_with_a_spread(county):
+    """Issue 24: the review, rewards and proposals show real figures, not 样本不足."""
+    import statistics
+
+    reviews = AnnualReview.objects.filter(year=reference_year(), region__code__startswith="632222")
+    enough = reviews.filter(score__isnull=False, n_responses__gte=30)
+    assert reviews.count() and enough.count() * 2 > reviews.count()
+    scores = [review.score for review in enough]
+    assert statistics.pstdev(scores) > 3 and max(scores) - min(scores) > 10
+    assert reviews.filter(passed=True).exists() and reviews.filter(passed=False).exists()
+
+
+def test_the_demo_judge_login_judges_the_demo_contest(county):
+    from dangke.contests.models import Contest, Judge
+
+    run("demo_accounts")
+    judge = User.objects.get(username="judge")
+    if Contest.objects.exists():
+        bound = Judge.objects.get(user=judge)
+        assert bound.name == judge.full_name and bound.assignments.exists()
+    client = Client()
+    client.force_login(judge)
+    assert "我的评审任务" in client.get("/").content.decode()

@@ -31,7 +31,7 @@ EXPERTS = (
     ("孙丽华", "市委党校科学社会主义教研室"),
     ("马建军", "市委组织部党员教育中心"),
     ("吴晓梅", "西南某大学马克思主义学院"),
-    ("郑国庆", "市委宣传部理论科"),
+    ("赵明远", "市委宣传部理论科"),  # the demo `judge` login (bind_demo_judge)
     ("冯雅琴", "市委讲师团"),
     ("曹德明", "省党员教育电教中心"),
 )
@@ -41,6 +41,22 @@ PEERS = 8
 def clear_contests_demo(root_code: str) -> None:
     """Contests protect their courses and indicator systems: remove them first."""
     Contest.objects.filter(region__code__startswith=root_code).delete()
+
+
+def bind_demo_judge(accounts) -> None:
+    """Once the demo logins exist: the `judge` login is the expert of its name in the demo
+    contest, so its 工作台 lists the sheets assigned to that expert."""
+    from dangke.accounts.models import Role, User
+    from dangke.contests.models import Judge
+
+    for account in accounts:
+        if account.role != Role.JUDGE:
+            continue
+        user = User.objects.get(username=account.username)
+        Judge.objects.filter(user=user).update(user=None)
+        Judge.objects.filter(
+            name=account.full_name, contest__region__code__startswith=account.region.code
+        ).update(user=user)
 
 
 def _sheet(rng, keys, quality: float, bias: float, erratic: bool) -> dict[str, str]:

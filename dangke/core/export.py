@@ -47,6 +47,13 @@ def write_cell(sheet, row: int, column: int, value):
         cell.data_type = "s"
         if value.startswith(FORMULA_STARTS):
             cell.quotePrefix = True
+    elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        # Large figures read with thousands separators (47,000) and stay numbers; a year
+        # or a small count (2026, 485) is left as it is written.
+        if isinstance(value, int) and abs(value) >= 10_000:
+            cell.number_format = "#,##0"
+        elif not isinstance(value, int) and abs(value) >= 1_000:
+            cell.number_format = "#,##0.0"
     return cell
 
 

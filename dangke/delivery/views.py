@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ from dangke.core.ids import db_id
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import CourseSeries, ExcellentDesignation
-from dangke.delivery import ical, services
+from dangke.delivery import ical, plan_review, services
 from dangke.delivery.forms import (
     AttendanceListForm,
     CampaignForm,
@@ -360,6 +361,9 @@ def plans(request):
     return render(request, "delivery/plans.html", {"form": form, "runs": runs})
 
 
+PLAN_ROWS_PER_PAGE = 50
+
+
 def _gap_label(run: PlanRun) -> str:
     """How far the plan is from the best possible. The exact solver's bound exceeds its
     objective only by the rounding of costs, so its plans read as proven optimal."""
@@ -416,18 +420,19 @@ def _review(request, run: PlanRun) -> dict:
     km = defaultdict(float)
     for a in assignments:
         km[a["teacher"]] += a.get("km", 0)
-    chart = [
+    busiest = [
         {"name": teachers[code].name if code in teachers else code, "value": count}
-        for code, count in sorted(load.items(), key=lambda item: (-item[1], item[0]))
+        for code, count in sorted(load.items(), key=lambda item: (-item[1], item[0]))[:10]
     ]
+    scores = plan_review.teacher_scores(request.scope, teachers.values(), run.horizon_start.year)
+    figures = plan_review.summary(rows, len(unserved_rows), len(gained), scores)
     return {
         "rows": rows,
         "unserved": unserved_rows,
         "gap_label": _gap_label(run),
-        "counts_label": f"{len(rows)} / {len(unserved_rows)}",
-        "total_km": round(sum(a.get("km", 0) for a in assignments), 1),
-        "coverage_gained": len(gained),
-        "chart_data": {"teacher_load": chart},
+        "figures": figures,
+        "busiest": busiest,
+        "chart_data": {"load_spread": figures["load_spread"]},
     }
 
 
@@ -445,6 +450,20 @@ def plan_detail(request, pk):
     }
     if run.state in (PlanState.DONE, PlanState.PUBLISHED):
         context.update(_review(request, run))
+        rows, context["filters"] = plan_review.filter_rows(context["rows"], request.GET)
+        if request.GET.get("export") == "xlsx":
+            stem = _("排课方案") + f"-{run.region.name}-{run.horizon_start:%Y%m}"
+            return xlsx_response(stem, plan_review.export_headers(), plan_review.export_rows(rows))
+        page = Paginator(rows, PLAN_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            page=page,
+            shown=len(rows),
+            query=query.urlencode(),
+            counties=plan_review.counties(context["rows"]),
+            categories=plan_review.categories(),
+        )
     return render(request, "delivery/plan.html", context)
 
 

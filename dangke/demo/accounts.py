@@ -131,6 +131,9 @@ def ensure_demo_accounts(*, reset_passwords: bool = False) -> list[DemoAccount]:
     from dangke.care.demo import bind_demo_accounts
 
     bind_demo_accounts(accounts)
+    from dangke.contests.demo import bind_demo_judge
+
+    bind_demo_judge(accounts)
     return accounts
 
 

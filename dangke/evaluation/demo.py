@@ -19,7 +19,8 @@ from django.utils import timezone
 from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.models import ExcellentDesignation
 from dangke.delivery.models import Lesson, LessonStatus
-from dangke.evaluation import consequences, services
+from dangke.evaluation import consequences, scores, services
+from dangke.evaluation.indicators import system_for
 from dangke.evaluation.models import (
     CommentStatus,
     ExcellentProposal,
@@ -34,8 +35,9 @@ from dangke.evaluation.models import (
 )
 from dangke.regions.models import Region
 
-SHARE_EVALUATED = 0.35
-MAX_SURVEYS = 240
+REVIEW_ANSWERS = 40
+SHARE_EVALUATED = 0.05
+MAX_SURVEYS = 2400
 GOOD = (
     "案例贴近村里实际，听得懂用得上",
     "老师讲得生动，互动多",
@@ -81,8 +83,29 @@ def build_evaluation_demo(
         .select_related("course", "organization", "region")
         .order_by("starts_at", "id")
     )
-    # Enough surveys to fill the pages without scoring a whole city's year at build time.
-    evaluated = [lesson for lesson in lessons if rng.random() <= SHARE_EVALUATED]
+    # The office evaluates each teacher's best-attended lessons until about REVIEW_ANSWERS
+    # trainees can have answered, so most of the pool reaches the review's 30 answers and
+    # has a published score, and a small share of the rest: not a whole city's year, which
+    # would cost the build minutes (a village lesson has about nine attendees).
+    attendees = {lesson.pk: lesson.attendees_count for lesson in lessons}
+    by_teacher: dict[int, list[int]] = {}
+    for lesson_id, teacher_id in (
+        Lesson.teachers.through.objects.filter(lesson__in=lessons)
+        .order_by("teacher_id", "lesson_id")
+        .values_list("lesson_id", "teacher_id")
+    ):
+        by_teacher.setdefault(teacher_id, []).append(lesson_id)
+    sampled: set[int] = set()
+    for lesson_ids in by_teacher.values():
+        reach = 0
+        for lesson_id in sorted(lesson_ids, key=lambda pk: (-attendees[pk], pk)):
+            if reach >= REVIEW_ANSWERS:
+                break
+            sampled.add(lesson_id)
+            reach += attendees[lesson_id] * 0.7
+    evaluated = [
+        lesson for lesson in lessons if lesson.pk in sampled or rng.random() <= SHARE_EVALUATED
+    ]
     if len(evaluated) > MAX_SURVEYS:
         evaluated = sorted(rng.sample(evaluated, MAX_SURVEYS), key=lambda item: item.starts_at)
     excellent = set(
@@ -92,15 +115,28 @@ def build_evaluation_demo(
     surveys = responses = 0
     response_rows, comment_rows = [], []
     stuffed = None
+    systems: dict[str, object] = {}  # one indicator system per region and year
+    asked: dict[tuple, dict] = {}  # the roles asked, per system and campaign
+    opened, invitations = [], []
     for lesson in evaluated:
-        survey = services.open_survey(lesson, actor=admin)
+        system = systems.get(lesson.region_id)
+        if system is None:
+            system = systems[lesson.region_id] = system_for(lesson.region, period.year)
+        survey = services.open_survey(lesson, actor=admin, system=system)
+        opened.append(survey.pk)
         surveys += 1
         # Courses already named 精品 this year are good ones; the rest range widely.
-        low = 3.9 if lesson.course_id in excellent else 2.6
-        course_quality = quality.setdefault(lesson.course_id, rng.uniform(low, 4.8))
-        roles = services.stage_roles(survey)
+        low = 4.2 if lesson.course_id in excellent else 3.8
+        course_quality = quality.setdefault(lesson.course_id, rng.uniform(low, 4.95))
+        roles_key = (survey.system_id, lesson.campaign_id)
+        if roles_key not in asked:
+            asked[roles_key] = services.stage_roles(survey)
+        roles = asked[roles_key]
         hour = lesson.starts_at.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        trainees = min(lesson.attendees_count, int(lesson.attendees_count * rng.uniform(0.1, 0.6)))
+        # Most lessons reach the publish threshold; a few stay below it (样本不足).
+        trainees = min(
+            lesson.attendees_count, int(lesson.attendees_count * rng.uniform(0.45, 0.95))
+        )
         for kind, count in (
             (RaterKind.TRAINEE, trainees),
             (RaterKind.EXPERT, rng.choice((0, 1, 2))),
@@ -129,12 +165,16 @@ def build_evaluation_demo(
                     else None,
                 )
             )  # fmt: skip
-        Invitation.objects.create(survey=survey, role=RaterKind.EXPERT, name="特邀专家")
+        invitations.append(Invitation(survey=survey, role=RaterKind.EXPERT, name="特邀专家"))
         if stuffed is None and trainees >= 12 and lesson.course_id not in excellent:
             stuffed = survey
             response_rows += _stuffed_sheets(rng, survey, roles, trainees, hour)
+    Invitation.objects.bulk_create(invitations, batch_size=1000)
     Response.objects.bulk_create(response_rows, batch_size=1000)
     SurveyComment.objects.bulk_create(comment_rows, batch_size=1000)
+    # Every lesson's score computed once, sharing what the surveys of one indicator system
+    # have in common; the rules, the review and the pages then read the stored results.
+    scores.rescore(Survey.objects.filter(pk__in=opened))
     responses = len(response_rows)
     rule = FeedbackRule.objects.create(
         region=root, year=period.year, min_responses=15, rectify_below=Decimal("65"),

@@ -51,32 +51,22 @@ def excluded_response_ids(survey: Survey) -> dict[int, str]:
     return decided
 
 
-def survey_document(survey: Survey, *, also_exclude=()) -> dict:
+def survey_document(survey: Survey, shared: dict | None = None, *, also_exclude=()) -> dict:
     """The lesson's whole survey (on the day and follow-up) as shared/specs/evaluation.md
     defines it; `dangke score --input` recomputes the stored result from it. Sheets the
     office excluded stay in the document, listed under `exclude` with the reasons;
-    `also_exclude` (response ids) adds a what-if exclusion, for comparing scores."""
+    `also_exclude` (response ids) adds a what-if exclusion, for comparing scores. `shared`:
+    a dict kept across the surveys of one batch (`rescore`), holding what depends only on
+    the indicator system and the campaign, which a locked system never changes."""
     main = survey.on_site
-    rows = [row for row in tree_rows(main.system) if row.is_leaf]
-    weight_of = {row.node.pk: row.effective_weight for row in rows}
     campaign = main.lesson.campaign if main.lesson_id else None
-    roles = []
-    for role in rater_roles(main.system, campaign):
-        asked = [leaf for leaf in role.asked.all()] or [row.node for row in rows]
-        total = sum(weight_of[leaf.pk] for leaf in asked)
-        for follow_up in (False, True):
-            part = [leaf for leaf in asked if leaf.follow_up == follow_up]
-            share = sum(weight_of[leaf.pk] for leaf in part)
-            if not part or total <= 0 or share <= 0:
-                continue
-            roles.append(
-                {
-                    "id": engine_role_id(role.kind, follow_up),
-                    "weight": float(role.weight) * share / total,
-                    "min_n": role.min_n,
-                    "indicators": [leaf.key for leaf in part],
-                }
-            )
+    key = (main.system_id, campaign.pk if campaign else None)
+    if shared is not None and key in shared:
+        roles, indicators = shared[key]
+    else:
+        roles, indicators = _system_roles(main.system, campaign), indicator_document(main.system)
+        if shared is not None:
+            shared[key] = (roles, indicators)
     surveys = [main, *main.follow_ups.all()]
     allowance = sheet_allowance(main)
     decided = excluded_response_ids(main)
@@ -93,7 +83,7 @@ def survey_document(survey: Survey, *, also_exclude=()) -> dict:
             }
         )
     document = {
-        "indicators": indicator_document(main.system),
+        "indicators": indicators,
         "roles": roles,
         "attendance": main.attendance,
         "responses": responses,
@@ -114,6 +104,29 @@ def quiz_objective(survey: Survey) -> dict | None:
     from dangke.quizzes.services import mastery_objective
 
     return mastery_objective(survey)
+
+
+def _system_roles(system, campaign) -> list[dict]:
+    rows = [row for row in tree_rows(system) if row.is_leaf]
+    weight_of = {row.node.pk: row.effective_weight for row in rows}
+    roles = []
+    for role in rater_roles(system, campaign):
+        asked = [leaf for leaf in role.asked.all()] or [row.node for row in rows]
+        total = sum(weight_of[leaf.pk] for leaf in asked)
+        for follow_up in (False, True):
+            part = [leaf for leaf in asked if leaf.follow_up == follow_up]
+            share = sum(weight_of[leaf.pk] for leaf in part)
+            if not part or total <= 0 or share <= 0:
+                continue
+            roles.append(
+                {
+                    "id": engine_role_id(role.kind, follow_up),
+                    "weight": float(role.weight) * share / total,
+                    "min_n": role.min_n,
+                    "indicators": [leaf.key for leaf in part],
+                }
+            )
+    return roles
 
 
 def counted_responses(survey: Survey, allowance) -> list[Response]:
@@ -143,14 +156,14 @@ def responses_marker(survey: Survey) -> int:
     return Response.objects.filter(survey__in=[main, *main.follow_ups.all()]).count()
 
 
-def refresh_score(survey: Survey, *, force: bool = False) -> dict:
+def refresh_score(survey: Survey, *, force: bool = False, shared: dict | None = None) -> dict:
     """The lesson's score, recomputed when answers arrived since it was last computed.
     The first time it reaches the publish threshold is audited."""
     main = survey.on_site
     last = responses_marker(main)
     if main.result and main.scored_upto == last and not force:
         return main.result
-    result = score_lesson(survey_document(main))
+    result = score_lesson(survey_document(main, shared))
     with transaction.atomic():
         main.result = result
         main.scored_upto = last
@@ -182,9 +195,11 @@ def is_provisional(survey: Survey, now=None) -> bool:
 
 def rescore(surveys) -> int:
     """Recompute every given on-site survey from its raw answers (`dangke rescore`)."""
-    count = 0
-    for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related("system", "lesson"):
-        refresh_score(survey, force=True)
+    count, shared = 0, {}
+    for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related(
+        "system", "lesson__campaign"
+    ):
+        refresh_score(survey, force=True, shared=shared)
         count += 1
     return count
 
@@ -199,10 +214,10 @@ def aggregate(surveys) -> dict:
     """Course or teacher score: the lessons' published scores weighted by their counted
     responses, with the between-lesson interval of `engines.scoring.aggregate_scores`,
     plus the same weighting for each dimension and the lessons that went in."""
-    items, lessons = [], []
+    items, lessons, shared = [], [], {}
     dimension_sums: dict[str, list[float]] = {}
     for survey in surveys:
-        result = refresh_score(survey)
+        result = refresh_score(survey, shared=shared)
         n = sum(role["n"] for role in result["roles"].values() if role["counted"])
         lessons.append({"survey": survey, "result": result, "n": n})
         if not result["published"]:

@@ -311,7 +311,8 @@ class AnnualReview(models.Model):
     is_final = models.BooleanField(_("年度已结束"), default=False)
     computed_at = models.DateTimeField(_("计算时间"))
 
-    scope_rules = ScopeRules(region="region__code", teacher="teacher_id")
+    # A group leader follows the reviews of their group's teachers (DESIGN §2a).
+    scope_rules = ScopeRules(region="region__code", teacher="teacher_id", group="teacher__groups")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dangke.accounts.landing import is_group_leader_only, is_judge_only, is_organiser_only
 from dangke.advice.services import warnings_card
 from dangke.care.access import is_counsellor_only
 from dangke.core.calendar import report_year
@@ -12,10 +13,13 @@ from dangke.faculty.models import Teacher, TeacherLevel, TeacherStatus
 from dangke.faculty.rules import may_manage_pool
 from dangke.regions.models import OrganizationKind
 from dangke.reports.homes import (
+    group_home,
     is_liaison_only,
     is_teacher_only,
+    judge_home,
     liaison_home,
     office_year,
+    organiser_home,
     teacher_home,
 )
 from dangke.reports.queries import year_figures
@@ -42,6 +46,13 @@ def dashboard(request):
     if is_liaison_only(request.scope):
         year = timezone.localdate().year
         return render(request, "reports/liaison_home.html", liaison_home(request.scope, year))
+    if is_judge_only(request.scope):
+        return render(request, "reports/judge_home.html", judge_home(request.scope))
+    if is_group_leader_only(request.scope):
+        year = timezone.localdate().year
+        return render(request, "reports/group_home.html", group_home(request.scope, year))
+    if is_organiser_only(request.scope):
+        return render(request, "reports/organiser_home.html", organiser_home(request.scope))
     year = report_year()
     figures = year_figures(request.scope, year)
     charts = {

@@ -84,10 +84,11 @@ def main_navigation(context):
 
         if is_counsellor_only(scope):
             items = [("care:counselling", _("心理辅导"), "bi-heart", True)]
+    only = _single_purpose_entries(scope)
     path = request.path
     navigation = []
     for name, label, icon, shown in items:
-        if not shown:
+        if not shown or (only is not None and name not in only):
             continue
         try:
             url = reverse(name)
@@ -96,6 +97,44 @@ def main_navigation(context):
         active = path == url if url == "/" else path.startswith(url)
         navigation.append({"url": url, "label": label, "icon": icon, "active": active})
     return navigation
+
+
+# Logins with one narrow job see the entries of that job only (DESIGN §2a): a judge scores
+# sheets, a group leader follows the group's teachers and courses, an organiser runs classes
+# and surveys. Others (the office, teachers, liaisons) see every entry their scope opens.
+JUDGE_ENTRIES = {"reports:dashboard", "contests:index"}
+GROUP_LEADER_ENTRIES = {
+    "reports:dashboard",
+    "faculty:list",
+    "courses:list",
+    "contests:index",
+    "insights:index",
+    "training:index",
+    "care:index",
+}
+ORGANISER_ENTRIES = {
+    "reports:dashboard",
+    "training:index",
+    "evaluation:index",
+    "delivery:index",  # a lesson's page is where a survey is opened for it
+    "faculty:list",
+    "courses:list",
+    "contests:index",
+    "regions:list",
+    "workreport:index",
+}
+
+
+def _single_purpose_entries(scope) -> set[str] | None:
+    from dangke.accounts.landing import is_group_leader_only, is_judge_only, is_organiser_only
+
+    if is_judge_only(scope):
+        return JUDGE_ENTRIES
+    if is_group_leader_only(scope) and not scope.teacher_ids:
+        return GROUP_LEADER_ENTRIES
+    if is_organiser_only(scope) and not (scope.group_ids or scope.teacher_ids):
+        return ORGANISER_ENTRIES
+    return None
 
 
 @register.simple_tag(takes_context=True)
