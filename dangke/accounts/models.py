@@ -3,17 +3,18 @@ import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
     """A person who logs in. Trainees who rate a lesson by QR code have no account."""
 
-    full_name = models.CharField("姓名", max_length=32, blank=True)
-    phone = models.CharField("手机号", max_length=32, blank=True)
+    full_name = models.CharField(_("姓名"), max_length=32, blank=True)
+    phone = models.CharField(_("手机号"), max_length=32, blank=True)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
 
     def __str__(self):
         return self.full_name or self.username
@@ -24,14 +25,14 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    REGION_ADMIN = "region_admin", "党员教育管理员"
-    ORGANISER = "organiser", "培训主办方"
-    GROUP_LEADER = "group_leader", "教研组组长"
-    TEACHER = "teacher", "师资"
-    LIAISON = "liaison", "基层联络员"
-    JUDGE = "judge", "评委"
+    REGION_ADMIN = "region_admin", _("党员教育管理员")
+    ORGANISER = "organiser", _("培训主办方")
+    GROUP_LEADER = "group_leader", _("教研组组长")
+    TEACHER = "teacher", _("师资")
+    LIAISON = "liaison", _("基层联络员")
+    JUDGE = "judge", _("评委")
     # sees only the one-to-one counselling requests addressed to them (dangke/care)
-    COUNSELLOR = "counsellor", "心理咨询师"
+    COUNSELLOR = "counsellor", _("心理咨询师")
 
 
 class RoleAssignment(models.Model):
@@ -39,15 +40,15 @@ class RoleAssignment(models.Model):
     organisation. Scoping (dangke/accounts/scoping.py) reads nothing else."""
 
     user = models.ForeignKey(
-        User, verbose_name="用户", on_delete=models.CASCADE, related_name="role_assignments"
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_assignments"
     )
-    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所辖区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所辖区划"), on_delete=models.PROTECT, related_name="+"
     )
     teaching_group = models.ForeignKey(
         "faculty.TeachingGroup",
-        verbose_name="教研组",
+        verbose_name=_("教研组"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -55,18 +56,18 @@ class RoleAssignment(models.Model):
     )
     organization = models.ForeignKey(
         "regions.Organization",
-        verbose_name="基层党组织",
+        verbose_name=_("基层党组织"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
     )
-    is_active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField("授予时间", auto_now_add=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "角色"
-        verbose_name_plural = "角色"
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
         constraints = [
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="role_valid"),
             models.CheckConstraint(
@@ -87,17 +88,17 @@ class ApiToken(models.Model):
     """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
 
     user = models.ForeignKey(
-        User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField("用途", max_length=64, default="default")
+    name = models.CharField(_("用途"), max_length=64, default="default")
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField("前缀", max_length=8)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=8)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "接口令牌"
-        verbose_name_plural = "接口令牌"
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
