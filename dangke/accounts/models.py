@@ -4,6 +4,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 
@@ -11,12 +12,12 @@ from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 class User(AbstractUser):
     """A person who logs in. Trainees who rate a lesson by QR code have no account."""
 
-    full_name = models.CharField("姓名", max_length=32, blank=True)
-    phone = models.CharField("手机号", max_length=32, blank=True)
+    full_name = models.CharField(_("姓名"), max_length=32, blank=True)
+    phone = models.CharField(_("手机号"), max_length=32, blank=True)
 
     class Meta:
-        verbose_name = "用户"
-        verbose_name_plural = "用户"
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
 
     def __str__(self):
         return self.full_name or self.username
@@ -27,14 +28,14 @@ class User(AbstractUser):
 
 
 class Role(models.TextChoices):
-    REGION_ADMIN = "region_admin", "党员教育管理员"
-    ORGANISER = "organiser", "培训主办方"
-    GROUP_LEADER = "group_leader", "教研组组长"
-    TEACHER = "teacher", "师资"
-    LIAISON = "liaison", "基层联络员"
-    JUDGE = "judge", "评委"
+    REGION_ADMIN = "region_admin", _("党员教育管理员")
+    ORGANISER = "organiser", _("培训主办方")
+    GROUP_LEADER = "group_leader", _("教研组组长")
+    TEACHER = "teacher", _("师资")
+    LIAISON = "liaison", _("基层联络员")
+    JUDGE = "judge", _("评委")
     # sees only the one-to-one counselling requests addressed to them (dangke/care)
-    COUNSELLOR = "counsellor", "心理咨询师"
+    COUNSELLOR = "counsellor", _("心理咨询师")
 
 
 class RoleAssignment(models.Model):
@@ -42,15 +43,15 @@ class RoleAssignment(models.Model):
     organisation. Scoping (dangke/accounts/scoping.py) reads nothing else."""
 
     user = models.ForeignKey(
-        User, verbose_name="用户", on_delete=models.CASCADE, related_name="role_assignments"
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="role_assignments"
     )
-    role = models.CharField("角色", max_length=16, choices=Role.choices)
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所辖区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所辖区划"), on_delete=models.PROTECT, related_name="+"
     )
     teaching_group = models.ForeignKey(
         "faculty.TeachingGroup",
-        verbose_name="教研组",
+        verbose_name=_("教研组"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -58,18 +59,18 @@ class RoleAssignment(models.Model):
     )
     organization = models.ForeignKey(
         "regions.Organization",
-        verbose_name="基层党组织",
+        verbose_name=_("基层党组织"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
     )
-    is_active = models.BooleanField("有效", default=True)
-    created_at = models.DateTimeField("授予时间", auto_now_add=True)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = "角色"
-        verbose_name_plural = "角色"
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
         constraints = [
             models.CheckConstraint(condition=models.Q(role__in=Role.values), name="role_valid"),
             models.CheckConstraint(
@@ -90,19 +91,19 @@ class ApiToken(models.Model):
     """A bearer token for the JSON API. Only a hash is stored; the token is shown once."""
 
     user = models.ForeignKey(
-        User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens"
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField("用途", max_length=64, default="default")
+    name = models.CharField(_("用途"), max_length=64, default="default")
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField("前缀", max_length=8)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
-    expires_at = models.DateTimeField("到期时间", null=True, blank=True)
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=8)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("到期时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "接口令牌"
-        verbose_name_plural = "接口令牌"
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
 
     def __str__(self):
         return f"{self.user} {self.prefix}…"
@@ -128,9 +129,9 @@ class ApiToken(models.Model):
 
 
 class LoginOutcome(models.TextChoices):
-    SUCCEEDED = "succeeded", "登录成功"
-    FAILED = "failed", "密码错误"
-    REFUSED = "refused", "已锁定，拒绝尝试"
+    SUCCEEDED = "succeeded", _("登录成功")
+    FAILED = "failed", _("密码错误")
+    REFUSED = "refused", _("已锁定，拒绝尝试")
 
 
 class LoginAttempt(models.Model):
@@ -138,27 +139,27 @@ class LoginAttempt(models.Model):
     its region's accounts, and what throttling counts (`accounts.logins`). Failures an
     administrator unlocked keep their row, with the time they stopped counting."""
 
-    username = models.CharField("用户名", max_length=150, db_index=True)
+    username = models.CharField(_("用户名"), max_length=150, db_index=True)
     user = models.ForeignKey(
-        User, verbose_name="用户", null=True, blank=True, on_delete=models.SET_NULL,
+        User, verbose_name=_("用户"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="login_attempts",
     )  # fmt: skip
     region = models.ForeignKey(
-        "regions.Region", verbose_name="区划", null=True, blank=True, on_delete=models.SET_NULL,
+        "regions.Region", verbose_name=_("区划"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )  # fmt: skip
-    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
-    user_agent = models.CharField("浏览器", max_length=200, blank=True)
-    outcome = models.CharField("结果", max_length=16, choices=LoginOutcome.choices)
-    at = models.DateTimeField("时间", db_index=True)
-    cleared_at = models.DateTimeField("解锁时间", null=True, blank=True)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=200, blank=True)
+    outcome = models.CharField(_("结果"), max_length=16, choices=LoginOutcome.choices)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    cleared_at = models.DateTimeField(_("解锁时间"), null=True, blank=True)
 
     scope_rules = ScopeRules(region="region__code", user="user_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "登录记录"
-        verbose_name_plural = "登录记录"
+        verbose_name = _("登录记录")
+        verbose_name_plural = _("登录记录")
         ordering = ["-at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -10,49 +10,50 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 
 
 class StationStatus(models.TextChoices):
-    ONLINE = "online", "在线"
-    OFFLINE = "offline", "离线"
-    FAULT = "fault", "故障"
+    ONLINE = "online", _("在线")
+    OFFLINE = "offline", _("离线")
+    FAULT = "fault", _("故障")
 
 
 class BroadcastStation(models.Model):
     """A loudspeaker station at a village service centre (村级便民服务中心); one per village."""
 
-    name = models.CharField("站点名称", max_length=120)
+    name = models.CharField(_("站点名称"), max_length=120)
     code = models.CharField(
-        "站点编号", max_length=32, unique=True, help_text="通常用村的 12 位区划代码"
+        _("站点编号"), max_length=32, unique=True, help_text=_("通常用村的 12 位区划代码")
     )
     village = models.OneToOneField(
         "regions.Region",
-        verbose_name="所在村（社区）",
+        verbose_name=_("所在村（社区）"),
         on_delete=models.PROTECT,
         related_name="broadcast_station",
         limit_choices_to={"level": 5},
     )
     # The same village, kept under the name every scoped model uses.
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
     status = models.CharField(
-        "状态", max_length=16, choices=StationStatus.choices, default=StationStatus.OFFLINE
+        _("状态"), max_length=16, choices=StationStatus.choices, default=StationStatus.OFFLINE
     )
-    estimated_listeners = models.PositiveIntegerField("估计收听人数", default=0)
-    token_hash = models.CharField("令牌摘要", max_length=64, unique=True, null=True, blank=True)
-    token_prefix = models.CharField("令牌前缀", max_length=8, blank=True)
-    last_seen_at = models.DateTimeField("最近上报", null=True, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    estimated_listeners = models.PositiveIntegerField(_("估计收听人数"), default=0)
+    token_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True, null=True, blank=True)
+    token_prefix = models.CharField(_("令牌前缀"), max_length=8, blank=True)
+    last_seen_at = models.DateTimeField(_("最近上报"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(region="region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "大喇叭站点"
-        verbose_name_plural = "大喇叭站点"
+        verbose_name = _("大喇叭站点")
+        verbose_name_plural = _("大喇叭站点")
         ordering = ["region_id"]
         indexes = [models.Index(fields=["region", "status"])]
         constraints = [
@@ -75,37 +76,37 @@ class BroadcastStation(models.Model):
 class AudioProgramme(models.Model):
     """An audio programme: an uploaded recording, or a text for the speech synthesiser."""
 
-    title = models.CharField("节目名称", max_length=200)
+    title = models.CharField(_("节目名称"), max_length=200)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
     course = models.ForeignKey(
         "courses.Course",
-        verbose_name="来源课程",
+        verbose_name=_("来源课程"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="audio_programmes",
     )
-    audio = models.FileField("音频文件", upload_to="broadcast/%Y/%m/", blank=True)
-    text = models.TextField("播报文本", blank=True, help_text="无音频时由语音合成朗读")
-    duration_seconds = models.PositiveIntegerField("时长（秒）")
+    audio = models.FileField(_("音频文件"), upload_to="broadcast/%Y/%m/", blank=True)
+    text = models.TextField(_("播报文本"), blank=True, help_text=_("无音频时由语音合成朗读"))
+    duration_seconds = models.PositiveIntegerField(_("时长（秒）"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="创建人",
+        verbose_name=_("创建人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(region="region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "音频节目"
-        verbose_name_plural = "音频节目"
+        verbose_name = _("音频节目")
+        verbose_name_plural = _("音频节目")
         ordering = ["-created_at", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -125,43 +126,43 @@ class BroadcastSlot(models.Model):
     county, a township) is expanded to that region's stations when it is scheduled."""
 
     programme = models.ForeignKey(
-        AudioProgramme, verbose_name="节目", on_delete=models.PROTECT, related_name="slots"
+        AudioProgramme, verbose_name=_("节目"), on_delete=models.PROTECT, related_name="slots"
     )
-    start = models.DateTimeField("开始时间")
-    end = models.DateTimeField("结束时间")
+    start = models.DateTimeField(_("开始时间"))
+    end = models.DateTimeField(_("结束时间"))
     stations = models.ManyToManyField(
-        BroadcastStation, verbose_name="播出站点", related_name="slots", blank=True
+        BroadcastStation, verbose_name=_("播出站点"), related_name="slots", blank=True
     )
     target_region = models.ForeignKey(
         "regions.Region",
-        verbose_name="目标区划",
+        verbose_name=_("目标区划"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="填写时播出到该区划内的全部站点",
+        help_text=_("填写时播出到该区划内的全部站点"),
     )
     # The region that owns the slot: the target region, or the smallest region holding
     # all chosen stations.
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="安排人",
+        verbose_name=_("安排人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(region="region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "播出安排"
-        verbose_name_plural = "播出安排"
+        verbose_name = _("播出安排")
+        verbose_name_plural = _("播出安排")
         ordering = ["start", "pk"]
         indexes = [models.Index(fields=["start", "end"])]
         constraints = [
@@ -183,14 +184,14 @@ class PlayLog(models.Model):
     station's own id for the play, so a backlog sent twice is stored once."""
 
     station = models.ForeignKey(
-        BroadcastStation, verbose_name="站点", on_delete=models.CASCADE, related_name="plays"
+        BroadcastStation, verbose_name=_("站点"), on_delete=models.CASCADE, related_name="plays"
     )
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
     programme = models.ForeignKey(
         AudioProgramme,
-        verbose_name="节目",
+        verbose_name=_("节目"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -198,24 +199,24 @@ class PlayLog(models.Model):
     )
     slot = models.ForeignKey(
         BroadcastSlot,
-        verbose_name="播出安排",
+        verbose_name=_("播出安排"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="plays",
     )
-    report_id = models.CharField("上报编号", max_length=64)
-    played_at = models.DateTimeField("播放时间")
-    duration_seconds = models.PositiveIntegerField("时长（秒）")
-    listeners = models.PositiveIntegerField("收听人数", null=True, blank=True)
-    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+    report_id = models.CharField(_("上报编号"), max_length=64)
+    played_at = models.DateTimeField(_("播放时间"))
+    duration_seconds = models.PositiveIntegerField(_("时长（秒）"))
+    listeners = models.PositiveIntegerField(_("收听人数"), null=True, blank=True)
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(region="region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "播放记录"
-        verbose_name_plural = "播放记录"
+        verbose_name = _("播放记录")
+        verbose_name_plural = _("播放记录")
         ordering = ["-played_at", "pk"]
         indexes = [
             models.Index(fields=["played_at"]),

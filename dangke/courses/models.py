@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 from dangke.core.status import ProtectedStatusModel
@@ -8,27 +9,27 @@ from dangke.courses.categories import CourseCategory
 
 
 class CourseStatus(models.TextChoices):
-    DRAFT = "draft", "草稿"
-    LISTED = "listed", "上架"
-    RECTIFYING = "rectifying", "整改"
-    WITHDRAWN = "withdrawn", "下架"
+    DRAFT = "draft", _("草稿")
+    LISTED = "listed", _("上架")
+    RECTIFYING = "rectifying", _("整改")
+    WITHDRAWN = "withdrawn", _("下架")
 
 
 class CourseSeries(models.Model):
     """A themed series or brand of courses (课程群组), e.g. a local-heritage series."""
 
-    name = models.CharField("名称", max_length=120)
+    name = models.CharField(_("名称"), max_length=120)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
-    description = models.TextField("简介", blank=True)
+    description = models.TextField(_("简介"), blank=True)
 
     scope_rules = ScopeRules(region="region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "课程群组"
-        verbose_name_plural = "课程群组"
+        verbose_name = _("课程群组")
+        verbose_name_plural = _("课程群组")
         ordering = ["region_id", "name"]
 
     def __str__(self):
@@ -45,18 +46,18 @@ class Course(ProtectedStatusModel):
         CourseStatus.WITHDRAWN: {CourseStatus.DRAFT},
     }
 
-    code = models.CharField("课程编号", max_length=32, unique=True)
-    title = models.CharField("课程名称", max_length=200)
-    category = models.CharField("课程类别", max_length=16, choices=CourseCategory.choices)
+    code = models.CharField(_("课程编号"), max_length=32, unique=True)
+    title = models.CharField(_("课程名称"), max_length=200)
+    category = models.CharField(_("课程类别"), max_length=16, choices=CourseCategory.choices)
     status = models.CharField(
-        "状态", max_length=16, choices=CourseStatus.choices, default=CourseStatus.DRAFT
+        _("状态"), max_length=16, choices=CourseStatus.choices, default=CourseStatus.DRAFT
     )
     region = models.ForeignKey(
-        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+"
     )
     teaching_group = models.ForeignKey(
         "faculty.TeachingGroup",
-        verbose_name="教研组",
+        verbose_name=_("教研组"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -64,26 +65,26 @@ class Course(ProtectedStatusModel):
     )
     series = models.ForeignKey(
         CourseSeries,
-        verbose_name="课程群组",
+        verbose_name=_("课程群组"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="courses",
     )
     teachers = models.ManyToManyField(
-        "faculty.Teacher", verbose_name="授课师资", blank=True, related_name="courses"
+        "faculty.Teacher", verbose_name=_("授课师资"), blank=True, related_name="courses"
     )
-    summary = models.TextField("课程简介", blank=True)
-    duration_minutes = models.PositiveSmallIntegerField("课时(分钟)", default=90)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    summary = models.TextField(_("课程简介"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("课时(分钟)"), default=90)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     scope_rules = ScopeRules(region="region__code", teacher="teachers", group="teaching_group_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "课程"
-        verbose_name_plural = "课程"
+        verbose_name = _("课程")
+        verbose_name_plural = _("课程")
         ordering = ["region_id", "code"]
         indexes = [models.Index(fields=["region", "category", "status"])]
         constraints = [
@@ -110,26 +111,26 @@ class ExcellentDesignation(models.Model):
     """A course named excellent (精品) for one year, e.g. from the top-ten contest."""
 
     course = models.ForeignKey(
-        Course, verbose_name="课程", on_delete=models.CASCADE, related_name="excellent_years"
+        Course, verbose_name=_("课程"), on_delete=models.CASCADE, related_name="excellent_years"
     )
-    year = models.PositiveSmallIntegerField("年度")
-    reason = models.CharField("认定依据", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    reason = models.CharField(_("认定依据"), max_length=200, blank=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="认定人",
+        verbose_name=_("认定人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    granted_at = models.DateTimeField("认定时间", auto_now_add=True)
+    granted_at = models.DateTimeField(_("认定时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(region="course__region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "精品课程认定"
-        verbose_name_plural = "精品课程认定"
+        verbose_name = _("精品课程认定")
+        verbose_name_plural = _("精品课程认定")
         ordering = ["-year", "course_id"]
         constraints = [
             models.UniqueConstraint(fields=["course", "year"], name="excellent_once_a_year")
@@ -143,16 +144,16 @@ class OutlineItem(models.Model):
     """A knowledge point (知识点) of a course outline, with its planned minutes."""
 
     course = models.ForeignKey(
-        Course, verbose_name="课程", on_delete=models.CASCADE, related_name="outline"
+        Course, verbose_name=_("课程"), on_delete=models.CASCADE, related_name="outline"
     )
-    position = models.PositiveSmallIntegerField("序号")
-    title = models.CharField("知识点", max_length=200)
-    planned_minutes = models.PositiveSmallIntegerField("计划用时(分钟)")
-    keywords = models.CharField("关键词", max_length=200, blank=True, help_text="以逗号分隔")
+    position = models.PositiveSmallIntegerField(_("序号"))
+    title = models.CharField(_("知识点"), max_length=200)
+    planned_minutes = models.PositiveSmallIntegerField(_("计划用时(分钟)"))
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True, help_text=_("以逗号分隔"))
 
     class Meta:
-        verbose_name = "知识点"
-        verbose_name_plural = "知识点"
+        verbose_name = _("知识点")
+        verbose_name_plural = _("知识点")
         ordering = ["course_id", "position"]
         constraints = [
             models.UniqueConstraint(fields=["course", "position"], name="outline_position_unique")
@@ -177,29 +178,29 @@ class Courseware(models.Model):
     courses.uploads before they are saved."""
 
     course = models.ForeignKey(
-        Course, verbose_name="课程", on_delete=models.CASCADE, related_name="courseware"
+        Course, verbose_name=_("课程"), on_delete=models.CASCADE, related_name="courseware"
     )
-    version = models.PositiveIntegerField("版本")
-    file = models.FileField("文件", upload_to=courseware_path, max_length=300)
-    original_name = models.CharField("原文件名", max_length=200)
-    kind = models.CharField("文件类型", max_length=16)
-    size_bytes = models.PositiveBigIntegerField("大小(字节)")
-    note = models.CharField("更新说明", max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("版本"))
+    file = models.FileField(_("文件"), upload_to=courseware_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    kind = models.CharField(_("文件类型"), max_length=16)
+    size_bytes = models.PositiveBigIntegerField(_("大小(字节)"))
+    note = models.CharField(_("更新说明"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="上传人",
+        verbose_name=_("上传人"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(region="course__region__code", teacher="course__teachers")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "课件"
-        verbose_name_plural = "课件"
+        verbose_name = _("课件")
+        verbose_name_plural = _("课件")
         ordering = ["course_id", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["course", "version"], name="courseware_version_unique")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 from dangke.core.jobs import BackgroundJob
@@ -20,36 +21,36 @@ from dangke.courses.categories import CourseCategory
 
 
 class DeliveryMode(models.TextChoices):
-    OFFLINE = "offline", "线下"
-    ONLINE = "online", "线上"
-    LOUDSPEAKER = "loudspeaker", "大喇叭"
+    OFFLINE = "offline", _("线下")
+    ONLINE = "online", _("线上")
+    LOUDSPEAKER = "loudspeaker", _("大喇叭")
 
 
 class OrderStatus(models.TextChoices):
-    SUBMITTED = "submitted", "已提交"
-    PLANNED = "planned", "已排课"
-    WITHDRAWN = "withdrawn", "已撤回"
-    UNSERVED = "unserved", "未能安排"
+    SUBMITTED = "submitted", _("已提交")
+    PLANNED = "planned", _("已排课")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    UNSERVED = "unserved", _("未能安排")
 
 
 class LessonStatus(models.TextChoices):
-    PLANNED = "planned", "计划"
-    CONFIRMED = "confirmed", "已确认"
-    DELIVERED = "delivered", "已授课"
-    CANCELLED = "cancelled", "已取消"
+    PLANNED = "planned", _("计划")
+    CONFIRMED = "confirmed", _("已确认")
+    DELIVERED = "delivered", _("已授课")
+    CANCELLED = "cancelled", _("已取消")
 
 
 class LessonSource(models.TextChoices):
-    PLAN = "plan", "排课方案"
-    MANUAL = "manual", "直接登记"
+    PLAN = "plan", _("排课方案")
+    MANUAL = "manual", _("直接登记")
 
 
 class PlanState(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "计算中"
-    DONE = "done", "待发布"
-    FAILED = "failed", "失败"
-    PUBLISHED = "published", "已发布"
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("计算中")
+    DONE = "done", _("待发布")
+    FAILED = "failed", _("失败")
+    PUBLISHED = "published", _("已发布")
 
 
 # Which state may follow which; services move a plan run only along these edges.
@@ -63,34 +64,37 @@ PLAN_TRANSITIONS = {
 
 
 class AttendanceMethod(models.TextChoices):
-    QR = "qr", "扫码签到"
-    LIST = "list", "名单登记"
+    QR = "qr", _("扫码签到")
+    LIST = "list", _("名单登记")
 
 
 class Campaign(models.Model):
     """A campaign (专项活动), e.g. 万堂示范课下基层: a period, target organisations by kind
     (empty: all kinds) and target counts; lessons and orders may belong to it."""
 
-    name = models.CharField("活动名称", max_length=120)
+    name = models.CharField(_("活动名称"), max_length=120)
     region = models.ForeignKey(
-        "regions.Region", verbose_name="组织区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("组织区划"), on_delete=models.PROTECT, related_name="+"
     )
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期")
-    description = models.TextField("活动说明", blank=True)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"))
+    description = models.TextField(_("活动说明"), blank=True)
     target_kinds = models.JSONField(
-        "面向的组织类型", default=list, blank=True, help_text="基层党组织类型代码列表；留空为全部"
+        _("面向的组织类型"),
+        default=list,
+        blank=True,
+        help_text=_("基层党组织类型代码列表；留空为全部"),
     )
-    target_lessons = models.PositiveIntegerField("目标授课场次", default=0)
-    target_members = models.PositiveIntegerField("目标覆盖党员数", default=0)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    target_lessons = models.PositiveIntegerField(_("目标授课场次"), default=0)
+    target_members = models.PositiveIntegerField(_("目标覆盖党员数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(region="region__code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "专项活动"
-        verbose_name_plural = "专项活动"
+        verbose_name = _("专项活动")
+        verbose_name_plural = _("专项活动")
         ordering = ["-starts_on", "name"]
         constraints = [
             models.CheckConstraint(
@@ -115,66 +119,66 @@ class CourseOrder(ProtectedStatusModel):
 
     organization = models.ForeignKey(
         "regions.Organization",
-        verbose_name="点单组织",
+        verbose_name=_("点单组织"),
         on_delete=models.PROTECT,
         related_name="course_orders",
     )
     region = models.ForeignKey(
         "regions.Region",
-        verbose_name="所在区划",
+        verbose_name=_("所在区划"),
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
     )
     course = models.ForeignKey(
         "courses.Course",
-        verbose_name="课程",
+        verbose_name=_("课程"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
     )
     category = models.CharField(
-        "课程类别", max_length=16, choices=CourseCategory.choices, blank=True
+        _("课程类别"), max_length=16, choices=CourseCategory.choices, blank=True
     )
-    dates = models.JSONField("可选日期", default=list, blank=True, help_text="ISO 日期列表")
-    earliest = models.DateField("最早日期", null=True, blank=True)
-    latest = models.DateField("最晚日期", null=True, blank=True)
-    expected_attendees = models.PositiveIntegerField("预计参学人数", default=0)
-    venue = models.CharField("授课地点", max_length=120, blank=True)
+    dates = models.JSONField(_("可选日期"), default=list, blank=True, help_text=_("ISO 日期列表"))
+    earliest = models.DateField(_("最早日期"), null=True, blank=True)
+    latest = models.DateField(_("最晚日期"), null=True, blank=True)
+    expected_attendees = models.PositiveIntegerField(_("预计参学人数"), default=0)
+    venue = models.CharField(_("授课地点"), max_length=120, blank=True)
     mode = models.CharField(
-        "授课方式", max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.OFFLINE
+        _("授课方式"), max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.OFFLINE
     )
-    notes = models.TextField("备注", blank=True)
+    notes = models.TextField(_("备注"), blank=True)
     campaign = models.ForeignKey(
         Campaign,
-        verbose_name="专项活动",
+        verbose_name=_("专项活动"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="orders",
     )
     status = models.CharField(
-        "状态", max_length=16, choices=OrderStatus.choices, default=OrderStatus.SUBMITTED
+        _("状态"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.SUBMITTED
     )
-    outcome = models.CharField("排课结果说明", max_length=200, blank=True)
+    outcome = models.CharField(_("排课结果说明"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="点单人",
+        verbose_name=_("点单人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("提交时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     scope_rules = ScopeRules(region="region__code", organization="organization_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "点单"
-        verbose_name_plural = "点单"
+        verbose_name = _("点单")
+        verbose_name_plural = _("点单")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["region", "status"]),
@@ -229,52 +233,52 @@ class PlanRun(BackgroundJob):
     FAILED_STATE = PlanState.FAILED
 
     region = models.ForeignKey(
-        "regions.Region", verbose_name="排课区划", on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name=_("排课区划"), on_delete=models.PROTECT, related_name="+"
     )
-    horizon_start = models.DateField("起始日期")
-    horizon_end = models.DateField("截止日期")
+    horizon_start = models.DateField(_("起始日期"))
+    horizon_end = models.DateField(_("截止日期"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="发起人",
+        verbose_name=_("发起人"),
         null=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
     state = models.CharField(
-        "状态", max_length=16, choices=PlanState.choices, default=PlanState.QUEUED
+        _("状态"), max_length=16, choices=PlanState.choices, default=PlanState.QUEUED
     )
-    use_greedy = models.BooleanField("贪心基线", default=False)
-    task_id = models.CharField("后台任务", max_length=64, blank=True)
-    problem = models.JSONField("排课问题", default=dict, blank=True)
-    plan = models.JSONField("排课方案", default=dict, blank=True)
+    use_greedy = models.BooleanField(_("贪心基线"), default=False)
+    task_id = models.CharField(_("后台任务"), max_length=64, blank=True)
+    problem = models.JSONField(_("排课问题"), default=dict, blank=True)
+    plan = models.JSONField(_("排课方案"), default=dict, blank=True)
     fingerprint = models.JSONField(
-        "点单版本",
+        _("点单版本"),
         default=dict,
         blank=True,
-        help_text="点单编号 → 更新时间，发布时据此判断方案是否过期",
+        help_text=_("点单编号 → 更新时间，发布时据此判断方案是否过期"),
     )
-    objective = models.FloatField("方案价值", null=True, blank=True)
-    upper_bound = models.FloatField("价值上界", null=True, blank=True)
-    solve_seconds = models.FloatField("求解用时(秒)", null=True, blank=True)
-    message = models.TextField("说明", blank=True)
-    pins = models.JSONField("指定安排", default=list, blank=True)
-    forbids = models.JSONField("排除安排", default=list, blank=True)
+    objective = models.FloatField(_("方案价值"), null=True, blank=True)
+    upper_bound = models.FloatField(_("价值上界"), null=True, blank=True)
+    solve_seconds = models.FloatField(_("求解用时(秒)"), null=True, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    pins = models.JSONField(_("指定安排"), default=list, blank=True)
+    forbids = models.JSONField(_("排除安排"), default=list, blank=True)
     parent = models.ForeignKey(
         "self",
-        verbose_name="上一次排课",
+        verbose_name=_("上一次排课"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
-    built_at = models.DateTimeField("构建时间", null=True, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    built_at = models.DateTimeField(_("构建时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="发布人",
+        verbose_name=_("发布人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -285,8 +289,8 @@ class PlanRun(BackgroundJob):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "排课"
-        verbose_name_plural = "排课"
+        verbose_name = _("排课")
+        verbose_name_plural = _("排课")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(
@@ -324,14 +328,14 @@ class Lesson(ProtectedStatusModel):
     }
 
     course = models.ForeignKey(
-        "courses.Course", verbose_name="课程", on_delete=models.PROTECT, related_name="lessons"
+        "courses.Course", verbose_name=_("课程"), on_delete=models.PROTECT, related_name="lessons"
     )
     teachers = models.ManyToManyField(
-        "faculty.Teacher", verbose_name="授课师资", blank=True, related_name="lessons"
+        "faculty.Teacher", verbose_name=_("授课师资"), blank=True, related_name="lessons"
     )
     lecture_team = models.ForeignKey(
         "faculty.LectureTeam",
-        verbose_name="宣讲队",
+        verbose_name=_("宣讲队"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -339,32 +343,32 @@ class Lesson(ProtectedStatusModel):
     )
     organization = models.ForeignKey(
         "regions.Organization",
-        verbose_name="承办组织",
+        verbose_name=_("承办组织"),
         on_delete=models.PROTECT,
         related_name="lessons",
     )
     other_organizations = models.ManyToManyField(
         "regions.Organization",
-        verbose_name="联办组织",
+        verbose_name=_("联办组织"),
         blank=True,
         related_name="guest_lessons",
     )
     region = models.ForeignKey(
         "regions.Region",
-        verbose_name="所在区划",
+        verbose_name=_("所在区划"),
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
     )
-    starts_at = models.DateTimeField("开始时间")
-    duration_minutes = models.PositiveSmallIntegerField("时长(分钟)", default=90)
-    venue = models.CharField("授课地点", max_length=120, blank=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    duration_minutes = models.PositiveSmallIntegerField(_("时长(分钟)"), default=90)
+    venue = models.CharField(_("授课地点"), max_length=120, blank=True)
     mode = models.CharField(
-        "授课方式", max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.OFFLINE
+        _("授课方式"), max_length=16, choices=DeliveryMode.choices, default=DeliveryMode.OFFLINE
     )
     order = models.ForeignKey(
         CourseOrder,
-        verbose_name="点单",
+        verbose_name=_("点单"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -372,7 +376,7 @@ class Lesson(ProtectedStatusModel):
     )
     campaign = models.ForeignKey(
         Campaign,
-        verbose_name="专项活动",
+        verbose_name=_("专项活动"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -380,32 +384,32 @@ class Lesson(ProtectedStatusModel):
     )
     plan = models.ForeignKey(
         PlanRun,
-        verbose_name="排课",
+        verbose_name=_("排课"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="lessons",
     )
     source = models.CharField(
-        "来源", max_length=16, choices=LessonSource.choices, default=LessonSource.MANUAL
+        _("来源"), max_length=16, choices=LessonSource.choices, default=LessonSource.MANUAL
     )
     status = models.CharField(
-        "状态", max_length=16, choices=LessonStatus.choices, default=LessonStatus.PLANNED
+        _("状态"), max_length=16, choices=LessonStatus.choices, default=LessonStatus.PLANNED
     )
-    attendees_count = models.PositiveIntegerField("参学人数", default=0)
+    attendees_count = models.PositiveIntegerField(_("参学人数"), default=0)
     checkin_token = models.CharField(
-        "签到码", max_length=32, unique=True, default=new_checkin_token, editable=False
+        _("签到码"), max_length=32, unique=True, default=new_checkin_token, editable=False
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="登记人",
+        verbose_name=_("登记人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     scope_rules = ScopeRules(
         region="region__code", organization="organization_id", teacher="teachers"
@@ -413,8 +417,8 @@ class Lesson(ProtectedStatusModel):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "授课活动"
-        verbose_name_plural = "授课活动"
+        verbose_name = _("授课活动")
+        verbose_name_plural = _("授课活动")
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["region", "starts_at"]),
@@ -451,15 +455,15 @@ class Attendance(models.Model):
     A phone number, when given, signs in once per lesson."""
 
     lesson = models.ForeignKey(
-        Lesson, verbose_name="授课活动", on_delete=models.CASCADE, related_name="attendances"
+        Lesson, verbose_name=_("授课活动"), on_delete=models.CASCADE, related_name="attendances"
     )
-    name = models.CharField("姓名", max_length=32)
-    phone = models.CharField("手机号", max_length=32, blank=True)
-    organization_name = models.CharField("所在单位", max_length=120, blank=True)
+    name = models.CharField(_("姓名"), max_length=32)
+    phone = models.CharField(_("手机号"), max_length=32, blank=True)
+    organization_name = models.CharField(_("所在单位"), max_length=120, blank=True)
     method = models.CharField(
-        "签到方式", max_length=8, choices=AttendanceMethod.choices, default=AttendanceMethod.QR
+        _("签到方式"), max_length=8, choices=AttendanceMethod.choices, default=AttendanceMethod.QR
     )
-    signed_at = models.DateTimeField("签到时间", auto_now_add=True)
+    signed_at = models.DateTimeField(_("签到时间"), auto_now_add=True)
 
     scope_rules = ScopeRules(
         region="lesson__region__code",
@@ -469,8 +473,8 @@ class Attendance(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "签到"
-        verbose_name_plural = "签到"
+        verbose_name = _("签到")
+        verbose_name_plural = _("签到")
         ordering = ["lesson_id", "signed_at", "id"]
         constraints = [
             models.UniqueConstraint(

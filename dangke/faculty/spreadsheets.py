@@ -93,7 +93,7 @@ class TeacherSheet(SheetSpec):
             choices=tuple(CourseCategory.labels),
             multiple=True,
             width=22,
-            help="可填多个，用顿号分隔：" + "、".join(CourseCategory.labels),
+            help="可填多个，用顿号分隔：" + "、".join(map(c.source_label, CourseCategory.labels)),
         ),
         c.Column(
             "教研组",

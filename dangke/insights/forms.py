@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from dangke.contests.models import ContestEntry
@@ -16,6 +17,11 @@ from dangke.insights.uploads import EXTENSIONS, check_recording
 LESSON_DAYS = 180  # the lesson list offers the last half year
 
 
+def recording_label():
+    # Built when shown, not at import, so it follows the active language.
+    return _("录音或录像（%(ext)s）") % {"ext": _("、").join(EXTENSIONS)}
+
+
 class RecordingForm(BootstrapFormMixin, forms.Form):
     teacher = forms.ModelChoiceField(label=_("授课师资"), queryset=Teacher.objects.none())
     course = forms.ModelChoiceField(
@@ -28,7 +34,7 @@ class RecordingForm(BootstrapFormMixin, forms.Form):
         label=_("参赛作品（可不选）"), queryset=ContestEntry.objects.none(), required=False
     )
     title = forms.CharField(label=_("说明"), max_length=200, required=False)
-    recording = forms.FileField(label=_("录音或录像（%(ext)s）") % {"ext": "、".join(EXTENSIONS)})
+    recording = forms.FileField(label=lazy(recording_label, str)())
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)

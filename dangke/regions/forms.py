@@ -5,7 +5,15 @@ from dangke.core.forms import BootstrapFormMixin
 from dangke.faculty.forms import managed_regions
 from dangke.regions.models import Organization, RegionLevel
 
-MONTHS = [(month, f"{month}月") for month in range(1, 13)]
+MONTHS = list(
+    enumerate(
+        [
+            _("1月"), _("2月"), _("3月"), _("4月"), _("5月"), _("6月"),
+            _("7月"), _("8月"), _("9月"), _("10月"), _("11月"), _("12月"),
+        ],
+        start=1,
+    )
+)  # fmt: skip
 
 
 class OrganizationForm(BootstrapFormMixin, forms.ModelForm):

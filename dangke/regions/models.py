@@ -1,16 +1,17 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from dangke.accounts.scoping import ScopedQuerySet, ScopeRules
 
 
 class RegionLevel(models.IntegerChoices):
-    PROVINCE = 1, "省级"
-    CITY = 2, "地级"
-    COUNTY = 3, "县级"
-    TOWNSHIP = 4, "乡级"
-    VILLAGE = 5, "村级"
+    PROVINCE = 1, _("省级")
+    CITY = 2, _("地级")
+    COUNTY = 3, _("县级")
+    TOWNSHIP = 4, _("乡级")
+    VILLAGE = 5, _("村级")
 
 
 # Length of the significant code at each level of the statistical division codes
@@ -30,26 +31,26 @@ class Region(models.Model):
     """A division of the GB/T 2260 tree; the primary key is the code itself, so every
     scoped row carries its region code and "within a region" needs no join."""
 
-    code = models.CharField("区划代码", max_length=12, primary_key=True)
-    name = models.CharField("名称", max_length=64)
-    level = models.PositiveSmallIntegerField("层级", choices=RegionLevel.choices)
+    code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
+    name = models.CharField(_("名称"), max_length=64)
+    level = models.PositiveSmallIntegerField(_("层级"), choices=RegionLevel.choices)
     parent = models.ForeignKey(
         "self",
-        verbose_name="上级区划",
+        verbose_name=_("上级区划"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
     )
-    latitude = models.FloatField("纬度", null=True, blank=True)
-    longitude = models.FloatField("经度", null=True, blank=True)
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
 
     scope_rules = ScopeRules(region="code")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "行政区划"
-        verbose_name_plural = "行政区划"
+        verbose_name = _("行政区划")
+        verbose_name_plural = _("行政区划")
         ordering = ["code"]
         indexes = [models.Index(fields=["level", "code"])]
 
@@ -71,53 +72,59 @@ class Region(models.Model):
 
 
 class OrganizationKind(models.TextChoices):
-    ORGAN = "organ", "机关"
-    PARK = "park", "园区"
-    SCHOOL = "school", "学校"
-    VILLAGE = "village", "村"
-    COMMUNITY = "community", "社区"
-    ENTERPRISE = "enterprise", "企业"
-    OTHER = "other", "其他"
+    ORGAN = "organ", _("机关")
+    PARK = "park", _("园区")
+    SCHOOL = "school", _("学校")
+    VILLAGE = "village", _("村")
+    COMMUNITY = "community", _("社区")
+    ENTERPRISE = "enterprise", _("企业")
+    OTHER = "other", _("其他")
 
 
 class Organization(models.Model):
     """A grassroots Party organisation (基层党组织) that orders and hosts lessons."""
 
-    code = models.CharField("组织编码", max_length=32, unique=True)
-    name = models.CharField("组织名称", max_length=120)
-    kind = models.CharField("类型", max_length=16, choices=OrganizationKind.choices)
+    code = models.CharField(_("组织编码"), max_length=32, unique=True)
+    name = models.CharField(_("组织名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=16, choices=OrganizationKind.choices)
     region = models.ForeignKey(
-        Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="organizations"
+        Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="organizations"
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name="上级党组织",
+        verbose_name=_("上级党组织"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="children",
     )
-    member_count = models.PositiveIntegerField("党员人数", default=0)
+    member_count = models.PositiveIntegerField(_("党员人数"), default=0)
     latitude = models.FloatField(
-        "纬度", null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+        _("纬度"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
     )
     longitude = models.FloatField(
-        "经度", null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+        _("经度"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     busy_months = models.JSONField(
-        "农忙/牧忙月份", default=list, blank=True, help_text="不宜安排集中授课的月份，如 [5, 6, 9]"
+        _("农忙/牧忙月份"),
+        default=list,
+        blank=True,
+        help_text=_("不宜安排集中授课的月份，如 [5, 6, 9]"),
     )
-    secretary = models.CharField("书记", max_length=32, blank=True)
-    contact_name = models.CharField("联系人", max_length=32, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
-    is_active = models.BooleanField("有效", default=True)
+    secretary = models.CharField(_("书记"), max_length=32, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=32, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    is_active = models.BooleanField(_("有效"), default=True)
 
     scope_rules = ScopeRules(region="region__code", organization="pk")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "基层党组织"
-        verbose_name_plural = "基层党组织"
+        verbose_name = _("基层党组织")
+        verbose_name_plural = _("基层党组织")
         ordering = ["region_id", "code"]
         indexes = [models.Index(fields=["region", "kind"])]
         constraints = [
