@@ -276,6 +276,14 @@ def test_the_demo_has_one_stuffed_survey_and_honest_ones(db):
     quizzed = Survey.objects.filter(quizzes__isnull=False).distinct()
     with_sheets = [s for s in quizzed if quizzes.results(s)["post"]["sheets"] >= 5]
     assert with_sheets
-    survey = with_sheets[0]
-    assert quizzes.results(survey)["not_landed"] == ["党员权利义务"]
-    assert survey.result["objective"]["mastery"]["n"] >= 5
+    # The demo's trainees mostly miss one point (HARD_POINT); with enough sheets on a lesson
+    # it shows as not landed, and only points below the line ever do.
+    from dangke.quizzes.demo import HARD_POINT
+    from engines.quizzes import LANDED
+
+    shown = [quizzes.results(s) for s in with_sheets]
+    assert any(HARD_POINT in figures["not_landed"] for figures in shown)
+    for figures in shown:
+        for point in figures["not_landed"]:
+            assert figures["post"]["points"][point]["share"] < 100 * LANDED
+    assert with_sheets[0].result["objective"]["mastery"]["n"] >= 5
