@@ -46,9 +46,13 @@ def test_all_checked_and_clean_passes_with_the_count(tmp_path):
     assert "锁定的包 2 个，已检查 2 个，未能检查 0 个" in result.stdout
 
 
-def test_a_known_vulnerability_fails(tmp_path):
+def test_a_known_vulnerability_with_a_fix_fails(tmp_path):
     found = [
-        {"name": "django", "version": "6.1.3", "vulns": [{"id": "PYSEC-2026-1"}]},
+        {
+            "name": "django",
+            "version": "6.1.3",
+            "vulns": [{"id": "PYSEC-2026-1", "fix_versions": ["6.1.4"]}],
+        },
         {"name": "openpyxl", "version": "3.1.5", "vulns": []},
     ]
     result = summarise(tmp_path, found)

@@ -60,7 +60,7 @@ def _render_and_hover(page, url):
     page.on("dialog", lambda dialog: (ran.append(dialog.message), dialog.dismiss()))
     page.goto(url)
     page.wait_for_load_state("networkidle")
-    page.wait_for_function("document.querySelectorAll('[_echarts_instance_]').length > 0")
+    page.locator("[_echarts_instance_]").first.wait_for()
     shown = page.evaluate(SHOW_EVERY_TOOLTIP)
     page.wait_for_timeout(300)  # an onerror fires once the image request fails
     assert page.evaluate("window.__xss") is None, url

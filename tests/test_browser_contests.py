@@ -2,6 +2,8 @@
 solver), a judge scores blind on a phone, the final is scored live and the hall screen
 follows by itself."""
 
+from playwright.sync_api import expect
+
 from dangke.contests import services
 from dangke.contests.models import ContestEntry, JudgeAssignment, JudgeScore, Round, Stage
 from tests.test_browser import browser, log_in, pytestmark  # noqa: F401
@@ -62,7 +64,7 @@ def test_first_round_on_phones_and_final_on_the_hall_screen(browser, live_server
     expert = setup.contest.judges.filter(in_final=True).first()
     score_on_a_phone(browser, f"{live_server.url}{expert.get_judge_url()}", 4)
     # htmx polls every 5 seconds: the screen shows the expert's four sheets without a reload.
-    hall.wait_for_function("document.body.innerText.includes('已收到评分 4/16')", timeout=15_000)
+    expect(hall.locator("body")).to_contain_text("已收到评分 4/16", timeout=15_000)
     hall.screenshot(path="/tmp/dangke-contest-hall.png")
     assert JudgeScore.objects.filter(assignment__round=Round.FINAL).count() == 4
     hall.close()

@@ -42,7 +42,9 @@ def test_order_plan_publish_confirm_sign_in_and_coverage(browser, live_server, w
 
     liaison = log_in(browser, live_server, "liaison")
     liaison.goto(f"{live_server.url}/delivery/menu/")
-    liaison.locator(".card", has_text=world.course_a.title).get_by_role("link", name="点单").click()
+    liaison.locator("#menu-courses .card", has_text=world.course_a.title).get_by_role(
+        "link", name="点单"
+    ).click()
     liaison.fill("[name=dates]", day.isoformat())
     liaison.fill("[name=expected_attendees]", "40")
     liaison.fill("[name=venue]", "社区活动室")

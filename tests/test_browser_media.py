@@ -3,6 +3,8 @@ an editor publishes a micro-lesson, a phone-sized browser watches it and leaves 
 office moderates it, the 弹幕 crosses the video, and the teacher sees themes from the
 comments."""
 
+import time
+
 import pytest
 
 from dangke.media.feedback import teacher_comment_summary
@@ -10,6 +12,17 @@ from dangke.media.models import CommentStatus, MediaComment, MediaWork, WorkStat
 from dangke.media.samples import lesson_video
 from tests.conftest import PASSWORD
 from tests.test_browser import launch_chromium, pytestmark  # noqa: F401
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll `expression` in the page. Playwright's wait_for_function evaluates its string
+    with eval inside the page, which our Content-Security-Policy forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.1)
+
 
 PHONE = {
     "viewport": {"width": 390, "height": 844},
@@ -85,11 +98,11 @@ def test_publish_watch_on_a_phone_danmaku_moderation_and_themes(
     phone.goto(f"{live_server.url}/media-works/portal/{world.county_a.code}/")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
     click_and_load(phone, phone.get_by_text("村级集体经济怎么壮大"))
-    phone.wait_for_function("document.getElementById('dk-player').readyState >= 2")
+    wait_until(phone, "document.getElementById('dk-player').readyState >= 2")
     assert phone.evaluate("document.getElementById('dk-player').duration") == 16
     phone.evaluate("(() => { const v = document.getElementById('dk-player'); v.muted = true; })()")
     phone.evaluate("document.getElementById('dk-player').play()")
-    phone.wait_for_function("document.getElementById('dk-player').currentTime > 0.3")
+    wait_until(phone, "document.getElementById('dk-player').currentTime > 0.3")
     # Seeking works on the phone: the file is served with byte ranges.
     phone.evaluate(
         """() => new Promise(resolve => { const v = document.getElementById('dk-player');
@@ -101,7 +114,7 @@ def test_publish_watch_on_a_phone_danmaku_moderation_and_themes(
     phone.check("input[name=as_danmaku]")
     click_and_load(phone, phone.get_by_role("button", name="发表"))
     assert "感谢留言" in phone.content()
-    phone.wait_for_function("document.getElementById('dk-player').readyState >= 1")
+    wait_until(phone, "document.getElementById('dk-player').readyState >= 1")
     phone.fill("textarea[name=body]", "案例很实用，老师讲得生动，接地气")
     click_and_load(phone, phone.get_by_role("button", name="发表"))
     danmaku = MediaComment.objects.get(danmaku_at_seconds__isnull=False)
@@ -129,7 +142,7 @@ def test_publish_watch_on_a_phone_danmaku_moderation_and_themes(
     # 4. On the phone the 弹幕 now crosses the video at its second; the private comment
     #    stays out of sight.
     phone.reload()
-    phone.wait_for_function("document.getElementById('dk-player').readyState >= 2")
+    wait_until(phone, "document.getElementById('dk-player').readyState >= 2")
     phone.evaluate(
         """() => new Promise(resolve => { const v = document.getElementById('dk-player');
              v.muted = true; v.addEventListener('seeked', resolve, {once: true});

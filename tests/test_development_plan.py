@@ -95,7 +95,7 @@ def test_the_demo_teacher_has_a_plan_on_their_career_panel(db, client, settings,
 
     settings.MEDIA_ROOT = tmp_path
     run("demo", "--scale", "county", "--seed", "7")
-    run("demo_accounts")
+    run("demo_accounts", "--allow")
     from dangke.accounts.models import User
 
     teacher = User.objects.get(username="teacher").teacher_profile
