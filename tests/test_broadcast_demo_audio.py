@@ -55,7 +55,7 @@ def many_villages(world):
     town = world.village_b.parent
     Region.objects.bulk_create(
         Region(
-            code=f"5111231003{number:02}",
+            code=f"511123100{number + 300:03}",  # 12 digits, like every village code
             name=f"新{number}村",
             level=RegionLevel.VILLAGE,
             parent=town,
@@ -97,8 +97,10 @@ def test_unreached_villages_are_paged_and_filtered(many_villages, client):
     # 131 villages of county B (no station); county A's only village was reached.
     assert "共 131 个村" in page
     assert "1 / 3" in page and "新0村" in page and "新99村" not in page
-    second = client.get("/broadcast/", {"month": "2026-03", "page": 3}).content.decode()
+    second = client.get("/broadcast/", {"month": "2026-03", "page": 2}).content.decode()
     assert "新99村" in second and "新0村" not in second
+    last = client.get("/broadcast/", {"month": "2026-03", "page": 3}).content.decode()
+    assert "新129村" in last and "新99村" not in last
     named = client.get("/broadcast/", {"month": "2026-03", "q": "新12"}).content.decode()
     assert "共 11 个村" in named  # 新12村, 新120村 … 新129村
     silent = client.get("/broadcast/", {"month": "2026-03", "reason": "silent"}).content.decode()
