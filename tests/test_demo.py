@@ -406,9 +406,12 @@ def test_county_demo_reviews_most_of_the_pool_on_a_published_score_with_a_spread
     import statistics
 
     reviews = AnnualReview.objects.filter(year=reference_year(), region__code__startswith="632222")
-    enough = reviews.filter(score__isnull=False, n_responses__gte=30)
-    assert reviews.count() and enough.count() * 2 > reviews.count()
-    scores = [review.score for review in enough]
+    published = reviews.filter(score__isnull=False)
+    assert reviews.count() and published.count() * 2 > reviews.count()
+    # Reaching the review's 30 answers depends on the day the demo is built (19 of 40 at
+    # 00:30 on New Year's Day, more in December): some do, never none.
+    assert published.filter(n_responses__gte=30).exists()
+    scores = [review.score for review in published]
     assert statistics.pstdev(scores) > 3 and max(scores) - min(scores) > 10
     assert reviews.filter(passed=True).exists() and reviews.filter(passed=False).exists()
 

@@ -161,6 +161,9 @@ def test_progress_is_a_beat(make):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "FAKETIME" in os.environ, reason="libfaketime breaks a thread's timed wait (Event.wait)"
+)
 def test_the_heartbeat_thread_beats_while_the_task_body_runs(world, settings):
     settings.JOB_HEARTBEAT_SECONDS = 0.05
     run = PlanRun.objects.create(
