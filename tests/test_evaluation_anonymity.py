@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from dangke.delivery.models import Lesson
-from dangke.evaluation import services
+from dangke.evaluation import anonymity, services
 from dangke.evaluation.models import Invitation, Response, SurveyComment
 
 
@@ -44,12 +44,15 @@ def test_no_stored_column_or_order_follows_submission(world):
         SurveyComment.objects.filter(survey=survey).order_by("pk").values_list("body", flat=True)
     )
     assert comment_order != [f"第{i}份留言" for i in range(24)]
-    # Nor does the database's own storage order (SQLite keeps rows in key order).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {Response._meta.db_table} WHERE survey_id = %s", [survey.pk]
-        )
-        assert [row[0] for row in cursor.fetchall()] != submitted
+    # Nor does the database's own storage order: SQLite keeps rows in key order. PostgreSQL's
+    # heap keeps them in insertion order (and xmin numbers transactions), which only
+    # `scatter_answer_rows` undoes — tested in test_scatter_rewrites_storage_order.
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {Response._meta.db_table} WHERE survey_id = %s", [survey.pk]
+            )
+            assert [row[0] for row in cursor.fetchall()] != submitted
 
     # Every stored time is a whole hour: answer sheets, comments and spent invitations.
     times = [
@@ -71,3 +74,64 @@ def test_no_stored_column_or_order_follows_submission(world):
             assert field.get_internal_type() not in {"AutoField", "BigAutoField"} or (
                 model is Invitation
             ), (model.__name__, field.name)
+
+
+def _storage_order(model, survey):
+    """Rows as the database hands them out with no ORDER BY, with PostgreSQL's xmin."""
+    xmin = ", xmin::text" if connection.vendor == "postgresql" else ", ''"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id{xmin} FROM {model._meta.db_table} WHERE survey_id = %s", [survey.pk]
+        )
+        rows = cursor.fetchall()
+    return [key for key, _ in rows], {stamp for _, stamp in rows}
+
+
+def test_scatter_rewrites_storage_order(world):
+    start = timezone.now() - timedelta(hours=30)
+    lesson = Lesson.objects.create(course=world.course_a, organization=world.org_a, starts_at=start)
+    survey = services.open_survey(lesson, actor=world.county_a_admin)
+    submitted = []
+    for index in range(30):
+        with time_machine.travel(start + timedelta(minutes=index + 1), tick=False):
+            response, _created = services.submit_response(
+                survey,
+                role="trainee",
+                raw_answers={"depth": str(1 + index % 5)},
+                nonce=services.new_form_nonce(survey),
+                comment=f"第{index}份留言",
+            )
+        submitted.append(response.pk)
+    answers_before = dict(Response.objects.filter(survey=survey).values_list("pk", "answers"))
+    if connection.vendor == "postgresql":
+        # The gap this closes: the heap lists sheets in the order they were sent.
+        assert _storage_order(Response, survey)[0] == submitted
+
+    # The survey closed 6 hours ago: the hourly tick scatters it, once.
+    assert anonymity.scatter_closed_surveys() == 1
+    assert anonymity.scatter_closed_surveys() == 0
+    survey.refresh_from_db()
+    assert survey.rows_scattered_at is not None
+
+    order, stamps = _storage_order(Response, survey)
+    assert sorted(order) == sorted(submitted)
+    assert order != submitted
+    comment_keys, comment_stamps = _storage_order(SurveyComment, survey)
+    assert len(comment_keys) == 30
+    if connection.vendor == "postgresql":
+        # One transaction wrote every row: xmin no longer numbers them either.
+        assert len(stamps) == 1 and stamps == comment_stamps
+    # Nothing was lost or changed.
+    assert dict(Response.objects.filter(survey=survey).values_list("pk", "answers")) == (
+        answers_before
+    )
+
+
+def test_open_survey_is_not_scattered(world):
+    lesson = Lesson.objects.create(
+        course=world.course_a, organization=world.org_a, starts_at=timezone.now()
+    )
+    survey = services.open_survey(lesson, actor=world.county_a_admin)
+    assert anonymity.scatter_closed_surveys() == 0
+    survey.refresh_from_db()
+    assert survey.rows_scattered_at is None

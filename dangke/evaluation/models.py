@@ -309,6 +309,12 @@ class Survey(models.Model):
         default=SurplusDecision.PENDING,
     )
     follow_up_sent_at = models.DateTimeField(_("回访已通知"), null=True, blank=True)
+    rows_scattered_at = models.DateTimeField(
+        _("答卷存储顺序已打乱"),
+        null=True,
+        blank=True,
+        help_text=_("测评结束后，答卷和留言按随机顺序重写一次，数据库的存储顺序不再反映提交先后"),
+    )
     result = models.JSONField(_("计分结果"), default=dict, blank=True)
     scored_upto = models.PositiveBigIntegerField(_("已计入答卷"), default=0)
     scored_at = models.DateTimeField(_("计分时间"), null=True, blank=True)

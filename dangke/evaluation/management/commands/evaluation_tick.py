@@ -1,19 +1,26 @@
 """`dangke evaluation_tick`: the periodic chores of evaluation, for cron (e.g. hourly):
-send follow-ups that have opened, and re-evaluate rectifications past their deadline."""
+send follow-ups that have opened, re-evaluate rectifications past their deadline, and
+rewrite closed surveys' answer sheets in a random storage order (see evaluation.anonymity)."""
 
 from django.core.management.base import BaseCommand
 
+from dangke.evaluation.anonymity import scatter_closed_surveys
 from dangke.evaluation.consequences import review_due_rectifications
 from dangke.evaluation.services import send_due_follow_ups
 
 
 class Command(BaseCommand):
-    help = "发送已到期的效果回访通知，并对到期整改进行复评（建议每小时运行一次）"
+    help = (
+        "发送已到期的效果回访通知，对到期整改进行复评，"
+        "打乱已结束测评的答卷存储顺序（建议每小时运行一次）"
+    )
 
     def handle(self, *args, **options):
         sent = send_due_follow_ups()
         outcome = review_due_rectifications()
+        scattered = scatter_closed_surveys()
         self.stdout.write(
             f"回访通知 {sent} 个；到期整改复评：通过 {outcome['passed']}，"
-            f"下架 {outcome['withdrawn']}，样本不足待定 {outcome['undecided']}"
+            f"下架 {outcome['withdrawn']}，样本不足待定 {outcome['undecided']}；"
+            f"打乱存储顺序的已结束测评 {scattered} 个"
         )
