@@ -149,7 +149,7 @@ def test_cancelled_by_the_booker_or_the_office_not_by_another_teacher(world, roo
 
 
 def test_group_bookings_are_seen_by_members_and_in_their_calendar_feed(world, room):
-    from dangke.delivery.views import ical_token
+    from dangke.delivery.views.lessons import ical_token
 
     monday = next_monday()
     book(

@@ -17,7 +17,7 @@ from dangke.delivery.models import (
     PlanRun,
     PlanState,
 )
-from dangke.delivery.views import ical_token
+from dangke.delivery.views.lessons import ical_token
 
 
 @pytest.fixture(autouse=True)
