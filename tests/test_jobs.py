@@ -181,9 +181,13 @@ def test_the_heartbeat_thread_beats_while_the_task_body_runs(world, settings):
 
 
 def test_dangke_jobs_lists_and_fails_stale(make, capsys):
-    make.plan(PlanState.RUNNING, heartbeat_at=ago(3600))
+    stale = make.plan(PlanState.RUNNING, heartbeat_at=ago(3600))
+    beating = make.plan(PlanState.RUNNING, heartbeat_at=ago(5))
     call_command("jobs")
-    assert "排课 #" in capsys.readouterr().out
+    lines = capsys.readouterr().out.splitlines()
+    assert next(line for line in lines if f"#{stale.pk}：" in line).endswith("（已超时）")
+    assert not next(line for line in lines if f"#{beating.pk}：" in line).endswith("（已超时）")
+    beating.delete()
     call_command("jobs", "--fail-stale")
     out = capsys.readouterr().out
     assert "排课：1 个心跳停止" in out and "没有正在运行的后台任务" in out
