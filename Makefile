@@ -34,8 +34,12 @@ $(UV): | $(TOOLS)/python
 	$(TOOLS)/venv/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	mkdir -p $(TOOLS)/bin && ln -sf ../venv/bin/uv $(UV)
 
+# Bytecode is compiled at install: Python would otherwise compile Django and every library
+# from source at each start wherever PYTHONDONTWRITEBYTECODE is set (it is on our machines),
+# which doubled the start of every `dangke` command (docs/benchmarks.md, "Command start").
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --python $$(readlink -f $(TOOLS)/python)
+	$(UV) sync --frozen --compile-bytecode --python $$(readlink -f $(TOOLS)/python)
+	$(VENV)/bin/python -m compileall -q -j 0 dangke engines
 	touch $@
 
 install: $(VENV)/.synced

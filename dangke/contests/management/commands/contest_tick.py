@@ -9,6 +9,8 @@ from dangke.contests.services import promote_due_contests
 
 class Command(BaseCommand):
     help = "公示期满且异议已处理的擂台赛：前十名纳入精品课程库并颁发证书（建议每日运行）"
+    # Run from a timer: the web tier and `dangke check --deploy` check the configuration.
+    requires_system_checks = []
 
     def handle(self, *args, **options):
         done = promote_due_contests()

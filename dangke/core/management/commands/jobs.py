@@ -9,6 +9,8 @@ from dangke.core.jobs import fail_stale_jobs, working_jobs
 
 class Command(BaseCommand):
     help = "列出正在运行的后台任务及其心跳；--fail-stale 将心跳停止的任务标记为失败"
+    # Run from a timer: the web tier and `dangke check --deploy` check the configuration.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--fail-stale", action="store_true", help="将心跳停止的任务标记为失败")

@@ -10,6 +10,9 @@ from engines.scheduling.cli import main
 
 class Command(BaseCommand):
     help = "按 shared/specs/scheduling.md 的格式排课：读入问题 JSON，写出方案 JSON"
+    # A file in, a file out: no database, no URLs. The system checks (which load every
+    # URLconf) cost several times the solve of a city month (docs/benchmarks.md).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--input", required=True, help="排课问题 JSON 文件")

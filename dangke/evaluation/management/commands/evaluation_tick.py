@@ -14,6 +14,8 @@ class Command(BaseCommand):
         "发送已到期的效果回访通知，对到期整改进行复评，"
         "打乱已结束测评的答卷存储顺序（建议每小时运行一次）"
     )
+    # Run from a timer: the web tier and `dangke check --deploy` check the configuration.
+    requires_system_checks = []
 
     def handle(self, *args, **options):
         sent = send_due_follow_ups()
