@@ -486,3 +486,15 @@ def test_a_non_zip_upload_is_refused_by_the_form(client, world):
         {"file": SimpleUploadedFile("课程.pdf", samplefiles.PDF), "region": world.county_a.code},
     )
     assert "课程包应为 .zip 文件" in response.content.decode()
+
+
+def test_a_course_whose_file_is_gone_is_not_exported_half(client, world, course, tmp_path):
+    course.courseware.get(version=1).file.delete(save=False)
+    client.force_login(world.county_a_admin)
+    response = client.get(f"/courses/{course.pk}/package/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/courses/{course.pk}/"
+    assert "课件第 1 版（讲稿.pdf）的文件已不在存储中，无法导出课程包" in response.content.decode()
+    output = tmp_path / "out.zip"
+    with pytest.raises(CommandError, match="课件第 1 版"):
+        call_command("course_export", "C-A-001", output=str(output))
+    assert not output.exists() and not (tmp_path / "out.zip.part").exists()
