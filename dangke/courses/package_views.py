@@ -55,7 +55,7 @@ def package_import(request):
         except packages.PackageRejected as error:
             problems = error.problems
         else:
-            if result.outcome == "unchanged":
+            if result.outcome == packages.ImportOutcome.UNCHANGED:
                 messages.info(request, result.message)
             else:
                 messages.success(request, result.message)

@@ -22,6 +22,7 @@ nothing and says so; an older one is refused."""
 from __future__ import annotations
 
 import contextlib
+import enum
 import hashlib
 import json
 import re
@@ -68,10 +69,16 @@ class PackageRejected(Exception):
         super().__init__("；".join(self.problems))
 
 
+class ImportOutcome(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"  # the same package again
+
+
 @dataclass
 class ImportResult:
     course: Course
-    outcome: str  # "created", "updated" or "unchanged"
+    outcome: ImportOutcome
     added_versions: list[int] = field(default_factory=list)
     message: str = ""
 
@@ -641,7 +648,7 @@ def _apply(package: CheckedPackage, region, actor, stored: list) -> ImportResult
     if origin is not None and origin.content_sha256 == digest:
         return ImportResult(
             origin.course,
-            "unchanged",
+            ImportOutcome.UNCHANGED,
             message=_("课程「%(title)s」已导入过这一版本（来源修订于 %(revised)s），未作任何改动")
             % {"title": origin.course.title, "revised": revised},
         )
@@ -706,12 +713,12 @@ def _apply(package: CheckedPackage, region, actor, stored: list) -> ImportResult
         message = _(
             "已导入课程「%(title)s」（来源：%(source)s），知识点 %(n)d 个，课件 %(versions)s"
         )
-        outcome = "created"
+        outcome = ImportOutcome.CREATED
     else:
         message = _(
             "已更新课程「%(title)s」（来源：%(source)s）：知识点 %(n)d 个，新增课件 %(versions)s"
         )
-        outcome = "updated"
+        outcome = ImportOutcome.UPDATED
     message %= {
         "title": course.title,
         "source": source,
