@@ -172,6 +172,9 @@ JOB_STALE_SECONDS = env_int("DANGKE_JOB_STALE_SECONDS", 120)
 # Upload limits (bytes). Courseware can be a recorded lecture; spreadsheets are small.
 COURSEWARE_MAX_BYTES = env_int("DANGKE_COURSEWARE_MAX_MB", 500) * 1024 * 1024
 SPREADSHEET_MAX_BYTES = env_int("DANGKE_SPREADSHEET_MAX_MB", 20) * 1024 * 1024
+# A course package (课程包, courses.packages) carries a course's courseware versions: its
+# whole unpacked size is bounded here, each file by COURSEWARE_MAX_BYTES as well.
+COURSE_PACKAGE_MAX_BYTES = env_int("DANGKE_COURSE_PACKAGE_MAX_MB", 2000) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # A whole request body: above the largest per-file limit (a 2 GB lesson recording), so each
@@ -180,6 +183,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # take a little more, so the page and not a reset connection answers).
 REQUEST_BODY_MAX_BYTES = env_int("DANGKE_REQUEST_MAX_MB", 2100) * 1024 * 1024
 
+# This installation's name as other installations read it in the course packages it exports
+# (课程包的来源平台), e.g. "乐山市党员教育平台"; the region code beside it tells two
+# installations that kept the default apart.
+DANGKE_INSTALLATION_NAME = env_str("DANGKE_INSTALLATION_NAME", "党课平台")
 DANGKE_ALLOW_DEMO_ACCOUNTS = env_bool("DANGKE_ALLOW_DEMO_ACCOUNTS", DEBUG)
 DANGKE_PAGE_SIZE = env_int("DANGKE_PAGE_SIZE", 25)
 

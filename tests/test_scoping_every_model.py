@@ -7,7 +7,7 @@ from django.apps import apps
 from django.utils import timezone
 
 from dangke.accounts.scoping import scope_for_user
-from dangke.courses.models import CourseSeries, Courseware, ExcellentDesignation
+from dangke.courses.models import CourseOrigin, CourseSeries, Courseware, ExcellentDesignation
 from dangke.faculty.models import LectureTeam, TeachingGroup
 from dangke.regions.models import Region
 
@@ -38,6 +38,12 @@ def rows_in_both_counties(world):
         Courseware.objects.create(
             course=course, version=1, file="courseware/x.pdf", original_name="x.pdf",
             kind="pdf", size_bytes=10,
+        )  # fmt: skip
+        CourseOrigin.objects.create(
+            course=course, region=county, installation="眉山市党员教育平台",
+            origin_region_code="5114", origin_region_name="眉山市", origin_code="MS-001",
+            revised_at=timezone.now(), exported_at=timezone.now(), content_sha256="0" * 64,
+            format_version=1,
         )  # fmt: skip
         team = LectureTeam.objects.create(name=f"{county.name}宣讲队", region=county)
         team.members.add(teacher)

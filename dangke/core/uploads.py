@@ -50,20 +50,25 @@ class UploadRejected(ValueError):
     """Why a file is refused, in words the uploader can act on."""
 
 
-def check_zip_archive(archive: zipfile.ZipFile) -> None:
+def check_zip_archive(
+    archive: zipfile.ZipFile, *, max_members: int | None = None, max_total_bytes: int | None = None
+) -> None:
     """Refuse an archive whose declared contents are too many, too large or compressed too
-    far, before any member is inflated."""
+    far, before any member is inflated. The limits default to those of an Office file; an
+    archive of other files (a course package of videos) passes its own."""
+    max_members = ZIP_MAX_MEMBERS if max_members is None else max_members
+    max_total_bytes = ZIP_MAX_TOTAL_BYTES if max_total_bytes is None else max_total_bytes
     members = archive.infolist()
-    if len(members) > ZIP_MAX_MEMBERS:
+    if len(members) > max_members:
         raise UploadRejected(
             _("文件中的部件过多（%(count)d 个，上限 %(limit)d 个），无法安全打开")
-            % {"count": len(members), "limit": ZIP_MAX_MEMBERS}
+            % {"count": len(members), "limit": max_members}
         )
     total = sum(member.file_size for member in members)
-    if total > ZIP_MAX_TOTAL_BYTES:
+    if total > max_total_bytes:
         raise UploadRejected(
             _("文件解压后过大（%(size)d MB，上限 %(limit)d MB），可能是恶意压缩文件，已拒绝")
-            % {"size": total // 1048576, "limit": ZIP_MAX_TOTAL_BYTES // 1048576}
+            % {"size": total // 1048576, "limit": max_total_bytes // 1048576}
         )
     for member in members:
         if member.file_size > ZIP_RATIO_FLOOR and (

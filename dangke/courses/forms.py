@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -96,4 +97,30 @@ class CoursewareForm(BootstrapFormMixin, forms.Form):
             self.kind = check_courseware(upload)
         except UploadRejected as error:
             raise forms.ValidationError(str(error)) from error
+        return upload
+
+
+class PackageImportForm(BootstrapFormMixin, forms.Form):
+    """A course package (课程包) and the region it becomes a course of. The package's
+    contents are checked by courses.packages; here only what can be known before opening it."""
+
+    file = forms.FileField(label=_("课程包（.zip）"))
+    region = forms.ModelChoiceField(label=_("导入到"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = managed_regions(scope, max_level=RegionLevel.COUNTY)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not (upload.name or "").lower().endswith(".zip"):
+            raise forms.ValidationError(_("课程包应为 .zip 文件"))
+        if upload.size > settings.COURSE_PACKAGE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("课程包太大（%(size).1f MB），上限为 %(limit)d MB")
+                % {
+                    "size": upload.size / 1048576,
+                    "limit": settings.COURSE_PACKAGE_MAX_BYTES // 1048576,
+                }
+            )
         return upload

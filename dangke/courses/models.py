@@ -208,3 +208,56 @@ class Courseware(models.Model):
 
     def __str__(self):
         return f"{self.course} v{self.version}"
+
+
+class CourseOrigin(models.Model):
+    """Where a course imported from a course package (课程包) came from: the other
+    installation, its region and its own course code, and which version of the package was
+    imported last. Re-importing the same origin course into the same region updates the
+    course instead of making a second one (courses.packages)."""
+
+    course = models.OneToOneField(
+        Course, verbose_name=_("课程"), on_delete=models.CASCADE, related_name="origin"
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("导入到的区划"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    installation = models.CharField(_("来源平台"), max_length=200)
+    origin_region_code = models.CharField(_("来源区划代码"), max_length=12)
+    origin_region_name = models.CharField(_("来源区划"), max_length=200)
+    origin_code = models.CharField(_("来源课程编号"), max_length=32)
+    revised_at = models.DateTimeField(_("来源修订时间"))
+    exported_at = models.DateTimeField(_("导出时间"))
+    content_sha256 = models.CharField(_("内容校验值"), max_length=64)
+    format_version = models.PositiveSmallIntegerField(_("课程包格式版本"))
+    score = models.JSONField(_("来源平台的课程评价"), null=True, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("导入人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("首次导入时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("最近导入时间"), auto_now=True)
+
+    scope_rules = ScopeRules(region="course__region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("课程来源")
+        verbose_name_plural = _("课程来源")
+        ordering = ["installation", "origin_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "installation", "origin_region_code", "origin_code"],
+                name="course_origin_once_per_region",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.installation} · {self.origin_region_name} · {self.origin_code}"

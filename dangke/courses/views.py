@@ -94,12 +94,19 @@ class CourseList(ListDefinition):
 
 @login_required
 def course_list(request):
-    return render_list(request, CourseList())
+    return render_list(
+        request,
+        CourseList(),
+        template="courses/course_list.html",
+        can_import_package=may(request, "courses.import_package"),
+    )
 
 
 def _course(request, pk):
     return get_visible_or_404(
-        Course.objects.select_related("region", "series", "teaching_group"), request.scope, pk=pk
+        Course.objects.select_related("region", "series", "teaching_group", "origin"),
+        request.scope,
+        pk=pk,
     )
 
 
@@ -124,6 +131,10 @@ def course_detail(request, pk):
         ],
         "excellent": course.excellent_years.order_by("-year"),
         "can_change": can_change,
+        "can_export_package": may(request, "courses.export_package", course),
+        # Set when the course came from a course package (RelatedObjectDoesNotExist is an
+        # AttributeError, so a native course gives None).
+        "origin": getattr(course, "origin", None),
         "status_form": StatusChangeForm(obj=course, offered=services.library_targets(course))
         if can_change
         else None,

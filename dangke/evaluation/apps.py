@@ -6,3 +6,11 @@ class EvaluationConfig(AppConfig):
     name = "dangke.evaluation"
     label = "evaluation"
     verbose_name = _("教学评估")
+
+    def ready(self):
+        # Course packages carry the course's published score; courses sit below evaluation
+        # in the import order, so evaluation tells them how to read it.
+        from dangke.courses.packages import read_course_scores_with
+        from dangke.evaluation.scores import course_score
+
+        read_course_scores_with(course_score)
