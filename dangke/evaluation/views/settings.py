@@ -22,12 +22,7 @@ from dangke.core.services import record_audit
 from dangke.core.status import StatusTransitionError
 from dangke.delivery.models import Campaign
 from dangke.evaluation import consequences, indicators
-from dangke.evaluation.indicators import (
-    copy_system,
-    create_default_system,
-    leaves_of,
-    tree_rows,
-)
+from dangke.evaluation.indicators import leaves_of, tree_rows
 from dangke.evaluation.models import (
     ExcellentProposal,
     FeedbackRule,
@@ -56,11 +51,20 @@ def systems(request):
     if request.method == "POST":
         if home is None:
             raise PermissionDenied(_("只有区划管理员可以新建指标体系"))
-        system = create_default_system(home, bounded_year(request.POST.get("year"), year))
-        messages.success(request, _("已按默认三维度新建指标体系，可在此基础上修改"))
+        system = indicators.new_system(
+            home, bounded_year(request.POST.get("year"), year), scope=request.scope,
+            actor=request.user,
+        )  # fmt: skip
+        messages.success(
+            request,
+            _("已按默认三维度新建指标体系（%(version)s），可在此基础上修改")
+            % {"version": system.version_label},
+        )
         return redirect(system)
     context = {
-        "systems": IndicatorSystem.objects.visible_to(request.scope).select_related("region"),
+        "systems": IndicatorSystem.objects.visible_to(request.scope).select_related(
+            "region", "copied_from"
+        ),
         "home": home,
         "year": year,
     }
@@ -84,7 +88,7 @@ def system_detail(request, pk):
     """The tree with each leaf's effective weight; when unlocked, edited as one form that
     is saved only if every sibling group adds up to 1."""
     system = get_visible_or_404(
-        IndicatorSystem.objects.select_related("region"), request.scope, pk=pk
+        IndicatorSystem.objects.select_related("region", "copied_from"), request.scope, pk=pk
     )
     can_edit = may_manage_evaluation(request.scope, system.region_id) and not system.is_locked
     rows = tree_rows(system)
@@ -128,6 +132,14 @@ def system_detail(request, pk):
         "campaign_roles": system.rater_roles.filter(campaign__isnull=False)
         .values("campaign_id", "campaign__name")
         .distinct(),
+        # every change of its tree and weights, old and new values (issue #17)
+        "history": AuditEntry.objects.filter(
+            content_type__app_label="evaluation",
+            content_type__model="indicatorsystem",
+            object_id=str(system.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:100],
     }
     return render(request, "evaluation/system.html", context)
 
@@ -181,14 +193,14 @@ def _int(value) -> int:
 @require_POST
 def system_copy(request, pk):
     system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
-    _require_manager(request, system.region_id)
     year = bounded_year(request.POST.get("year"), system.year)
-    name = request.POST.get("name", "").strip() or f"{system.name}（{_('修订')}）"
-    if IndicatorSystem.objects.filter(region=system.region, year=year, name=name).exists():
-        messages.error(request, _("%(year)s 年已有同名指标体系") % {"year": year})
-        return redirect(system)
-    copy = copy_system(system, year=year, name=name)
-    messages.success(request, _("已复制为新版本，可以修改"))
+    name = request.POST.get("name", "").strip()[:80] or system.name
+    copy = indicators.copy_system(
+        system, year=year, name=name, scope=request.scope, actor=request.user
+    )
+    messages.success(
+        request, _("已复制为新版本（%(version)s），可以修改") % {"version": copy.version_label}
+    )
     return redirect(copy)
 
 
