@@ -27,7 +27,14 @@ from dangke.evaluation.indicators import (
     indicator_document,
     tree_rows,
 )
-from dangke.evaluation.models import IndicatorSystem, RaterKind, RaterRole, Survey, SurveyKind
+from dangke.evaluation.models import (
+    FeedbackRule,
+    IndicatorSystem,
+    RaterKind,
+    RaterRole,
+    Survey,
+    SurveyKind,
+)
 from tests.conftest import PASSWORD
 from tests.test_evaluation import make_lesson, trainee_answers
 
@@ -460,3 +467,23 @@ def test_an_unused_survey_basis_falls_back_to_the_live_rows(world):
     document = scores.survey_document(survey)
     assert document["roles"] == take_basis(system)["roles"]
     assert scores.refresh_score(survey)["basis"]["system"] == system.pk
+
+
+def test_feedback_rule_thresholds_are_audited_old_and_new(world, client):
+    client.login(username="county-a", password=PASSWORD)
+    values = {
+        "min_responses": "10", "rectify_below": "70", "rectify_bottom_share": "0",
+        "rectify_days": "60", "excellent_from": "90", "excellent_min_lessons": "3",
+    }  # fmt: skip
+    assert client.post(reverse("evaluation:rules"), values).status_code == 302
+    assert (
+        client.post(reverse("evaluation:rules"), values | {"rectify_below": "65"}).status_code
+        == 302
+    )
+    rule = FeedbackRule.objects.get(region=world.county_a)
+    created, changed = AuditEntry.objects.filter(
+        content_type__model="feedbackrule", object_id=str(rule.pk)
+    ).order_by("id")
+    assert created.action == "create" and len(created.changes) == 6
+    assert changed.changes == [{"label": "整改分数线", "from": "70.0", "to": "65"}]
+    assert changed.actor == world.county_a_admin

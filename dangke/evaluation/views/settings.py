@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.ids import bounded_year, db_id
 from dangke.core.models import AuditEntry
-from dangke.core.services import record_audit
 from dangke.core.status import StatusTransitionError
 from dangke.delivery.models import Campaign
 from dangke.evaluation import consequences, indicators
@@ -276,12 +275,6 @@ def system_roles(request, pk):
 # --- rules and consequences ----------------------------------------------------------------
 
 
-RULE_FIELDS = (
-    "min_responses", "rectify_below", "rectify_bottom_share", "rectify_days",
-    "excellent_from", "excellent_min_lessons",
-)  # fmt: skip
-
-
 @login_required
 def rules_page(request):
     from django.forms import modelform_factory
@@ -291,7 +284,7 @@ def rules_page(request):
     rule = None
     if home is not None:
         rule = FeedbackRule.objects.filter(region=home, year=year).first()
-    form_class = modelform_factory(FeedbackRule, fields=RULE_FIELDS)
+    form_class = modelform_factory(FeedbackRule, fields=consequences.RULE_FIELDS)
     form = form_class(request.POST or None, instance=rule)
     if request.method == "POST":
         if home is None:
@@ -299,9 +292,7 @@ def rules_page(request):
         if form.is_valid():
             saved = form.save(commit=False)
             saved.region, saved.year = home, year
-            saved.save()
-            record_audit(saved, actor=request.user, action=AuditEntry.Action.UPDATE,
-                         reason=_("设置反馈调整规则"))  # fmt: skip
+            consequences.save_rule(saved, actor=request.user)
             messages.success(request, _("规则已保存"))
             return redirect("evaluation:rules")
     context = {
