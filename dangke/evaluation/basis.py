@@ -109,7 +109,8 @@ def result_basis(basis: dict) -> dict:
         "year": system["year"],
         "version": system["version"],
         "campaign": basis["campaign"]["name"] if basis.get("campaign") else None,
-        "weights": {role["kind"]: role["weight"] for role in basis["rater_roles"]},
+        # a list, not an object: PostgreSQL's jsonb would reorder an object's keys
+        "weights": [[role["kind"], role["weight"]] for role in basis["rater_roles"]],
     }
 
 
@@ -122,7 +123,7 @@ def basis_citation(basis: dict | None) -> str:
     # a snapshot names its system by a dict, a result's basis by its id
     summary = result_basis(basis) if isinstance(basis["system"], dict) else basis
     weights = "、".join(
-        f"{_role_name(kind)} {_percent(weight)}" for kind, weight in summary["weights"].items()
+        f"{_role_name(kind)} {_percent(weight)}" for kind, weight in summary["weights"]
     )
     citation = _("计分依据：%(system)s（权重：%(weights)s）") % {
         "system": full_version_label(summary["name"], summary["year"], summary["version"]),
