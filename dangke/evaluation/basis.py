@@ -122,7 +122,8 @@ def basis_citation(basis: dict | None) -> str:
         return ""
     # a snapshot names its system by a dict, a result's basis by its id
     summary = result_basis(basis) if isinstance(basis["system"], dict) else basis
-    weights = "、".join(
+    # Translators: the separator between the rater roles of a list, e.g. 参训学员 40%、专家 20%
+    weights = _("、").join(
         f"{_role_name(kind)} {_percent(weight)}" for kind, weight in summary["weights"]
     )
     citation = _("计分依据：%(system)s（权重：%(weights)s）") % {
