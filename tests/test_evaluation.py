@@ -180,7 +180,7 @@ def test_weight_changes_are_audited_with_old_and_new_values(world, client):
     )
     assert changed == 1
     entry = AuditEntry.objects.get(field="trainee.weight")
-    assert (entry.from_value, entry.to_value) == (str(trainee.weight), "0.35")
+    assert (entry.from_value, entry.to_value) == (str(trainee.weight), "0.350")
     assert entry.actor == world.county_a_admin and entry.reason == "修改评价主体权重"
     # a tree edit names each node and value it changed
     nodes = list(system.indicators.all())

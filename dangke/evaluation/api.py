@@ -12,6 +12,7 @@ from ninja.errors import HttpError
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.apicontract import DbId
 from dangke.delivery.models import Lesson
+from dangke.evaluation.basis import basis_citation
 from dangke.evaluation.models import SurveyKind
 from dangke.evaluation.scores import BREAKDOWN_MIN, is_provisional, refresh_score, role_label
 
@@ -40,6 +41,7 @@ class LessonScoreOut(Schema):
     published_at: datetime | None
     attendance: int
     trainee_responses_required: int
+    indicator_system: str
     roles: list[RoleScoreOut]
 
 
@@ -48,7 +50,8 @@ class LessonScoreOut(Schema):
     response=LessonScoreOut,
     summary="授课评价得分（已发布）",
     description="与授课评价页相同的得分、有效答卷 n 与 95% 区间，以及各评价主体的答卷数、"
-    f"权重和平均分（少于 {BREAKDOWN_MIN} 份时不给平均分）。未测评或样本不足未发布时返回 404。",
+    f"权重和平均分（少于 {BREAKDOWN_MIN} 份时不给平均分），以及计分依据的指标体系版本和权重。"
+    "未测评或样本不足未发布时返回 404。",
 )
 def get_lesson_score(request, lesson_id: DbId):
     lesson = get_visible_or_404(Lesson, request.scope, pk=lesson_id)
@@ -90,5 +93,6 @@ def get_lesson_score(request, lesson_id: DbId):
         "published_at": timezone.localtime(survey.published_at) if survey.published_at else None,
         "attendance": result["computation"]["attendance"],
         "trainee_responses_required": result["computation"]["trainee_responses_required"],
+        "indicator_system": basis_citation(result.get("basis")),
         "roles": roles,
     }

@@ -26,6 +26,34 @@ from dangke.evaluation.models import (
 from dangke.evaluation.scores import aggregate, course_score, lesson_surveys
 
 
+@transaction.atomic
+def save_rule(rule: FeedbackRule, *, actor) -> FeedbackRule:
+    """Save the office's feedback rule (its thresholds decide rectifications and 精品
+    proposals), audited with each threshold's old and new value."""
+    stored = FeedbackRule.objects.filter(pk=rule.pk).first() if rule.pk else None
+    changes = []
+    for name in RULE_FIELDS:
+        field = FeedbackRule._meta.get_field(name)
+        old = getattr(stored, name) if stored else ""
+        new = getattr(rule, name)
+        if stored is None or old != new:
+            changes.append({"label": str(field.verbose_name), "from": str(old), "to": str(new)})
+    rule.save()
+    if changes:
+        record_audit(
+            rule, actor=actor,
+            action=AuditEntry.Action.UPDATE if stored else AuditEntry.Action.CREATE,
+            reason=_("设置反馈调整规则"), changes=changes,
+        )  # fmt: skip
+    return rule
+
+
+RULE_FIELDS = (
+    "min_responses", "rectify_below", "rectify_bottom_share", "rectify_days",
+    "excellent_from", "excellent_min_lessons",
+)  # fmt: skip
+
+
 def evidence_of(summary: dict) -> dict:
     """The figures a consequence rests on, as they were at the time."""
     return {

@@ -45,6 +45,7 @@ DEFAULT_TREE = (
 DEFAULT_NAME = "党员教育课程评价指标"
 # The spec's example: a media observer does not judge knowledge mastery.
 NOT_ASKED = {RaterKind.MEDIA: {"mastery"}}
+ROLE_WEIGHT_PLACES = Decimal("0.001")  # RaterRole.weight's decimal places
 WEIGHT_TOLERANCE = Decimal("0.00005")  # a sibling group typed as 0.3333 ×2 + 0.3334 passes
 
 
@@ -55,8 +56,9 @@ class TreeError(ValueError):
 
 
 @transaction.atomic
-def create_default_system(region, year: int) -> IndicatorSystem:
-    """The seeds' indicator system for a region and year, with the default rater roles."""
+def create_default_system(region, year: int, *, actor=None, reason: str = "") -> IndicatorSystem:
+    """The seeds' indicator system for a region and year, with the default rater roles, as
+    the year's next version; audited with every weight it starts with."""
     system = IndicatorSystem.objects.create(
         name=DEFAULT_NAME,
         region=region,
@@ -81,7 +83,17 @@ def create_default_system(region, year: int) -> IndicatorSystem:
             )
             position += 1
     create_default_roles(system)
+    _audit_created(system, actor, reason or _("按默认三维度新建指标体系"))
     return system
+
+
+def new_system(region, year: int, *, scope, actor) -> IndicatorSystem:
+    """The office's new indicator system (the seeds' default) for `region` and `year`."""
+    from dangke.evaluation.rules import may_manage_evaluation
+
+    if not may_manage_evaluation(scope, region.code):
+        raise PermissionDenied(_("只有所在区划的管理员可以新建指标体系"))
+    return create_default_system(region, year, actor=actor)
 
 
 def create_default_roles(system: IndicatorSystem, campaign=None) -> list[RaterRole]:
@@ -120,7 +132,9 @@ def system_for(region, year: int) -> IndicatorSystem:
     owner = region
     while owner.parent_id and owner.level > RegionLevel.COUNTY:
         owner = owner.parent
-    return create_default_system(owner, year)
+    return create_default_system(
+        owner, year, reason=_("该年度还没有指标体系，发起测评时按默认三维度自动建立")
+    )
 
 
 def leaves_of(system: IndicatorSystem) -> list[Indicator]:
@@ -219,8 +233,14 @@ def indicator_document(system: IndicatorSystem) -> list[dict]:
 
 
 @transaction.atomic
-def copy_system(system: IndicatorSystem, *, year: int, name: str | None = None):
-    """A new, unlocked version of a tree (e.g. next year's), with its default roles."""
+def copy_system(system: IndicatorSystem, *, year: int, name: str | None = None, scope, actor):
+    """A new, unlocked version of a tree — the way to change a locked one: the same year's
+    next version, or next year's first — with its default roles (a campaign's own roles
+    stay with the surveys that used them). Audited on the copy, naming its source."""
+    from dangke.evaluation.rules import may_manage_evaluation
+
+    if not may_manage_evaluation(scope, system.region_id):
+        raise PermissionDenied(_("只有所在区划的管理员可以修改评价设置"))
     copy = IndicatorSystem.objects.create(
         name=name or system.name,
         region=system.region,
@@ -248,6 +268,7 @@ def copy_system(system: IndicatorSystem, *, year: int, name: str | None = None):
             system=copy, kind=role.kind, weight=role.weight, min_n=role.min_n
         )
         new_role.asked.set([mapping[leaf.pk] for leaf in role.asked.all()])
+    _audit_created(copy, actor, _("复制为新版本"), source=system.full_label, field="copied_from")
     return copy
 
 
@@ -290,6 +311,33 @@ def _audit(system, actor, field: str, old, new, reason: str) -> None:
     record_audit(
         system, actor=actor, action=AuditEntry.Action.UPDATE, field=field,
         from_value=old, to_value=new, reason=reason,
+    )  # fmt: skip
+
+
+def weight_changes(system: IndicatorSystem) -> list[dict]:
+    """Every weight of `system` — each indicator's, then each default rater role's — as the
+    audit log's list of changes of a new system (label, to)."""
+    changes = [
+        {"label": _("%(name)s（%(key)s）权重") % {"name": row.node.name, "key": row.node.key},
+         "from": "", "to": str(row.node.weight)}
+        for row in tree_rows(system)
+    ]  # fmt: skip
+    for role in system.rater_roles.filter(campaign__isnull=True):
+        changes.append(
+            {"label": _("%(role)s权重") % {"role": role.get_kind_display()}, "from": "",
+             "to": str(role.weight)}
+        )  # fmt: skip
+    return changes
+
+
+def _audit_created(system, actor, reason: str, *, source: str = "", field="version") -> None:
+    from dangke.core.models import AuditEntry
+    from dangke.core.services import record_audit
+
+    record_audit(
+        system, actor=actor, action=AuditEntry.Action.CREATE, field=field,
+        from_value=source, to_value=system.full_label, reason=reason,
+        changes=weight_changes(system),
     )  # fmt: skip
 
 
@@ -346,8 +394,19 @@ def remove_indicator(system: IndicatorSystem, node: Indicator, *, scope, actor) 
     system = _open_for_change(system, scope)
     if node.system_id != system.pk:
         raise TreeError([_("该指标不属于该指标体系")])
-    _audit(system, actor, node.key, f"{node.name}（{node.weight}）", "", _("删除指标及其下级"))
+    removed = _with_descendants(node, list(system.indicators.all()))
+    old = "、".join(f"{item.name}（{item.weight}）" for item in removed)
+    _audit(system, actor, node.key, old, "", _("删除指标及其下级"))
     node.delete()
+
+
+def _with_descendants(node: Indicator, nodes: list[Indicator]) -> list[Indicator]:
+    """`node` and every node below it, in tree order."""
+    inside = {node.pk}
+    for item in ordered(nodes):  # a parent comes before its children
+        if item.parent_id in inside:
+            inside.add(item.pk)
+    return [item for item in ordered(nodes) if item.pk in inside]
 
 
 @dataclass(frozen=True)
@@ -375,27 +434,34 @@ def set_roles(
             errors.append(_("「%(role)s」的最少答卷数须为正整数") % {"role": label})
         if not Decimal(0) <= setting.weight <= Decimal(1):
             errors.append(_("「%(label)s」的权重须在 0 到 1 之间") % {"label": label})
+        elif setting.weight != setting.weight.quantize(ROLE_WEIGHT_PLACES):
+            # stored with three places: a fourth would be rounded away unseen
+            errors.append(_("「%(label)s」的权重最多三位小数") % {"label": label})
         if not setting.asked <= leaves:
             errors.append(_("「%(role)s」询问的指标不属于该体系") % {"role": label})
     if errors:
         raise TreeError(errors)
     changed = 0
+    # A campaign's own set is named, so its entries are not read as the defaults'.
+    whose = _("专项活动「%(name)s」") % {"name": campaign.name} if campaign else ""
     for pk, setting in settings.items():
         role = roles[pk]
         asked = setting.asked or leaves
         before_asked = frozenset(role.asked.values_list("pk", flat=True)) or leaves
+        weight = setting.weight.quantize(ROLE_WEIGHT_PLACES)
         for field, old, new in (
-            ("weight", role.weight, setting.weight),
+            ("weight", role.weight, weight),
             ("min_n", role.min_n, setting.min_n),
         ):
             if old != new:
-                _audit(system, actor, f"{role.kind}.{field}", old, new, _("修改评价主体权重"))
+                _audit(system, actor, f"{role.kind}.{field}", old, new,
+                       whose + _("修改评价主体权重"))  # fmt: skip
                 changed += 1
-        role.weight, role.min_n = setting.weight, setting.min_n
+        role.weight, role.min_n = weight, setting.min_n
         role.save(update_fields=["weight", "min_n"])
         if asked != before_asked:
             _audit(system, actor, f"{role.kind}.asked", _asked_label(before_asked, leaves),
-                   _asked_label(asked, leaves), _("修改评价主体询问的指标"))  # fmt: skip
+                   _asked_label(asked, leaves), whose + _("修改评价主体询问的指标"))  # fmt: skip
             role.asked.set([] if asked == leaves else asked)  # none stored: every leaf
             changed += 1
     return changed
@@ -409,7 +475,18 @@ def _asked_label(asked: frozenset[int], leaves: frozenset[int]) -> str:
 def create_campaign_roles(system: IndicatorSystem, campaign, *, scope, actor) -> list[RaterRole]:
     """A campaign's own set of rater roles, copied from the defaults (not on a used system:
     its surveys were scored with the defaults)."""
+    from dangke.core.models import AuditEntry
+    from dangke.core.services import record_audit
+
     system = _open_for_change(system, scope)
     roles = create_default_roles(system, campaign)
-    _audit(system, actor, "campaign", "", campaign.name, _("为专项活动建立评价主体设置"))
+    record_audit(
+        system, actor=actor, action=AuditEntry.Action.UPDATE, field="campaign",
+        to_value=campaign.name, reason=_("为专项活动建立评价主体设置"),
+        changes=[
+            {"label": _("%(role)s权重") % {"role": role.get_kind_display()}, "from": "",
+             "to": str(role.weight)}
+            for role in roles
+        ],
+    )  # fmt: skip
     return roles

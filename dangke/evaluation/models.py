@@ -49,6 +49,15 @@ class RandomKeyField(models.BigIntegerField):
         return super().db_type(connection)
 
 
+def version_label(year, version) -> str:
+    return str(_("%(year)s年版第%(version)s版") % {"year": year, "version": version})
+
+
+def full_version_label(name, year, version) -> str:
+    label = version_label(year, version)
+    return str(_("《%(name)s》%(version)s") % {"name": name, "version": label})
+
+
 class IndicatorSystem(models.Model):
     """A weighted indicator tree (指标体系) of one region for one year.
 
@@ -70,6 +79,11 @@ class IndicatorSystem(models.Model):
     follow_up_window_days = models.PositiveSmallIntegerField(
         _("回访开放天数"), default=14, validators=[MinValueValidator(1)]
     )
+    version = models.PositiveSmallIntegerField(
+        _("版次"),
+        editable=False,
+        help_text=_("同一区划同一年度的第几版：复制为同年度的新版本时加一"),
+    )
     is_locked = models.BooleanField(_("已冻结"), default=False)
     copied_from = models.ForeignKey(
         "self",
@@ -87,18 +101,41 @@ class IndicatorSystem(models.Model):
     class Meta:
         verbose_name = _("指标体系")
         verbose_name_plural = _("指标体系")
-        ordering = ["-year", "region_id", "name"]
+        ordering = ["-year", "region_id", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["region", "year", "name"], name="indicator_system_unique_name"
+                fields=["region", "year", "version"], name="indicator_system_unique_version"
             )
         ]
 
     def __str__(self):
-        return f"{self.name}（{self.year}）"
+        return f"{self.name}（{self.version_label}）"
+
+    def save(self, *args, **kwargs):
+        if self.version is None:
+            # The next number of the region's year; the unique constraint turns a race
+            # between two offices' copies into an error rather than two equal labels.
+            last = (
+                IndicatorSystem.objects.filter(region_id=self.region_id, year=self.year)
+                .order_by("-version")
+                .values_list("version", flat=True)
+                .first()
+            )
+            self.version = (last or 0) + 1
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("evaluation:system", args=[self.pk])
+
+    @property
+    def version_label(self) -> str:
+        """How an office names the version: 「2026年版第2版」."""
+        return version_label(self.year, self.version)
+
+    @property
+    def full_label(self) -> str:
+        """「《党员教育课程评价指标》2026年版第2版」: what a score page cites."""
+        return full_version_label(self.name, self.year, self.version)
 
 
 class Indicator(models.Model):
@@ -314,6 +351,16 @@ class Survey(models.Model):
         null=True,
         blank=True,
         help_text=_("测评结束后，答卷和留言按随机顺序重写一次，数据库的存储顺序不再反映提交先后"),
+    )
+    basis = models.JSONField(
+        _("计分依据"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "发起测评时取下的指标体系版本、指标树和各评价主体权重；计分只读这里，"
+            "以后再改权重也不会改变已发布的成绩"
+        ),
     )
     result = models.JSONField(_("计分结果"), default=dict, blank=True)
     scored_upto = models.PositiveBigIntegerField(_("已计入答卷"), default=0)

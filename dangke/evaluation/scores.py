@@ -2,13 +2,9 @@
 score kept up to date on its on-site survey; course and teacher scores aggregated from
 their lessons' published scores.
 
-The follow-up. Effect indicators are asked weeks later, of the same attendees and the
-organisation's secretary. Pooled with the day's answers, a follow-up sheet would answer
-under half of the weight its role is asked and be excluded by step 1 of the formula; so
-each role is split into its on-the-day part and its follow-up part, each asked its own
-leaves, with the role's weight shared between them in proportion to the effective weight
-of those leaves. The on-the-day trainee part keeps the id `trainee`, so the publish
-threshold counts the trainees who rated on the day.
+The indicator tree and the rater roles' weights come from the survey's scoring basis
+(`dangke.evaluation.basis`, the snapshot taken when it was opened), never from the live
+rows, so a published score stays what it was; the result names the version it used.
 """
 
 from __future__ import annotations
@@ -19,17 +15,12 @@ from django.utils.translation import gettext as _
 
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
-from dangke.evaluation.indicators import indicator_document, tree_rows
+from dangke.evaluation.basis import engine_role_id, result_basis, survey_basis
 from dangke.evaluation.models import RaterKind, Response, SurplusDecision, Survey, SurveyKind
-from dangke.evaluation.services import rater_roles, sheet_allowance
+from dangke.evaluation.services import sheet_allowance
 from engines.scoring import aggregate_scores, score_lesson
 
-FOLLOW_UP_SUFFIX = ".follow_up"
 BREAKDOWN_MIN = 5  # no breakdown for a group of fewer than 5 respondents
-
-
-def engine_role_id(kind: str, follow_up: bool) -> str:
-    return f"{kind}{FOLLOW_UP_SUFFIX}" if follow_up else kind
 
 
 def role_label(role_id: str) -> str:
@@ -51,22 +42,14 @@ def excluded_response_ids(survey: Survey) -> dict[int, str]:
     return decided
 
 
-def survey_document(survey: Survey, shared: dict | None = None, *, also_exclude=()) -> dict:
+def survey_document(survey: Survey, *, also_exclude=()) -> dict:
     """The lesson's whole survey (on the day and follow-up) as shared/specs/evaluation.md
-    defines it; `dangke score --input` recomputes the stored result from it. Sheets the
-    office excluded stay in the document, listed under `exclude` with the reasons;
-    `also_exclude` (response ids) adds a what-if exclusion, for comparing scores. `shared`:
-    a dict kept across the surveys of one batch (`rescore`), holding what depends only on
-    the indicator system and the campaign, which a locked system never changes."""
+    defines it; `dangke score --input` recomputes the stored result from it. The tree and
+    the roles are the survey's scoring basis. Sheets the office excluded stay in the
+    document, listed under `exclude` with the reasons; `also_exclude` (response ids) adds
+    a what-if exclusion, for comparing scores."""
     main = survey.on_site
-    campaign = main.lesson.campaign if main.lesson_id else None
-    key = (main.system_id, campaign.pk if campaign else None)
-    if shared is not None and key in shared:
-        roles, indicators = shared[key]
-    else:
-        roles, indicators = _system_roles(main.system, campaign), indicator_document(main.system)
-        if shared is not None:
-            shared[key] = (roles, indicators)
+    basis = survey_basis(main)
     surveys = [main, *main.follow_ups.all()]
     allowance = sheet_allowance(main)
     decided = excluded_response_ids(main)
@@ -83,8 +66,8 @@ def survey_document(survey: Survey, shared: dict | None = None, *, also_exclude=
             }
         )
     document = {
-        "indicators": indicators,
-        "roles": roles,
+        "indicators": basis["indicators"],
+        "roles": basis["roles"],
         "attendance": main.attendance,
         "responses": responses,
     }
@@ -104,29 +87,6 @@ def quiz_objective(survey: Survey) -> dict | None:
     from dangke.quizzes.services import mastery_objective
 
     return mastery_objective(survey)
-
-
-def _system_roles(system, campaign) -> list[dict]:
-    rows = [row for row in tree_rows(system) if row.is_leaf]
-    weight_of = {row.node.pk: row.effective_weight for row in rows}
-    roles = []
-    for role in rater_roles(system, campaign):
-        asked = [leaf for leaf in role.asked.all()] or [row.node for row in rows]
-        total = sum(weight_of[leaf.pk] for leaf in asked)
-        for follow_up in (False, True):
-            part = [leaf for leaf in asked if leaf.follow_up == follow_up]
-            share = sum(weight_of[leaf.pk] for leaf in part)
-            if not part or total <= 0 or share <= 0:
-                continue
-            roles.append(
-                {
-                    "id": engine_role_id(role.kind, follow_up),
-                    "weight": float(role.weight) * share / total,
-                    "min_n": role.min_n,
-                    "indicators": [leaf.key for leaf in part],
-                }
-            )
-    return roles
 
 
 def counted_responses(survey: Survey, allowance) -> list[Response]:
@@ -156,14 +116,16 @@ def responses_marker(survey: Survey) -> int:
     return Response.objects.filter(survey__in=[main, *main.follow_ups.all()]).count()
 
 
-def refresh_score(survey: Survey, *, force: bool = False, shared: dict | None = None) -> dict:
-    """The lesson's score, recomputed when answers arrived since it was last computed.
-    The first time it reaches the publish threshold is audited."""
+def refresh_score(survey: Survey, *, force: bool = False) -> dict:
+    """The lesson's score, recomputed when answers arrived since it was last computed,
+    naming the indicator-system version it was computed with (`basis`). The first time it
+    reaches the publish threshold is audited."""
     main = survey.on_site
     last = responses_marker(main)
     if main.result and main.scored_upto == last and not force:
         return main.result
-    result = score_lesson(survey_document(main, shared))
+    result = score_lesson(survey_document(main))
+    result["basis"] = result_basis(survey_basis(main))
     with transaction.atomic():
         main.result = result
         main.scored_upto = last
@@ -195,11 +157,9 @@ def is_provisional(survey: Survey, now=None) -> bool:
 
 def rescore(surveys) -> int:
     """Recompute every given on-site survey from its raw answers (`dangke rescore`)."""
-    count, shared = 0, {}
-    for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related(
-        "system", "lesson__campaign"
-    ):
-        refresh_score(survey, force=True, shared=shared)
+    count = 0
+    for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related("system"):
+        refresh_score(survey, force=True)
         count += 1
     return count
 
@@ -214,10 +174,10 @@ def aggregate(surveys) -> dict:
     """Course or teacher score: the lessons' published scores weighted by their counted
     responses, with the between-lesson interval of `engines.scoring.aggregate_scores`,
     plus the same weighting for each dimension and the lessons that went in."""
-    items, lessons, shared = [], [], {}
+    items, lessons = [], []
     dimension_sums: dict[str, list[float]] = {}
     for survey in surveys:
-        result = refresh_score(survey, shared=shared)
+        result = refresh_score(survey)
         n = sum(role["n"] for role in result["roles"].values() if role["counted"])
         lessons.append({"survey": survey, "result": result, "n": n})
         if not result["published"]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from dangke.core.models import AuditEntry
 from dangke.core.services import notify, record_audit
 from dangke.delivery.models import LessonStatus
+from dangke.evaluation.basis import survey_basis, take_basis
 from dangke.evaluation.indicators import check_tree, leaves_of, system_for
 from dangke.evaluation.models import (
     DEFAULT_WINDOW,
@@ -29,7 +30,6 @@ from dangke.evaluation.models import (
     Indicator,
     Invitation,
     RaterKind,
-    RaterRole,
     Response,
     SurplusDecision,
     Survey,
@@ -53,27 +53,40 @@ class StageRole:
     leaves: tuple[Indicator, ...]
 
 
-def rater_roles(system, campaign=None) -> list[RaterRole]:
-    """The roles that rate lessons of `campaign`: its own set, else the system's defaults."""
-    roles = system.rater_roles.prefetch_related("asked")
-    own = list(roles.filter(campaign=campaign)) if campaign else []
-    return own or list(roles.filter(campaign__isnull=True))
-
-
 def stage_roles(survey: Survey) -> dict[str, StageRole]:
     """Each role that answers this survey, with the leaves it is asked at this stage
-    (on the day: the leaves not kept for the follow-up; the follow-up: those kept)."""
-    lesson = survey.lesson
-    campaign = lesson.campaign if lesson else None
+    (on the day: the leaves not kept for the follow-up; the follow-up: those kept), as the
+    survey's scoring basis has them: a form asks what the score will count."""
     follow_up = survey.kind == SurveyKind.FOLLOW_UP
     leaves = leaves_of(survey.system)
     result = {}
-    for role in rater_roles(survey.system, campaign):
-        asked = {leaf.pk for leaf in role.asked.all()} or {leaf.pk for leaf in leaves}
-        stage = tuple(leaf for leaf in leaves if leaf.pk in asked and leaf.follow_up == follow_up)
+    for role in survey_basis(survey)["rater_roles"]:
+        asked = set(role["asked"])
+        stage = tuple(leaf for leaf in leaves if leaf.key in asked and leaf.follow_up == follow_up)
         if stage:
-            result[role.kind] = StageRole(role.kind, role.get_kind_display(), stage)
+            label = str(RaterKind(role["kind"]).label)
+            result[role["kind"]] = StageRole(role["kind"], label, stage)
     return result
+
+
+def _held(system):
+    """The system's row locked until the survey is saved, so no change to its roles can
+    come between the snapshot of its weights and the lock that freezes them."""
+    return type(system).objects.select_for_update().get(pk=system.pk)
+
+
+def _lock_for_survey(system, survey: Survey, *, actor) -> None:
+    """Answers will refer to this tree: it must not change under them (changes go into a
+    new version). Audited the first time, naming the survey that froze it."""
+    if system.is_locked:
+        return
+    type(system).objects.filter(pk=system.pk).update(is_locked=True)
+    system.is_locked = True
+    record_audit(
+        system, actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=AuditEntry.Action.STATUS, field="is_locked", from_value=_("可修改"),
+        to_value=_("已冻结"), reason=_("测评「%(title)s」已使用") % {"title": survey.title},
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -87,6 +100,7 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
     if existing:
         raise SurveyError(_("该授课已发起测评（%(title)s）") % {"title": existing.title})
     system = system or system_for(lesson.region, timezone.localtime(lesson.starts_at).year)
+    system = _held(system)
     check_tree(system)
     opens_at = opens_at or lesson.starts_at
     closes_at = closes_at or lesson.starts_at + DEFAULT_WINDOW
@@ -103,6 +117,7 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
         },
         region=lesson.region,
         system=system,
+        basis=take_basis(system, lesson.campaign),
         opens_at=opens_at,
         closes_at=closes_at,
         attendance=lesson.attendees_count,
@@ -122,10 +137,7 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
             attendance=lesson.attendees_count,
             created_by=survey.created_by,
         )
-    if not system.is_locked:
-        # Answers will refer to this tree: it must not change under them.
-        type(system).objects.filter(pk=system.pk).update(is_locked=True)
-        system.is_locked = True
+    _lock_for_survey(system, survey, actor=actor)
     record_audit(survey, actor=actor, action=AuditEntry.Action.CREATE, reason=_("发起测评"))
     return survey
 
@@ -155,6 +167,7 @@ def open_class_survey(
     if closes_at <= opens_at:
         raise SurveyError(_("截止时间须晚于开始时间"))
     system = system or system_for(training_class.region, training_class.starts_on.year)
+    system = _held(system)
     check_tree(system)
     enrolled = training_class.enrollments.exclude(status=EnrollmentStatus.WITHDRAWN).count()
     survey = Survey.objects.create(
@@ -163,14 +176,13 @@ def open_class_survey(
         title=_("培训班：%(title)s") % {"title": training_class.title},
         region=training_class.region,
         system=system,
+        basis=take_basis(system),
         opens_at=opens_at,
         closes_at=closes_at,
         attendance=enrolled,
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
-    if not system.is_locked:
-        type(system).objects.filter(pk=system.pk).update(is_locked=True)
-        system.is_locked = True
+    _lock_for_survey(system, survey, actor=actor)
     record_audit(survey, actor=actor, action=AuditEntry.Action.CREATE, reason=_("发起培训班测评"))
     return survey
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.courses.models import Course
 from dangke.delivery.models import Lesson
+from dangke.evaluation.basis import basis_citation, basis_version
 from dangke.evaluation.indicators import tree_rows
 from dangke.evaluation.models import Survey, SurveyKind
 from dangke.evaluation.scores import (
@@ -149,6 +150,7 @@ def _survey_score_context(request, survey, comment_surveys, teacher_ids) -> dict
     result = refresh_score(survey)
     return {
         "result": result,
+        "basis_citation": basis_citation(result.get("basis")),
         "explained": explain(survey, result),
         "provisional": is_provisional(survey),
         "document": survey_document(survey),
@@ -158,10 +160,17 @@ def _survey_score_context(request, survey, comment_surveys, teacher_ids) -> dict
 
 def _aggregate_context(request, summary: dict, teacher_ids) -> dict:
     surveys = [item["survey"] for item in summary["lessons"]]
+    citations: dict[str, int] = {}
+    for row in summary["lessons"]:
+        basis = row["result"].get("basis")
+        row["version"], row["basis_citation"] = basis_version(basis), basis_citation(basis)
+        if row["basis_citation"]:
+            citations[row["basis_citation"]] = citations.get(row["basis_citation"], 0) + 1
     return {
         "summary": summary,
         "year": _year(request),
         "rows": summary["lessons"],
+        "citations": sorted(citations.items()),
         "comments": visible_comments(request.scope, surveys, teacher_ids).select_related(
             "survey__lesson__course"
         )[:100],

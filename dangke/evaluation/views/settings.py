@@ -18,16 +18,10 @@ from django.views.decorators.http import require_POST
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.ids import bounded_year, db_id
 from dangke.core.models import AuditEntry
-from dangke.core.services import record_audit
 from dangke.core.status import StatusTransitionError
 from dangke.delivery.models import Campaign
 from dangke.evaluation import consequences, indicators
-from dangke.evaluation.indicators import (
-    copy_system,
-    create_default_system,
-    leaves_of,
-    tree_rows,
-)
+from dangke.evaluation.indicators import leaves_of, tree_rows
 from dangke.evaluation.models import (
     ExcellentProposal,
     FeedbackRule,
@@ -56,11 +50,20 @@ def systems(request):
     if request.method == "POST":
         if home is None:
             raise PermissionDenied(_("只有区划管理员可以新建指标体系"))
-        system = create_default_system(home, bounded_year(request.POST.get("year"), year))
-        messages.success(request, _("已按默认三维度新建指标体系，可在此基础上修改"))
+        system = indicators.new_system(
+            home, bounded_year(request.POST.get("year"), year), scope=request.scope,
+            actor=request.user,
+        )  # fmt: skip
+        messages.success(
+            request,
+            _("已按默认三维度新建指标体系（%(version)s），可在此基础上修改")
+            % {"version": system.version_label},
+        )
         return redirect(system)
     context = {
-        "systems": IndicatorSystem.objects.visible_to(request.scope).select_related("region"),
+        "systems": IndicatorSystem.objects.visible_to(request.scope).select_related(
+            "region", "copied_from"
+        ),
         "home": home,
         "year": year,
     }
@@ -84,7 +87,7 @@ def system_detail(request, pk):
     """The tree with each leaf's effective weight; when unlocked, edited as one form that
     is saved only if every sibling group adds up to 1."""
     system = get_visible_or_404(
-        IndicatorSystem.objects.select_related("region"), request.scope, pk=pk
+        IndicatorSystem.objects.select_related("region", "copied_from"), request.scope, pk=pk
     )
     can_edit = may_manage_evaluation(request.scope, system.region_id) and not system.is_locked
     rows = tree_rows(system)
@@ -128,6 +131,14 @@ def system_detail(request, pk):
         "campaign_roles": system.rater_roles.filter(campaign__isnull=False)
         .values("campaign_id", "campaign__name")
         .distinct(),
+        # every change of its tree and weights, old and new values (issue #17)
+        "history": AuditEntry.objects.filter(
+            content_type__app_label="evaluation",
+            content_type__model="indicatorsystem",
+            object_id=str(system.pk),
+        )
+        .select_related("actor")
+        .order_by("-at", "-id")[:100],
     }
     return render(request, "evaluation/system.html", context)
 
@@ -181,14 +192,14 @@ def _int(value) -> int:
 @require_POST
 def system_copy(request, pk):
     system = get_visible_or_404(IndicatorSystem, request.scope, pk=pk)
-    _require_manager(request, system.region_id)
     year = bounded_year(request.POST.get("year"), system.year)
-    name = request.POST.get("name", "").strip() or f"{system.name}（{_('修订')}）"
-    if IndicatorSystem.objects.filter(region=system.region, year=year, name=name).exists():
-        messages.error(request, _("%(year)s 年已有同名指标体系") % {"year": year})
-        return redirect(system)
-    copy = copy_system(system, year=year, name=name)
-    messages.success(request, _("已复制为新版本，可以修改"))
+    name = request.POST.get("name", "").strip()[:80] or system.name
+    copy = indicators.copy_system(
+        system, year=year, name=name, scope=request.scope, actor=request.user
+    )
+    messages.success(
+        request, _("已复制为新版本（%(version)s），可以修改") % {"version": copy.version_label}
+    )
     return redirect(copy)
 
 
@@ -264,12 +275,6 @@ def system_roles(request, pk):
 # --- rules and consequences ----------------------------------------------------------------
 
 
-RULE_FIELDS = (
-    "min_responses", "rectify_below", "rectify_bottom_share", "rectify_days",
-    "excellent_from", "excellent_min_lessons",
-)  # fmt: skip
-
-
 @login_required
 def rules_page(request):
     from django.forms import modelform_factory
@@ -279,7 +284,7 @@ def rules_page(request):
     rule = None
     if home is not None:
         rule = FeedbackRule.objects.filter(region=home, year=year).first()
-    form_class = modelform_factory(FeedbackRule, fields=RULE_FIELDS)
+    form_class = modelform_factory(FeedbackRule, fields=consequences.RULE_FIELDS)
     form = form_class(request.POST or None, instance=rule)
     if request.method == "POST":
         if home is None:
@@ -287,9 +292,7 @@ def rules_page(request):
         if form.is_valid():
             saved = form.save(commit=False)
             saved.region, saved.year = home, year
-            saved.save()
-            record_audit(saved, actor=request.user, action=AuditEntry.Action.UPDATE,
-                         reason=_("设置反馈调整规则"))  # fmt: skip
+            consequences.save_rule(saved, actor=request.user)
             messages.success(request, _("规则已保存"))
             return redirect("evaluation:rules")
     context = {

@@ -21,6 +21,7 @@ from dangke.core.listing import Column, ListDefinition, render_list
 from dangke.core.redirects import next_or
 from dangke.delivery.models import Lesson
 from dangke.evaluation import services
+from dangke.evaluation.basis import basis_citation, survey_basis
 from dangke.evaluation.models import (
     CommentStatus,
     RaterKind,
@@ -157,6 +158,7 @@ def survey_detail(request, pk):
         "invite_roles": [(k, r.label) for k, r in roles.items() if k != RaterKind.TRAINEE],
         "follow_ups": main.follow_ups.all(),
         "result": refresh_score(main),
+        "basis_citation": basis_citation(survey_basis(main)),
         "allowance": services.sheet_allowance(main),
         "may_decide_surplus": may_manage_evaluation(request.scope, main.region_id),
         "surplus_choices": [
