@@ -186,22 +186,34 @@ def _is_ours(path: str) -> bool:
 
 def is_message(response, path: str) -> bool:
     """A 4xx that tells its reader something: a page with a heading (the site's error
-    pages, a form shown again with its errors), or the API's JSON with a `detail`."""
+    pages, a form shown again with its errors). The API answers its clients in JSON with a
+    `detail`, or (ninja's 405) in a line of text; an address under it that names no
+    operation gets the site's 404 page."""
     body = response.content.decode("utf-8", "replace")
+    if "<html" in body and re.search(r"<h1[^>]*>\s*\S", body):
+        return True
     if path.startswith("/" + API_PREFIX):
         try:
             return bool(json.loads(body).get("detail"))
         except (ValueError, AttributeError):
-            return False
-    return "<html" in body and re.search(r"<h1[^>]*>\s*\S", body) is not None
+            return response.status_code == 405 and bool(body.strip())
+    return False
 
 
-def problem(response, path: str) -> str | None:
+# url name → why its 4xx is a line of text, not a page.
+NOT_PAGES = {
+    "media:event": "the watch page's script posts views here; nobody opens it",
+}
+
+
+def problem(response, path: str, name: str) -> str | None:
     """What is wrong with an answer to junk, or None: a 5xx, or a 4xx without a message."""
     status = response.status_code
     if status >= 500:
         return f"{status}"
     if 400 <= status < 500 and not is_message(response, path):
+        if name in NOT_PAGES and response.content.strip():
+            return None
         return f"{status} without a message: {response.content[:80]!r}"
     return None
 
