@@ -23,6 +23,7 @@ from dangke.core.status import StatusTransitionError
 from dangke.delivery.models import Campaign
 from dangke.evaluation import consequences, indicators
 from dangke.evaluation.indicators import (
+    DEFAULT_NAME,
     copy_system,
     create_default_system,
     leaves_of,
@@ -56,7 +57,13 @@ def systems(request):
     if request.method == "POST":
         if home is None:
             raise PermissionDenied(_("只有区划管理员可以新建指标体系"))
-        system = create_default_system(home, bounded_year(request.POST.get("year"), year))
+        chosen = bounded_year(request.POST.get("year"), year)
+        # a second click (or a second tab) finds the first one's system, not a 500
+        same = IndicatorSystem.objects.filter(region=home, year=chosen, name=DEFAULT_NAME).first()
+        if same is not None:
+            messages.info(request, _("该年度已有默认指标体系，可在此基础上修改"))
+            return redirect(same)
+        system = create_default_system(home, chosen)
         messages.success(request, _("已按默认三维度新建指标体系，可在此基础上修改"))
         return redirect(system)
     context = {
