@@ -36,6 +36,12 @@ def test_helper_refuses_other_hosts(target):
     assert next_or(request, "/faculty/") == "/faculty/"
 
 
+@pytest.mark.parametrize("target", ["abc", "999", "NaN", "courses"])
+def test_helper_takes_only_a_path_not_a_word_redirect_would_reverse(target, db):
+    request = RequestFactory().post("/", {"next": target})
+    assert next_or(request, "/faculty/") == "/faculty/"
+
+
 def test_helper_keeps_a_path_on_this_site_and_resolves_url_names(db):
     request = RequestFactory().post("/", {"next": "/faculty/?page=2"})
     assert next_or(request, "/") == "/faculty/?page=2"
@@ -85,7 +91,27 @@ def _switch_region(world):
     return "city-admin", "/accounts/region/", {"region": "511102"}, reverse("reports:dashboard")
 
 
-VIEWS = [_comment_review, _media_moderate, _proposal_decide, _trial_new, _switch_region]
+def _stay_cancel(world):
+    from dangke.care.models import Apartment, Bed, Stay
+
+    apartment = Apartment.objects.create(region=world.county_a, name="公寓")
+    bed = Bed.objects.create(apartment=apartment, room_number="101", label="1")
+    day = datetime.date(2026, 11, 25)
+    stay = Stay.objects.create(
+        bed=bed, teacher=world.teacher_a, purpose="training", check_in=day,
+        check_out=day + datetime.timedelta(days=1),
+    )  # fmt: skip
+    return "county-a", f"/care/stays/{stay.pk}/cancel/", {}, reverse("care:lodging")
+
+
+VIEWS = [
+    _comment_review,
+    _media_moderate,
+    _proposal_decide,
+    _trial_new,
+    _switch_region,
+    _stay_cancel,
+]
 
 
 @pytest.fixture(autouse=True)

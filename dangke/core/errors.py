@@ -62,15 +62,26 @@ def _is_page(request) -> bool:
     return not request.path.startswith(NOT_PAGES)
 
 
+def method_not_allowed(request, response):
+    """A page for a 405 (a form's address opened by hand, a link to a POST-only action):
+    Django's own answer is empty. The Allow header stays."""
+    page = _page(request, "errors/405.html", 405)
+    page["Allow"] = response.get("Allow", "")
+    return page
+
+
 class FriendlyErrorPagesMiddleware:
     """With DEBUG on, a 404 (an unknown address, or a view's Http404) gets the app's page
-    instead of Django's technical one. With DEBUG off Django's handler404 already does."""
+    instead of Django's technical one. With DEBUG off Django's handler404 already does.
+    An empty 405 gets a page saying what the address is for, DEBUG or not."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
+        if response.status_code == 405 and not response.content and _is_page(request):
+            return method_not_allowed(request, response)
         if (
             settings.DEBUG
             and response.status_code == 404

@@ -19,6 +19,7 @@ def next_or(request, default, *args, **kwargs) -> str:
     """The request's `next` (POST, then GET) when it stays on this site, else `default`
     (a URL or a URL name with its arguments, as `redirect` takes them)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if is_safe_target(request, target):
+    # a path: "abc" is a safe relative URL, but `redirect` would take it for a URL name
+    if target.startswith("/") and is_safe_target(request, target):
         return target
     return resolve_url(default, *args, **kwargs)

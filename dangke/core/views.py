@@ -48,7 +48,7 @@ def history_of(obj):
 
 def bad_request(request, exception):
     """handler400: a body over Django's limits (form fields' size, number of fields or
-    files) gets the friendly 413 page; any other bad request Django's own page."""
+    files) gets the friendly 413 page; any other bad request the app's 400 page."""
     from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
     from django.views.defaults import bad_request as default_bad_request
 
@@ -56,4 +56,4 @@ def bad_request(request, exception):
 
     if isinstance(exception, RequestDataTooBig | TooManyFieldsSent | TooManyFilesSent):
         return too_large(request)
-    return default_bad_request(request, exception)
+    return default_bad_request(request, exception, template_name="errors/400.html")

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.export import xlsx_response
+from dangke.core.ids import bounded_year
 from dangke.core.redirects import next_or
 from dangke.faculty import lifecycle, review_sheet
 from dangke.faculty.forms import DecisionForm, LifecycleRuleForm, QuotaForm, TrialLectureForm
@@ -34,7 +35,7 @@ from dangke.regions.models import Region
 
 def _year(request) -> int:
     value = request.GET.get("year", "") or request.POST.get("year", "")
-    return int(value) if value.isdigit() else timezone.localdate().year
+    return bounded_year(value, timezone.localdate().year)
 
 
 def _home_region(request) -> Region | None:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.calendar import report_year
 from dangke.core.export import xlsx_response
+from dangke.core.ids import db_id
 from dangke.core.listing import Column, ListDefinition, render_list
 from dangke.delivery.models import Lesson
 from dangke.members import queries, services
@@ -380,15 +381,18 @@ def lesson_roster(request, lesson_pk):
             if request.POST.get("action") == "resolve":
                 match = get_visible_or_404(
                     AttendanceMatch.objects.select_related("attendance__lesson__organization"),
-                    request.scope, pk=request.POST.get("match"), attendance__lesson=lesson,
+                    request.scope, pk=db_id(request.POST.get("match")), attendance__lesson=lesson,
                 )  # fmt: skip
-                picked = request.POST.get("member")
-                member = get_visible_or_404(Member, request.scope, pk=picked) if picked else None
+                picked = request.POST.get("member")  # empty: the sign-in is no member's
+                member = (
+                    get_visible_or_404(Member, request.scope, pk=db_id(picked)) if picked else None
+                )
                 services.resolve_match(match, scope=request.scope, actor=request.user,
                                        member=member)  # fmt: skip
                 messages.success(request, _("已核对签到"))
             else:
-                picked = roster_members.filter(pk__in=request.POST.getlist("members"))
+                ids = [db_id(value) for value in request.POST.getlist("members")]
+                picked = roster_members.filter(pk__in=[pk for pk in ids if pk])
                 added = services.sign_in_from_roster(
                     lesson, list(picked), scope=request.scope, actor=request.user
                 )

@@ -126,7 +126,9 @@ def add(request, what):
 def sign_up(request, pk):
     teacher = own_teacher(request.scope)
     talk = services.talks_for(request.scope).filter(pk=pk).first()
-    if teacher is None or talk is None:
+    if talk is None:  # another region's talk is "not found", as everywhere
+        raise Http404
+    if teacher is None:
         raise PermissionDenied
     try:
         services.sign_up(teacher=teacher, talk=talk)

@@ -17,6 +17,7 @@ from dangke.care.forms import ApartmentForm, NeedsForm, StayForm, style_model_fo
 from dangke.care.models import Apartment, Bed, ClassNeeds, Stay, StayPurpose, StayStatus
 from dangke.care.views import office_region, show_error
 from dangke.core.export import xlsx_response
+from dangke.core.redirects import next_or
 from dangke.faculty.models import Teacher
 from dangke.training.models import Enrollment, TrainingClass
 
@@ -86,7 +87,7 @@ def stay_cancel(request, pk):
         services.cancel_stay(scope=request.scope, actor=request.user, stay=stay)
     except CareError as error:
         show_error(request, error)
-    return redirect(request.POST.get("next") or "care:lodging")
+    return redirect(next_or(request, "care:lodging"))
 
 
 @login_required

@@ -27,7 +27,7 @@ from dangke.contests.models import (
     Round,
     Stage,
 )
-from dangke.core.ids import bounded_year
+from dangke.core.ids import bounded_year, db_id
 from dangke.courses.models import Course, CourseStatus
 from dangke.faculty.models import Teacher
 from dangke.insights import services as coaching
@@ -232,7 +232,7 @@ def settings(request, pk):
 @require_POST
 def add_entry(request, pk):
     contest = contest_for(request, pk)
-    course = get_visible_or_404(Course, request.scope, pk=request.POST.get("course") or 0)
+    course = get_visible_or_404(Course, request.scope, pk=db_id(request.POST.get("course")))
     if not rules.may_enter(request.scope, contest, course):
         raise PermissionDenied(_("只有管理员或该课程所在教研组组长可以报名"))
     return _post_action(
@@ -250,7 +250,7 @@ def add_judge(request, pk):
     post = request.POST
     in_final = post.get("in_final") == "on"
     if post.get("teacher"):
-        teacher = get_visible_or_404(Teacher, request.scope, pk=post["teacher"])
+        teacher = get_visible_or_404(Teacher, request.scope, pk=db_id(post["teacher"]))
 
         def action():
             services.add_judge(contest, actor=request.user, kind=JudgeKind.PEER,
@@ -297,7 +297,7 @@ def void_sheets(request, pk, judge_pk):
 def declare_conflict(request, pk):
     contest = contest_for(request, pk)
     require_manager(request, contest)
-    judge = contest.judges.filter(pk=request.POST.get("judge") or 0).first()
+    judge = contest.judges.filter(pk=db_id(request.POST.get("judge"))).first()
     entry = contest.entries.filter(code=request.POST.get("code", "").strip().upper()).first()
     if judge is None or entry is None:
         messages.error(request, _("请选择评委并填写作品匿名编号"))
@@ -339,9 +339,9 @@ def assignment(request, pk):
                 )  # fmt: skip
         else:
             row = JudgeAssignment.objects.filter(
-                entry__contest=contest, pk=request.POST.get("assignment") or 0
+                entry__contest=contest, pk=db_id(request.POST.get("assignment"))
             ).first()
-            judge = contest.judges.filter(pk=request.POST.get("judge") or 0).first()
+            judge = contest.judges.filter(pk=db_id(request.POST.get("judge"))).first()
             if row is None or judge is None:
                 messages.error(request, _("请选择要调整的评审和新评委"))
             else:

@@ -24,6 +24,7 @@ from dangke.contests.models import (
 from dangke.contests.results import round_result
 from dangke.contests.views.office import contest_for, error_messages, require_manager
 from dangke.core.export import xlsx_response
+from dangke.core.ids import db_id
 from dangke.core.pdf import pdf_response, render_pdf
 
 ICC_LABELS = (
@@ -129,7 +130,7 @@ def notice(request, pk):
     manager = rules.may_manage(request.scope, contest)
     if request.method == "POST":
         entry = ContestEntry.objects.filter(
-            contest=contest, pk=request.POST.get("entry") or 0
+            contest=contest, pk=db_id(request.POST.get("entry"))
         ).first()
         try:
             services.raise_objection(

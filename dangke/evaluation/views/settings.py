@@ -21,7 +21,7 @@ from dangke.core.models import AuditEntry
 from dangke.core.status import StatusTransitionError
 from dangke.delivery.models import Campaign
 from dangke.evaluation import consequences, indicators
-from dangke.evaluation.indicators import leaves_of, tree_rows
+from dangke.evaluation.indicators import DEFAULT_NAME, leaves_of, tree_rows
 from dangke.evaluation.models import (
     ExcellentProposal,
     FeedbackRule,
@@ -50,10 +50,17 @@ def systems(request):
     if request.method == "POST":
         if home is None:
             raise PermissionDenied(_("只有区划管理员可以新建指标体系"))
-        system = indicators.new_system(
-            home, bounded_year(request.POST.get("year"), year), scope=request.scope,
-            actor=request.user,
-        )  # fmt: skip
+        chosen = bounded_year(request.POST.get("year"), year)
+        # A second click (or a second tab) opens the first one's draft, not a second version.
+        draft = (
+            IndicatorSystem.objects.visible_to(request.scope)
+            .filter(region=home, year=chosen, name=DEFAULT_NAME, is_locked=False)
+            .first()
+        )
+        if draft is not None:
+            messages.info(request, _("该年度已有默认指标体系，可在此基础上修改"))
+            return redirect(draft)
+        system = indicators.new_system(home, chosen, scope=request.scope, actor=request.user)
         messages.success(
             request,
             _("已按默认三维度新建指标体系（%(version)s），可在此基础上修改")
