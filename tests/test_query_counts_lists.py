@@ -3,7 +3,8 @@ test_featured pattern, as tests/test_query_counts.py does for the dashboard and 
 queue). Each page is rendered once with one row and once with three, as the role that uses
 it; the rows differ in the related data the page shows (teacher, course, organisation,
 score), so a row that fetches its own relation shows as a higher count. The count is also
-pinned, so a page that starts asking one more query per request shows too."""
+pinned, so a page that starts asking one more query per request shows too. The pages run at
+the pinned clock: their subject is not the calendar, and rows are made "days ago"."""
 
 from __future__ import annotations
 
@@ -606,7 +607,7 @@ def honoured_teacher_row(world, n: int) -> str:
 
     course = new_course(world, n)
     teacher = course.teachers.get()
-    rated_lesson(world, teacher, world.org_a, course, [4] * 10, timezone.localdate().year - 1)
+    rated_lesson(world, teacher, world.org_a, course, [4] * 10, LAST_YEAR)
     return teacher.name
 
 
@@ -674,7 +675,7 @@ def latest_plan(world) -> list[int]:
     return [PlanRun.objects.latest("pk").pk]
 
 
-LAST_YEAR = timezone.localdate().year - 1
+LAST_YEAR = 2025  # wholly past at the pinned clock
 BY_ORGANIZATION = {"level": "organization"}
 
 
@@ -756,7 +757,7 @@ def queries_for(client, url) -> tuple[int, str]:
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[f"{page.url_name}-{page.role}" for page in PAGES])
-def test_list_page_queries_do_not_grow_with_rows(page, dw, client, settings):  # noqa: F811
+def test_list_page_queries_do_not_grow_with_rows(page, pinned_clock, dw, client, settings):  # noqa: F811
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     client.force_login(getattr(dw, page.role))
     first = page.add_row(dw, 1)
