@@ -675,8 +675,18 @@ def latest_plan(world) -> list[int]:
     return [PlanRun.objects.latest("pk").pk]
 
 
+def scored_lesson_row(world, n: int) -> str:
+    """A lesson of teacher A's course A at another organisation, rated by ten trainees."""
+    from tests.test_care import rated_lesson
+
+    organization = new_organization(world, n)
+    rated_lesson(world, world.teacher_a, organization, world.course_a, [4] * 10, 2026)
+    return organization.name
+
+
 LAST_YEAR = 2025  # wholly past at the pinned clock
 BY_ORGANIZATION = {"level": "organization"}
+THIS_YEAR = {"year": 2026}  # at the pinned clock
 
 
 @dataclass(frozen=True)
@@ -746,6 +756,22 @@ PAGES = [
     Page("members:lesson_roster", "liaison", roster_member_row, 9, args=the_roster_lesson),
     Page("media:portal", "county_a_admin", portal_row, 7, args=lambda w: [w.county_a.code]),
     Page("delivery:plan", "county_a_admin", planned_order_row, 10, args=latest_plan),
+    Page(
+        "evaluation:teacher_score",
+        "county_a_admin",
+        scored_lesson_row,
+        11,
+        THIS_YEAR,
+        args=lambda w: [w.teacher_a.pk],
+    ),
+    Page(
+        "evaluation:course_score",
+        "county_a_admin",
+        scored_lesson_row,
+        11,
+        THIS_YEAR,
+        args=lambda w: [w.course_a.pk],
+    ),
 ]
 
 

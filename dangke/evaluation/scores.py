@@ -219,8 +219,11 @@ def aggregate(surveys, markers: dict[int, int] | None = None) -> dict:
     plus the same weighting for each dimension and the lessons that went in."""
     items, lessons, shared = [], [], {}
     dimension_sums: dict[str, list[float]] = {}
+    surveys = list(surveys)
+    if markers is None:
+        markers = answer_markers(surveys)
     for survey in surveys:
-        result = refresh_score(survey, shared=shared, marker=(markers or {}).get(survey.pk))
+        result = refresh_score(survey, shared=shared, marker=markers.get(survey.pk))
         n = sum(role["n"] for role in result["roles"].values() if role["counted"])
         lessons.append({"survey": survey, "result": result, "n": n})
         if not result["published"]:
@@ -238,6 +241,25 @@ def aggregate(surveys, markers: dict[int, int] | None = None) -> dict:
     }
     summary["lessons"] = lessons
     return summary
+
+
+def answer_markers(surveys) -> dict[int, int]:
+    """`responses_marker` of many on-site surveys in two queries, however many there are
+    (a teacher's or a course's page lists all their lessons)."""
+    from django.db.models import Count, prefetch_related_objects
+
+    on_site = [survey for survey in surveys if survey.kind == SurveyKind.ON_SITE]
+    if not on_site:
+        return {}
+    prefetch_related_objects(on_site, "follow_ups")
+    asked = [*on_site, *(f for survey in on_site for f in survey.follow_ups.all())]
+    answered = dict(
+        Response.objects.filter(survey__in=asked).values_list("survey_id").annotate(n=Count("pk"))
+    )
+    return {
+        survey.pk: sum(answered.get(s.pk, 0) for s in [survey, *survey.follow_ups.all()])
+        for survey in on_site
+    }
 
 
 def course_ratings(course_ids) -> dict[int, dict]:
@@ -294,8 +316,6 @@ def teachers_year_results(teachers, year: int) -> dict[int, dict]:
     """`teacher_year_results` of many teachers in a fixed number of queries, for pages that
     list teachers with their scores (the honours candidates): the teachers' surveys, their
     follow-ups and their answer counts are read once for all."""
-    from django.db.models import Count
-
     if not teachers:
         return {}
     pairs = Survey.objects.filter(
@@ -308,21 +328,11 @@ def teachers_year_results(teachers, year: int) -> dict[int, dict]:
         surveys_of.setdefault(teacher_pk, set()).add(survey_pk)
     wanted = set().union(*surveys_of.values())
     surveys = list(
-        Survey.objects.filter(pk__in=wanted)
-        .select_related("lesson__course", "lesson__organization", "system")
-        .prefetch_related("follow_ups")
-    )
-    answered = dict(
-        Response.objects.filter(
-            survey__in=[*surveys, *(f for s in surveys for f in s.follow_ups.all())]
+        Survey.objects.filter(pk__in=wanted).select_related(
+            "lesson__course", "lesson__organization", "system"
         )
-        .values_list("survey_id")
-        .annotate(n=Count("pk"))
     )
-    markers = {
-        survey.pk: sum(answered.get(s.pk, 0) for s in [survey, *survey.follow_ups.all()])
-        for survey in surveys
-    }
+    markers = answer_markers(surveys)
     return {
         teacher.pk: _year_result(
             aggregate([s for s in surveys if s.pk in surveys_of.get(teacher.pk, ())], markers)
