@@ -246,7 +246,11 @@ def programmes(request):
                 else:
                     messages.success(request, _("节目已保存"))
                 return redirect("broadcast:programmes")
-    listed = AudioProgramme.objects.visible_to(request.scope).order_by("-created_at")[:100]
+    listed = (
+        AudioProgramme.objects.visible_to(request.scope)
+        .select_related("region")
+        .order_by("-created_at")[:100]
+    )
     context = {
         "form": form,
         "programmes": listed,

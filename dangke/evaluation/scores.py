@@ -116,12 +116,13 @@ def responses_marker(survey: Survey) -> int:
     return Response.objects.filter(survey__in=[main, *main.follow_ups.all()]).count()
 
 
-def refresh_score(survey: Survey, *, force: bool = False) -> dict:
+def refresh_score(survey: Survey, *, force: bool = False, marker: int | None = None) -> dict:
     """The lesson's score, recomputed when answers arrived since it was last computed,
     naming the indicator-system version it was computed with (`basis`). The first time it
-    reaches the publish threshold is audited."""
+    reaches the publish threshold is audited. `marker` is the survey's `responses_marker`
+    when the caller counted many surveys' answers at once."""
     main = survey.on_site
-    last = responses_marker(main)
+    last = responses_marker(main) if marker is None else marker
     if main.result and main.scored_upto == last and not force:
         return main.result
     result = score_lesson(survey_document(main))
@@ -170,14 +171,17 @@ def lesson_surveys(lessons):
     )
 
 
-def aggregate(surveys) -> dict:
+def aggregate(surveys, markers: dict[int, int] | None = None) -> dict:
     """Course or teacher score: the lessons' published scores weighted by their counted
     responses, with the between-lesson interval of `engines.scoring.aggregate_scores`,
     plus the same weighting for each dimension and the lessons that went in."""
     items, lessons = [], []
     dimension_sums: dict[str, list[float]] = {}
+    surveys = list(surveys)
+    if markers is None:
+        markers = answer_markers(surveys)
     for survey in surveys:
-        result = refresh_score(survey)
+        result = refresh_score(survey, marker=markers.get(survey.pk))
         n = sum(role["n"] for role in result["roles"].values() if role["counted"])
         lessons.append({"survey": survey, "result": result, "n": n})
         if not result["published"]:
@@ -195,6 +199,25 @@ def aggregate(surveys) -> dict:
     }
     summary["lessons"] = lessons
     return summary
+
+
+def answer_markers(surveys) -> dict[int, int]:
+    """`responses_marker` of many on-site surveys in two queries, however many there are
+    (a teacher's or a course's page lists all their lessons)."""
+    from django.db.models import Count, prefetch_related_objects
+
+    on_site = [survey for survey in surveys if survey.kind == SurveyKind.ON_SITE]
+    if not on_site:
+        return {}
+    prefetch_related_objects(on_site, "follow_ups")
+    asked = [*on_site, *(f for survey in on_site for f in survey.follow_ups.all())]
+    answered = dict(
+        Response.objects.filter(survey__in=asked).values_list("survey_id").annotate(n=Count("pk"))
+    )
+    return {
+        survey.pk: sum(answered.get(s.pk, 0) for s in [survey, *survey.follow_ups.all()])
+        for survey in on_site
+    }
 
 
 def course_ratings(course_ids) -> dict[int, dict]:
@@ -234,11 +257,43 @@ def teacher_score(teacher, year: int | None = None) -> dict:
 def teacher_year_results(teacher, year: int) -> dict:
     """For the faculty annual review: the teacher's score for the year with its n and
     interval, and how many lessons were evaluated and published."""
-    summary = teacher_score(teacher, year)
+    return _year_result(teacher_score(teacher, year))
+
+
+def _year_result(summary: dict) -> dict:
     return {
         "score": summary["score"],
         "ci95": summary["ci95"],
         "n_responses": summary["n_responses"],
         "lessons_published": summary["n_lessons"],
         "lessons_evaluated": len(summary["lessons"]),
+    }
+
+
+def teachers_year_results(teachers, year: int) -> dict[int, dict]:
+    """`teacher_year_results` of many teachers in a fixed number of queries, for pages that
+    list teachers with their scores (the honours candidates): the teachers' surveys, their
+    follow-ups and their answer counts are read once for all."""
+    if not teachers:
+        return {}
+    pairs = Survey.objects.filter(
+        kind=SurveyKind.ON_SITE,
+        lesson__starts_at__year=year,
+        lesson__teachers__in=[teacher.pk for teacher in teachers],
+    ).values_list("pk", "lesson__teachers")
+    surveys_of: dict[int, set[int]] = {}
+    for survey_pk, teacher_pk in pairs:
+        surveys_of.setdefault(teacher_pk, set()).add(survey_pk)
+    wanted = set().union(*surveys_of.values())
+    surveys = list(
+        Survey.objects.filter(pk__in=wanted).select_related(
+            "lesson__course", "lesson__organization", "system"
+        )
+    )
+    markers = answer_markers(surveys)
+    return {
+        teacher.pk: _year_result(
+            aggregate([s for s in surveys if s.pk in surveys_of.get(teacher.pk, ())], markers)
+        )
+        for teacher in teachers
     }

@@ -191,7 +191,7 @@ def score_figures(teachers, year: int) -> dict:
     """Each teacher's score for the year with n and interval, through evaluation's own
     `teacher_year_results`; teachers without an on-site survey in the year are not asked."""
     from dangke.evaluation.models import Survey, SurveyKind
-    from dangke.evaluation.scores import teacher_year_results
+    from dangke.evaluation.scores import teachers_year_results
 
     start, end = year_bounds(year)
     surveyed = set(
@@ -202,10 +202,8 @@ def score_figures(teachers, year: int) -> dict:
             lesson__teachers__in=[t.pk for t in teachers],
         ).values_list("lesson__teachers", flat=True)
     )
-    return {
-        t.pk: teacher_year_results(t, year) if t.pk in surveyed else dict(EMPTY_SCORE)
-        for t in teachers
-    }
+    results = teachers_year_results([t for t in teachers if t.pk in surveyed], year)
+    return {t.pk: results[t.pk] if t.pk in surveyed else dict(EMPTY_SCORE) for t in teachers}
 
 
 def training_figures(teacher_ids, year: int) -> dict[int, int]:
