@@ -5,13 +5,14 @@ The videos (engines/pose/synth.py) shift, scale, rotate, mirror, hide and double
 photograph frame by frame; each measure is checked against the motion it was built with.
 """
 
+import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from engines.pose import FramePose, analyse_video, measures, report_from_frames
+from engines.pose import FramePose, analyse_video, measures, report_from_frames, with_points
 from engines.pose import advice as advice_rules
 from engines.pose.model import ModelMissing, PoseModel, load_pose_model
 from engines.pose.synth import (
@@ -296,3 +297,17 @@ def test_an_audio_file_has_no_video(tmp_path):
         out.setframerate(16000)
         out.writeframes(b"\0\0" * 16000)
     assert not has_video(str(wav))
+
+
+def test_a_stored_report_regroups_by_corrected_knowledge_points():
+    points = [
+        {"title": "甲", "start_s": 0.0, "end_s": 100.0},
+        {"title": "乙", "start_s": 100.0, "end_s": 200.0},
+    ]
+    report = report_from_frames(frames(200, lambda t: pose(look_down=t < 60)), 200, points=points)
+    assert [p["looking_down"] for p in report["parts"]] == [0.6, 0.0]
+    stored = json.loads(json.dumps(report))
+    moved = with_points(stored, [{**points[0], "end_s": 60.0}, {**points[1], "start_s": 60.0}])
+    assert [p["looking_down"] for p in moved["parts"]] == [1.0, 0.0]
+    assert moved["advice"][0].startswith("「甲」约 100% 时间低头看稿")
+    assert report["parts"][0]["looking_down"] == 0.6  # the stored report is left as it was

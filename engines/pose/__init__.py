@@ -5,7 +5,7 @@ npm package `@mediapipe/pose`, unpacked by `make install`; LiteRT (`ai-edge-lite
 it on the CPU. Nothing is downloaded at run time.
 """
 
-from engines.pose.analysis import analyse_video, report_from_frames
+from engines.pose.analysis import analyse_video, read_video, report_from_frames, with_points
 from engines.pose.model import FramePose, ModelMissing
 from engines.pose.video import VideoError, has_video
 
@@ -15,5 +15,7 @@ __all__ = [
     "VideoError",
     "analyse_video",
     "has_video",
+    "read_video",
     "report_from_frames",
+    "with_points",
 ]

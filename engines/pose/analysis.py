@@ -1,9 +1,10 @@
 """From a video recording to a plain-data body-language report.
 
-`analyse_video(path, model_dir=…)` samples a few frames a second, finds the lecturer in
-each, and returns a JSON-ready dict: shares of the lesson, a timeline in the speech
-report's bins, per knowledge point, advice, and the thresholds the page states. Frames are
-dropped as soon as they are read.
+`read_video(path, model_dir=…)` samples a few frames a second and finds the lecturer in
+each (frames are dropped as soon as they are read); `report_from_frames` turns the
+landmarks into a JSON-ready dict: shares of the lesson, a timeline in the speech report's
+bins, per knowledge point (or third of the lesson), advice, and the thresholds the page
+states. `with_points` regroups a stored report when the teacher corrects the boundaries.
 """
 
 from __future__ import annotations
@@ -26,6 +27,38 @@ def _no_progress(fraction: float, label: str) -> None:
     pass
 
 
+def read_video(
+    path: str,
+    *,
+    model_dir: str,
+    per_second: float = SAMPLES_PER_SECOND,
+    cpu_threads: int = 1,
+    progress: Progress = _no_progress,
+) -> tuple[list[tuple[float, FramePose]], float]:
+    """(time, pose) of the sampled frames, and the video's length in seconds."""
+    model = load_pose_model(model_dir, cpu_threads)
+    length = duration_s(path)
+    samples: list[tuple[float, FramePose]] = []
+    for t, frame in sample_frames(path, per_second):
+        samples.append((t, model.estimate(frame)))
+        if length and len(samples) % 10 == 0:
+            progress(min(t / length, 1.0), "识别肢体语言")
+    if samples:
+        length = max(length, samples[-1][0] + 1 / per_second)
+    progress(1.0, "识别肢体语言")
+    return samples, length
+
+
+def _parts_and_advice(report: dict, readings, points: list[dict]) -> None:
+    duration = report["duration_s"]
+    part_shares = [
+        (name, measures.stretch(readings, a, b))
+        for name, a, b in advice_rules.parts(duration, points)
+    ]
+    report["parts"] = [{"name": name, **share} for name, share in part_shares]
+    report["advice"] = advice_rules.advise(report, part_shares)
+
+
 def report_from_frames(
     samples: list[tuple[float, FramePose]],
     duration: float,
@@ -36,9 +69,8 @@ def report_from_frames(
 ) -> dict:
     """The report from frames already read (the model's, or made up in tests)."""
     readings = measures.read_frames(samples)
-    part_list = advice_rules.parts(duration, points or [])
-    part_shares = [(name, measures.stretch(readings, a, b)) for name, a, b in part_list]
     report = {
+        "analysed": True,
         "version": VERSION,
         "model": MODEL_NAME,
         "model_licence": MODEL_LICENCE,
@@ -47,13 +79,20 @@ def report_from_frames(
         "bin_s": bin_s,
         "shares": measures.shares(readings),
         "timeline": measures.timeline(readings, duration, bin_s),
-        "parts": [{"name": name, **share} for name, share in part_shares],
         "opening": measures.stretch(readings, 0, advice_rules.OPENING_S),
         "after_opening": measures.stretch(readings, advice_rules.OPENING_S, duration + 1),
         "thresholds": [list(item) for item in measures.THRESHOLDS],
+        "readings": measures.encode(readings),
     }
-    report["advice"] = advice_rules.advise(report, part_shares)
+    _parts_and_advice(report, readings, points or [])
     return report
+
+
+def with_points(report: dict, points: list[dict]) -> dict:
+    """A copy of a stored report regrouped by corrected knowledge points."""
+    new = dict(report)
+    _parts_and_advice(new, measures.decode(report.get("readings") or []), points)
+    return new
 
 
 def analyse_video(
@@ -67,15 +106,10 @@ def analyse_video(
     progress: Progress = _no_progress,
 ) -> dict:
     started = time.monotonic()
-    model = load_pose_model(model_dir, cpu_threads)
-    length = duration_s(path)
-    samples: list[tuple[float, FramePose]] = []
-    for t, frame in sample_frames(path, per_second):
-        samples.append((t, model.estimate(frame)))
-        if length and len(samples) % 10 == 0:
-            progress(min(t / length, 1.0), "识别肢体语言")
-    length = max(length, samples[-1][0] + 1 / per_second if samples else 0.0)
+    samples, length = read_video(
+        path, model_dir=model_dir, per_second=per_second, cpu_threads=cpu_threads,
+        progress=progress,
+    )  # fmt: skip
     report = report_from_frames(samples, length, bin_s=bin_s, points=points, per_second=per_second)
     report["elapsed_s"] = round(time.monotonic() - started, 1)
-    progress(1.0, "完成")
     return report

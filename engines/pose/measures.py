@@ -177,6 +177,33 @@ def _neighbour(seen: list[Posture], j: int, direction: int) -> int:
 
 
 MEASURES = ("facing", "looking_down", "turned_away", "gesturing", "walking")
+NOBODY, SEVERAL = -1, -2
+
+
+def encode(readings: list[FrameReading]) -> list[list]:
+    """Readings as compact [time, code] pairs for the stored report: code −1 nobody, −2
+    several people, otherwise a bit per measure in MEASURES' order."""
+    pairs = []
+    for r in readings:
+        if r.state == "nobody":
+            code = NOBODY
+        elif r.state == "several":
+            code = SEVERAL
+        else:
+            code = sum(1 << i for i, m in enumerate(MEASURES) if getattr(r, m))
+        pairs.append([round(r.t, 2), code])
+    return pairs
+
+
+def decode(pairs: list[list]) -> list[FrameReading]:
+    readings = []
+    for t, code in pairs:
+        if code < 0:
+            readings.append(FrameReading(t=t, state="nobody" if code == NOBODY else "several"))
+        else:
+            flags = {m: bool(code & (1 << i)) for i, m in enumerate(MEASURES)}
+            readings.append(FrameReading(t=t, state="person", **flags))
+    return readings
 
 
 def shares(readings: list[FrameReading]) -> dict:
