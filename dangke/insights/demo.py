@@ -21,16 +21,17 @@ DEMO_TEACHER = "teacher"
 
 
 def demo_lecturer(duration_s: float):
-    """Where the demo's lecturer stands at time t: still at the lectern, a walk across the
-    stage and back in the middle fifth, still again."""
+    """Where the demo's lecturer stands at time t: still at the lectern, pacing across the
+    stage and back (a leg of three seconds, about a shoulder width a second) in the middle
+    fifth, still again."""
     from engines.pose.synth import Placement
 
-    walk_from, walk_to = 0.4 * duration_s, 0.6 * duration_s
+    walk_from, walk_to, leg_s = 0.4 * duration_s, 0.6 * duration_s, 3.0
 
     def placement(t: float) -> Placement:
         if walk_from <= t < walk_to:
-            half = (walk_to - walk_from) / 2
-            return Placement(x=0.3 + 0.4 * (1 - abs(t - walk_from - half) / half), scale=0.7)
+            phase = ((t - walk_from) / leg_s) % 2  # 0→1 across, 1→2 back
+            return Placement(x=0.3 + 0.4 * (1 - abs(phase - 1)), scale=0.7)
         return Placement(x=0.3, scale=0.7)
 
     return placement
