@@ -4,7 +4,7 @@ import re
 from html import escape
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 CLOCK = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
@@ -213,13 +213,13 @@ def point_bars(report: dict) -> list[dict]:
 # measure's share of that stretch; nobody/several are shares of all frames, the rest of the
 # frames that show the lecturer.
 BODY_ROWS = (
-    ("facing", _lazy("面向听众"), "#2e7d32"),
-    ("looking_down", _lazy("低头看稿"), "#ef6c00"),
-    ("turned_away", _lazy("背对/侧对"), "#616161"),
-    ("gesturing", _lazy("手势"), "#1565c0"),
-    ("walking", _lazy("走动"), "#6a1b9a"),
-    ("nobody", _lazy("无人"), "#9e9e9e"),
-    ("several", _lazy("多人"), "#795548"),
+    ("facing", gettext_lazy("面向听众"), "#2e7d32"),
+    ("looking_down", gettext_lazy("低头看稿"), "#ef6c00"),
+    ("turned_away", gettext_lazy("背对/侧对"), "#616161"),
+    ("gesturing", gettext_lazy("手势"), "#1565c0"),
+    ("walking", gettext_lazy("走动"), "#6a1b9a"),
+    ("nobody", gettext_lazy("无人"), "#9e9e9e"),
+    ("several", gettext_lazy("多人"), "#795548"),
 )
 
 
@@ -270,10 +270,10 @@ def body_svg(report: dict, width: int = 640) -> str:
     def x(seconds: float) -> float:
         return left + plot_w * min(seconds, duration) / duration
 
+    name = escape(_("肢体语言时间轴"))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-size="9" role="img" '
-        f'aria-label="{escape(str(_("肢体语言时间轴")))}">'
+        f'viewBox="0 0 {width} {height}" font-size="9" role="img" aria-label="{name}">'
     ]
     for row, (key, label, colour) in enumerate(BODY_ROWS):
         y = top + row * row_h

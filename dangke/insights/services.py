@@ -20,7 +20,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
@@ -30,7 +30,7 @@ from dangke.insights.uploads import check_recording
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 1.0
-AUDIO_ONLY_REASON = _lazy(
+AUDIO_ONLY_REASON = gettext_lazy(
     "这是一份只有声音的录音，未分析肢体语言；上传授课录像（mp4、mov）可同时分析。"
 )
 

@@ -60,27 +60,58 @@ def shoulder_width_px(scale: float = 1.0) -> float:
     return ASTRONAUT_SHOULDER_WIDTH * STAGE[1] * PHOTO_HEIGHT * scale
 
 
-def render(placement: Placement, portrait: Image.Image | None = None) -> np.ndarray:
-    portrait = portrait or photo()
-    stage = Image.new("RGB", STAGE, STAGE_COLOUR)
+def _person(portrait: Image.Image, height: int, placement: Placement, cache: dict):
+    """The photograph sized, mirrored and turned as placed, with its mask (kept in `cache`:
+    a long video repeats the same few placements)."""
+    key = (height, placement.scale, placement.angle, placement.mirror)
+    if key not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        scaled = round(height * PHOTO_HEIGHT * placement.scale)
+        width = round(portrait.width * scaled / portrait.height)
+        person = portrait.resize((width, scaled), Image.BILINEAR)
+        if placement.mirror:
+            person = ImageOps.mirror(person)
+        mask = None
+        if placement.angle:
+            turned = Image.new("L", person.size, 255).rotate(placement.angle, expand=True)
+            mask = (np.asarray(turned) > 127)[:, :, None]
+            person = person.rotate(placement.angle, Image.BILINEAR, expand=True)
+        cache[key] = (np.asarray(person), mask)
+    return cache[key]
+
+
+def render(
+    placement: Placement,
+    portrait: Image.Image | None = None,
+    *,
+    stage_size: tuple[int, int] = STAGE,
+    cache: dict | None = None,
+) -> np.ndarray:
+    stage = np.empty((stage_size[1], stage_size[0], 3), dtype=np.uint8)
+    stage[:] = STAGE_COLOUR
     if placement.hidden:
-        return np.asarray(stage)
-    height = round(STAGE[1] * PHOTO_HEIGHT * placement.scale)
-    width = round(portrait.width * height / portrait.height)
-    person = portrait.resize((width, height), Image.BILINEAR)
-    if placement.mirror:
-        person = ImageOps.mirror(person)
-    mask = Image.new("L", person.size, 255)
-    if placement.angle:
-        person = person.rotate(placement.angle, Image.BILINEAR, expand=True)
-        mask = mask.rotate(placement.angle, Image.BILINEAR, expand=True)
+        return stage
+    cache = {} if cache is None else cache
+    person, mask = _person(portrait or photo(), stage_size[1], placement, cache)
     for x in (placement.x, placement.second_x):
         if x is None:
             continue
-        left = round(x * STAGE[0] - person.width / 2)
-        top = round(placement.y * STAGE[1] - person.height / 2)
-        stage.paste(person, (left, top), mask)
-    return np.asarray(stage)
+        left = round(x * stage_size[0] - person.shape[1] / 2)
+        top = round(placement.y * stage_size[1] - person.shape[0] / 2)
+        # The part of the photograph that falls on the stage.
+        x0, y0 = max(left, 0), max(top, 0)
+        x1 = min(left + person.shape[1], stage_size[0])
+        y1 = min(top + person.shape[0], stage_size[1])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        piece = person[y0 - top : y1 - top, x0 - left : x1 - left]
+        if mask is None:
+            stage[y0:y1, x0:x1] = piece
+        else:
+            keep = mask[y0 - top : y1 - top, x0 - left : x1 - left]
+            stage[y0:y1, x0:x1] = np.where(keep, piece, stage[y0:y1, x0:x1])
+    return stage
 
 
 def write_video(
@@ -89,20 +120,22 @@ def write_video(
     placement_at: Callable[[float], Placement],
     *,
     fps: int = 10,
+    stage_size: tuple[int, int] = STAGE,
     audio: str | Path | None = None,
 ) -> Path:
     """An H.264 MP4 of `duration_s` seconds; `placement_at(t)` says where the person is.
     With `audio` (a WAV file), its sound becomes the video's audio track (AAC)."""
     path = Path(path)
-    portrait = photo()
+    portrait, cache = photo(), {}
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height = STAGE
+        stream.width, stream.height = stage_size
         stream.pix_fmt = "yuv420p"
         stream.options = {"preset": "ultrafast", "crf": "28"}
         sound = _add_audio(container, audio) if audio else None
         for index in range(round(duration_s * fps)):
-            picture = render(placement_at(index / fps), portrait)
+            placement = placement_at(index / fps)
+            picture = render(placement, portrait, stage_size=stage_size, cache=cache)
             frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             frame.pts = index
             frame.time_base = Fraction(1, fps)
