@@ -311,3 +311,27 @@ def test_a_stored_report_regroups_by_corrected_knowledge_points():
     assert [p["looking_down"] for p in moved["parts"]] == [1.0, 0.0]
     assert moved["advice"][0].startswith("「甲」约 100% 时间低头看稿")
     assert report["parts"][0]["looking_down"] == 0.6  # the stored report is left as it was
+
+
+def test_an_mp3_with_a_cover_picture_has_no_video(tmp_path):
+    import av
+
+    from engines.pose.synth import render
+
+    path = tmp_path / "cover.mp3"
+    with av.open(str(path), "w", format="mp3") as container:
+        sound = container.add_stream("mp3", rate=16000)
+        sound.layout = "mono"
+        cover = container.add_stream("mjpeg", rate=1)
+        cover.width, cover.height, cover.pix_fmt = 640, 360, "yuvj420p"
+        cover.disposition = av.stream.Disposition.attached_pic.value
+        frame = av.VideoFrame.from_ndarray(render(Placement()), format="rgb24")
+        container.mux(cover.encode(frame.reformat(format="yuvj420p")))
+        container.mux(cover.encode())
+        silence = av.AudioFrame.from_ndarray(
+            np.zeros((1, 16000), dtype=np.int16), format="s16", layout="mono"
+        )
+        silence.sample_rate = 16000
+        container.mux(sound.encode(silence))
+        container.mux(sound.encode())
+    assert not has_video(str(path))

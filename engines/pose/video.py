@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import av
 import numpy as np
+from av.stream import Disposition
 
 MAX_SIDE = 640  # BlazePose looks at 224–256 pixels; larger frames only cost time
 
@@ -19,9 +20,13 @@ class VideoError(ValueError):
 
 
 def has_video(path: str) -> bool:
+    """Whether the file has moving pictures (an mp3's or m4a's cover picture is none)."""
     try:
         with av.open(path) as container:
-            return any(s.type == "video" and s.frames != 1 for s in container.streams.video)
+            return any(
+                not (stream.disposition & Disposition.attached_pic)
+                for stream in container.streams.video
+            )
     except (av.error.FFmpegError, OSError):
         return False
 
