@@ -148,3 +148,16 @@ def test_corrected_boundaries_regroup_the_body_language_too(client, world):
     ]
     page = client.get(f"/insights/{analysis.pk}/").content.decode()
     assert "「甲」约 100% 时间低头看稿" in page
+
+
+def test_analyse_command_reads_the_picture_of_a_video_too(short_video, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    path, _truth = short_video
+    call_command("analyse", str(path))
+    report = json.loads(capsys.readouterr().out)
+    body = report["body_language"]
+    assert body["analysed"] is True and "readings" not in body
+    assert body["shares"]["nobody"] > 0 and body["shares"]["facing"] == 1.0

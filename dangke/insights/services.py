@@ -172,13 +172,14 @@ def _enqueue(analysis: DeliveryAnalysis) -> None:
 
 
 class _Progress:
-    """Writes the progress of the analysis to the row, at most once a second. With a video,
-    the sound's share and the picture's are weighed by their usual cost and shown apart."""
+    """Passes the progress of the analysis to `show(fraction, label)`, at most once a
+    second. With a video, the sound's share and the picture's are weighed by their usual
+    cost and shown apart."""
 
     AUDIO_SHARE_WITH_VIDEO = 0.8
 
-    def __init__(self, analysis: DeliveryAnalysis, video: bool = False):
-        self.analysis = analysis
+    def __init__(self, show, video: bool = False):
+        self.show = show
         self.last = 0.0
         self.video = video
         self.audio_done, self.video_done = 0.0, 0.0
@@ -206,7 +207,7 @@ class _Progress:
         if now - self.last < PROGRESS_EVERY_S and overall < 1:
             return
         self.last = now
-        self.analysis.beat(progress=overall, progress_label=label[:64])
+        self.show(overall, label)
 
 
 class _VideoReading(threading.Thread):
@@ -250,11 +251,39 @@ class _VideoReading(threading.Thread):
         )
 
 
-def run_analysis(analysis_id: int) -> str:
-    """The task's body: analyse the stored recording with the course outline; a video's
-    picture is read for body language at the same time as its sound."""
+def analyse_file(path: Path, outline, show, *, cpu_threads: int | None = None) -> dict:
+    """The delivery report of the recording at `path`: its sound analysed, and a video's
+    picture read for body language at the same time in a second thread. `show(fraction,
+    label)` hears the progress. Raises the speech engine's AudioError for bad sound."""
     from engines.pose import has_video
-    from engines.speech import AudioError, analyse
+    from engines.speech import analyse
+
+    progress = _Progress(show, video=has_video(str(path)))
+    video = _VideoReading(path, progress) if progress.video else None
+    if video:
+        video.start()
+    try:
+        report = analyse(
+            str(path),
+            outline,
+            cache_root=str(model_cache_dir()),
+            cpu_threads=cpu_threads or getattr(settings, "INSIGHTS_CPU_THREADS", 2),
+            progress=progress,
+        )
+    finally:
+        while video and video.is_alive():
+            video.join(PROGRESS_EVERY_S)
+            progress.write()
+    if video:
+        report["body_language"] = video.body_language(report)
+    else:
+        report["body_language"] = {"analysed": False, "reason": str(AUDIO_ONLY_REASON)}
+    return report
+
+
+def run_analysis(analysis_id: int) -> str:
+    """The task's body: analyse the stored recording with the course outline."""
+    from engines.speech import AudioError
 
     analysis = DeliveryAnalysis.objects.get(pk=analysis_id)
     if analysis.state != AnalysisState.QUEUED or not analysis.move(
@@ -262,28 +291,13 @@ def run_analysis(analysis_id: int) -> str:
     ):
         return f"跳过：分析已是「{analysis.get_state_display()}」"
     started = time.monotonic()
+
+    def show(fraction: float, label: str) -> None:
+        analysis.beat(progress=fraction, progress_label=label[:64])
+
     try:
         with _local_copy(analysis) as path:
-            progress = _Progress(analysis, video=has_video(str(path)))
-            video = _VideoReading(path, progress) if progress.video else None
-            if video:
-                video.start()
-            try:
-                report = analyse(
-                    str(path),
-                    analysis.outline,
-                    cache_root=str(model_cache_dir()),
-                    cpu_threads=getattr(settings, "INSIGHTS_CPU_THREADS", 2),
-                    progress=progress,
-                )
-            finally:
-                while video and video.is_alive():
-                    video.join(PROGRESS_EVERY_S)
-                    progress.write()
-            if video:
-                report["body_language"] = video.body_language(report)
-            else:
-                report["body_language"] = {"analysed": False, "reason": str(AUDIO_ONLY_REASON)}
+            report = analyse_file(path, analysis.outline, show)
     except AudioError as error:
         return _fail(analysis, _("录音无法分析：%(error)s") % {"error": error})
     except Exception as error:
