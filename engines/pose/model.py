@@ -15,6 +15,7 @@ the hip centre and the point above the head, 256×256 landmarks mapped back to t
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,6 +103,7 @@ class PoseModel:
         for interpreter in (self.detector, self.landmarker):
             interpreter.allocate_tensors()
         self.anchors = _anchors()
+        self.lock = threading.Lock()
 
     @staticmethod
     def _run(interpreter, tensor: np.ndarray) -> dict[str, np.ndarray]:
@@ -169,10 +171,11 @@ class PoseModel:
 
     def estimate(self, frame: np.ndarray) -> FramePose:
         height, width = frame.shape[:2]
-        people = self.detect(frame)
-        if len(people) != 1:
-            return FramePose(people=min(len(people), 2), width=width, height=height)
-        points = self.landmarks(frame, people[0])
+        with self.lock:  # one model per process; an interpreter runs one frame at a time
+            people = self.detect(frame)
+            if len(people) != 1:
+                return FramePose(people=min(len(people), 2), width=width, height=height)
+            points = self.landmarks(frame, people[0])
         return FramePose(people=1 if points else 0, width=width, height=height, points=points)
 
 
