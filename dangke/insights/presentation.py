@@ -227,7 +227,7 @@ def _percent(share) -> str:
     return "—" if share is None else f"{round(share * 100)}%"
 
 
-def body_view(report: dict) -> dict | None:
+def body_view(report: dict, *, fluid: bool = False) -> dict | None:
     """The body-language section, or None when it was not analysed."""
     body = report.get("body_language") or {}
     if not body.get("analysed"):
@@ -253,13 +253,14 @@ def body_view(report: dict) -> dict | None:
         "per_second": body.get("samples_per_second"),
         "model": body.get("model"),
         "licence": body.get("model_licence"),
-        "svg": body_svg(report),
+        "svg": body_svg(report, fluid=fluid) if fluid else body_svg(report, width=640),
     }
 
 
-def body_svg(report: dict, width: int = 640) -> str:
+def body_svg(report: dict, width: int = 960, *, fluid: bool = False) -> str:
     """The body-language timeline as an SVG strip per measure, cells shaded by share, with
-    the knowledge points' starts marked: drawn on the server for the page and the PDF."""
+    the knowledge points' starts marked: drawn on the server for the page (`fluid`: as wide
+    as the speech chart above it) and the PDF."""
     body = report.get("body_language") or {}
     timeline = body.get("timeline") or []
     duration = body.get("duration_s") or report.get("duration_s") or 1
@@ -271,8 +272,9 @@ def body_svg(report: dict, width: int = 640) -> str:
         return left + plot_w * min(seconds, duration) / duration
 
     name = escape(_("肢体语言时间轴"))
+    size = 'width="100%"' if fluid else f'width="{width}" height="{height}"'
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" {size} '
         f'viewBox="0 0 {width} {height}" font-size="9" role="img" aria-label="{name}">'
     ]
     for row, (key, label, colour) in enumerate(BODY_ROWS):

@@ -79,7 +79,7 @@ def detail(request, pk):
         "view": presentation.report_view(report, query=query) if report else None,
         "query": query,
         "chart_data": presentation.chart_data(report) if report else None,
-        "body": presentation.body_view(report) if report else None,
+        "body": presentation.body_view(report, fluid=True) if report else None,
         "history": presentation.history(analysis, report, earlier),
         "may_coach": rules.may_coach(request.scope, analysis.teacher),
     }
