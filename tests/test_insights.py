@@ -369,11 +369,13 @@ def test_demo_recording_follows_the_teachers_course_outline(world, short_lecture
     call_command("demo_recording", "--sentences", "2", stdout=out)
     analysis = DeliveryAnalysis.objects.get()
     assert (analysis.teacher, analysis.course) == (world.teacher_a, world.course_a)
-    assert not analysis.is_shared and "已为 王红梅 上传示范课录音" in out.getvalue()
+    assert not analysis.is_shared and "已为 王红梅 上传示范课录像" in out.getvalue()
     assert analysis.state == AnalysisState.DONE, analysis.message
     points = analysis.report["points"]
     assert [p["title"] for p in points] == ["党的历史", "理论学习"]
     assert 0 < points[1]["start_s"] < analysis.report["duration_s"]
+    body = analysis.report["body_language"]  # the demo lecturer walks in the middle fifth
+    assert body["analysed"] and 0.1 < body["shares"]["walking"] < 0.4
     call_command("demo_recording", stdout=(again := StringIO()))
     assert "已有授课分析" in again.getvalue() and DeliveryAnalysis.objects.count() == 1
 

@@ -1,6 +1,8 @@
 """The demo's analysed recording: the demo teacher's sample lecture of one of their courses,
-spoken by espeak-ng along the course's outline and queued for analysis like an upload (the
-worker that `dangke serve` starts analyses it within a minute or two)."""
+spoken by espeak-ng along the course's outline, with a short video of a lecturer who stands,
+walks across and comes back (made from a bundled photograph, engines/pose/synth.py), queued
+for analysis like an upload (the worker that `dangke serve` starts analyses it within a
+minute or two). Its report shows the speech and the body-language sections."""
 
 import tempfile
 from pathlib import Path
@@ -13,8 +15,26 @@ from dangke.delivery.models import LessonStatus
 from dangke.insights import services
 from dangke.insights.models import DeliveryAnalysis
 from dangke.insights.samples import course_sections, speak_lecture
+from engines.pose.synth import write_video
 
 DEMO_TEACHER = "teacher"
+
+
+def demo_lecturer(duration_s: float):
+    """Where the demo's lecturer stands at time t: still at the lectern, pacing across the
+    stage and back (a leg of three seconds, about a shoulder width a second) in the middle
+    fifth, still again."""
+    from engines.pose.synth import Placement
+
+    walk_from, walk_to, leg_s = 0.4 * duration_s, 0.6 * duration_s, 3.0
+
+    def placement(t: float) -> Placement:
+        if walk_from <= t < walk_to:
+            phase = ((t - walk_from) / leg_s) % 2  # 0→1 across, 1→2 back
+            return Placement(x=0.3 + 0.4 * (1 - abs(phase - 1)), scale=0.7)
+        return Placement(x=0.3, scale=0.7)
+
+    return placement
 
 
 class DemoRecordingSkipped(Exception):
@@ -41,11 +61,13 @@ def queue_demo_recording(*, sentences: int = 3) -> DeliveryAnalysis:
         .first()
     )
     with tempfile.TemporaryDirectory() as directory:
-        path = Path(directory) / f"{course.code}-示范课录音.wav"
-        speak_lecture(course_sections(course, sentences), path)
+        sound = Path(directory) / "sound.wav"
+        truth = speak_lecture(course_sections(course, sentences), sound)
+        path = Path(directory) / f"{course.code}-示范课录像.mp4"
+        write_video(path, truth.duration_s, demo_lecturer(truth.duration_s), audio=sound)
         with path.open("rb") as recording:
             return services.create_analysis(
                 user=user, scope=scope_for_user(user), teacher=teacher, course=course,
                 lesson=lesson, upload=File(recording, name=path.name),
-                title="演示：按课程提纲合成的示范课录音",
+                title="演示：按课程提纲合成的示范课录像",
             )  # fmt: skip

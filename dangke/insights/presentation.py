@@ -1,8 +1,10 @@
 """Report data shaped for pages, the PDF and charts (plain functions, no queries)."""
 
 import re
+from html import escape
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 CLOCK = re.compile(r"^(?:(\d+):)?(\d+(?:\.\d+)?)$")
 
@@ -205,3 +207,107 @@ def point_bars(report: dict) -> list[dict]:
         }
         for p in points
     ]
+
+
+# Rows of the body-language timeline: (measure, label, colour). A cell's strength is the
+# measure's share of that stretch; nobody/several are shares of all frames, the rest of the
+# frames that show the lecturer.
+BODY_ROWS = (
+    ("facing", gettext_lazy("面向听众"), "#2e7d32"),
+    ("looking_down", gettext_lazy("低头看稿"), "#ef6c00"),
+    ("turned_away", gettext_lazy("背对/侧对"), "#616161"),
+    ("gesturing", gettext_lazy("手势"), "#1565c0"),
+    ("walking", gettext_lazy("走动"), "#6a1b9a"),
+    ("nobody", gettext_lazy("无人"), "#9e9e9e"),
+    ("several", gettext_lazy("多人"), "#795548"),
+)
+
+
+def _percent(share) -> str:
+    return "—" if share is None else f"{round(share * 100)}%"
+
+
+def body_view(report: dict, *, fluid: bool = False) -> dict | None:
+    """The body-language section, or None when it was not analysed."""
+    body = report.get("body_language") or {}
+    if not body.get("analysed"):
+        return None
+    shares = body.get("shares") or {}
+    return {
+        "shares": [
+            {"key": key, "label": label, "colour": colour, "percent": _percent(shares.get(key))}
+            for key, label, colour in BODY_ROWS
+        ],
+        "parts": [
+            {
+                "name": part["name"],
+                "start": clock(part["start_s"]),
+                "end": clock(part["end_s"]),
+                **{key: _percent(part.get(key)) for key, _label, _colour in BODY_ROWS},
+            }
+            for part in body.get("parts") or []
+        ],
+        "advice": body.get("advice") or [],
+        "thresholds": body.get("thresholds") or [],
+        "frames": shares.get("frames", 0),
+        "per_second": body.get("samples_per_second"),
+        "model": body.get("model"),
+        "licence": body.get("model_licence"),
+        "svg": body_svg(report, fluid=fluid) if fluid else body_svg(report, width=640),
+    }
+
+
+def body_svg(report: dict, width: int = 960, *, fluid: bool = False) -> str:
+    """The body-language timeline as an SVG strip per measure, cells shaded by share, with
+    the knowledge points' starts marked: drawn on the server for the page (`fluid`: as wide
+    as the speech chart above it) and the PDF."""
+    body = report.get("body_language") or {}
+    timeline = body.get("timeline") or []
+    duration = body.get("duration_s") or report.get("duration_s") or 1
+    left, top, row_h = 64, 16, 16
+    plot_w = width - left - 8
+    height = top + row_h * len(BODY_ROWS) + 18
+
+    def x(seconds: float) -> float:
+        return left + plot_w * min(seconds, duration) / duration
+
+    name = escape(_("肢体语言时间轴"))
+    size = 'width="100%"' if fluid else f'width="{width}" height="{height}"'
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" {size} '
+        f'viewBox="0 0 {width} {height}" font-size="9" role="img" aria-label="{name}">'
+    ]
+    for row, (key, label, colour) in enumerate(BODY_ROWS):
+        y = top + row * row_h
+        parts.append(f'<text x="2" y="{y + 11}">{escape(str(label))}</text>')
+        parts.append(
+            f'<rect x="{left}" y="{y + 1}" width="{plot_w}" height="{row_h - 2}" fill="#f5f5f5"/>'
+        )
+        for entry in timeline:
+            share = entry.get(key)
+            if not share:
+                continue
+            parts.append(
+                f'<rect x="{x(entry["start_s"]):.1f}" y="{y + 1}" '
+                f'width="{max(x(entry["end_s"]) - x(entry["start_s"]), 0.5):.1f}" '
+                f'height="{row_h - 2}" fill="{colour}" fill-opacity="{share:.2f}">'
+                f"<title>{escape(str(label))} {clock(entry['start_s'])} {_percent(share)}</title>"
+                "</rect>"
+            )
+    bottom = top + row_h * len(BODY_ROWS)
+    for point in report.get("points") or []:
+        px, title = x(point["start_s"]), escape(point["title"][:10])
+        parts.append(
+            f'<line x1="{px:.1f}" y1="{top - 2}" x2="{px:.1f}" y2="{bottom}" '
+            'stroke="#b71c1c" stroke-dasharray="2,2"/>'
+            f'<text x="{px + 2:.1f}" y="{top - 4}" fill="#b71c1c">{title}</text>'
+        )
+    for i in range(5):
+        seconds = duration * i / 4
+        anchor = "start" if i == 0 else "end" if i == 4 else "middle"
+        parts.append(
+            f'<text x="{x(seconds):.1f}" y="{height - 4}" text-anchor="{anchor}">'
+            f"{clock(seconds)}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -10,6 +10,7 @@ polls sees it at once).
 import logging
 import shutil
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
@@ -28,6 +30,9 @@ from dangke.insights.uploads import check_recording
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY_S = 1.0
+AUDIO_ONLY_REASON = gettext_lazy(
+    "这是一份只有声音的录音，未分析肢体语言；上传授课录像（mp4、mov）可同时分析。"
+)
 
 
 class AnalysisNotAllowed(Exception):
@@ -37,6 +42,15 @@ class AnalysisNotAllowed(Exception):
 def model_cache_dir() -> Path:
     """Where the Whisper model's two packaged parts are joined at first use."""
     return Path(getattr(settings, "INSIGHTS_MODEL_DIR", settings.VAR_DIR / "speech-models"))
+
+
+def pose_model_dir() -> Path:
+    """Where `make install` unpacks the body-language model (npm `@mediapipe/pose`)."""
+    return Path(
+        getattr(
+            settings, "INSIGHTS_POSE_MODEL_DIR", settings.BASE_DIR.parent / "var" / "pose-model"
+        )
+    )
 
 
 def course_outline(course) -> list[dict]:
@@ -158,38 +172,132 @@ def _enqueue(analysis: DeliveryAnalysis) -> None:
 
 
 class _Progress:
-    """Writes the engine's progress to the row, at most once a second."""
+    """Passes the progress of the analysis to `show(fraction, label)`, at most once a
+    second. With a video, the sound's share and the picture's are weighed by their usual
+    cost and shown apart."""
 
-    def __init__(self, analysis: DeliveryAnalysis):
-        self.analysis = analysis
+    AUDIO_SHARE_WITH_VIDEO = 0.8
+
+    def __init__(self, show, video: bool = False):
+        self.show = show
         self.last = 0.0
+        self.video = video
+        self.audio_done, self.video_done = 0.0, 0.0
+        self.label = ""
 
     def __call__(self, fraction: float, label: str) -> None:
+        self.audio_done, self.label = max(0.0, min(float(fraction), 1.0)), label
+        self.write()
+
+    def on_video(self, fraction: float, label: str) -> None:
+        # Called from the video thread: remembered only, written by the task's own thread.
+        self.video_done = max(0.0, min(float(fraction), 1.0))
+
+    def write(self) -> None:
+        if self.video:
+            share = self.AUDIO_SHARE_WITH_VIDEO
+            overall = share * self.audio_done + (1 - share) * self.video_done
+            label = _("%(audio)s；画面 %(video).0f%%") % {
+                "audio": self.label,
+                "video": 100 * self.video_done,
+            }
+        else:
+            overall, label = self.audio_done, self.label
         now = time.monotonic()
-        if now - self.last < PROGRESS_EVERY_S and fraction < 1:
+        if now - self.last < PROGRESS_EVERY_S and overall < 1:
             return
         self.last = now
-        self.analysis.beat(progress=max(0.0, min(float(fraction), 1.0)), progress_label=label[:64])
+        self.show(overall, label)
+
+
+class _VideoReading(threading.Thread):
+    """Reads the lecturer's body language from the video while the sound is analysed; the
+    frames live only inside the engine. Any failure becomes the section's stated reason."""
+
+    def __init__(self, path: Path, progress: _Progress):
+        super().__init__(name="insights-video", daemon=True)
+        self.path, self.progress = path, progress
+        self.samples, self.duration, self.reason = [], 0.0, ""
+
+    def run(self) -> None:
+        from engines.pose import ModelMissing, VideoError, read_video
+
+        try:
+            self.samples, self.duration = read_video(
+                str(self.path),
+                model_dir=str(pose_model_dir()),
+                per_second=getattr(settings, "INSIGHTS_VIDEO_SAMPLES_PER_SECOND", 2.0),
+                progress=self.progress.on_video,
+            )
+        except (ModelMissing, VideoError) as error:
+            self.reason = str(error)
+        except Exception as error:
+            logger.exception("body language of %s failed", self.path)
+            self.reason = _("画面分析失败：%(error)s") % {"error": f"{type(error).__name__}"}
+
+    def body_language(self, report: dict) -> dict:
+        from engines.pose import report_from_frames
+
+        if self.reason:
+            return {
+                "analysed": False,
+                "reason": _("未分析肢体语言：%(reason)s") % {"reason": self.reason},
+            }
+        return report_from_frames(
+            self.samples,
+            max(self.duration, report.get("duration_s") or 0.0),
+            bin_s=report.get("bin_s", 60),
+            points=report.get("points") or [],
+        )
+
+
+def analyse_file(path: Path, outline, show, *, cpu_threads: int | None = None) -> dict:
+    """The delivery report of the recording at `path`: its sound analysed, and a video's
+    picture read for body language at the same time in a second thread. `show(fraction,
+    label)` hears the progress. Raises the speech engine's AudioError for bad sound."""
+    from engines.pose import has_video
+    from engines.speech import analyse
+
+    progress = _Progress(show, video=has_video(str(path)))
+    video = _VideoReading(path, progress) if progress.video else None
+    if video:
+        video.start()
+    try:
+        report = analyse(
+            str(path),
+            outline,
+            cache_root=str(model_cache_dir()),
+            cpu_threads=cpu_threads or getattr(settings, "INSIGHTS_CPU_THREADS", 2),
+            progress=progress,
+        )
+    finally:
+        while video and video.is_alive():
+            video.join(PROGRESS_EVERY_S)
+            progress.write()
+    if video:
+        report["body_language"] = video.body_language(report)
+    else:
+        report["body_language"] = {"analysed": False, "reason": str(AUDIO_ONLY_REASON)}
+    return report
 
 
 def run_analysis(analysis_id: int) -> str:
     """The task's body: analyse the stored recording with the course outline."""
-    from engines.speech import AudioError, analyse
+    from engines.speech import AudioError
 
     analysis = DeliveryAnalysis.objects.get(pk=analysis_id)
     if analysis.state != AnalysisState.QUEUED or not analysis.move(
         AnalysisState.RUNNING, progress=0.0, progress_label=_("开始分析")
     ):
         return f"跳过：分析已是「{analysis.get_state_display()}」"
+    started = time.monotonic()
+
+    def show(fraction: float, label: str) -> None:
+        analysis.beat(progress=fraction, progress_label=label[:64])
+
     try:
         with _local_copy(analysis) as path:
-            report = analyse(
-                str(path),
-                analysis.outline,
-                cache_root=str(model_cache_dir()),
-                cpu_threads=getattr(settings, "INSIGHTS_CPU_THREADS", 2),
-                progress=_Progress(analysis),
-            )
+            report = analyse_file(path, analysis.outline, show)
     except AudioError as error:
         return _fail(analysis, _("录音无法分析：%(error)s") % {"error": error})
     except Exception as error:
@@ -199,6 +307,8 @@ def run_analysis(analysis_id: int) -> str:
             _("分析失败，原有数据未改动。原因：%(error)s")
             % {"error": f"{type(error).__name__}: {error}"},
         )
+    report["elapsed_s"] = round(time.monotonic() - started, 2)
+    report["real_time_factor"] = round(report["elapsed_s"] / max(report["duration_s"], 0.001), 3)
     analysis.move(
         AnalysisState.DONE,
         report=report,
@@ -242,15 +352,20 @@ class _local_copy:
 
 
 def effective_report(analysis: DeliveryAnalysis) -> dict:
-    """The report with the teacher's boundary corrections applied."""
+    """The report with the teacher's boundary corrections applied (to the body language's
+    parts too)."""
+    from engines.pose import with_points
     from engines.speech import apply_boundaries
 
     report = analysis.report or {}
     if report and analysis.boundary_starts:
         try:
-            return apply_boundaries(report, analysis.boundary_starts)
+            report = apply_boundaries(report, analysis.boundary_starts)
         except ValueError:
             return report
+        body = report.get("body_language") or {}
+        if body.get("analysed"):
+            report["body_language"] = with_points(body, report.get("points") or [])
     return report
 
 

@@ -79,6 +79,7 @@ def detail(request, pk):
         "view": presentation.report_view(report, query=query) if report else None,
         "query": query,
         "chart_data": presentation.chart_data(report) if report else None,
+        "body": presentation.body_view(report, fluid=True) if report else None,
         "history": presentation.history(analysis, report, earlier),
         "may_coach": rules.may_coach(request.scope, analysis.teacher),
     }
@@ -175,6 +176,7 @@ def pdf(request, pk):
         "view": presentation.report_view(report),
         "rate_svg": presentation.rate_svg(report),
         "bars": presentation.point_bars(report),
+        "body": presentation.body_view(report),
     }
     document = render_pdf("insights/pdf/report.html", context, request=request)
     filename = _("授课分析-%(teacher)s-%(date)s.pdf") % {

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dangke.insights.services import model_cache_dir
+from dangke.insights.services import analyse_file
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true", help="包含时间轴与口头语明细")
 
     def handle(self, *args, file, outline=None, threads=2, full=False, **options):
-        from engines.speech import AudioError, analyse
+        from engines.speech import AudioError
 
         if not Path(file).is_file():
             raise CommandError(f"找不到文件：{file}")
@@ -41,17 +41,15 @@ class Command(BaseCommand):
             sys.stderr.write(f"\r{fraction * 100:5.1f}% {label}    ")
 
         try:
-            report = analyse(
-                file,
-                items,
-                cache_root=str(model_cache_dir()),
-                cpu_threads=threads,
-                progress=progress,
-            )
+            report = analyse_file(Path(file), items, progress, cpu_threads=threads)
         except AudioError as error:
             raise CommandError(str(error)) from error
         sys.stderr.write("\n")
         if not full:
             report = {k: v for k, v in report.items() if k not in ("timeline",)}
             report["fillers"] = {k: v for k, v in report["fillers"].items() if k != "hits"}
+            body = report["body_language"]
+            report["body_language"] = {
+                k: v for k, v in body.items() if k not in ("timeline", "readings")
+            }
         self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))

@@ -18,6 +18,6 @@ class Command(BaseCommand):
             self.stdout.write(str(reason))
             return
         self.stdout.write(
-            f"已为 {analysis.teacher.name} 上传示范课录音（{analysis.course.title}），"
+            f"已为 {analysis.teacher.name} 上传示范课录像（{analysis.course.title}），"
             f"后台分析完成后在「授课分析」中查看"
         )
