@@ -742,7 +742,8 @@ def teacher_contest_results(teacher_ids, year: int) -> dict[int, list[dict]]:
     wanted = set(teacher_ids)
     results: dict[int, list[dict]] = {}
     awards = (
-        ContestAward.objects.filter(contest__year=year, entry__teachers__in=wanted)
+        ContestAward.objects.unscoped("awards of teachers in scope")
+        .filter(contest__year=year, entry__teachers__in=wanted)
         .select_related("contest", "entry__course")
         .prefetch_related("entry__teachers")
         .order_by("rank")

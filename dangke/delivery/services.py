@@ -835,13 +835,15 @@ def orderable_courses(scope: Scope):
 
     from dangke.regions.models import Organization
 
-    listed = Course.objects.filter(status=CourseStatus.LISTED)
+    listed = Course.objects.unscoped("catalogue: what the user may order").filter(
+        status=CourseStatus.LISTED
+    )
     if scope.is_superuser and not scope.region_codes:
         return listed
     codes = set(scope.region_codes) | set(
-        Organization.objects.filter(pk__in=scope.organization_ids).values_list(
-            "region_id", flat=True
-        )
+        Organization.objects.unscoped("the user's own organisations")
+        .filter(pk__in=scope.organization_ids)
+        .values_list("region_id", flat=True)
     )
     condition = Q(pk__in=[])
     for code in codes:

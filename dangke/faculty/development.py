@@ -125,9 +125,8 @@ def further_study_figures(teacher_ids, year: int) -> dict[int, int]:
     """Further study and higher-level training recorded for `year`, per teacher: what a
     quota's `min_further_study` counts."""
     rows = (
-        DevelopmentRecord.objects.filter(
-            teacher_id__in=list(teacher_ids), year=year, kind__in=FURTHER_STUDY_KINDS
-        )
+        DevelopmentRecord.objects.unscoped("records of teachers in scope")
+        .filter(teacher_id__in=list(teacher_ids), year=year, kind__in=FURTHER_STUDY_KINDS)
         .values("teacher_id")
         .annotate(n=Count("pk"))
         .order_by()

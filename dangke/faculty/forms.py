@@ -30,7 +30,7 @@ def managed_regions(scope, *, max_level=None, min_level=None):
         regions = regions.filter(level__lte=max_level)
     if min_level is not None:
         regions = regions.filter(level__gte=min_level)
-    return regions.order_by("code")
+    return regions.unscoped("regions the user manages").order_by("code")
 
 
 def shared_groups(scope):

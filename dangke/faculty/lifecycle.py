@@ -69,7 +69,12 @@ def _prefixes(code: str) -> list[str]:
 
 
 def quotas_by_key(year: int) -> dict[tuple[str, str], Quota]:
-    return {(q.region_id, q.level): q for q in Quota.objects.filter(year=year)}
+    return {
+        (q.region_id, q.level): q
+        for q in Quota.objects.unscoped("quotas are rules read along a region chain").filter(
+            year=year
+        )
+    }
 
 
 def quota_for(teacher: Teacher, year: int, quotas: dict | None = None) -> Quota | None:
@@ -195,12 +200,14 @@ def score_figures(teachers, year: int) -> dict:
 
     start, end = year_bounds(year)
     surveyed = set(
-        Survey.objects.filter(
+        Survey.objects.unscoped("surveys of teachers in scope")
+        .filter(
             kind=SurveyKind.ON_SITE,
             lesson__starts_at__gte=start,
             lesson__starts_at__lt=end,
             lesson__teachers__in=[t.pk for t in teachers],
-        ).values_list("lesson__teachers", flat=True)
+        )
+        .values_list("lesson__teachers", flat=True)
     )
     return {
         t.pk: teacher_year_results(t, year) if t.pk in surveyed else dict(EMPTY_SCORE)

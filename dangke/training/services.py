@@ -283,7 +283,8 @@ def trainings_completed_by_teacher(teacher_ids, year: int) -> dict[int, int]:
     """Training classes completed in `year`, per teacher (for the annual review)."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     rows = (
-        Enrollment.objects.filter(
+        Enrollment.objects.unscoped("enrolments of teachers in scope")
+        .filter(
             teacher_id__in=list(teacher_ids),
             status=EnrollmentStatus.COMPLETED,
             training_class__ends_on__gte=start,

@@ -98,7 +98,11 @@ def ical_feed(request, token):
         teacher_pk = int(signing.Signer(salt=ICAL_SALT).unsign(token))
     except (signing.BadSignature, ValueError) as error:
         raise Http404 from error
-    teacher = Teacher.objects.filter(pk=teacher_pk).first()
+    teacher = (
+        Teacher.objects.unscoped("the teacher named by the signed token")
+        .filter(pk=teacher_pk)
+        .first()
+    )
     if teacher is None:
         raise Http404
     since = timezone.now() - datetime.timedelta(days=366)
