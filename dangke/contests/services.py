@@ -402,9 +402,9 @@ def _open_final(contest: Contest, finalist_ids: list[int]) -> None:
 def _readable(contest: Contest, reasons: list[str]) -> list[str]:
     """County codes in the engine's sentences become county names."""
     names = dict(
-        Region.objects.filter(
-            code__startswith=contest.region_id[:4], level=RegionLevel.COUNTY
-        ).values_list("code", "name")
+        Region.objects.unscoped("county names for the engine's sentences")
+        .filter(code__startswith=contest.region_id[:4], level=RegionLevel.COUNTY)
+        .values_list("code", "name")
     )
     out = []
     for reason in reasons:
@@ -457,9 +457,9 @@ def assign_first_round(contest: Contest, *, actor, seed: int | None = None):
 def assignment_problems(contest: Contest) -> list[str]:
     """Every rule the first-round assignment breaks (empty: it is valid)."""
     pairs = list(
-        JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST).values_list(
-            "entry_id", "judge_id"
-        )
+        JudgeAssignment.objects.unscoped("assignments of a contest held")
+        .filter(entry__contest=contest, round=Round.FIRST)
+        .values_list("entry_id", "judge_id")
     )
     problems = check_assignment(
         engine_entries(contest), engine_judges(contest), pairs,
@@ -589,7 +589,7 @@ def submit_sheet(
         score = sheet_score(rubric.tree, answers, skip=rubric.skipped)
     except ScoringError as error:
         raise ContestError(str(error)) from error
-    sheet, _created = JudgeScore.objects.update_or_create(
+    sheet, _created = JudgeScore.objects.unscoped("the judge's own sheet").update_or_create(
         assignment=assignment,
         defaults={"answers": answers, "score": round(score, 4), "comment": (comment or "")[:300]},
     )
@@ -605,9 +605,13 @@ def void_judge_sheets(contest: Contest, judge, round_: str, *, actor, reason: st
     _require_stage(contest, ROUND_STAGE[round_], doing=_("作废评分表"))
     if not (reason or "").strip():
         raise ContestError(_("作废评分表必须填写原因"))
-    sheets = JudgeScore.objects.filter(
-        assignment__judge=judge, assignment__round=round_, assignment__entry__contest=contest
-    ).select_related("assignment__entry")
+    sheets = (
+        JudgeScore.objects.unscoped("the judge's own sheets")
+        .filter(
+            assignment__judge=judge, assignment__round=round_, assignment__entry__contest=contest
+        )
+        .select_related("assignment__entry")
+    )
     struck = [f"{sheet.assignment.entry.code}={sheet.score:.2f}" for sheet in sheets]
     if not struck:
         raise ContestError(_("该评委本轮没有已提交的评分表"))

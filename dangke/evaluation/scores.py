@@ -211,8 +211,10 @@ def rescore(surveys) -> int:
 
 
 def lesson_surveys(lessons):
-    return Survey.objects.filter(kind=SurveyKind.ON_SITE, lesson__in=lessons).select_related(
-        "lesson__course", "lesson__organization", "system"
+    return (
+        Survey.objects.unscoped("surveys of lessons in scope")
+        .filter(kind=SurveyKind.ON_SITE, lesson__in=lessons)
+        .select_related("lesson__course", "lesson__organization", "system")
     )
 
 

@@ -296,7 +296,11 @@ def sheet_allowance(survey: Survey) -> SheetAllowance:
 def decide_surplus(survey: Survey, *, decision: str, margin: int, actor, reason: str) -> Survey:
     """The office's decision on trainee sheets beyond the allowance: count them all, or
     keep to sign-ins plus `margin`. Audited with the figures it was made on."""
-    main = Survey.objects.select_for_update().get(pk=survey.on_site.pk)
+    main = (
+        Survey.objects.unscoped("re-read under lock: the survey held")
+        .select_for_update()
+        .get(pk=survey.on_site.pk)
+    )
     if decision not in (SurplusDecision.COUNT_ALL, SurplusDecision.KEEP_CAP):
         raise SurveyError(_("请选择「全部计入」或「按上限计入」"))
     if not (reason or "").strip():
@@ -374,7 +378,11 @@ def submit_response(
     if invitation is not None and (invitation.survey_id != survey.pk or invitation.role != role):
         raise SurveyError(_("邀请码与本测评不符"))
     nonce = form_nonce_number(survey, nonce)
-    existing = Response.objects.filter(survey=survey, nonce=nonce).first()
+    existing = (
+        Response.objects.unscoped("the rater's own form, sent again")
+        .filter(survey=survey, nonce=nonce)
+        .first()
+    )
     if existing is not None:  # the same form sent again (a retry on a weak signal)
         return existing, False
     answers = parse_answers(survey, roles[role], raw_answers)

@@ -39,7 +39,9 @@ def shared_groups(scope):
     groups = TeachingGroup.objects.filter(region_id__in=above)
     for code in scope.managed_region_codes:
         groups |= TeachingGroup.objects.filter(region__code__startswith=code)
-    return groups.order_by("region_id", "name")
+    return groups.unscoped("groups of the user's regions and those above").order_by(
+        "region_id", "name"
+    )
 
 
 class TeacherForm(BootstrapFormMixin, forms.ModelForm):

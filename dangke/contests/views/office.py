@@ -65,7 +65,8 @@ def index(request):
         .order_by("-year", "-id")
     )
     judgeships = (
-        Judge.objects.filter(user=request.user)
+        Judge.objects.unscoped("the user's own judgeships")
+        .filter(user=request.user)
         .select_related("contest")
         .filter(contest__status__in=[Stage.FIRST_ROUND, Stage.FINAL])
         if request.user.is_authenticated
@@ -158,7 +159,11 @@ def detail(request, pk):
         if manager
         else Teacher.objects.none()
     )
-    assigned = JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST).exists()
+    assigned = (
+        JudgeAssignment.objects.unscoped("assignments of a contest fetched in scope")
+        .filter(entry__contest=contest, round=Round.FIRST)
+        .exists()
+    )
     return render(
         request,
         "contests/detail.html",
@@ -213,7 +218,10 @@ def advance(request, pk):
 def settings(request, pk):
     contest = contest_for(request, pk)
     require_manager(request, contest)
-    form = ContestSettingsForm(request.POST or None, instance=Contest.objects.get(pk=contest.pk))
+    form = ContestSettingsForm(
+        request.POST or None,
+        instance=Contest.objects.unscoped("the contest fetched in scope").get(pk=contest.pk),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_settings(
@@ -364,7 +372,8 @@ def assignment(request, pk):
         "teachers"
     )
     rows = (
-        JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST)
+        JudgeAssignment.objects.unscoped("assignments of a contest fetched in scope")
+        .filter(entry__contest=contest, round=Round.FIRST)
         .select_related("judge")
         .annotate(scored=Count("sheet"))
         .order_by("judge__kind", "judge_id")
