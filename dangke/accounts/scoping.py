@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -151,17 +152,21 @@ def acting_for_system():
         _checking.reset(token)
 
 
-_system_tokens: list = []
+# The immediate backend runs a task in the enqueuing thread, between these two signals.
+_inline_tasks = threading.local()
 
 
 def _task_started(**kwargs) -> None:
     """A task run inline (the immediate backend, inside a request) acts for the system."""
-    _system_tokens.append(_checking.set(False))
+    if not hasattr(_inline_tasks, "tokens"):
+        _inline_tasks.tokens = []
+    _inline_tasks.tokens.append(_checking.set(False))
 
 
 def _task_finished(**kwargs) -> None:
-    if _system_tokens:
-        _checking.reset(_system_tokens.pop())
+    tokens = getattr(_inline_tasks, "tokens", None)
+    if tokens:
+        _checking.reset(tokens.pop())
 
 
 def connect_task_signals() -> None:

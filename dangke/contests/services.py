@@ -313,7 +313,11 @@ def advance_stage(contest: Contest, *, actor, reason: str = "", today=None) -> C
     in; the top `finalists` are marked and every final judge gets every finalist they may
     judge. 公示: every final sheet is in; the ranking is frozen and the objection period
     starts. 结果: see `promote` (after the period, no objection pending)."""
-    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    contest = (
+        Contest.objects.unscoped("re-read under lock: the contest held")
+        .select_for_update()
+        .get(pk=contest.pk)
+    )
     target = NEXT_STAGE.get(contest.status)
     if target is None:
         raise ContestError(_("比赛已结束"))
@@ -324,13 +328,19 @@ def advance_stage(contest: Contest, *, actor, reason: str = "", today=None) -> C
                 _("报名作品少于获奖名额 %(n)s 件，不能结束报名") % {"n": contest.winners}
             )
     elif target == Stage.FIRST_ROUND:
-        if not JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST).exists():
+        if (
+            not JudgeAssignment.objects.unscoped("assignments of the contest held")
+            .filter(entry__contest=contest, round=Round.FIRST)
+            .exists()
+        ):
             assign_first_round(contest, actor=actor)
         problems = assignment_problems(contest)
         if problems:
             raise ContestError(_("评委分配不符合规则：%(p)s") % {"p": "；".join(problems[:5])})
         # Sheets will refer to this tree: like a survey's, it must not change under them.
-        type(contest.system).objects.filter(pk=contest.system_id).update(is_locked=True)
+        type(contest.system).objects.unscoped("the tree of the contest held").filter(
+            pk=contest.system_id
+        ).update(is_locked=True)
     elif target == Stage.FINAL:
         result = round_result(contest, Round.FIRST)
         if not result.complete:
@@ -420,7 +430,9 @@ def assign_first_round(contest: Contest, *, actor, seed: int | None = None):
     kept as they are; the rest are made again. Refused once any first-round sheet exists."""
     _require_stage(contest, Stage.REGISTRATION, Stage.PREPARATION, Stage.FIRST_ROUND,
                    doing=_("分配评委"))  # fmt: skip
-    existing = JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST)
+    existing = JudgeAssignment.objects.unscoped("assignments of the contest held").filter(
+        entry__contest=contest, round=Round.FIRST
+    )
     if existing.filter(sheet__isnull=False).exists():
         raise ContestError(_("初赛已有评分，不能重新分配；请逐条手工调整"))
     pinned = tuple(existing.filter(manual=True).values_list("entry_id", "judge_id"))
@@ -689,7 +701,11 @@ def promote(contest: Contest, *, actor, today=None) -> Contest:
     """After the objection period: the top ten enter the excellent library of
     `library_year` (an ExcellentDesignation each), get an award with a certificate number,
     and their teachers are told. The contest moves to 结果."""
-    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    contest = (
+        Contest.objects.unscoped("re-read under lock: the contest held")
+        .select_for_update()
+        .get(pk=contest.pk)
+    )
     today = today or timezone.localdate()
     _require_stage(contest, Stage.NOTICE, doing=_("入库"))
     if contest.notice_ends and today <= contest.notice_ends:

@@ -152,7 +152,8 @@ def detail(request, pk):
     if not manager:
         courses = courses.filter(teaching_group_id__in=scope.group_ids)
     teachers = (
-        Teacher.objects.filter(region__code__startswith=contest.region_id)
+        Teacher.objects.unscoped("peer judges: teachers of a contest fetched in scope")
+        .filter(region__code__startswith=contest.region_id)
         .exclude(pk__in=contest.judges.filter(teacher__isnull=False).values("teacher_id"))
         .filter(pk__in=contest.entries.values("teachers"))
         .order_by("name")
@@ -176,9 +177,9 @@ def detail(request, pk):
             "judges": judges,
             "courses": courses if contest.status == Stage.REGISTRATION else [],
             "peer_candidates": teachers,
-            "counties": Region.objects.filter(
-                code__startswith=contest.region_id, level=RegionLevel.COUNTY
-            ).order_by("code"),
+            "counties": Region.objects.unscoped("counties of a contest fetched in scope")
+            .filter(code__startswith=contest.region_id, level=RegionLevel.COUNTY)
+            .order_by("code"),
             "assigned": assigned,
             "problems": services.assignment_problems(contest) if manager and assigned else [],
             "next_stage": services.NEXT_STAGE.get(contest.status),
