@@ -83,7 +83,11 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
     the lesson until 24 hours after it."""
     if lesson.status == LessonStatus.CANCELLED:
         raise SurveyError(_("已取消的授课不能发起测评"))
-    existing = Survey.objects.filter(lesson=lesson, kind=SurveyKind.ON_SITE).first()
+    existing = (
+        Survey.objects.unscoped("the survey of the lesson held")
+        .filter(lesson=lesson, kind=SurveyKind.ON_SITE)
+        .first()
+    )
     if existing:
         raise SurveyError(_("该授课已发起测评（%(title)s）") % {"title": existing.title})
     system = system or system_for(lesson.region, timezone.localtime(lesson.starts_at).year)
@@ -124,7 +128,9 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
         )
     if not system.is_locked:
         # Answers will refer to this tree: it must not change under them.
-        type(system).objects.filter(pk=system.pk).update(is_locked=True)
+        type(system).objects.unscoped("the tree of the survey just opened").filter(
+            pk=system.pk
+        ).update(is_locked=True)
         system.is_locked = True
     record_audit(survey, actor=actor, action=AuditEntry.Action.CREATE, reason=_("发起测评"))
     return survey
@@ -393,8 +399,10 @@ def submit_response(
     try:
         with transaction.atomic():
             if invitation is not None:
-                spent = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-                    used_at=hour
+                spent = (
+                    Invitation.objects.unscoped("the invitation of the rater's link")
+                    .filter(pk=invitation.pk, used_at__isnull=True)
+                    .update(used_at=hour)
                 )
                 if not spent:
                     raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
