@@ -283,7 +283,11 @@ def ensure_changeable(system: IndicatorSystem, scope) -> None:
 
 def _open_for_change(system: IndicatorSystem, scope) -> IndicatorSystem:
     """The system's row, locked for this transaction, when `scope` may change it now."""
-    current = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+    current = (
+        IndicatorSystem.objects.unscoped("re-read under lock: the system held")
+        .select_for_update()
+        .get(pk=system.pk)
+    )
     ensure_changeable(current, scope)
     return current
 

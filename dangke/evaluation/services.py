@@ -148,7 +148,11 @@ def open_class_survey(
 
     if training_class.status == ClassStatus.CANCELLED:
         raise SurveyError(_("已取消的培训班不能发起测评"))
-    existing = Survey.objects.filter(training_class=training_class, kind=SurveyKind.ON_SITE).first()
+    existing = (
+        Survey.objects.unscoped("the survey of the class held")
+        .filter(training_class=training_class, kind=SurveyKind.ON_SITE)
+        .first()
+    )
     if existing:
         raise SurveyError(_("该培训班已发起测评（%(title)s）") % {"title": existing.title})
     zone = timezone.get_default_timezone()
@@ -175,7 +179,9 @@ def open_class_survey(
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     if not system.is_locked:
-        type(system).objects.filter(pk=system.pk).update(is_locked=True)
+        type(system).objects.unscoped("the tree of the survey just opened").filter(
+            pk=system.pk
+        ).update(is_locked=True)
         system.is_locked = True
     record_audit(survey, actor=actor, action=AuditEntry.Action.CREATE, reason=_("发起培训班测评"))
     return survey

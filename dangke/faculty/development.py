@@ -59,7 +59,11 @@ def save_plan(
         raise DevelopmentError("截止年度不能早于起始年度")
     if not goals.strip():
         raise DevelopmentError("请填写发展目标")
-    plan = DevelopmentPlan.objects.filter(teacher=teacher).first()
+    plan = (
+        DevelopmentPlan.objects.unscoped("the plan of a teacher checked above")
+        .filter(teacher=teacher)
+        .first()
+    )
     values = {
         "start_year": start_year,
         "end_year": end_year,

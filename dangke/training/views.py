@@ -357,7 +357,11 @@ def essay_submit(request, pk):
     )
     essay = None
     if db_id(request.POST.get("essay")):
-        essay = Essay.objects.filter(pk=db_id(request.POST["essay"]), enrollment=enrollment).first()
+        essay = (
+            Essay.objects.unscoped("an essay of the enrolment held")
+            .filter(pk=db_id(request.POST["essay"]), enrollment=enrollment)
+            .first()
+        )
     try:
         services.submit_essay(enrollment, scope=request.scope, essay=essay,
                               title=request.POST.get("title", ""),

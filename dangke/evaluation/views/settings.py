@@ -46,7 +46,11 @@ def _require_manager(request, region_code: str):
 
 def _home_region(request) -> Region | None:
     codes = request.scope.managed_region_codes
-    return Region.objects.filter(code=codes[0]).first() if codes else None
+    return (
+        Region.objects.unscoped("the user's home region").filter(code=codes[0]).first()
+        if codes
+        else None
+    )
 
 
 @login_required
@@ -184,7 +188,11 @@ def system_copy(request, pk):
     _require_manager(request, system.region_id)
     year = bounded_year(request.POST.get("year"), system.year)
     name = request.POST.get("name", "").strip() or f"{system.name}（{_('修订')}）"
-    if IndicatorSystem.objects.filter(region=system.region, year=year, name=name).exists():
+    if (
+        IndicatorSystem.objects.unscoped("a name clash in the region")
+        .filter(region=system.region, year=year, name=name)
+        .exists()
+    ):
         messages.error(request, _("%(year)s 年已有同名指标体系") % {"year": year})
         return redirect(system)
     copy = copy_system(system, year=year, name=name)
@@ -278,7 +286,11 @@ def rules_page(request):
     home = _home_region(request)
     rule = None
     if home is not None:
-        rule = FeedbackRule.objects.filter(region=home, year=year).first()
+        rule = (
+            FeedbackRule.objects.unscoped("the rule of the user's home region")
+            .filter(region=home, year=year)
+            .first()
+        )
     form_class = modelform_factory(FeedbackRule, fields=RULE_FIELDS)
     form = form_class(request.POST or None, instance=rule)
     if request.method == "POST":
