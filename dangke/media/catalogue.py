@@ -84,7 +84,9 @@ def assignable(model, scope, current=None):
         condition, is_archived=False
     )
     if current:
-        entries = entries | model.objects.filter(pk=getattr(current, "pk", current))
+        entries = entries | model.objects.unscoped("the work's present entry").filter(
+            pk=getattr(current, "pk", current)
+        )
     return entries.order_by("region_id", "position", "name")
 
 
