@@ -168,6 +168,10 @@ TASKS = {
 # JOB_STALE_SECONDS was left by a dead worker and is failed (dangke.core.jobs).
 JOB_HEARTBEAT_SECONDS = env_int("DANGKE_JOB_HEARTBEAT_SECONDS", 15)
 JOB_STALE_SECONDS = env_int("DANGKE_JOB_STALE_SECONDS", 120)
+# Scoping fails closed (dangke/accounts/scoping.py): in a request, a query of a scoped model
+# without .visible_to(scope) or .unscoped(reason) raises when strict (the tests), and only
+# logs a warning otherwise, so a missed mark never breaks a user's page.
+DANGKE_SCOPING_STRICT = env_bool("DANGKE_SCOPING_STRICT", False)
 
 # Upload limits (bytes). Courseware can be a recorded lecture; spreadsheets are small.
 COURSEWARE_MAX_BYTES = env_int("DANGKE_COURSEWARE_MAX_MB", 500) * 1024 * 1024

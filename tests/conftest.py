@@ -151,6 +151,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _scoping_fails_closed(settings):
+    """In a request, a query of a scoped model without visible_to(scope) or unscoped(reason)
+    raises UnscopedQuery (production only logs it)."""
+    settings.DANGKE_SCOPING_STRICT = True
+
+
+@pytest.fixture(autouse=True)
 def _heartbeats_from_moves_only(settings):
     """No heartbeat thread beside a test's task body (tests/test_jobs.py turns it on):
     a second connection to the in-memory test database could lock the test's own."""

@@ -34,7 +34,7 @@ def client_address(request) -> str | None:
 
 def _counted_failures(now, **match):
     since = now - timedelta(minutes=LOCK_MINUTES)
-    return LoginAttempt.objects.filter(
+    return LoginAttempt.objects.unscoped("login throttling counts every failure").filter(
         outcome=LoginOutcome.FAILED, cleared_at__isnull=True, at__gt=since, **match
     )
 
@@ -53,7 +53,8 @@ def current_lock(username: str, address: str | None, now=None) -> Lock | None:
     username = username.strip()
     if username:
         last_success = (
-            LoginAttempt.objects.filter(username=username, outcome=LoginOutcome.SUCCEEDED)
+            LoginAttempt.objects.unscoped("login throttling: the account's last success")
+            .filter(username=username, outcome=LoginOutcome.SUCCEEDED)
             .order_by("-at")
             .values_list("at", flat=True)
             .first()

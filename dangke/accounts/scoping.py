@@ -6,12 +6,29 @@ bound to: a region (by code prefix), an organisation, a teacher, a teaching grou
 switcher), and `Model.objects.visible_to(scope)` turns the two into one filter. Pages,
 exports, the API, imports and commands all read through it; an object outside the scope is
 answered with 404 by `get_visible_or_404`, so nobody learns that it exists.
+
+Scoping fails closed. While a request is handled (`ScopeMiddleware` wraps the view in
+`checking_queries()`), evaluating a queryset of a scoped model that was neither narrowed
+by `visible_to(scope)` nor marked `unscoped("why")` nor reached through a related manager
+of an object already held raises `UnscopedQuery` when `settings.DANGKE_SCOPING_STRICT`
+(tests), and logs one warning per call site otherwise (production: a missed mark must not
+break a user's page). Commands, tasks and the demo builder act for the system, outside any
+request, and are not checked.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import sys
+import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import django
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
@@ -102,10 +119,259 @@ def _q_in(model: type[models.Model], path: str, ids: tuple[int, ...]) -> Q:
     return Q(pk__in=matching)
 
 
+logger = logging.getLogger("dangke.scoping")
+
+
+class UnscopedQuery(Exception):
+    """A request read a scoped model without saying whose scope it reads for, or why it
+    may read every row."""
+
+
+# True while a request is handled: only then are unmarked queries of scoped models refused.
+_checking = ContextVar("dangke_scoping_checking", default=False)
+
+
+@contextmanager
+def checking_queries():
+    """Refuse (or report) unmarked scoped queries inside the block: a request's view."""
+    token = _checking.set(True)
+    try:
+        yield
+    finally:
+        _checking.reset(token)
+
+
+@contextmanager
+def acting_for_system():
+    """Inside the block nothing is checked: a task run inline by a request acts for the
+    system, as it would in the worker."""
+    token = _checking.set(False)
+    try:
+        yield
+    finally:
+        _checking.reset(token)
+
+
+# The immediate backend runs a task in the enqueuing thread, between these two signals.
+_inline_tasks = threading.local()
+
+
+def _task_started(**kwargs) -> None:
+    """A task run inline (the immediate backend, inside a request) acts for the system."""
+    if not hasattr(_inline_tasks, "tokens"):
+        _inline_tasks.tokens = []
+    _inline_tasks.tokens.append(_checking.set(False))
+
+
+def _task_finished(**kwargs) -> None:
+    tokens = getattr(_inline_tasks, "tokens", None)
+    if tokens:
+        _checking.reset(tokens.pop())
+
+
+def connect_task_signals() -> None:
+    from django.tasks.signals import task_finished, task_started
+
+    task_started.connect(_task_started, dispatch_uid="dangke.scoping.task_started")
+    task_finished.connect(_task_finished, dispatch_uid="dangke.scoping.task_finished")
+
+
+VISIBLE = "visible_to(scope)"
+THROUGH_HELD_OBJECTS = "the objects passed in are already held"
+EMPTY = "none()"
+
+_DJANGO_DIR = str(Path(django.__file__).parent) + "/"
+_THIS_FILE = __file__
+_QUERYSET_FILES = (
+    _THIS_FILE,
+    _DJANGO_DIR + "db/models/query.py",
+    _DJANGO_DIR + "db/models/manager.py",
+)
+# Django's own integrity checks ask whether a conflicting row exists anywhere (unique
+# fields, unique constraints): they answer "taken", not rows, and must see every county.
+_INTEGRITY_CHECKERS = (
+    _DJANGO_DIR + "db/models/base.py",
+    _DJANGO_DIR + "db/models/constraints.py",
+)
+# Django's admin site: nobody but a superuser (who sees every row anyway) is ever staff.
+_ADMIN_DIR = _DJANGO_DIR + "contrib/admin/"
+_warned: set[tuple[str, str]] = set()
+
+
+def _code_site() -> str:
+    """file:line of the nearest caller outside this module and outside Django."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename != _THIS_FILE and not filename.startswith(_DJANGO_DIR):
+            return f"{_relative(filename)}:{frame.f_lineno} ({frame.f_code.co_name})"
+        frame = frame.f_back
+    return "?"
+
+
+def _relative(filename: str) -> str:
+    base = str(Path(settings.BASE_DIR).parent) + "/"
+    return filename.removeprefix(base)
+
+
+def _built_by_admin_site() -> bool:
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _QUERYSET_FILES:
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_filename.startswith(_ADMIN_DIR)
+
+
+def _evaluated_by_integrity_check() -> bool:
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename in _QUERYSET_FILES:
+        frame = frame.f_back
+    return frame is not None and frame.f_code.co_filename in _INTEGRITY_CHECKERS
+
+
 class ScopedQuerySet(models.QuerySet):
+    """A queryset that knows whether it was scoped: `_scope_mark` says how (visible_to, or
+    the reason given to unscoped), and is copied to every queryset chained from it."""
+
+    _scope_mark: str | None = None
+    _built_at: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass with its own `visible_to` (imports' jobs: creator or region admins)
+        still marks what it returns as scoped."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("visible_to")
+        if own is not None:
+
+            @functools.wraps(own)
+            def visible_to(self, scope_or_user):
+                queryset = own(self, scope_or_user)
+                queryset._scope_mark = VISIBLE
+                return queryset
+
+            cls.visible_to = visible_to
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if kwargs.get("query") is None and _checking.get():
+            self._built_at = _code_site()
+            if _built_by_admin_site():
+                self._scope_mark = "unscoped: the admin site, open to superusers only"
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._scope_mark = self._scope_mark
+        clone._built_at = self._built_at
+        return clone
+
+    def _marked(self, mark: str) -> ScopedQuerySet:
+        queryset = self._chain()
+        queryset._scope_mark = mark
+        return queryset
+
     def visible_to(self, scope_or_user) -> ScopedQuerySet:
         scope = as_scope(scope_or_user)
-        return self.filter(scope.q_for(self.model))
+        queryset = self.filter(scope.q_for(self.model))
+        queryset._scope_mark = VISIBLE
+        return queryset
+
+    def unscoped(self, reason: str) -> ScopedQuerySet:
+        """Every row, on purpose: `reason` says why this read needs no scope (the rows were
+        reached through objects already scoped, a count that names nobody, a uniqueness
+        check). A reason is required."""
+        if not isinstance(reason, str) or not reason.strip():
+            raise TypeError("unscoped() needs a reason: say why this query needs no scope")
+        return self._marked(f"unscoped: {reason.strip()}")
+
+    @property
+    def is_scoped(self) -> bool:
+        """Narrowed by a scope, marked unscoped with a reason, or reached through a related
+        manager of an object already held (Django hints the instance)."""
+        return self._scope_mark is not None or "instance" in self._hints
+
+    def _check_scoped(self) -> None:
+        if not _checking.get() or self.is_scoped or _evaluated_by_integrity_check():
+            return
+        site = _code_site()
+        built_at = self._built_at or "before the request (a module or form class)"
+        message = (
+            f"{self.model._meta.label} was queried in a request without "
+            f".visible_to(scope) or .unscoped(reason): built at {built_at}, read at {site}"
+        )
+        if getattr(settings, "DANGKE_SCOPING_STRICT", False):
+            raise UnscopedQuery(message)
+        if (self.model._meta.label, built_at) not in _warned:
+            _warned.add((self.model._meta.label, built_at))
+            logger.warning(message)
+
+    # Every way a queryset reaches the database passes one of these.
+    def _fetch_all(self):
+        if self._result_cache is None:
+            self._check_scoped()
+        super()._fetch_all()
+
+    def iterator(self, chunk_size=None):
+        self._check_scoped()
+        return super().iterator(chunk_size)
+
+    def count(self):
+        if self._result_cache is None:
+            self._check_scoped()
+        return super().count()
+
+    def exists(self):
+        if self._result_cache is None:
+            self._check_scoped()
+        return super().exists()
+
+    def aggregate(self, *args, **kwargs):
+        self._check_scoped()
+        return super().aggregate(*args, **kwargs)
+
+    def update(self, **kwargs):
+        self._check_scoped()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._check_scoped()
+        return super().delete()
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        marked = self._marked(THROUGH_HELD_OBJECTS)
+        return super(ScopedQuerySet, marked).bulk_update(objs, fields, batch_size)
+
+    def none(self):
+        return super().none()._marked(EMPTY)
+
+    # Combining keeps a mark only when no unmarked rows can come in.
+    def __or__(self, other):
+        return _marked_if(super().__or__(other), self, other)
+
+    def __xor__(self, other):
+        return _marked_if(super().__xor__(other), self, other)
+
+    def __and__(self, other):
+        combined = super().__and__(other)
+        if combined is self or combined is other:
+            return combined
+        if isinstance(combined, ScopedQuerySet) and not combined.is_scoped:
+            mark = self._scope_mark or getattr(other, "_scope_mark", None)
+            combined._scope_mark = mark
+        return combined
+
+    def _combinator_query(self, combinator, *other_qs, all=False):
+        return _marked_if(
+            super()._combinator_query(combinator, *other_qs, all=all), self, *other_qs
+        )
+
+
+def _marked_if(combined, *parts):
+    """`combined` keeps the first part's mark if every part is scoped, else loses it."""
+    if isinstance(combined, ScopedQuerySet) and not any(combined is part for part in parts):
+        if all(getattr(part, "is_scoped", True) for part in parts):
+            combined._scope_mark = combined._scope_mark or parts[0]._scope_mark
+        else:
+            combined._scope_mark = None
+    return combined
 
 
 def visible_within(model, scope: Scope, region_code: str | None = None, *, path: str = ""):

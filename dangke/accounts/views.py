@@ -133,7 +133,9 @@ def security(request):
         else:
             messages.error(request, _("未知的操作"))
             return redirect("accounts:security")
-    attempts = LoginAttempt.objects.filter(user=request.user)[:50]
+    attempts = LoginAttempt.objects.unscoped("the user's own login attempts").filter(
+        user=request.user
+    )[:50]
     return render(
         request,
         "accounts/security.html",

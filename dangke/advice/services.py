@@ -65,7 +65,7 @@ def course_facts(courses, before=None) -> list[CourseFacts]:
         counties[course_id].add(county_of(region_code))
         teacher_counts[course_id] += 1
     by_kind: dict[tuple[int, str], list[dict]] = defaultdict(list)
-    surveys = Survey.objects.filter(
+    surveys = Survey.objects.unscoped("published ratings of courses in scope").filter(
         kind=SurveyKind.ON_SITE, lesson__course_id__in=ids, published_at__isnull=False
     )
     if before is not None:
@@ -102,9 +102,8 @@ def demand_before(moment: datetime.datetime, region_prefix: str = "") -> Demand:
     """Orders placed before `moment` (not withdrawn), counted by course: everywhere under
     the region prefix, by county and by kind of organisation. Counts only."""
     rows = (
-        CourseOrder.objects.filter(
-            created_at__lt=moment, course__isnull=False, region__code__startswith=region_prefix
-        )
+        CourseOrder.objects.unscoped("advice: order counts by course, no rows shown")
+        .filter(created_at__lt=moment, course__isnull=False, region__code__startswith=region_prefix)
         .exclude(status=OrderStatus.WITHDRAWN)
         .values("course_id", "region_id", "organization__kind")
         .annotate(n=Count("id"))
@@ -126,7 +125,8 @@ def organisation_facts(organization, moment: datetime.datetime) -> OrganisationF
     had_courses: dict[int, datetime.date] = {}
     had_categories: dict[str, datetime.date] = {}
     lessons = (
-        Lesson.objects.filter(organization=organization, starts_at__lt=moment)
+        Lesson.objects.unscoped("advice: the organisation was fetched in scope")
+        .filter(organization=organization, starts_at__lt=moment)
         .exclude(status=LessonStatus.CANCELLED)
         .values_list("course_id", "course__category", "starts_at")
     )
@@ -134,12 +134,16 @@ def organisation_facts(organization, moment: datetime.datetime) -> OrganisationF
         day = timezone.localdate(starts_at)
         had_courses[course_id] = max(day, had_courses.get(course_id, day))
         had_categories[category] = max(day, had_categories.get(category, day))
-    pending = CourseOrder.objects.filter(
-        organization=organization,
-        created_at__lt=moment,
-        status__in=[OrderStatus.SUBMITTED, OrderStatus.PLANNED],
-        course__isnull=False,
-    ).values_list("course_id", "created_at")
+    pending = (
+        CourseOrder.objects.unscoped("advice: the organisation was fetched in scope")
+        .filter(
+            organization=organization,
+            created_at__lt=moment,
+            status__in=[OrderStatus.SUBMITTED, OrderStatus.PLANNED],
+            course__isnull=False,
+        )
+        .values_list("course_id", "created_at")
+    )
     for course_id, created_at in pending:
         had_courses.setdefault(course_id, timezone.localdate(created_at))
     return OrganisationFacts(
@@ -154,13 +158,14 @@ def organisation_facts(organization, moment: datetime.datetime) -> OrganisationF
 def category_gaps(county_code: str, year: int, before=None) -> dict[str, tuple[int, int]]:
     """For each category, how many of the county's active organisations have had no lesson
     of it given in the year, of how many organisations."""
-    organisations = Organization.objects.filter(
-        region__code__startswith=county_code, is_active=True
-    )
+    organisations = Organization.objects.unscoped(
+        "advice: counts of the county's organisations"
+    ).filter(region__code__startswith=county_code, is_active=True)
     total = organisations.count()
     start, end = year_bounds(year)
     had = (
-        Lesson.objects.filter(
+        Lesson.objects.unscoped("advice: counts of the county's organisations")
+        .filter(
             organization__in=organisations,
             status=LessonStatus.DELIVERED,
             starts_at__gte=start,
@@ -230,7 +235,11 @@ def _reachable(organization) -> list[str]:
     """Region codes whose courses reach the organisation: its county and the regions inside
     it, and the regions above it."""
     county = county_of(organization.region_id) or organization.region_id
-    inside = Region.objects.filter(code__startswith=county).values_list("code", flat=True)
+    inside = (
+        Region.objects.unscoped("region codes around an organisation")
+        .filter(code__startswith=county)
+        .values_list("code", flat=True)
+    )
     return [*inside, *[county[:n] for n in (2, 4) if n < len(county)]]
 
 
@@ -297,7 +306,7 @@ def county_gap_rows(scope, county: Region, year: int, *, category: str = "", kin
     if kind:
         organisations = organisations.filter(kind=kind)
     start, end = year_bounds(year)
-    given = Lesson.objects.filter(
+    given = Lesson.objects.unscoped("lessons of organisations in scope").filter(
         organization__in=organisations,
         status=LessonStatus.DELIVERED,
         starts_at__gte=start,
@@ -332,7 +341,11 @@ def counties_for(scope):
     """The counties the scope's office sees (for the gaps page's choice)."""
     organisations = Organization.objects.visible_to(scope)
     codes = {county_of(code) for code in organisations.values_list("region_id", flat=True)}
-    return Region.objects.filter(code__in=codes - {""}).order_by("code")
+    return (
+        Region.objects.unscoped("counties of organisations in scope")
+        .filter(code__in=codes - {""})
+        .order_by("code")
+    )
 
 
 # --- teacher early warning --------------------------------------------------------------------
@@ -353,13 +366,17 @@ class TeacherWarning:
 
 
 def _published_scores(teacher_ids, since) -> dict[int, list[LessonScore]]:
-    rows = Survey.objects.filter(
-        kind=SurveyKind.ON_SITE,
-        published_at__isnull=False,
-        lesson__status=LessonStatus.DELIVERED,
-        lesson__starts_at__gte=since,
-        lesson__teachers__in=teacher_ids,
-    ).values_list("lesson__teachers", "lesson__starts_at", "result")
+    rows = (
+        Survey.objects.unscoped("published scores of teachers in scope")
+        .filter(
+            kind=SurveyKind.ON_SITE,
+            published_at__isnull=False,
+            lesson__status=LessonStatus.DELIVERED,
+            lesson__starts_at__gte=since,
+            lesson__teachers__in=teacher_ids,
+        )
+        .values_list("lesson__teachers", "lesson__starts_at", "result")
+    )
     scores: dict[int, list[LessonScore]] = defaultdict(list)
     for teacher_id, starts_at, result in rows:
         if not result or not result.get("published"):

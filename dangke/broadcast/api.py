@@ -94,9 +94,11 @@ def get_schedule(request):
 )
 def programme_audio(request, programme_id: DbId):
     """Only programmes scheduled on the calling station; anything else answers 404."""
-    programme = AudioProgramme.objects.filter(
-        pk=programme_id, slots__stations=request.auth, audio__gt=""
-    ).first()
+    programme = (
+        AudioProgramme.objects.unscoped("the calling station's own slots")
+        .filter(pk=programme_id, slots__stations=request.auth, audio__gt="")
+        .first()
+    )
     if programme is None:
         raise Http404("没有该节目，或未安排到本站点")
     return FileResponse(

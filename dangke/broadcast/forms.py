@@ -13,7 +13,7 @@ def managed_counties(scope):
     regions = Region.objects.none()
     for code in scope.managed_region_codes:
         regions |= Region.objects.filter(code__startswith=code, level__lte=RegionLevel.COUNTY)
-    return regions.order_by("code")
+    return regions.unscoped("counties the user manages").order_by("code")
 
 
 class ProgrammeForm(BootstrapFormMixin, forms.Form):

@@ -90,7 +90,8 @@ def station_for_token(token: str) -> BroadcastStation | None:
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
     return (
-        BroadcastStation.objects.filter(token_hash=BroadcastStation.hash_token(token))
+        BroadcastStation.objects.unscoped("a station authenticates by its token")
+        .filter(token_hash=BroadcastStation.hash_token(token))
         .select_related("region")
         .first()
     )
@@ -173,9 +174,11 @@ def schedule_slot(
     warnings: list[str] = []
     with transaction.atomic():
         if target_region is not None:
-            chosen = BroadcastStation.objects.filter(region__code__startswith=target_region.code)
+            chosen = BroadcastStation.objects.unscoped("checked against the scope below").filter(
+                region__code__startswith=target_region.code
+            )
         else:
-            chosen = BroadcastStation.objects.filter(
+            chosen = BroadcastStation.objects.unscoped("checked against the scope below").filter(
                 pk__in=[getattr(station, "pk", station) for station in stations]
             )
         chosen = list(chosen.select_for_update().order_by("region_id"))
@@ -249,8 +252,10 @@ def _refuse_conflicts(stations, start: datetime, end: datetime) -> None:
 def _stations_in_busy_month(stations, month: int) -> list[BroadcastStation]:
     villages = {s.region_id for s in stations}
     busy_villages = set()
-    rows = Organization.objects.filter(region_id__in=villages, is_active=True).values_list(
-        "region_id", "busy_months"
+    rows = (
+        Organization.objects.unscoped("busy months of the chosen villages")
+        .filter(region_id__in=villages, is_active=True)
+        .values_list("region_id", "busy_months")
     )
     for region_id, months in rows:
         if month in (months or []):
@@ -271,9 +276,8 @@ def _smallest_region_holding(stations) -> Region:
 def upcoming_slots(station: BroadcastStation, *, now: datetime | None = None, days: int = 7):
     now = now or timezone.now()
     return (
-        BroadcastSlot.objects.filter(
-            stations=station, end__gt=now, start__lt=now + timedelta(days=days)
-        )
+        BroadcastSlot.objects.unscoped("the station's own slots")
+        .filter(stations=station, end__gt=now, start__lt=now + timedelta(days=days))
         .select_related("programme")
         .order_by("start")
     )
@@ -428,7 +432,9 @@ def record_plays(
         changes = {"last_seen_at": now}
         if station.status == StationStatus.OFFLINE:
             changes["status"] = StationStatus.ONLINE
-        BroadcastStation.objects.filter(pk=station.pk).update(**changes)
+        BroadcastStation.objects.unscoped("the reporting station itself").filter(
+            pk=station.pk
+        ).update(**changes)
     result.accepted = len(new)
     result.errors.sort(key=lambda error: error["index"])
     return result
@@ -441,9 +447,9 @@ def _programmes_for(station: BroadcastStation, ids: set[int]) -> set[int]:
     code = station.region_id
     prefixes = [code[:n] for n in CODE_LENGTH.values() if n <= len(code)]
     return set(
-        AudioProgramme.objects.filter(pk__in=ids, region_id__in=prefixes).values_list(
-            "pk", flat=True
-        )
+        AudioProgramme.objects.unscoped("programmes of the station's regions")
+        .filter(pk__in=ids, region_id__in=prefixes)
+        .values_list("pk", flat=True)
     )
 
 
@@ -452,9 +458,9 @@ def _known_report_ids(station: BroadcastStation, report_ids: list[str]) -> set[s
     unique = list(dict.fromkeys(report_ids))
     for offset in range(0, len(unique), BATCH):
         known |= set(
-            PlayLog.objects.filter(
-                station=station, report_id__in=unique[offset : offset + BATCH]
-            ).values_list("report_id", flat=True)
+            PlayLog.objects.unscoped("the station's own plays")
+            .filter(station=station, report_id__in=unique[offset : offset + BATCH])
+            .values_list("report_id", flat=True)
         )
     return known
 
@@ -463,11 +469,13 @@ def _slots_around(station: BroadcastStation, moments: list[datetime]) -> list[Br
     if not moments:
         return []
     return list(
-        BroadcastSlot.objects.filter(
+        BroadcastSlot.objects.unscoped("the station's own slots")
+        .filter(
             stations=station,
             start__lte=max(moments) + SLOT_EARLY_TOLERANCE,
             end__gte=min(moments),
-        ).order_by("start")
+        )
+        .order_by("start")
     )
 
 
@@ -560,7 +568,11 @@ def monthly_figures(scope, year: int, month: int, region_code: str | None = None
                 {"code": code, "name": village_names[code], "has_station": station_id is not None}
             )
 
-    county_names = dict(Region.objects.filter(code__in=by_county).values_list("code", "name"))
+    county_names = dict(
+        Region.objects.unscoped("names of counties already in scope")
+        .filter(code__in=by_county)
+        .values_list("code", "name")
+    )
 
     def finish(bucket: dict) -> dict:
         seconds = bucket.pop("seconds")

@@ -32,7 +32,12 @@ def is_counsellor_only(scope) -> bool:
 def own_teacher(scope) -> Teacher | None:
     if not scope.teacher_ids:
         return None
-    return Teacher.objects.filter(pk=scope.teacher_ids[0]).select_related("region").first()
+    return (
+        Teacher.objects.unscoped("the user's own teacher record")
+        .filter(pk=scope.teacher_ids[0])
+        .select_related("region")
+        .first()
+    )
 
 
 def region_chain(code: str) -> list[str]:
@@ -46,8 +51,10 @@ def reachable(model, scope, path: str = "region_id"):
     open to the county's teachers and offices."""
     condition = scope.q_for(model)
     homes = list(scope.region_codes)
-    homes += TeachingGroup.objects.filter(pk__in=scope.group_ids).values_list(
-        "region_id", flat=True
+    homes += (
+        TeachingGroup.objects.unscoped("the user's own groups")
+        .filter(pk__in=scope.group_ids)
+        .values_list("region_id", flat=True)
     )
     teacher = own_teacher(scope)
     if teacher is not None:
@@ -55,4 +62,4 @@ def reachable(model, scope, path: str = "region_id"):
     codes = {code for home in homes for code in region_chain(home)}
     if codes:
         condition |= Q(**{f"{path}__in": sorted(codes)})
-    return model.objects.filter(condition)
+    return model.objects.unscoped("the scope's rows and its regions above").filter(condition)

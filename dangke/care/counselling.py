@@ -41,10 +41,14 @@ def counsellors_for(scope):
 
 @transaction.atomic
 def sign_up(*, teacher, talk: Talk) -> TalkSignup:
-    Talk.objects.select_for_update().filter(pk=talk.pk).first()
+    Talk.objects.unscoped("locks the talk held").select_for_update().filter(pk=talk.pk).first()
     if talk.starts_at < timezone.now():
         raise CareError(_("讲座已经开始，不能再报名"))
-    if TalkSignup.objects.filter(talk=talk, teacher=teacher).exists():
+    if (
+        TalkSignup.objects.unscoped("the teacher's own signup")
+        .filter(talk=talk, teacher=teacher)
+        .exists()
+    ):
         raise CareError(_("您已报名该讲座"))
     if talk.signups.count() >= talk.capacity:
         raise CareError(_("讲座名额已满（%(n)s 人）") % {"n": talk.capacity})

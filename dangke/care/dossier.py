@@ -24,7 +24,8 @@ from dangke.training.models import Enrollment, EnrollmentStatus
 def dossier_data(teacher, year: int) -> dict:
     start, end = year_bounds(year)
     lessons = list(
-        Lesson.objects.filter(
+        Lesson.objects.unscoped("dossier of a teacher fetched in scope")
+        .filter(
             teachers=teacher, status=LessonStatus.DELIVERED, starts_at__gte=start, starts_at__lt=end
         )
         .select_related("course", "organization")
@@ -46,7 +47,8 @@ def dossier_data(teacher, year: int) -> dict:
     score = lifecycle.score_figures([teacher], year)[teacher.pk]
     ci95 = score.get("ci95")
     trainings = (
-        Enrollment.objects.filter(
+        Enrollment.objects.unscoped("dossier of a teacher fetched in scope")
+        .filter(
             teacher=teacher,
             status=EnrollmentStatus.COMPLETED,
             training_class__ends_on__year=year,
@@ -55,14 +57,14 @@ def dossier_data(teacher, year: int) -> dict:
         .order_by("training_class__ends_on")
     )
     rewards = (
-        RewardAllocation.objects.filter(
-            teacher=teacher, fund__year=year, fund__status=FundStatus.APPROVED
-        )
+        RewardAllocation.objects.unscoped("dossier of a teacher fetched in scope")
+        .filter(teacher=teacher, fund__year=year, fund__status=FundStatus.APPROVED)
         .select_related("fund")
         .order_by("fund__approved_at")
     )
     analyses = (
-        DeliveryAnalysis.objects.filter(
+        DeliveryAnalysis.objects.unscoped("dossier of a teacher fetched in scope")
+        .filter(
             teacher=teacher,
             shared_region__isnull=False,
             created_at__gte=start,

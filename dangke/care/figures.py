@@ -26,7 +26,9 @@ def care_figures(scope, year: int, region_code: str | None = None) -> dict:
     start = datetime.datetime(year, 1, 1, tzinfo=tz)
     end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
     rooms = visible_within(Room, scope, region_code)
-    bookings = RoomBooking.objects.filter(room__in=rooms, starts_at__gte=start, starts_at__lt=end)
+    bookings = RoomBooking.objects.unscoped("bookings of rooms in scope").filter(
+        room__in=rooms, starts_at__gte=start, starts_at__lt=end
+    )
     length = F("ends_at") - F("starts_at")
     booked = bookings.aggregate(
         booked=Sum(length, filter=Q(status=BookingStatus.BOOKED)),

@@ -89,7 +89,9 @@ def set_needs(*, enrollment, needs_bed: bool, diet: str, diet_note: str) -> Clas
     """The participant's own answer (the views check it is theirs)."""
     if diet not in Diet.values:
         raise CareError(_("请选择有效的饮食要求"))
-    needs, _created = ClassNeeds.objects.update_or_create(
+    needs, _created = ClassNeeds.objects.unscoped(
+        "the participant's own enrolment"
+    ).update_or_create(
         enrollment=enrollment,
         defaults={"needs_bed": needs_bed, "diet": diet, "diet_note": diet_note.strip()},
     )
@@ -130,11 +132,13 @@ def meal_counts(training_class, today: datetime.date | None = None) -> list[dict
     enrollments = list(_participants(training_class))
     needs = {
         n.enrollment_id: n
-        for n in ClassNeeds.objects.filter(enrollment__training_class=training_class)
+        for n in ClassNeeds.objects.unscoped("needs of a class fetched in scope").filter(
+            enrollment__training_class=training_class
+        )
     }
     by_teacher = {e.teacher_id: e for e in enrollments if e.teacher_id}
     stays = list(
-        Stay.objects.filter(
+        Stay.objects.unscoped("stays of the class's participants").filter(
             status=StayStatus.BOOKED,
             teacher_id__in=list(by_teacher),
             check_in__lte=training_class.ends_on,
@@ -144,9 +148,13 @@ def meal_counts(training_class, today: datetime.date | None = None) -> list[dict
     signed_in: dict[datetime.date, set[int]] = {}
     from dangke.training.models import ModuleChoice
 
-    for choice in ModuleChoice.objects.filter(
-        module__training_class=training_class, attended=True, module__starts_at__isnull=False
-    ).select_related("module"):
+    for choice in (
+        ModuleChoice.objects.unscoped("sign-ins of a class fetched in scope")
+        .filter(
+            module__training_class=training_class, attended=True, module__starts_at__isnull=False
+        )
+        .select_related("module")
+    ):
         day = timezone.localtime(choice.module.starts_at).date()
         signed_in.setdefault(day, set()).add(choice.enrollment_id)
 

@@ -31,7 +31,7 @@ def bookable_rooms(scope):
 def groups_for(scope):
     """The teaching groups a user may book for: their own (as member or leader)."""
     teacher = own_teacher(scope)
-    groups = TeachingGroup.objects.filter(pk__in=scope.group_ids)
+    groups = TeachingGroup.objects.unscoped("the user's own groups").filter(pk__in=scope.group_ids)
     if teacher is not None:
         groups = groups | teacher.groups.all()
     return groups.distinct().order_by("name")
@@ -79,7 +79,9 @@ def book_room(
         raise CareError(_("只能为本人所在的教研组预约"))
     if _at(day, start) < timezone.now():
         raise CareError(_("不能预约已经过去的时间"))
-    Room.objects.select_for_update().filter(pk=room.pk).first()  # one booker at a time
+    Room.objects.unscoped("locks the room held").select_for_update().filter(
+        pk=room.pk
+    ).first()  # one booker at a time
     series = uuid.uuid4() if weeks > 1 else None
     bookings = []
     for week in range(weeks):
@@ -87,7 +89,8 @@ def book_room(
         date = day + datetime.timedelta(weeks=week)
         starts_at, ends_at = _at(date, start), _at(date, end)
         clash = (
-            RoomBooking.objects.filter(
+            RoomBooking.objects.unscoped("clashes in the room held")
+            .filter(
                 room=room,
                 status=BookingStatus.BOOKED,
                 starts_at__lt=ends_at,
@@ -196,9 +199,11 @@ def room_use(scope, year: int) -> list[dict]:
     end = _at(datetime.date(year + 1, 1, 1), datetime.time())
     rooms = Room.objects.visible_to(scope)
     totals: dict[tuple, dict] = defaultdict(lambda: {"booked": 0.0, "cancelled": 0.0, "count": 0})
-    bookings = RoomBooking.objects.filter(
-        room__in=rooms, starts_at__gte=start, starts_at__lt=end
-    ).select_related("room")
+    bookings = (
+        RoomBooking.objects.unscoped("bookings of rooms in scope")
+        .filter(room__in=rooms, starts_at__gte=start, starts_at__lt=end)
+        .select_related("room")
+    )
     for booking in bookings:
         month = timezone.localtime(booking.starts_at).month
         row = totals[(booking.room, month)]
@@ -224,7 +229,8 @@ def room_use(scope, year: int) -> list[dict]:
 def teacher_booking_events(teacher, since: datetime.datetime) -> list[CalendarEvent]:
     """The bookings a teacher's calendar feed carries: their own and their groups'."""
     bookings = (
-        RoomBooking.objects.filter(starts_at__gte=since)
+        RoomBooking.objects.unscoped("the teacher's own and their groups' bookings")
+        .filter(starts_at__gte=since)
         .filter(_own_or_group(teacher))
         .distinct()
         .select_related("room", "teaching_group")

@@ -138,9 +138,9 @@ def get_contest_results(request, contest_id: DbId):
     rows = contest.ranking[: contest.finalists]
     entries = {
         entry.pk: entry
-        for entry in ContestEntry.objects.filter(
-            contest=contest, pk__in=[row["entry"] for row in rows]
-        ).select_related("award")
+        for entry in ContestEntry.objects.unscoped("entries of a contest fetched in scope")
+        .filter(contest=contest, pk__in=[row["entry"] for row in rows])
+        .select_related("award")
     }
     winners = {row["entry"] for row in winners_of(contest)}
     items = []

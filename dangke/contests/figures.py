@@ -26,6 +26,8 @@ def contest_figures(scope, year: int, region_code: str | None = None) -> dict:
         "judges": counts["n_judges"],
         "expert_judges": counts["experts"],
         "peer_judges": counts["peers"],
-        "reviews": JudgeScore.objects.filter(assignment__entry__contest__in=contests).count(),
+        "reviews": JudgeScore.objects.unscoped("reviews of contests in scope")
+        .filter(assignment__entry__contest__in=contests)
+        .count(),
         "promoted_courses": counts["n_promoted"],
     }

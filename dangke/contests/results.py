@@ -93,9 +93,11 @@ def round_scores(contest, round_: str) -> dict:
     """{(entry id, judge id): sheet score} of one round."""
     return {
         (entry_id, judge_id): score
-        for entry_id, judge_id, score in JudgeScore.objects.filter(
-            assignment__entry__contest=contest, assignment__round=round_
-        ).values_list("assignment__entry_id", "assignment__judge_id", "score")
+        for entry_id, judge_id, score in JudgeScore.objects.unscoped(
+            "results of a contest fetched in scope"
+        )
+        .filter(assignment__entry__contest=contest, assignment__round=round_)
+        .values_list("assignment__entry_id", "assignment__judge_id", "score")
     }
 
 
@@ -125,7 +127,8 @@ def round_result(contest, round_: str = Round.FIRST, basis: str | None = None) -
     expected = contest.entries.filter(reviews__round=round_).count()
     entries = {
         entry.pk: entry
-        for entry in ContestEntry.objects.filter(contest=contest)
+        for entry in ContestEntry.objects.unscoped("results of a contest fetched in scope")
+        .filter(contest=contest)
         .select_related("course", "teaching_group")
         .prefetch_related("teachers")
     }
@@ -141,7 +144,11 @@ def round_result(contest, round_: str = Round.FIRST, basis: str | None = None) -
         row["tie_label"] = str(labels[row["tie_break"]]) if row["tie_break"] else ""
     agreement = judge_agreement(scores) if len(scores) >= 4 else None
     judge_rows = []
-    for judge in JudgeRow.objects.filter(contest=contest, assignments__round=round_).distinct():
+    for judge in (
+        JudgeRow.objects.unscoped("results of a contest fetched in scope")
+        .filter(contest=contest, assignments__round=round_)
+        .distinct()
+    ):
         info = agreement["judges"].get(judge.pk) if agreement else None
         judge_rows.append((judge, info))
     return RoundResult(

@@ -51,8 +51,10 @@ def entry_regions(scope: Scope) -> list[str]:
     if not scope.group_ids:
         return []
     codes = set()
-    for code in TeachingGroup.objects.filter(pk__in=scope.group_ids).values_list(
-        "region_id", flat=True
+    for code in (
+        TeachingGroup.objects.unscoped("the user's own groups")
+        .filter(pk__in=scope.group_ids)
+        .values_list("region_id", flat=True)
     ):
         codes.update(code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code))
     return sorted(codes)
@@ -67,7 +69,7 @@ def visible_contests(scope: Scope):
     regions = entry_regions(scope)
     if regions:
         open_ones = Contest.objects.filter(status=Stage.REGISTRATION, region_id__in=regions)
-        visible = Contest.objects.filter(
+        visible = Contest.objects.unscoped("contests in scope or open for registration").filter(
             Q(pk__in=visible.values("pk")) | Q(pk__in=open_ones.values("pk"))
         )
     return visible

@@ -313,7 +313,11 @@ def advance_stage(contest: Contest, *, actor, reason: str = "", today=None) -> C
     in; the top `finalists` are marked and every final judge gets every finalist they may
     judge. 公示: every final sheet is in; the ranking is frozen and the objection period
     starts. 结果: see `promote` (after the period, no objection pending)."""
-    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    contest = (
+        Contest.objects.unscoped("re-read under lock: the contest held")
+        .select_for_update()
+        .get(pk=contest.pk)
+    )
     target = NEXT_STAGE.get(contest.status)
     if target is None:
         raise ContestError(_("比赛已结束"))
@@ -324,13 +328,19 @@ def advance_stage(contest: Contest, *, actor, reason: str = "", today=None) -> C
                 _("报名作品少于获奖名额 %(n)s 件，不能结束报名") % {"n": contest.winners}
             )
     elif target == Stage.FIRST_ROUND:
-        if not JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST).exists():
+        if (
+            not JudgeAssignment.objects.unscoped("assignments of the contest held")
+            .filter(entry__contest=contest, round=Round.FIRST)
+            .exists()
+        ):
             assign_first_round(contest, actor=actor)
         problems = assignment_problems(contest)
         if problems:
             raise ContestError(_("评委分配不符合规则：%(p)s") % {"p": "；".join(problems[:5])})
         # Sheets will refer to this tree: like a survey's, it must not change under them.
-        type(contest.system).objects.filter(pk=contest.system_id).update(is_locked=True)
+        type(contest.system).objects.unscoped("the tree of the contest held").filter(
+            pk=contest.system_id
+        ).update(is_locked=True)
     elif target == Stage.FINAL:
         result = round_result(contest, Round.FIRST)
         if not result.complete:
@@ -402,9 +412,9 @@ def _open_final(contest: Contest, finalist_ids: list[int]) -> None:
 def _readable(contest: Contest, reasons: list[str]) -> list[str]:
     """County codes in the engine's sentences become county names."""
     names = dict(
-        Region.objects.filter(
-            code__startswith=contest.region_id[:4], level=RegionLevel.COUNTY
-        ).values_list("code", "name")
+        Region.objects.unscoped("county names for the engine's sentences")
+        .filter(code__startswith=contest.region_id[:4], level=RegionLevel.COUNTY)
+        .values_list("code", "name")
     )
     out = []
     for reason in reasons:
@@ -420,7 +430,9 @@ def assign_first_round(contest: Contest, *, actor, seed: int | None = None):
     kept as they are; the rest are made again. Refused once any first-round sheet exists."""
     _require_stage(contest, Stage.REGISTRATION, Stage.PREPARATION, Stage.FIRST_ROUND,
                    doing=_("分配评委"))  # fmt: skip
-    existing = JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST)
+    existing = JudgeAssignment.objects.unscoped("assignments of the contest held").filter(
+        entry__contest=contest, round=Round.FIRST
+    )
     if existing.filter(sheet__isnull=False).exists():
         raise ContestError(_("初赛已有评分，不能重新分配；请逐条手工调整"))
     pinned = tuple(existing.filter(manual=True).values_list("entry_id", "judge_id"))
@@ -457,9 +469,9 @@ def assign_first_round(contest: Contest, *, actor, seed: int | None = None):
 def assignment_problems(contest: Contest) -> list[str]:
     """Every rule the first-round assignment breaks (empty: it is valid)."""
     pairs = list(
-        JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST).values_list(
-            "entry_id", "judge_id"
-        )
+        JudgeAssignment.objects.unscoped("assignments of a contest held")
+        .filter(entry__contest=contest, round=Round.FIRST)
+        .values_list("entry_id", "judge_id")
     )
     problems = check_assignment(
         engine_entries(contest), engine_judges(contest), pairs,
@@ -589,7 +601,7 @@ def submit_sheet(
         score = sheet_score(rubric.tree, answers, skip=rubric.skipped)
     except ScoringError as error:
         raise ContestError(str(error)) from error
-    sheet, _created = JudgeScore.objects.update_or_create(
+    sheet, _created = JudgeScore.objects.unscoped("the judge's own sheet").update_or_create(
         assignment=assignment,
         defaults={"answers": answers, "score": round(score, 4), "comment": (comment or "")[:300]},
     )
@@ -605,9 +617,13 @@ def void_judge_sheets(contest: Contest, judge, round_: str, *, actor, reason: st
     _require_stage(contest, ROUND_STAGE[round_], doing=_("作废评分表"))
     if not (reason or "").strip():
         raise ContestError(_("作废评分表必须填写原因"))
-    sheets = JudgeScore.objects.filter(
-        assignment__judge=judge, assignment__round=round_, assignment__entry__contest=contest
-    ).select_related("assignment__entry")
+    sheets = (
+        JudgeScore.objects.unscoped("the judge's own sheets")
+        .filter(
+            assignment__judge=judge, assignment__round=round_, assignment__entry__contest=contest
+        )
+        .select_related("assignment__entry")
+    )
     struck = [f"{sheet.assignment.entry.code}={sheet.score:.2f}" for sheet in sheets]
     if not struck:
         raise ContestError(_("该评委本轮没有已提交的评分表"))
@@ -685,7 +701,11 @@ def promote(contest: Contest, *, actor, today=None) -> Contest:
     """After the objection period: the top ten enter the excellent library of
     `library_year` (an ExcellentDesignation each), get an award with a certificate number,
     and their teachers are told. The contest moves to 结果."""
-    contest = Contest.objects.select_for_update().get(pk=contest.pk)
+    contest = (
+        Contest.objects.unscoped("re-read under lock: the contest held")
+        .select_for_update()
+        .get(pk=contest.pk)
+    )
     today = today or timezone.localdate()
     _require_stage(contest, Stage.NOTICE, doing=_("入库"))
     if contest.notice_ends and today <= contest.notice_ends:
@@ -742,7 +762,8 @@ def teacher_contest_results(teacher_ids, year: int) -> dict[int, list[dict]]:
     wanted = set(teacher_ids)
     results: dict[int, list[dict]] = {}
     awards = (
-        ContestAward.objects.filter(contest__year=year, entry__teachers__in=wanted)
+        ContestAward.objects.unscoped("awards of teachers in scope")
+        .filter(contest__year=year, entry__teachers__in=wanted)
         .select_related("contest", "entry__course")
         .prefetch_related("entry__teachers")
         .order_by("rank")

@@ -35,7 +35,7 @@ def shown_value(field: forms.Field, value) -> str:
         return ""
     if isinstance(field, forms.ModelMultipleChoiceField):
         items = value if isinstance(value, list | tuple | QuerySet) else [value]
-        manager = field.queryset.model._default_manager
+        manager = field.queryset.model._base_manager  # values the form validated
         objects = [
             item if isinstance(item, Model) else manager.filter(pk=item).first() or item
             for item in items
@@ -43,7 +43,7 @@ def shown_value(field: forms.Field, value) -> str:
         return "、".join(sorted(str(item) for item in objects))
     if isinstance(field, forms.ModelChoiceField):
         if not isinstance(value, Model):
-            value = field.queryset.model._default_manager.filter(pk=value).first()
+            value = field.queryset.model._base_manager.filter(pk=value).first()
         return str(value or "")
     if isinstance(field, forms.MultipleChoiceField):
         labels = _choice_labels(field)

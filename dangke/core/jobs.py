@@ -87,7 +87,7 @@ class BackgroundJob(models.Model):
             fields[self.MESSAGE_FIELD] = str(fields[self.MESSAGE_FIELD])[: self.MESSAGE_MAX_LENGTH]
         moved = (
             type(self)
-            .objects.filter(pk=self.pk, **{self.STATE_FIELD: from_state})
+            ._base_manager.filter(pk=self.pk, **{self.STATE_FIELD: from_state})
             .update(**{self.STATE_FIELD: to_state}, **fields)
         )
         if moved:
@@ -212,7 +212,7 @@ def fail_stale_jobs(*, everything: bool = False) -> dict[str, int]:
     cutoff = timezone.now() if everything else _stale_cutoff()
     failed = {}
     for model in job_models():
-        stale = model.objects.filter(
+        stale = model._base_manager.filter(  # system upkeep, every worker's jobs
             Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True),
             **{f"{model.STATE_FIELD}__in": model.WORKING_STATES},
         )

@@ -51,7 +51,12 @@ def region_filter_choices(scope) -> list[tuple[str, str]]:
     if not roots:
         return []
     regions = Region.objects.filter(code__in=roots) | Region.objects.filter(parent_id__in=roots)
-    return [(region.code, region.name) for region in regions.order_by("code")]
+    return [
+        (region.code, region.name)
+        for region in regions.unscoped("filter: the user's own regions and those below").order_by(
+            "code"
+        )
+    ]
 
 
 class ListDefinition:

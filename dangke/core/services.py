@@ -40,7 +40,7 @@ def label_of(model_cls, status: str) -> str:
 def change_status(obj: ProtectedStatusModel, new_status: str, *, actor, reason: str) -> AuditEntry:
     """Move obj to new_status if its transition table allows it, and audit the change."""
     # Re-read under a row lock so two offices acting at once cannot both pass the check.
-    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    locked = type(obj)._base_manager.select_for_update().get(pk=obj.pk)
     (entry,) = change_statuses([locked], new_status, actor=actor, reasons=[reason])
     obj.status = new_status
     obj._stored_status = new_status

@@ -33,10 +33,16 @@ class CourseForm(BootstrapFormMixin, forms.ModelForm):
         shared = Q(region_id__in=above)
         for code in scope.managed_region_codes:
             shared |= Q(region__code__startswith=code)
-        self.fields["series"].queryset = CourseSeries.objects.filter(shared).order_by("name")
-        self.fields["teachers"].queryset = Teacher.objects.filter(
-            scope.q_for(Teacher) | shared
-        ).order_by("region_id", "name")
+        self.fields["series"].queryset = (
+            CourseSeries.objects.unscoped("the scope's series and those shared by managed regions")
+            .filter(shared)
+            .order_by("name")
+        )
+        self.fields["teachers"].queryset = (
+            Teacher.objects.unscoped("the scope's teachers and those of managed regions")
+            .filter(scope.q_for(Teacher) | shared)
+            .order_by("region_id", "name")
+        )
         self.fields["teachers"].help_text = _("按住 Ctrl 可多选")
 
 

@@ -41,7 +41,11 @@ def change_library_status(course: Course, target: str, *, scope, actor, reason: 
     """Publish (上架), take down (下架) or reopen as a draft, by the office's decision."""
     if not scope.manages_region(course.region_id):
         raise PermissionDenied(_("您没有修改此课程的权限"))
-    course = Course.objects.select_for_update().get(pk=course.pk)
+    course = (
+        Course.objects.unscoped("re-read under lock: the course held")
+        .select_for_update()
+        .get(pk=course.pk)
+    )
     edge = (course.status, target)
     if edge in RECTIFICATION_EDGES:
         raise StatusTransitionError(

@@ -32,7 +32,11 @@ class CourseFilterForm(ScopedFilterForm):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("全部类别")), *CourseCategory.choices]
         self.fields["status"].choices = [("", _("全部状态")), *CourseStatus.choices]
-        years = ExcellentDesignation.objects.order_by("-year").values_list("year", flat=True)
+        years = (
+            ExcellentDesignation.objects.unscoped("years only, for a filter")
+            .order_by("-year")
+            .values_list("year", flat=True)
+        )
         self.fields["excellent"].choices = [("", _("不限")), ("any", _("精品课程"))] + [
             (str(year), _("%(year)s 年度精品") % {"year": year}) for year in dict.fromkeys(years)
         ]

@@ -92,9 +92,11 @@ class OrderForm(BootstrapMixin, forms.Form):
         regions = set()
         for code in organizations.values_list("region_id", flat=True):
             regions.update([code, *ancestor_codes(code)])
-        self.fields["campaign"].queryset = Campaign.objects.filter(
-            region_id__in=regions, ends_on__gte=timezone.localdate()
-        ).order_by("starts_on")
+        self.fields["campaign"].queryset = (
+            Campaign.objects.unscoped("campaigns of the organisations' regions")
+            .filter(region_id__in=regions, ends_on__gte=timezone.localdate())
+            .order_by("starts_on")
+        )
         self.style()
 
     def clean_dates(self):
@@ -189,7 +191,9 @@ class PlanStartForm(BootstrapMixin, forms.Form):
         else:
             roots = list(scope.managed_region_codes)
             condition = Q(code__in=roots) | Q(parent_id__in=roots)
-            regions = Region.objects.filter(condition)
+            regions = Region.objects.unscoped("regions the user manages and those below").filter(
+                condition
+            )
         self.fields["region"].choices = [(r.code, r.name) for r in regions.order_by("code")]
         following = (timezone.localdate().replace(day=1) + datetime.timedelta(days=32)).replace(
             day=1
@@ -256,10 +260,12 @@ class CoverageFilterForm(BootstrapMixin, forms.Form):
 def managed_region_choices(scope) -> list[tuple[str, str]]:
     """The regions an admin administers and those directly below them."""
     if scope.is_superuser and not scope.managed_region_codes:
-        regions = Region.objects.filter(level__lte=3)
+        regions = Region.objects.unscoped("a superuser's counties").filter(level__lte=3)
     else:
         roots = list(scope.managed_region_codes)
-        regions = Region.objects.filter(Q(code__in=roots) | Q(parent_id__in=roots))
+        regions = Region.objects.unscoped("regions the user manages and those below").filter(
+            Q(code__in=roots) | Q(parent_id__in=roots)
+        )
     return [(r.code, r.name) for r in regions.order_by("code")]
 
 
@@ -402,10 +408,14 @@ class ManualLessonForm(BootstrapMixin, forms.Form):
         # The teachers the user sees, and those of the courses on their menu (the menu
         # shows them already): a liaison sees no teachers by region, yet records who came.
         menu_teachers = Teacher.objects.filter(courses__in=orderable_courses(scope))
-        self.fields["teachers"].queryset = Teacher.objects.filter(
-            Q(pk__in=Teacher.objects.visible_to(scope).values("pk"))
-            | Q(pk__in=menu_teachers.values("pk"))
-        ).order_by("code")
+        self.fields["teachers"].queryset = (
+            Teacher.objects.unscoped("teachers in scope or on the user's menu")
+            .filter(
+                Q(pk__in=Teacher.objects.visible_to(scope).values("pk"))
+                | Q(pk__in=menu_teachers.values("pk"))
+            )
+            .order_by("code")
+        )
         self.fields["lecture_team"].queryset = LectureTeam.objects.visible_to(scope).order_by(
             "name"
         )

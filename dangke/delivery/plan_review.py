@@ -118,7 +118,9 @@ def counties(rows: list[dict]) -> list[tuple[str, str]]:
     from dangke.regions.models import Region
 
     codes = sorted({county_of(row) for row in rows} - {""})
-    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    names = dict(
+        Region.objects.unscoped("county names").filter(code__in=codes).values_list("code", "name")
+    )
     return [(code, names.get(code, code)) for code in codes]
 
 

@@ -182,7 +182,12 @@ def change_order(order: CourseOrder, *, scope: Scope, actor, **changes) -> Cours
         raise DeliveryError(
             _("不能修改这些字段：%(fields)s") % {"fields": "、".join(sorted(unknown))}
         )
-    order = CourseOrder.objects.select_for_update().select_related("organization").get(pk=order.pk)
+    order = (
+        CourseOrder.objects.unscoped("re-read under lock: the order held")
+        .select_for_update()
+        .select_related("organization")
+        .get(pk=order.pk)
+    )
     _editable(order, scope)
     before = {name: getattr(order, name) for name in changes}
     for name, value in changes.items():
@@ -239,7 +244,9 @@ def start_plan(
     from dangke.delivery.tasks import run_plan
 
     result = run_plan.enqueue(run.pk)
-    PlanRun.objects.filter(pk=run.pk).update(task_id=str(result.id)[:64])
+    PlanRun.objects.unscoped("the run just created").filter(pk=run.pk).update(
+        task_id=str(result.id)[:64]
+    )
     run.refresh_from_db()
     return run
 
@@ -415,7 +422,8 @@ def _stale_reasons(run: PlanRun, orders: dict[int, CourseOrder]) -> list[str]:
     teacher_codes = {a["teacher"] for a in run.plan.get("assignments", [])}
     tz = timezone.get_current_timezone()
     newer = (
-        Lesson.objects.filter(
+        Lesson.objects.unscoped("lessons of the plan run's teachers")
+        .filter(
             teachers__code__in=teacher_codes,
             created_at__gt=run.built_at,
             starts_at__gte=datetime.datetime.combine(run.horizon_start, datetime.time(), tz),
@@ -451,7 +459,11 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
     of it planned or unserved with the reason — all in one transaction, once."""
     scope = scope or scope_for_user(actor)
     with transaction.atomic():
-        locked = PlanRun.objects.select_for_update().get(pk=run.pk)
+        locked = (
+            PlanRun.objects.unscoped("re-read under lock: the run held")
+            .select_for_update()
+            .get(pk=run.pk)
+        )
         if not may_plan(scope, locked.region_id):
             raise PermissionDenied(_("只有本区划的党员教育管理员可以发布排课方案"))
         if locked.state == PlanState.PUBLISHED:
@@ -463,7 +475,8 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
         keys = list(locked.fingerprint)
         orders = {
             order.pk: order
-            for order in CourseOrder.objects.select_for_update(of=("self",))
+            for order in CourseOrder.objects.unscoped("orders of the plan run held")
+            .select_for_update(of=("self",))
             .filter(pk__in=[order_pk(key) for key in keys])
             .select_related("organization", "course", "campaign")
         }
@@ -475,11 +488,15 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
             )
         assignments = locked.plan.get("assignments", [])
         teachers = {
-            t.code: t for t in Teacher.objects.filter(code__in={a["teacher"] for a in assignments})
+            t.code: t
+            for t in Teacher.objects.unscoped("teachers of the plan run held").filter(
+                code__in={a["teacher"] for a in assignments}
+            )
         }
         courses_by_teacher: dict[int, list[Course]] = {}
         for course in (
-            Course.objects.filter(teachers__in=teachers.values(), status=CourseStatus.LISTED)
+            Course.objects.unscoped("courses of the plan's teachers")
+            .filter(teachers__in=teachers.values(), status=CourseStatus.LISTED)
             .order_by("code")
             .prefetch_related("teachers")
         ):
@@ -487,7 +504,8 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
                 courses_by_teacher.setdefault(teacher.pk, []).append(course)
         fallback = {}
         for course in (
-            Course.objects.filter(status=CourseStatus.LISTED)
+            Course.objects.unscoped("fallback courses of the run's region")
+            .filter(status=CourseStatus.LISTED)
             .filter(region_id__in=[*ancestor_codes(locked.region_id), locked.region_id])
             .order_by("-region_id", "code")
         ):
@@ -578,7 +596,8 @@ def notify_lessons_in_app(lesson_ids: list[int], subject: str) -> int:
     from dangke.core.models import Notification
 
     lessons = list(
-        Lesson.objects.filter(pk__in=lesson_ids)
+        Lesson.objects.unscoped("lessons just written by the caller")
+        .filter(pk__in=lesson_ids)
         .select_related("course", "organization")
         .prefetch_related("teachers__user")
     )
@@ -761,7 +780,11 @@ def _sign(lesson: Lesson, *, name: str, phone: str, organization_name: str, meth
     if not name:
         raise DeliveryError({"name": _("请填写姓名")})
     if phone:
-        existing = Attendance.objects.filter(lesson=lesson, phone=phone).first()
+        existing = (
+            Attendance.objects.unscoped("sign-in: the lesson of the QR code")
+            .filter(lesson=lesson, phone=phone)
+            .first()
+        )
         if existing:
             return existing, False
     try:
@@ -775,15 +798,23 @@ def _sign(lesson: Lesson, *, name: str, phone: str, organization_name: str, meth
 
             match_attendance(attendance)
     except IntegrityError:  # the same phone, a moment earlier, from another request
-        return Attendance.objects.get(lesson=lesson, phone=phone), False
-    Lesson.objects.filter(pk=lesson.pk).update(attendees_count=F("attendees_count") + 1)
+        return Attendance.objects.unscoped("sign-in: the lesson of the QR code").get(
+            lesson=lesson, phone=phone
+        ), False
+    Lesson.objects.unscoped("sign-in: the lesson of the QR code").filter(pk=lesson.pk).update(
+        attendees_count=F("attendees_count") + 1
+    )
     return attendance, True
 
 
 def sign_in(token: str, *, name: str, phone: str = "", organization_name: str = ""):
     """An attendee scans the lesson's QR code and signs in on their phone (no login).
     Returns (attendance, created); a phone number signs in once per lesson."""
-    lesson = Lesson.objects.filter(checkin_token=token).first()
+    lesson = (
+        Lesson.objects.unscoped("sign-in: the lesson of the QR code")
+        .filter(checkin_token=token)
+        .first()
+    )
     if lesson is None:
         raise DeliveryError(_("签到码无效"))
     if lesson.status == LessonStatus.CANCELLED:
@@ -835,13 +866,15 @@ def orderable_courses(scope: Scope):
 
     from dangke.regions.models import Organization
 
-    listed = Course.objects.filter(status=CourseStatus.LISTED)
+    listed = Course.objects.unscoped("catalogue: what the user may order").filter(
+        status=CourseStatus.LISTED
+    )
     if scope.is_superuser and not scope.region_codes:
         return listed
     codes = set(scope.region_codes) | set(
-        Organization.objects.filter(pk__in=scope.organization_ids).values_list(
-            "region_id", flat=True
-        )
+        Organization.objects.unscoped("the user's own organisations")
+        .filter(pk__in=scope.organization_ids)
+        .values_list("region_id", flat=True)
     )
     condition = Q(pk__in=[])
     for code in codes:
@@ -944,7 +977,11 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
         .distinct()
         .count()
     )
-    names = dict(Region.objects.filter(code__in=list(counties)).values_list("code", "name"))
+    names = dict(
+        Region.objects.unscoped("county names")
+        .filter(code__in=list(counties))
+        .values_list("code", "name")
+    )
     rows = []
     for code in sorted(counties):
         entry = counties[code]

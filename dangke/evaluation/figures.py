@@ -18,8 +18,10 @@ def evaluation_figures(scope, year: int, region_code: str | None = None) -> dict
     """Surveys opened for the year's lessons, responses by role, lessons with a published
     score, comments by review state, rectifications by state, excellent proposals."""
     surveys = visible_within(Survey, scope, region_code).filter(opens_at__year=year)
-    responses = Response.objects.filter(survey__in=surveys)
-    comments = SurveyComment.objects.filter(survey__in=surveys)
+    responses = Response.objects.unscoped("answers of surveys in scope").filter(survey__in=surveys)
+    comments = SurveyComment.objects.unscoped("comments of surveys in scope").filter(
+        survey__in=surveys
+    )
     rectifications = visible_within(Rectification, scope, region_code).filter(created_at__year=year)
     proposals = visible_within(ExcellentProposal, scope, region_code).filter(year=year)
     counts = surveys.aggregate(

@@ -126,7 +126,12 @@ def system_for(region, year: int) -> IndicatorSystem:
     region's top-level ancestor in scope (the city or county that owns the region)."""
     codes = [region.code[:length] for length in (len(region.code), 6, 4, 2) if length]
     for code in dict.fromkeys(codes):
-        system = IndicatorSystem.objects.filter(region_id=code, year=year).order_by("-id").first()
+        system = (
+            IndicatorSystem.objects.unscoped("systems are rules read along a region chain")
+            .filter(region_id=code, year=year)
+            .order_by("-id")
+            .first()
+        )
         if system:
             return system
     owner = region
@@ -299,7 +304,11 @@ def ensure_changeable(system: IndicatorSystem, scope) -> None:
 
 def _open_for_change(system: IndicatorSystem, scope) -> IndicatorSystem:
     """The system's row, locked for this transaction, when `scope` may change it now."""
-    current = IndicatorSystem.objects.select_for_update().get(pk=system.pk)
+    current = (
+        IndicatorSystem.objects.unscoped("re-read under lock: the system held")
+        .select_for_update()
+        .get(pk=system.pk)
+    )
     ensure_changeable(current, scope)
     return current
 

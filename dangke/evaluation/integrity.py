@@ -202,7 +202,11 @@ def _counted(result: dict) -> int:
 def exclude_flagged(survey: Survey, *, key: str, reason: str, actor) -> ResponseExclusion:
     """Exclude the sheets of the flag `key` (recomputed now: the flag's sheets as the office
     sees them), with a reason; audited; the score is recomputed."""
-    main = Survey.objects.select_for_update().get(pk=survey.on_site.pk)
+    main = (
+        Survey.objects.unscoped("re-read under lock: the survey held")
+        .select_for_update()
+        .get(pk=survey.on_site.pk)
+    )
     if not (reason or "").strip():
         raise SurveyError(_("请填写排除的理由"))
     flag = next((f for f in survey_flags(main) if f.key == key), None)
@@ -213,7 +217,11 @@ def exclude_flagged(survey: Survey, *, key: str, reason: str, actor) -> Response
     exclusion = ResponseExclusion.objects.create(
         survey=main, flag=flag.kind, summary=flag.message, reason=reason.strip(), decided_by=actor
     )
-    exclusion.responses.set(Response.objects.filter(survey=main, pk__in=flag.response_ids))
+    exclusion.responses.set(
+        Response.objects.unscoped("answer sheets of the survey held").filter(
+            survey=main, pk__in=flag.response_ids
+        )
+    )
     before = main.result.get("score") if main.result else None
     result = refresh_score(main, force=True)
     record_audit(
@@ -239,7 +247,8 @@ def revoke_exclusion(exclusion: ResponseExclusion, *, reason: str, actor) -> Res
 
 def exclusions_of(survey: Survey):
     return (
-        ResponseExclusion.objects.filter(survey=survey.on_site)
+        ResponseExclusion.objects.unscoped("exclusions of the survey held")
+        .filter(survey=survey.on_site)
         .select_related("decided_by")
         .prefetch_related("responses")
     )

@@ -34,9 +34,11 @@ def excluded_response_ids(survey: Survey) -> dict[int, str]:
     from dangke.evaluation.models import ExclusionStatus, ResponseExclusion
 
     decided: dict[int, str] = {}
-    for exclusion in ResponseExclusion.objects.filter(
-        survey=survey.on_site, status=ExclusionStatus.ACTIVE
-    ).prefetch_related("responses"):
+    for exclusion in (
+        ResponseExclusion.objects.unscoped("scoring: the survey is held")
+        .filter(survey=survey.on_site, status=ExclusionStatus.ACTIVE)
+        .prefetch_related("responses")
+    ):
         for response in exclusion.responses.all():
             decided.setdefault(response.pk, exclusion.reason)
     return decided
@@ -113,7 +115,11 @@ def responses_marker(survey: Survey) -> int:
     """What changes when an answer sheet arrives: their number (sheets are never deleted
     one by one). Keys are random (anonymity), so the largest key no longer marks the last."""
     main = survey.on_site
-    return Response.objects.filter(survey__in=[main, *main.follow_ups.all()]).count()
+    return (
+        Response.objects.unscoped("scoring: the survey is held")
+        .filter(survey__in=[main, *main.follow_ups.all()])
+        .count()
+    )
 
 
 def refresh_score(survey: Survey, *, force: bool = False, marker: int | None = None) -> dict:
@@ -166,8 +172,10 @@ def rescore(surveys) -> int:
 
 
 def lesson_surveys(lessons):
-    return Survey.objects.filter(kind=SurveyKind.ON_SITE, lesson__in=lessons).select_related(
-        "lesson__course", "lesson__organization", "system"
+    return (
+        Survey.objects.unscoped("surveys of lessons in scope")
+        .filter(kind=SurveyKind.ON_SITE, lesson__in=lessons)
+        .select_related("lesson__course", "lesson__organization", "system")
     )
 
 
@@ -225,9 +233,11 @@ def course_ratings(course_ids) -> dict[int, dict]:
     such as the 点单 menu: {course_id: {"score", "ci95", "n_responses", "n_lessons"}}.
     Reads stored results only; a course without a published lesson has score None."""
     stored: dict[int, list[dict]] = {}
-    surveys = Survey.objects.filter(
-        kind=SurveyKind.ON_SITE, lesson__course_id__in=list(course_ids)
-    ).values_list("lesson__course_id", "result")
+    surveys = (
+        Survey.objects.unscoped("stored ratings of courses in scope")
+        .filter(kind=SurveyKind.ON_SITE, lesson__course_id__in=list(course_ids))
+        .values_list("lesson__course_id", "result")
+    )
     for course_id, result in surveys:
         if not result:
             continue

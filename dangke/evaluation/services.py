@@ -80,7 +80,9 @@ def _lock_for_survey(system, survey: Survey, *, actor) -> None:
     new version). Audited the first time, naming the survey that froze it."""
     if system.is_locked:
         return
-    type(system).objects.filter(pk=system.pk).update(is_locked=True)
+    type(system).objects.unscoped("the tree of the survey just opened").filter(pk=system.pk).update(
+        is_locked=True
+    )
     system.is_locked = True
     record_audit(
         system, actor=actor if getattr(actor, "is_authenticated", False) else None,
@@ -96,7 +98,11 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
     the lesson until 24 hours after it."""
     if lesson.status == LessonStatus.CANCELLED:
         raise SurveyError(_("已取消的授课不能发起测评"))
-    existing = Survey.objects.filter(lesson=lesson, kind=SurveyKind.ON_SITE).first()
+    existing = (
+        Survey.objects.unscoped("the survey of the lesson held")
+        .filter(lesson=lesson, kind=SurveyKind.ON_SITE)
+        .first()
+    )
     if existing:
         raise SurveyError(_("该授课已发起测评（%(title)s）") % {"title": existing.title})
     system = system or system_for(lesson.region, timezone.localtime(lesson.starts_at).year)
@@ -154,7 +160,11 @@ def open_class_survey(
 
     if training_class.status == ClassStatus.CANCELLED:
         raise SurveyError(_("已取消的培训班不能发起测评"))
-    existing = Survey.objects.filter(training_class=training_class, kind=SurveyKind.ON_SITE).first()
+    existing = (
+        Survey.objects.unscoped("the survey of the class held")
+        .filter(training_class=training_class, kind=SurveyKind.ON_SITE)
+        .first()
+    )
     if existing:
         raise SurveyError(_("该培训班已发起测评（%(title)s）") % {"title": existing.title})
     zone = timezone.get_default_timezone()
@@ -308,7 +318,11 @@ def sheet_allowance(survey: Survey) -> SheetAllowance:
 def decide_surplus(survey: Survey, *, decision: str, margin: int, actor, reason: str) -> Survey:
     """The office's decision on trainee sheets beyond the allowance: count them all, or
     keep to sign-ins plus `margin`. Audited with the figures it was made on."""
-    main = Survey.objects.select_for_update().get(pk=survey.on_site.pk)
+    main = (
+        Survey.objects.unscoped("re-read under lock: the survey held")
+        .select_for_update()
+        .get(pk=survey.on_site.pk)
+    )
     if decision not in (SurplusDecision.COUNT_ALL, SurplusDecision.KEEP_CAP):
         raise SurveyError(_("请选择「全部计入」或「按上限计入」"))
     if not (reason or "").strip():
@@ -386,7 +400,11 @@ def submit_response(
     if invitation is not None and (invitation.survey_id != survey.pk or invitation.role != role):
         raise SurveyError(_("邀请码与本测评不符"))
     nonce = form_nonce_number(survey, nonce)
-    existing = Response.objects.filter(survey=survey, nonce=nonce).first()
+    existing = (
+        Response.objects.unscoped("the rater's own form, sent again")
+        .filter(survey=survey, nonce=nonce)
+        .first()
+    )
     if existing is not None:  # the same form sent again (a retry on a weak signal)
         return existing, False
     answers = parse_answers(survey, roles[role], raw_answers)
@@ -397,8 +415,10 @@ def submit_response(
     try:
         with transaction.atomic():
             if invitation is not None:
-                spent = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True).update(
-                    used_at=hour
+                spent = (
+                    Invitation.objects.unscoped("the invitation of the rater's link")
+                    .filter(pk=invitation.pk, used_at__isnull=True)
+                    .update(used_at=hour)
                 )
                 if not spent:
                     raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))

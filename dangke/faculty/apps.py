@@ -15,4 +15,8 @@ class FacultyConfig(AppConfig):
 def _teacher_ids_of_user(user):
     from dangke.faculty.models import Teacher
 
-    return Teacher.objects.filter(user=user).values_list("pk", flat=True)
+    return (
+        Teacher.objects.unscoped("building the user's own scope")
+        .filter(user=user)
+        .values_list("pk", flat=True)
+    )

@@ -59,7 +59,11 @@ def save_plan(
         raise DevelopmentError("截止年度不能早于起始年度")
     if not goals.strip():
         raise DevelopmentError("请填写发展目标")
-    plan = DevelopmentPlan.objects.filter(teacher=teacher).first()
+    plan = (
+        DevelopmentPlan.objects.unscoped("the plan of a teacher checked above")
+        .filter(teacher=teacher)
+        .first()
+    )
     values = {
         "start_year": start_year,
         "end_year": end_year,
@@ -125,9 +129,8 @@ def further_study_figures(teacher_ids, year: int) -> dict[int, int]:
     """Further study and higher-level training recorded for `year`, per teacher: what a
     quota's `min_further_study` counts."""
     rows = (
-        DevelopmentRecord.objects.filter(
-            teacher_id__in=list(teacher_ids), year=year, kind__in=FURTHER_STUDY_KINDS
-        )
+        DevelopmentRecord.objects.unscoped("records of teachers in scope")
+        .filter(teacher_id__in=list(teacher_ids), year=year, kind__in=FURTHER_STUDY_KINDS)
         .values("teacher_id")
         .annotate(n=Count("pk"))
         .order_by()

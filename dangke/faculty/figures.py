@@ -60,8 +60,10 @@ def reward_figures(scope, year: int, region_code: str | None = None) -> dict:
     funds only count as awarded)."""
     funds = visible_within(RewardFund, scope, region_code).filter(year=year)
     fund_sums = funds.aggregate(n=Count("pk"), total=Sum("total"))
-    given = RewardAllocation.objects.filter(fund__in=funds, amount__gt=0).aggregate(
-        total=Sum("amount"), teachers=Count("teacher", distinct=True)
+    given = (
+        RewardAllocation.objects.unscoped("allocations of funds in scope")
+        .filter(fund__in=funds, amount__gt=0)
+        .aggregate(total=Sum("amount"), teachers=Count("teacher", distinct=True))
     )
     return {
         "funds": fund_sums["n"],

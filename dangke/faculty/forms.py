@@ -30,7 +30,7 @@ def managed_regions(scope, *, max_level=None, min_level=None):
         regions = regions.filter(level__lte=max_level)
     if min_level is not None:
         regions = regions.filter(level__gte=min_level)
-    return regions.order_by("code")
+    return regions.unscoped("regions the user manages").order_by("code")
 
 
 def shared_groups(scope):
@@ -39,7 +39,9 @@ def shared_groups(scope):
     groups = TeachingGroup.objects.filter(region_id__in=above)
     for code in scope.managed_region_codes:
         groups |= TeachingGroup.objects.filter(region__code__startswith=code)
-    return groups.order_by("region_id", "name")
+    return groups.unscoped("groups of the user's regions and those above").order_by(
+        "region_id", "name"
+    )
 
 
 class TeacherForm(BootstrapFormMixin, forms.ModelForm):

@@ -69,7 +69,12 @@ def _prefixes(code: str) -> list[str]:
 
 
 def quotas_by_key(year: int) -> dict[tuple[str, str], Quota]:
-    return {(q.region_id, q.level): q for q in Quota.objects.filter(year=year)}
+    return {
+        (q.region_id, q.level): q
+        for q in Quota.objects.unscoped("quotas are rules read along a region chain").filter(
+            year=year
+        )
+    }
 
 
 def quota_for(teacher: Teacher, year: int, quotas: dict | None = None) -> Quota | None:
@@ -195,12 +200,14 @@ def score_figures(teachers, year: int) -> dict:
 
     start, end = year_bounds(year)
     surveyed = set(
-        Survey.objects.filter(
+        Survey.objects.unscoped("surveys of teachers in scope")
+        .filter(
             kind=SurveyKind.ON_SITE,
             lesson__starts_at__gte=start,
             lesson__starts_at__lt=end,
             lesson__teachers__in=[t.pk for t in teachers],
-        ).values_list("lesson__teachers", flat=True)
+        )
+        .values_list("lesson__teachers", flat=True)
     )
     results = teachers_year_results([t for t in teachers if t.pk in surveyed], year)
     return {t.pk: results[t.pk] if t.pk in surveyed else dict(EMPTY_SCORE) for t in teachers}
@@ -353,7 +360,9 @@ def compute_reviews(
     today = today or timezone.localdate()
     final = today.year > year if final is None else final
     if teachers is None:
-        teachers = Teacher.objects.filter(region__code__startswith=region_code, status__in=IN_POOL)
+        teachers = Teacher.objects.unscoped("the pool of a region the caller manages").filter(
+            region__code__startswith=region_code, status__in=IN_POOL
+        )
     teachers = list(teachers.select_related("region").order_by("pk"))
     ids = [t.pk for t in teachers]
     quotas = quotas_by_key(year)
@@ -363,7 +372,12 @@ def compute_reviews(
     further_study = further_study_figures(ids, year)
     contests = contest_results_hook(ids, year)
     now = timezone.now()
-    existing = {r.teacher_id: r for r in AnnualReview.objects.filter(teacher__in=ids, year=year)}
+    existing = {
+        r.teacher_id: r
+        for r in AnnualReview.objects.unscoped("reviews of the teachers held").filter(
+            teacher__in=ids, year=year
+        )
+    }
     create, update = [], []
     counts = {"reviews": 0, "passed": 0, "failed": 0, "no_quota": 0}
     for teacher in teachers:
@@ -680,7 +694,11 @@ def decide_proposal(
     (audited, with the rule and reason); a rectification keeps its plan and deadline."""
     if not scope.manages_region(proposal.region_id):
         raise PermissionDenied(_("只有师资所在区划的管理员可以确认状态变更"))
-    proposal = StatusProposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = (
+        StatusProposal.objects.unscoped("re-read under lock: the proposal held")
+        .select_for_update()
+        .get(pk=proposal.pk)
+    )
     if proposal.status != ProposalStatus.PROPOSED:
         raise LifecycleError(_("该提议已处理"))
     note = (note or "").strip()
@@ -754,7 +772,11 @@ def decide_status(
     整改, a plan and a deadline). Returns the confirmed proposal that records it."""
     if not scope.manages_region(teacher.region_id):
         raise PermissionDenied(_("只有师资所在区划的管理员可以变更师资状态"))
-    teacher = Teacher.objects.select_for_update().get(pk=teacher.pk)
+    teacher = (
+        Teacher.objects.unscoped("re-read under lock: the teacher held")
+        .select_for_update()
+        .get(pk=teacher.pk)
+    )
     edge = (teacher.status, target)
     reason = (reason or "").strip()
     if not reason:
@@ -809,9 +831,9 @@ def pool_gaps(region_code: str, year: int) -> dict:
     from dangke.regions.models import Region, RegionLevel
 
     counties = list(
-        Region.objects.filter(code__startswith=region_code, level=RegionLevel.COUNTY).order_by(
-            "code"
-        )
+        Region.objects.unscoped("counties of a region the caller manages")
+        .filter(code__startswith=region_code, level=RegionLevel.COUNTY)
+        .order_by("code")
     )
     if not counties:
         counties = list(Region.objects.filter(code=region_code))
@@ -830,9 +852,8 @@ def pool_gaps(region_code: str, year: int) -> dict:
         supply[key] = supply.get(key, 0) + row[2]
     demand = {}
     for row in (
-        CourseOrder.objects.filter(
-            region__code__startswith=region_code, created_at__gte=start, created_at__lt=end
-        )
+        CourseOrder.objects.unscoped("order counts of a region the caller manages")
+        .filter(region__code__startswith=region_code, created_at__gte=start, created_at__lt=end)
         .exclude(status="withdrawn")
         .values_list("region_id", "category")
         .annotate(n=Count("pk"))
@@ -860,7 +881,8 @@ def pool_gaps(region_code: str, year: int) -> dict:
                 gaps[category.value] = gaps.get(category.value, 0) + gap
         rows.append({"county": county, "cells": cells, "gap": sum(c["gap"] for c in cells)})
     candidates = list(
-        Teacher.objects.filter(region__code__startswith=region_code, status=TeacherStatus.CANDIDATE)
+        Teacher.objects.unscoped("candidates of a region the caller manages")
+        .filter(region__code__startswith=region_code, status=TeacherStatus.CANDIDATE)
         .select_related("region")
         .prefetch_related("specialties", "trial_lectures")
         .order_by("region_id", "code")
@@ -887,7 +909,7 @@ def career(teacher: Teacher, years: list[int]) -> dict:
     from dangke.evaluation.scores import teacher_year_results
 
     start, end = year_bounds(min(years))[0], year_bounds(max(years))[1]
-    given = Lesson.objects.filter(
+    given = Lesson.objects.unscoped("the teacher held").filter(
         teachers=teacher, status=LessonStatus.DELIVERED, starts_at__gte=start, starts_at__lt=end
     )
     per_year = {y: {"lessons": 0, "minutes": 0, "campaigns": set()} for y in years}
@@ -905,7 +927,7 @@ def career(teacher: Teacher, years: list[int]) -> dict:
         categories[category] = categories.get(category, 0) + 1
     surveyed = {
         timezone.localtime(when).year
-        for when in Survey.objects.filter(
+        for when in Survey.objects.unscoped("the teacher held").filter(
             kind=SurveyKind.ON_SITE, lesson__teachers=teacher, lesson__starts_at__gte=start,
             lesson__starts_at__lt=end,
         ).values_list("lesson__starts_at", flat=True)

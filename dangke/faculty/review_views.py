@@ -43,9 +43,15 @@ def _home_region(request) -> Region | None:
     codes = request.scope.managed_region_codes
     if request.scope.is_superuser and not codes:
         codes = request.scope.region_codes or tuple(
-            Region.objects.filter(parent__isnull=True).values_list("code", flat=True)[:1]
+            Region.objects.unscoped("a superuser's first province")
+            .filter(parent__isnull=True)
+            .values_list("code", flat=True)[:1]
         )
-    return Region.objects.filter(code=codes[0]).first() if codes else None
+    return (
+        Region.objects.unscoped("the user's home region").filter(code=codes[0]).first()
+        if codes
+        else None
+    )
 
 
 def _require_office(request) -> Region:
@@ -59,14 +65,18 @@ def _require_office(request) -> Region:
 def mine(request):
     """The teacher's own progress toward this year's quota."""
     teachers = list(
-        Teacher.objects.filter(pk__in=request.scope.teacher_ids).select_related("region")
+        Teacher.objects.unscoped("the user's own teacher records")
+        .filter(pk__in=request.scope.teacher_ids)
+        .select_related("region")
     )
     year = _year(request)
     rows = [
         {
             "teacher": teacher,
             "progress": lifecycle.progress(teacher, year),
-            "reviews": AnnualReview.objects.filter(teacher=teacher).order_by("-year")[:5],
+            "reviews": AnnualReview.objects.unscoped("reviews of the user's own teacher records")
+            .filter(teacher=teacher)
+            .order_by("-year")[:5],
         }
         for teacher in teachers
     ]
@@ -104,7 +114,9 @@ def review(request):
         "quotas": Quota.objects.visible_to(request.scope)
         .filter(year=year)
         .select_related("region"),
-        "rule": LifecycleRule.objects.filter(region=home, year=year).first(),
+        "rule": LifecycleRule.objects.unscoped("the rule of the user's home region")
+        .filter(region=home, year=year)
+        .first(),
         "open_proposals": StatusProposal.objects.visible_to(request.scope)
         .filter(status=ProposalStatus.PROPOSED)
         .count(),

@@ -170,7 +170,7 @@ def approve(fund: RewardFund, *, scope, actor, reason: str = "") -> RewardFund:
         reason=reason or _("审批通过：%(n)s 人，共 %(s)s 元")
         % {"n": fund.allocations.filter(amount__gt=0).count(), "s": total},
     )  # fmt: skip
-    RewardFund.objects.filter(pk=fund.pk).update(
+    RewardFund.objects.unscoped("the fund held").filter(pk=fund.pk).update(
         approved_by=actor if getattr(actor, "is_authenticated", False) else None,
         approved_at=timezone.now(),
     )

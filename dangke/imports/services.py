@@ -80,7 +80,9 @@ def create_job(*, user, scope, kind: str, upload) -> ImportJob:
     from dangke.imports.tasks import validate_import
 
     result = validate_import.enqueue(job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    ImportJob.objects.unscoped("the job just created").filter(pk=job.pk).update(
+        task_id=str(result.id)[:64]
+    )
     return job
 
 
@@ -138,7 +140,7 @@ def confirm(job: ImportJob, *, user) -> None:
     from dangke.imports.tasks import run_import
 
     result = run_import.enqueue(job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+    ImportJob.objects.unscoped("the job held").filter(pk=job.pk).update(task_id=str(result.id)[:64])
 
 
 class _ChangedSinceCheck(Exception):

@@ -63,7 +63,9 @@ class ImportContext:
         if not scope.is_superuser:
             condition = None
             for prefix in scope.managed_region_codes:
-                query = Region.objects.filter(code__startswith=prefix)
+                query = Region.objects.unscoped("regions the user manages").filter(
+                    code__startswith=prefix
+                )
                 condition = query if condition is None else condition | query
             regions = condition if condition is not None else Region.objects.none()
         return cls(

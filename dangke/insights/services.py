@@ -168,7 +168,9 @@ def _enqueue(analysis: DeliveryAnalysis) -> None:
     from dangke.insights.tasks import analyse_recording
 
     result = analyse_recording.enqueue(analysis.pk)
-    DeliveryAnalysis.objects.filter(pk=analysis.pk).update(task_id=str(result.id)[:64])
+    DeliveryAnalysis.objects.unscoped("the analysis just created").filter(pk=analysis.pk).update(
+        task_id=str(result.id)[:64]
+    )
 
 
 class _Progress:

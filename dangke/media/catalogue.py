@@ -40,7 +40,11 @@ def _clean_name(model, name: str, region_code: str, *, exclude_pk=None) -> str:
         raise ValidationError(
             _("%(kind)s名称不能超过 %(n)d 个字") % {"kind": kind_label(model), "n": NAME_MAX_CHARS}
         )
-    clash = model.objects.filter(region_id=region_code, name=name).exclude(pk=exclude_pk)
+    clash = (
+        model.objects.unscoped("a name clash in the region")
+        .filter(region_id=region_code, name=name)
+        .exclude(pk=exclude_pk)
+    )
     if clash.exists():
         raise ValidationError(
             _("本区划已有名为「%(name)s」的%(kind)s") % {"name": name, "kind": kind_label(model)}
@@ -76,9 +80,13 @@ def assignable(model, scope, current=None):
         condition |= Q(region_id__in=above)
     for code in codes:
         condition |= Q(region__code__startswith=code)
-    entries = model.objects.filter(condition, is_archived=False)
+    entries = model.objects.unscoped("managed regions and those above").filter(
+        condition, is_archived=False
+    )
     if current:
-        entries = entries | model.objects.filter(pk=getattr(current, "pk", current))
+        entries = entries | model.objects.unscoped("the work's present entry").filter(
+            pk=getattr(current, "pk", current)
+        )
     return entries.order_by("region_id", "position", "name")
 
 
@@ -86,7 +94,12 @@ def assignable(model, scope, current=None):
 def create_entry(model, *, name: str, region, actor, scope, description: str = ""):
     _require_manager(scope, region.code, model)
     name = _clean_name(model, name, region.code)
-    last = model.objects.filter(region=region).aggregate(last=Max("position"))["last"] or 0
+    last = (
+        model.objects.unscoped("positions in a region the user manages")
+        .filter(region=region)
+        .aggregate(last=Max("position"))["last"]
+        or 0
+    )
     try:
         with transaction.atomic():
             entry = model.objects.create(
@@ -132,7 +145,8 @@ def move_entry(entry, direction: str, *, actor, scope) -> bool:
     if direction not in ("up", "down"):
         raise ValidationError(_("未知的移动方向"))
     siblings = list(
-        model.objects.select_for_update()
+        model.objects.unscoped("siblings of the entry held")
+        .select_for_update()
         .filter(region_id=entry.region_id, is_archived=entry.is_archived)
         .order_by("position", "name", "pk")
     )
@@ -143,7 +157,9 @@ def move_entry(entry, direction: str, *, actor, scope) -> bool:
     siblings[index], siblings[other] = siblings[other], siblings[index]
     for position, sibling in enumerate(siblings, start=1):
         if sibling.position != position:
-            model.objects.filter(pk=sibling.pk).update(position=position)
+            model.objects.unscoped("siblings of the entry held").filter(pk=sibling.pk).update(
+                position=position
+            )
         if sibling.pk == entry.pk:
             entry.position = position
     record_audit(
@@ -180,12 +196,14 @@ def portal_filters(works) -> dict:
     hold at least one of `works` (the region's published works)."""
     return {
         "columns": list(
-            MediaColumn.objects.filter(is_archived=False, works__in=works.values("pk"))
+            MediaColumn.objects.unscoped("columns of works in scope")
+            .filter(is_archived=False, works__in=works.values("pk"))
             .distinct()
             .order_by("position", "name")
         ),
         "series": list(
-            MediaSeries.objects.filter(is_archived=False, works__in=works.values("pk"))
+            MediaSeries.objects.unscoped("series of works in scope")
+            .filter(is_archived=False, works__in=works.values("pk"))
             .distinct()
             .order_by("position", "name")
         ),

@@ -39,7 +39,9 @@ def _rows(queryset) -> list[tuple[str, int | None]]:
 
 
 def work_feedback(work) -> dict:
-    return summarise(_rows(MediaComment.objects.filter(work=work)))
+    return summarise(
+        _rows(MediaComment.objects.unscoped("comments of the work held").filter(work=work))
+    )
 
 
 def teacher_feedback(teacher, scope=None) -> dict:

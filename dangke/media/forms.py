@@ -45,7 +45,8 @@ class WorkForm(BootstrapFormMixin, forms.ModelForm):
             self.add_error("series", _("填写了集数，请选择所属系列"))
         elif series is not None and episode is not None:
             taken = (
-                MediaWork.objects.filter(series=series, episode=episode)
+                MediaWork.objects.unscoped("an episode clash within the series")
+                .filter(series=series, episode=episode)
                 .exclude(pk=self.instance.pk)
                 .first()
             )

@@ -61,7 +61,12 @@ def normalise_phone(phone: str) -> str:
 
 def rules_for_year(year: int) -> dict[str, h.RuleValues]:
     """Region code → the rule saved for that region and year (one query)."""
-    return {rule.region_id: rule.values() for rule in StudyRule.objects.filter(year=year)}
+    return {
+        rule.region_id: rule.values()
+        for rule in StudyRule.objects.unscoped("study rules are read along a region chain").filter(
+            year=year
+        )
+    }
 
 
 def pick_rule(rules: dict[str, h.RuleValues], region_code: str) -> h.RuleValues:
@@ -152,14 +157,21 @@ def refresh_years(member_ids, year: int, *, rules=None) -> None:
     if not member_ids:
         return
     rules = rules if rules is not None else rules_for_year(year)
-    members = {m.pk: m for m in Member.objects.filter(pk__in=member_ids)}
+    members = {
+        m.pk: m for m in Member.objects.unscoped("the members held").filter(pk__in=member_ids)
+    }
     lines = defaultdict(list)
-    for record in StudyRecord.objects.filter(member_id__in=member_ids, year=year).order_by(
-        "member_id", "occurred_on", "id"
+    for record in (
+        StudyRecord.objects.unscoped("the members held")
+        .filter(member_id__in=member_ids, year=year)
+        .order_by("member_id", "occurred_on", "id")
     ):
         lines[record.member_id].append(record)
     existing = {
-        row.member_id: row for row in StudyYear.objects.filter(member_id__in=member_ids, year=year)
+        row.member_id: row
+        for row in StudyYear.objects.unscoped("the members held").filter(
+            member_id__in=member_ids, year=year
+        )
     }
     changed_records, new_rows, changed_rows = [], [], []
     for member_id, member in members.items():
@@ -234,7 +246,7 @@ def _lesson_day(lesson) -> datetime.date:
 def _credit_match(match: AttendanceMatch) -> None:
     """The lesson's line for the matched member, replaced when the match changes."""
     touched = set()
-    old = StudyRecord.objects.filter(match=match).first()
+    old = StudyRecord.objects.unscoped("the match held").filter(match=match).first()
     if old is not None:
         touched.add((old.member_id, old.year))
         old.delete()
@@ -270,9 +282,9 @@ def match_attendance(attendance) -> AttendanceMatch:
     organizations = lesson_organization_ids(lesson)
     name, phone = attendance.name.strip(), normalise_phone(attendance.phone)
     # A member of another organisation is looked for in the lesson's city.
-    nearby = Member.objects.filter(
-        region__code__startswith=lesson.region_id[:4], status=MemberStatus.ACTIVE
-    )
+    nearby = Member.objects.unscoped(
+        "a member of another organisation, in the lesson's city"
+    ).filter(region__code__startswith=lesson.region_id[:4], status=MemberStatus.ACTIVE)
     by_phone = list(nearby.filter(phone=phone)) if len(phone) == 11 else []
     exact = [member for member in by_phone if member.name == name]
     member, note = None, ""
@@ -313,7 +325,8 @@ def resolve_match(match: AttendanceMatch, *, scope: Scope, actor, member=None) -
         if not Member.objects.visible_to(scope).filter(pk=member.pk).exists():
             raise MembersError(_("只能选择您名册中的党员"))
         if (
-            AttendanceMatch.objects.filter(attendance__lesson=lesson, member=member)
+            AttendanceMatch.objects.unscoped("matches of the lesson held")
+            .filter(attendance__lesson=lesson, member=member)
             .exclude(pk=match.pk)
             .exists()
         ):
@@ -352,9 +365,9 @@ def sign_in_from_roster(lesson, members, *, scope: Scope, actor) -> int:
         raise PermissionDenied(_("只有承办组织的联络员或所在区划的管理员可以登记签到"))
     allowed = lesson_organization_ids(lesson)
     already = set(
-        AttendanceMatch.objects.filter(attendance__lesson=lesson, member__isnull=False).values_list(
-            "member_id", flat=True
-        )
+        AttendanceMatch.objects.unscoped("matches of the lesson held")
+        .filter(attendance__lesson=lesson, member__isnull=False)
+        .values_list("member_id", flat=True)
     )
     added = 0
     for member in members:
@@ -363,7 +376,11 @@ def sign_in_from_roster(lesson, members, *, scope: Scope, actor) -> int:
         attendance, _created = sign_listed(
             lesson, name=member.name, phone=member.phone, organization_name=str(member.organization)
         )
-        match = AttendanceMatch.objects.filter(attendance=attendance).first()
+        match = (
+            AttendanceMatch.objects.unscoped("the attendance held")
+            .filter(attendance=attendance)
+            .first()
+        )
         if match is None:
             match = AttendanceMatch(attendance=attendance)
         if match.member_id != member.pk:
@@ -436,7 +453,7 @@ def record_class_days(enrolment: ClassEnrolment, days, *, scope: Scope, actor) -
         raise MembersError(_("出勤天数应在 0 到 %(n)s 之间") % {"n": length})
     enrolment.days_attended = days
     enrolment.save(update_fields=["days_attended"])
-    StudyRecord.objects.filter(enrolment=enrolment).delete()
+    StudyRecord.objects.unscoped("the enrolment held").filter(enrolment=enrolment).delete()
     year = study_class.ends_on.year
     rule = rule_for(enrolment.member.region_id, year)
     raw = h.days_to_hours(days, rule)
@@ -591,7 +608,12 @@ def ensure_years(member_ids, year: int) -> None:
 def member_for_token(token: str) -> Member | None:
     if not token or len(token) < 16:
         return None
-    return Member.objects.select_related("organization").filter(view_token=token).first()
+    return (
+        Member.objects.unscoped("a member's own link, by its token")
+        .select_related("organization")
+        .filter(view_token=token)
+        .first()
+    )
 
 
 def visible_unresolved(scope: Scope):

@@ -42,7 +42,12 @@ def forget(response) -> None:
 def after_sign_in(attendance) -> dict:
     """A line for the person who signed in, and their personal link when the sign-in is
     a member's and the lesson is today (a link is not handed out for old lessons)."""
-    match = AttendanceMatch.objects.select_related("member").filter(attendance=attendance).first()
+    match = (
+        AttendanceMatch.objects.unscoped("the attendance just signed in")
+        .select_related("member")
+        .filter(attendance=attendance)
+        .first()
+    )
     if match is None:
         return {"note": "", "link": ""}
     if match.outcome in (MatchOutcome.MEMBER, MatchOutcome.OTHER_ORGANIZATION):

@@ -177,7 +177,8 @@ def study_year(request, pk):
 
 def _ledger(member: Member, year: int) -> list[dict]:
     records = (
-        StudyRecord.objects.filter(member=member, year=year)
+        StudyRecord.objects.unscoped("the member held")
+        .filter(member=member, year=year)
         .select_related("match__attendance", "enrolment")
         .order_by("occurred_on", "id")
     )
@@ -212,7 +213,9 @@ def member_detail(request, pk):
         "member": member,
         "year": year,
         "phone": member.phone if may_see_full_phone(request.scope, member) else member.masked_phone,
-        "study_year": StudyYear.objects.filter(member=member, year=year).first(),
+        "study_year": StudyYear.objects.unscoped("the member held")
+        .filter(member=member, year=year)
+        .first(),
         "lines": _ledger(member, year),
         "can_keep": can_keep,
         "personal_url": personal_url,
@@ -238,12 +241,18 @@ def mine(request, token):
     if member is None:
         raise Http404
     year = timezone.localdate().year
-    row = StudyYear.objects.filter(member=member, year=year).first()
+    row = (
+        StudyYear.objects.unscoped("the member of the private link")
+        .filter(member=member, year=year)
+        .first()
+    )
     context = {
         "member": member,
         "year": year,
         "study_year": row,
-        "lines": StudyRecord.objects.filter(member=member, year=year).order_by("occurred_on"),
+        "lines": StudyRecord.objects.unscoped("the member of the private link")
+        .filter(member=member, year=year)
+        .order_by("occurred_on"),
         "weeks_left": queries.weeks_left(year),
     }
     response = render(request, "members/mine.html", context)
@@ -261,7 +270,8 @@ def progress(request, organization_pk):
     organization = get_visible_or_404(Organization, request.scope, pk=organization_pk)
     year = _year(request)
     rows = list(
-        StudyYear.objects.filter(organization=organization, year=year)
+        StudyYear.objects.unscoped("the organisation fetched in scope")
+        .filter(organization=organization, year=year)
         .select_related("member")
         .order_by("met", "hours", "member__name")
     )
@@ -373,9 +383,11 @@ def lesson_roster(request, lesson_pk):
     if not may_keep_roster(request.scope, lesson.organization):
         raise PermissionDenied(_("只有承办组织的联络员或所在区划的管理员可以登记签到"))
     organizations = services.lesson_organization_ids(lesson)
-    roster_members = Member.objects.filter(
-        organization_id__in=organizations, status=MemberStatus.ACTIVE
-    ).select_related("organization")
+    roster_members = (
+        Member.objects.unscoped("members of the lesson's organisations")
+        .filter(organization_id__in=organizations, status=MemberStatus.ACTIVE)
+        .select_related("organization")
+    )
     if request.method == "POST":
         try:
             if request.POST.get("action") == "resolve":
@@ -404,12 +416,13 @@ def lesson_roster(request, lesson_pk):
     query = request.GET.get("q", "").strip()
     shown = roster_members.filter(name__contains=query) if query else roster_members
     signed = set(
-        AttendanceMatch.objects.filter(attendance__lesson=lesson, member__isnull=False).values_list(
-            "member_id", flat=True
-        )
+        AttendanceMatch.objects.unscoped("matches of the lesson held")
+        .filter(attendance__lesson=lesson, member__isnull=False)
+        .values_list("member_id", flat=True)
     )
     matches = (
-        AttendanceMatch.objects.filter(attendance__lesson=lesson)
+        AttendanceMatch.objects.unscoped("matches of the lesson held")
+        .filter(attendance__lesson=lesson)
         .select_related("attendance", "member__organization")
         .order_by("outcome", "attendance__signed_at")
     )
@@ -569,9 +582,9 @@ def class_detail(request, pk):
         enrolled = {e.member_id for e in enrolments}
         candidates = [
             m
-            for m in Member.objects.filter(
-                organization=organization, status=MemberStatus.ACTIVE
-            ).order_by("name")
+            for m in Member.objects.unscoped("members of the organisation held")
+            .filter(organization=organization, status=MemberStatus.ACTIVE)
+            .order_by("name")
             if m.pk not in enrolled
         ]
     organizations = (

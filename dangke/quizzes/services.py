@@ -91,7 +91,8 @@ def set_quiz(survey, *, stage: str, actor, count: int = MAX_QUESTIONS) -> Quiz:
 
 def quiz_for(survey, stage: str = QuizStage.POST) -> Quiz | None:
     return (
-        Quiz.objects.filter(survey=survey.on_site, stage=stage)
+        Quiz.objects.unscoped("the quiz of a survey held")
+        .filter(survey=survey.on_site, stage=stage)
         .prefetch_related("questions")
         .first()
     )

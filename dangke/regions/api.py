@@ -50,8 +50,16 @@ def list_regions(request, parent: str | None = None):
     """Division codes are public reference data, so this list needs no token. Without
     `parent` it lists the provinces."""
     if parent:
-        return Region.objects.filter(parent_id=parent).order_by("code")
-    return Region.objects.filter(parent__isnull=True).order_by("code")
+        return (
+            Region.objects.unscoped("division codes are public reference data")
+            .filter(parent_id=parent)
+            .order_by("code")
+        )
+    return (
+        Region.objects.unscoped("division codes are public reference data")
+        .filter(parent__isnull=True)
+        .order_by("code")
+    )
 
 
 @router.get("/organizations", response=list[OrganizationOut], summary="基层党组织")

@@ -65,7 +65,11 @@ class Region(models.Model):
     def ancestors(self) -> list["Region"]:
         """From the province down to the parent, by code prefix (one query)."""
         prefixes = [self.code[:n] for n in CODE_LENGTH.values() if n < len(self.code)]
-        return list(Region.objects.filter(code__in=prefixes).order_by("level"))
+        return list(
+            Region.objects.unscoped("names of a region's ancestors")
+            .filter(code__in=prefixes)
+            .order_by("level")
+        )
 
     def contains(self, code: str) -> bool:
         return code.startswith(self.code)

@@ -266,7 +266,8 @@ def group_home(scope, year: int) -> dict:
         "failed": sum(1 for row in rows if row["review"] and row["review"].passed is False),
         "drafts": courses.filter(status=CourseStatus.DRAFT).order_by("-created_at")[:UPCOMING],
         "rectifying": courses.filter(status=CourseStatus.RECTIFYING).order_by("title")[:UPCOMING],
-        "courseware": Courseware.objects.filter(course__in=courses, uploaded_at__gte=since)
+        "courseware": Courseware.objects.unscoped("courseware of courses in scope")
+        .filter(course__in=courses, uploaded_at__gte=since)
         .select_related("course")
         .order_by("-uploaded_at")[:UPCOMING],
         "entries": ContestEntry.objects.visible_to(scope)

@@ -38,7 +38,9 @@ def dashboard(request):
     # A teacher's and a liaison's year is the calendar's (this year's quota, this year's
     # lessons); an office's is the year it reports on, the year just ended until March.
     if is_teacher_only(request.scope):
-        teacher = Teacher.objects.get(pk=request.scope.teacher_ids[0])
+        teacher = Teacher.objects.unscoped("the user's own teacher record").get(
+            pk=request.scope.teacher_ids[0]
+        )
         year = timezone.localdate().year
         context = teacher_home(request.scope, teacher, year)
         context.update(warnings_card(request.scope, teacher))

@@ -24,16 +24,26 @@ def training_figures(scope, year: int, region_code: str | None = None) -> dict:
         n=Count("pk", distinct=True),
         modules=Count("modules", filter=Q(modules__is_offered=True), distinct=True),
     )
-    enrolments = Enrollment.objects.filter(training_class__in=classes).aggregate(
-        n=Count("pk"), completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED))
+    enrolments = (
+        Enrollment.objects.unscoped("enrolments of classes in scope")
+        .filter(training_class__in=classes)
+        .aggregate(
+            n=Count("pk"), completed=Count("pk", filter=Q(status=EnrollmentStatus.COMPLETED))
+        )
     )
-    cascades = CascadeSession.objects.filter(enrollment__training_class__in=classes).aggregate(
-        n=Count("pk"), people=Sum("lesson__attendees_count")
+    cascades = (
+        CascadeSession.objects.unscoped("sessions of classes in scope")
+        .filter(enrollment__training_class__in=classes)
+        .aggregate(n=Count("pk"), people=Sum("lesson__attendees_count"))
     )
-    essays = Essay.objects.filter(training_class__in=classes).aggregate(
-        n=Count("pk"), published=Count("pk", filter=Q(status=EssayStatus.PUBLISHED))
+    essays = (
+        Essay.objects.unscoped("essays of classes in scope")
+        .filter(training_class__in=classes)
+        .aggregate(n=Count("pk"), published=Count("pk", filter=Q(status=EssayStatus.PUBLISHED)))
     )
-    forums = ForumTopic.objects.filter(training_class__in=classes)
+    forums = ForumTopic.objects.unscoped("forums of classes in scope").filter(
+        training_class__in=classes
+    )
     return {
         "classes": counts["n"],
         "modules": counts["modules"],
@@ -43,7 +53,9 @@ def training_figures(scope, year: int, region_code: str | None = None) -> dict:
         "cascade_attendees": cascades["people"] or 0,
         "forums": forums.values("training_class").distinct().count(),
         "topics": forums.count(),
-        "posts": Post.objects.filter(topic__in=forums, is_hidden=False).count(),
+        "posts": Post.objects.unscoped("posts of forums in scope")
+        .filter(topic__in=forums, is_hidden=False)
+        .count(),
         "essays": essays["n"],
         "essays_published": essays["published"],
     }

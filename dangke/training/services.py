@@ -123,8 +123,12 @@ def start_class(training_class, *, scope, actor) -> dict:
             continue
         keep = [c.pk for c in choices[: module.capacity]]
         rest = [c.pk for c in choices[module.capacity :]]
-        ModuleChoice.objects.filter(pk__in=keep).update(admitted=True)
-        ModuleChoice.objects.filter(pk__in=rest).update(admitted=False)
+        ModuleChoice.objects.unscoped("choices of the module held").filter(pk__in=keep).update(
+            admitted=True
+        )
+        ModuleChoice.objects.unscoped("choices of the module held").filter(pk__in=rest).update(
+            admitted=False
+        )
         admitted, waitlisted = admitted + len(keep), waitlisted + len(rest)
     reason = _("开班：录取 %(a)s 人次，候补 %(w)s 人次，未开设模块退选 %(d)s 人次") % {
         "a": admitted, "w": waitlisted, "d": dropped,
@@ -283,7 +287,8 @@ def trainings_completed_by_teacher(teacher_ids, year: int) -> dict[int, int]:
     """Training classes completed in `year`, per teacher (for the annual review)."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     rows = (
-        Enrollment.objects.filter(
+        Enrollment.objects.unscoped("enrolments of teachers in scope")
+        .filter(
             teacher_id__in=list(teacher_ids),
             status=EnrollmentStatus.COMPLETED,
             training_class__ends_on__gte=start,
@@ -299,7 +304,8 @@ def trainings_completed_by_teacher(teacher_ids, year: int) -> dict[int, int]:
 def trainings_of_teacher(teacher) -> list:
     """The teacher's enrolments in training classes, newest first (for the profile page)."""
     return list(
-        Enrollment.objects.filter(teacher=teacher)
+        Enrollment.objects.unscoped("the teacher held")
+        .filter(teacher=teacher)
         .select_related("training_class")
         .order_by("-training_class__starts_on")
     )

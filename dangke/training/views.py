@@ -36,7 +36,7 @@ def _home_region(request) -> Region | None:
     scope = request.scope
     for code in scope.managed_region_codes or scope.region_codes:
         if services.may_run_class(scope, code):
-            return Region.objects.filter(code=code).first()
+            return Region.objects.unscoped("a region the user runs").filter(code=code).first()
     return None
 
 
@@ -50,7 +50,11 @@ def index(request):
     own = Q(teacher_id__in=request.scope.teacher_ids)
     if request.user.pk:
         own |= Q(user_id=request.user.pk)
-    mine = Enrollment.objects.filter(own).select_related("training_class")
+    mine = (
+        Enrollment.objects.unscoped("the user's own enrolments")
+        .filter(own)
+        .select_related("training_class")
+    )
     home = _home_region(request)
     form = TrainingClassForm(request.POST or None) if home else None
     if request.method == "POST":
@@ -115,8 +119,10 @@ def detail(request, pk):
 
 
 def _cascade_form(request, training_class, data=None):
-    courses = Course.objects.filter(status=CourseStatus.LISTED).filter(
-        region__code__startswith=training_class.region_id[:4]
+    courses = (
+        Course.objects.unscoped("listed courses of the class's city")
+        .filter(status=CourseStatus.LISTED)
+        .filter(region__code__startswith=training_class.region_id[:4])
     )
     # 先学后讲 goes back to villages and communities
     organizations = Organization.objects.visible_to(request.scope).filter(
@@ -351,7 +357,11 @@ def essay_submit(request, pk):
     )
     essay = None
     if db_id(request.POST.get("essay")):
-        essay = Essay.objects.filter(pk=db_id(request.POST["essay"]), enrollment=enrollment).first()
+        essay = (
+            Essay.objects.unscoped("an essay of the enrolment held")
+            .filter(pk=db_id(request.POST["essay"]), enrollment=enrollment)
+            .first()
+        )
     try:
         services.submit_essay(enrollment, scope=request.scope, essay=essay,
                               title=request.POST.get("title", ""),

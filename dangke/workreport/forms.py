@@ -16,7 +16,9 @@ class ReportForm(forms.Form):
         regions = Region.objects.filter(code__in=codes) | Region.objects.filter(parent_id__in=codes)
         if scope.is_superuser and not codes:
             regions = Region.objects.filter(level__in=[RegionLevel.CITY, RegionLevel.COUNTY])
-        self.fields["region"].queryset = regions.order_by("code")
+        self.fields["region"].queryset = regions.unscoped(
+            "regions the user sees by region and those below"
+        ).order_by("code")
         if codes:
             self.fields["region"].initial = codes[0]
         for field in self.fields.values():

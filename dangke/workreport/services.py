@@ -48,7 +48,9 @@ def request_report(*, user, scope: Scope, region: Region, year: int) -> AnnualRe
     from dangke.workreport.tasks import build_report
 
     result = build_report.enqueue(report.pk)
-    AnnualReport.objects.filter(pk=report.pk).update(task_id=str(result.id)[:64])
+    AnnualReport.objects.unscoped("the report just created").filter(pk=report.pk).update(
+        task_id=str(result.id)[:64]
+    )
     return report
 
 

@@ -151,7 +151,9 @@ def region_choices(context):
     active = request.session.get(ACTIVE_REGION_SESSION_KEY, "")
     regions = Region.objects.filter(code__in=roots) | Region.objects.filter(parent_id__in=roots)
     choices = [("", _("全部范围"), not active)]
-    for region in regions.order_by("code"):
+    for region in regions.unscoped("switcher: the user's own regions and those below").order_by(
+        "code"
+    ):
         indent = "" if region.code in roots else "　"
         choices.append((region.code, indent + region.name, region.code == active))
     return choices

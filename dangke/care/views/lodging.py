@@ -157,10 +157,19 @@ def needs(request, pk):
     own = Enrollment.objects.filter(
         teacher_id__in=request.scope.teacher_ids
     ) | Enrollment.objects.filter(user_id=request.user.pk)
-    enrollment = own.select_related("training_class").filter(pk=pk).first()
+    enrollment = (
+        own.unscoped("the user's own enrolments")
+        .select_related("training_class")
+        .filter(pk=pk)
+        .first()
+    )
     if enrollment is None:
         raise Http404
-    current = ClassNeeds.objects.filter(enrollment=enrollment).first()
+    current = (
+        ClassNeeds.objects.unscoped("the user's own enrolment")
+        .filter(enrollment=enrollment)
+        .first()
+    )
     initial = (
         {"needs_bed": current.needs_bed, "diet": current.diet, "diet_note": current.diet_note}
         if current

@@ -45,7 +45,8 @@ def index(request):
     enrollments = []
     if teacher is not None:
         enrollments = (
-            Enrollment.objects.filter(teacher=teacher)
+            Enrollment.objects.unscoped("the user's own enrolments")
+            .filter(teacher=teacher)
             .exclude(status=EnrollmentStatus.WITHDRAWN)
             .filter(training_class__ends_on__gte=timezone.localdate())
             .select_related("training_class")

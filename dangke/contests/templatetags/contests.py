@@ -11,7 +11,8 @@ register = template.Library()
 @register.inclusion_tag("contests/_teacher_awards.html")
 def contest_awards(teacher):
     awards = (
-        ContestAward.objects.filter(entry__teachers=teacher)
+        ContestAward.objects.unscoped("awards of a teacher fetched in scope")
+        .filter(entry__teachers=teacher)
         .select_related("contest", "entry__course")
         .order_by("-contest__year", "rank")
     )

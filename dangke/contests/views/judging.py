@@ -24,12 +24,15 @@ OPEN_ROUND = {Stage.FIRST_ROUND: Round.FIRST, Stage.FINAL: Round.FINAL}
 
 
 def _judge(key) -> Judge:
-    return get_object_or_404(Judge.objects.select_related("contest"), key=key)
+    return get_object_or_404(
+        Judge.objects.unscoped("a judge's link, by its key").select_related("contest"), key=key
+    )
 
 
 def _blind_rows(judge: Judge, round_: str):
     rows = (
-        JudgeAssignment.objects.filter(judge=judge, round=round_)
+        JudgeAssignment.objects.unscoped("the judge's own assignments")
+        .filter(judge=judge, round=round_)
         .select_related("entry__course", "sheet")
         .order_by("entry__code")
     )
@@ -67,7 +70,8 @@ def judge_home(request, key):
 
 def _assignment(judge: Judge, pk) -> JudgeAssignment:
     assignment = (
-        JudgeAssignment.objects.filter(judge=judge, pk=pk)
+        JudgeAssignment.objects.unscoped("the judge's own assignments")
+        .filter(judge=judge, pk=pk)
         .select_related("entry__course", "entry__contest")
         .first()
     )

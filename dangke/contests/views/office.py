@@ -65,7 +65,8 @@ def index(request):
         .order_by("-year", "-id")
     )
     judgeships = (
-        Judge.objects.filter(user=request.user)
+        Judge.objects.unscoped("the user's own judgeships")
+        .filter(user=request.user)
         .select_related("contest")
         .filter(contest__status__in=[Stage.FIRST_ROUND, Stage.FINAL])
         if request.user.is_authenticated
@@ -151,14 +152,19 @@ def detail(request, pk):
     if not manager:
         courses = courses.filter(teaching_group_id__in=scope.group_ids)
     teachers = (
-        Teacher.objects.filter(region__code__startswith=contest.region_id)
+        Teacher.objects.unscoped("peer judges: teachers of a contest fetched in scope")
+        .filter(region__code__startswith=contest.region_id)
         .exclude(pk__in=contest.judges.filter(teacher__isnull=False).values("teacher_id"))
         .filter(pk__in=contest.entries.values("teachers"))
         .order_by("name")
         if manager
         else Teacher.objects.none()
     )
-    assigned = JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST).exists()
+    assigned = (
+        JudgeAssignment.objects.unscoped("assignments of a contest fetched in scope")
+        .filter(entry__contest=contest, round=Round.FIRST)
+        .exists()
+    )
     return render(
         request,
         "contests/detail.html",
@@ -171,9 +177,9 @@ def detail(request, pk):
             "judges": judges,
             "courses": courses if contest.status == Stage.REGISTRATION else [],
             "peer_candidates": teachers,
-            "counties": Region.objects.filter(
-                code__startswith=contest.region_id, level=RegionLevel.COUNTY
-            ).order_by("code"),
+            "counties": Region.objects.unscoped("counties of a contest fetched in scope")
+            .filter(code__startswith=contest.region_id, level=RegionLevel.COUNTY)
+            .order_by("code"),
             "assigned": assigned,
             "problems": services.assignment_problems(contest) if manager and assigned else [],
             "next_stage": services.NEXT_STAGE.get(contest.status),
@@ -213,7 +219,10 @@ def advance(request, pk):
 def settings(request, pk):
     contest = contest_for(request, pk)
     require_manager(request, contest)
-    form = ContestSettingsForm(request.POST or None, instance=Contest.objects.get(pk=contest.pk))
+    form = ContestSettingsForm(
+        request.POST or None,
+        instance=Contest.objects.unscoped("the contest fetched in scope").get(pk=contest.pk),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_settings(
@@ -364,7 +373,8 @@ def assignment(request, pk):
         "teachers"
     )
     rows = (
-        JudgeAssignment.objects.filter(entry__contest=contest, round=Round.FIRST)
+        JudgeAssignment.objects.unscoped("assignments of a contest fetched in scope")
+        .filter(entry__contest=contest, round=Round.FIRST)
         .select_related("judge")
         .annotate(scored=Count("sheet"))
         .order_by("judge__kind", "judge_id")

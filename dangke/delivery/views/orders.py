@@ -48,7 +48,12 @@ def index(request):
 @login_required
 def menu(request):
     courses = services.orderable_courses(request.scope)
-    series = CourseSeries.objects.filter(courses__in=courses).distinct().order_by("name")
+    series = (
+        CourseSeries.objects.unscoped("series of the orderable catalogue")
+        .filter(courses__in=courses)
+        .distinct()
+        .order_by("name")
+    )
     form = MenuFilterForm(request.GET or None, series_choices=[(s.pk, s.name) for s in series])
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

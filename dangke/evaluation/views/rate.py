@@ -160,7 +160,9 @@ def _submit(request, survey, role, invitation=None):
 def rate(request, key):
     """A trainee's page behind the venue QR code."""
     survey = get_object_or_404(
-        Survey.objects.select_related("lesson__course", "lesson__organization", "system"),
+        Survey.objects.unscoped("a trainee's page, by the survey's public key").select_related(
+            "lesson__course", "lesson__organization", "system"
+        ),
         public_key=key,
     )
     if _answered(request, survey):
@@ -176,7 +178,7 @@ def rate(request, key):
 def rate_invited(request, code):
     """A named rater's page behind a one-time invitation link."""
     invitation = get_object_or_404(
-        Invitation.objects.select_related(
+        Invitation.objects.unscoped("a rater's page, by the invitation link").select_related(
             "survey__lesson__course", "survey__lesson__organization", "survey__system"
         ),
         code=code,

@@ -40,7 +40,11 @@ def _require_manager(request, region_code: str):
 
 def _home_region(request) -> Region | None:
     codes = request.scope.managed_region_codes
-    return Region.objects.filter(code=codes[0]).first() if codes else None
+    return (
+        Region.objects.unscoped("the user's home region").filter(code=codes[0]).first()
+        if codes
+        else None
+    )
 
 
 @login_required
@@ -290,7 +294,11 @@ def rules_page(request):
     home = _home_region(request)
     rule = None
     if home is not None:
-        rule = FeedbackRule.objects.filter(region=home, year=year).first()
+        rule = (
+            FeedbackRule.objects.unscoped("the rule of the user's home region")
+            .filter(region=home, year=year)
+            .first()
+        )
     form_class = modelform_factory(FeedbackRule, fields=consequences.RULE_FIELDS)
     form = form_class(request.POST or None, instance=rule)
     if request.method == "POST":

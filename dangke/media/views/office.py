@@ -55,7 +55,12 @@ class WorkFilterForm(ScopedFilterForm):
             ("column", MediaColumn, _("全部专栏")),
             ("series", MediaSeries, _("全部系列")),
         ):
-            entries = model.objects.filter(works__in=works).distinct().order_by("position", "name")
+            entries = (
+                model.objects.unscoped("columns and series of works in scope")
+                .filter(works__in=works)
+                .distinct()
+                .order_by("position", "name")
+            )
             self.fields[name].choices = [("", label), *((str(e.pk), e.name) for e in entries)]
 
 

@@ -48,7 +48,9 @@ def _with_browser_cookie(request, response):
 
 def _published(pk) -> MediaWork:
     return get_object_or_404(
-        MediaWork.objects.select_related("region", "column", "series", "teacher"),
+        MediaWork.objects.unscoped("public portal: published works").select_related(
+            "region", "column", "series", "teacher"
+        ),
         pk=pk,
         status=WorkStatus.PUBLISHED,
     )
@@ -62,8 +64,10 @@ def _chosen(request, name: str, entries) -> object | None:
 
 @login_not_required
 def portal(request, region_code):
-    region = get_object_or_404(Region, code=region_code)
-    published = MediaWork.objects.filter(
+    region = get_object_or_404(
+        Region.objects.unscoped("public portal: a region's name"), code=region_code
+    )
+    published = MediaWork.objects.unscoped("public portal: published works").filter(
         status=WorkStatus.PUBLISHED, region__code__startswith=region.code
     )
     filters = catalogue.portal_filters(published)
@@ -169,7 +173,8 @@ def _episodes(work: MediaWork) -> list[MediaWork]:
     if work.series_id is None:
         return []
     return list(
-        MediaWork.objects.filter(series_id=work.series_id, status=WorkStatus.PUBLISHED)
+        MediaWork.objects.unscoped("public portal: published works")
+        .filter(series_id=work.series_id, status=WorkStatus.PUBLISHED)
         .order_by(F("episode").asc(nulls_last=True), "pk")
         .only("pk", "title", "episode")[:50]
     )
