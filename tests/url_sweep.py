@@ -278,6 +278,7 @@ OBJECT_URLS = {
             "courses:status",
             "courses:outline",
             "courses:courseware",
+            "courses:package",
             "evaluation:course_score",
             "quizzes:bank",
             "quizzes:bank_template",

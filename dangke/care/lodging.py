@@ -69,7 +69,9 @@ def cancel_stay(*, scope, actor, stay: Stay) -> None:
         raise PermissionDenied(_("只有管理员或培训主办方可以取消住宿"))
     if stay.status != StayStatus.BOOKED:
         raise CareError(_("该住宿已经取消"))
-    Stay.objects.filter(pk=stay.pk).update(status=StayStatus.CANCELLED)
+    Stay.objects.unscoped("the stay fetched in scope").filter(pk=stay.pk).update(
+        status=StayStatus.CANCELLED
+    )
     record_audit(
         stay,
         actor=actor,
@@ -106,12 +108,14 @@ def _participants(training_class):
 
 def still_need_bed(training_class) -> list:
     """Participants who asked for a bed and have no stay over the class's first night."""
-    asked = ClassNeeds.objects.filter(
-        enrollment__training_class=training_class, needs_bed=True
-    ).exclude(enrollment__status=EnrollmentStatus.WITHDRAWN)
+    asked = (
+        ClassNeeds.objects.unscoped("needs of a class fetched in scope")
+        .filter(enrollment__training_class=training_class, needs_bed=True)
+        .exclude(enrollment__status=EnrollmentStatus.WITHDRAWN)
+    )
     housed = set(
         _overlapping(
-            Stay.objects.all(),
+            Stay.objects.unscoped("a bed booked by any office counts"),
             training_class.starts_on,
             max(training_class.ends_on, training_class.starts_on + datetime.timedelta(days=1)),
         ).values_list("teacher_id", flat=True)

@@ -138,7 +138,7 @@ def cancel_booking(*, scope, actor, booking: RoomBooking, following: bool = Fals
         raise PermissionDenied(_("只有预约人或管理员可以取消该预约"))
     if booking.status == BookingStatus.CANCELLED:
         raise CareError(_("该预约已经取消"))
-    targets = RoomBooking.objects.filter(pk=booking.pk)
+    targets = RoomBooking.objects.unscoped("the booking fetched in scope").filter(pk=booking.pk)
     if following and booking.series:
         targets = RoomBooking.objects.filter(
             series=booking.series, starts_at__gte=booking.starts_at

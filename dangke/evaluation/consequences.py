@@ -111,9 +111,11 @@ def apply_rules(rule: FeedbackRule, *, actor) -> dict:
     """Apply a region's rule for its year to the listed courses of the region: those below
     the line or in the bottom share are ordered to rectify, high scorers proposed as 精品.
     Courses with too few responses are left alone. Returns what was done."""
-    courses = Course.objects.filter(
-        region__code__startswith=rule.region_id, status=CourseStatus.LISTED
-    ).prefetch_related("teachers")
+    courses = (
+        Course.objects.unscoped("the courses under the rule's region")
+        .filter(region__code__startswith=rule.region_id, status=CourseStatus.LISTED)
+        .prefetch_related("teachers")
+    )
     scored = []
     for course in courses:
         summary = course_score(course, rule.year)
@@ -207,9 +209,11 @@ def review_due_rectifications(*, actor=None, today=None) -> dict:
     order there is nothing to judge: the rectification stays open for the office."""
     today = today or timezone.localdate()
     outcome = {"passed": 0, "withdrawn": 0, "undecided": 0}
-    for rectification in Rectification.objects.filter(
-        status=RectificationStatus.OPEN, deadline__lt=today
-    ).select_related("course", "rule"):
+    for rectification in (
+        Rectification.objects.unscoped("every rectification past its deadline")
+        .filter(status=RectificationStatus.OPEN, deadline__lt=today)
+        .select_related("course", "rule")
+    ):
         summary = re_evaluation(rectification)
         Rectification.objects.filter(pk=rectification.pk).update(review=evidence_of(summary))
         line = float(rectification.rule.rectify_below) if rectification.rule else 0.0

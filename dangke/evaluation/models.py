@@ -116,7 +116,8 @@ class IndicatorSystem(models.Model):
             # The next number of the region's year; the unique constraint turns a race
             # between two offices' copies into an error rather than two equal labels.
             last = (
-                IndicatorSystem.objects.filter(region_id=self.region_id, year=self.year)
+                IndicatorSystem.objects.unscoped("numbering versions in the region and year")
+                .filter(region_id=self.region_id, year=self.year)
                 .order_by("-version")
                 .values_list("version", flat=True)
                 .first()

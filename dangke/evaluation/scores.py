@@ -220,7 +220,10 @@ def answer_markers(surveys) -> dict[int, int]:
     prefetch_related_objects(on_site, "follow_ups")
     asked = [*on_site, *(f for survey in on_site for f in survey.follow_ups.all())]
     answered = dict(
-        Response.objects.filter(survey__in=asked).values_list("survey_id").annotate(n=Count("pk"))
+        Response.objects.unscoped("answers of surveys chosen in scope")
+        .filter(survey__in=asked)
+        .values_list("survey_id")
+        .annotate(n=Count("pk"))
     )
     return {
         survey.pk: sum(answered.get(s.pk, 0) for s in [survey, *survey.follow_ups.all()])

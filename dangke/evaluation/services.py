@@ -72,7 +72,12 @@ def stage_roles(survey: Survey) -> dict[str, StageRole]:
 def _held(system):
     """The system's row locked until the survey is saved, so no change to its roles can
     come between the snapshot of its weights and the lock that freezes them."""
-    return type(system).objects.select_for_update().get(pk=system.pk)
+    return (
+        type(system)
+        .objects.unscoped("the held system, under a lock")
+        .select_for_update()
+        .get(pk=system.pk)
+    )
 
 
 def _lock_for_survey(system, survey: Survey, *, actor) -> None:

@@ -88,7 +88,10 @@ def quota_for(teacher: Teacher, year: int, quotas: dict | None = None) -> Quota 
 
 
 def rule_for(region_code: str, year: int) -> LifecycleRule | None:
-    rules = {r.region_id: r for r in LifecycleRule.objects.filter(year=year)}
+    rules = {
+        r.region_id: r
+        for r in LifecycleRule.objects.unscoped("rules along the region chain").filter(year=year)
+    }
     for code in reversed(_prefixes(region_code)):
         if code in rules:
             return rules[code]
@@ -447,9 +450,9 @@ def lagging(review, today=None) -> bool:
 
 def _open_kinds(teacher_ids) -> set[tuple[int, str]]:
     return set(
-        StatusProposal.objects.filter(
-            teacher_id__in=teacher_ids, status=ProposalStatus.PROPOSED
-        ).values_list("teacher_id", "kind")
+        StatusProposal.objects.unscoped("open proposals of teachers already chosen")
+        .filter(teacher_id__in=teacher_ids, status=ProposalStatus.PROPOSED)
+        .values_list("teacher_id", "kind")
     )
 
 
@@ -547,7 +550,8 @@ def propose_changes(
     if recompute:
         compute_reviews(region_code, rule.year, actor=actor, today=today)
     reviews = list(
-        AnnualReview.objects.filter(region__code__startswith=region_code, year=rule.year)
+        AnnualReview.objects.unscoped("reviews of the rule's region, office checked")
+        .filter(region__code__startswith=region_code, year=rule.year)
         .select_related("teacher", "quota")
         .order_by("teacher__code")
     )
@@ -655,14 +659,18 @@ def propose_admissions(rule: LifecycleRule, *, actor=None, open_kinds=None):
     """Candidates (候选) whose latest trial lecture reached the rule's score are proposed
     for admission (入库)."""
     candidates = list(
-        Teacher.objects.filter(
-            region__code__startswith=rule.region_id, status=TeacherStatus.CANDIDATE
-        ).order_by("code")
+        Teacher.objects.unscoped("candidates of the rule's region, office checked")
+        .filter(region__code__startswith=rule.region_id, status=TeacherStatus.CANDIDATE)
+        .order_by("code")
     )
     if open_kinds is None:
         open_kinds = _open_kinds([t.pk for t in candidates])
     latest = {}
-    for trial in TrialLecture.objects.filter(teacher__in=candidates).order_by("held_on", "id"):
+    for trial in (
+        TrialLecture.objects.unscoped("trials of the candidates chosen above")
+        .filter(teacher__in=candidates)
+        .order_by("held_on", "id")
+    ):
         latest[trial.teacher_id] = trial
     made = []
     for teacher in candidates:

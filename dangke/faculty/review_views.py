@@ -167,7 +167,11 @@ def quotas(request):
     home = _require_office(request)
     year = _year(request)
     level = request.POST.get("level") or request.GET.get("level") or TeacherLevel.COUNTY
-    instance = Quota.objects.filter(region=home, year=year, level=level).first()
+    instance = (
+        Quota.objects.unscoped("the quota of the user's home region")
+        .filter(region=home, year=year, level=level)
+        .first()
+    )
     form = QuotaForm(request.POST or None, instance=instance, initial={"level": level})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "level"}
@@ -192,7 +196,11 @@ def quotas(request):
 def rule(request):
     home = _require_office(request)
     year = _year(request)
-    instance = LifecycleRule.objects.filter(region=home, year=year).first()
+    instance = (
+        LifecycleRule.objects.unscoped("the rule of the user's home region")
+        .filter(region=home, year=year)
+        .first()
+    )
     form = LifecycleRuleForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         lifecycle.set_rule(

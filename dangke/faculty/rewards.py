@@ -98,12 +98,14 @@ def allocate(fund: RewardFund, *, scope, actor, recompute_reviews: bool = True) 
     if recompute_reviews:
         lifecycle.compute_reviews(fund.region_id, fund.year, actor=actor)
     reviews = list(
-        AnnualReview.objects.filter(
+        AnnualReview.objects.unscoped("reviews of the fund's region, office checked")
+        .filter(
             region__code__startswith=fund.region_id,
             year=fund.year,
             teacher__status__in=lifecycle.IN_POOL,
             lessons__gte=max(fund.min_lessons, 1),
-        ).select_related("teacher")
+        )
+        .select_related("teacher")
     )
     factors = {r.teacher_id: factor_for(fund, r.score, r.n_responses) for r in reviews}
     points = {r.teacher_id: Decimal(r.lessons) * factors[r.teacher_id] for r in reviews}
@@ -118,7 +120,9 @@ def allocate(fund: RewardFund, *, scope, actor, recompute_reviews: bool = True) 
         )
         for r in reviews
     )  # fmt: skip
-    RewardFund.objects.filter(pk=fund.pk).update(computed_at=timezone.now())
+    RewardFund.objects.unscoped("the fund fetched in scope").filter(pk=fund.pk).update(
+        computed_at=timezone.now()
+    )
     allocated = sum(amounts.values(), Decimal("0"))
     record_audit(
         fund, actor=actor, action=AuditEntry.Action.UPDATE, field="allocations",

@@ -504,13 +504,17 @@ def review_collective(study: CollectiveStudy, *, scope: Scope, actor, approve: b
     """The county approves (the attendees are credited) or returns it with a reason."""
     if not may_review_collective(scope, study):
         raise PermissionDenied(_("集体学习由县级党员教育管理员审核"))
-    locked = CollectiveStudy.objects.select_for_update().get(pk=study.pk)
+    locked = (
+        CollectiveStudy.objects.unscoped("the held study, under a lock")
+        .select_for_update()
+        .get(pk=study.pk)
+    )
     if locked.status != CollectiveStatus.SUBMITTED:
         raise MembersError(_("该记录已审核过"))
     if not approve and not note.strip():
         raise MembersError({"review_note": _("退回时请写明原因")})
     new_status = CollectiveStatus.APPROVED if approve else CollectiveStatus.RETURNED
-    CollectiveStudy.objects.filter(pk=study.pk).update(
+    CollectiveStudy.objects.unscoped("the study fetched in scope").filter(pk=study.pk).update(
         status=new_status,
         reviewed_by=actor if getattr(actor, "is_authenticated", False) else None,
         review_note=note.strip()[:200],

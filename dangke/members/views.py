@@ -351,7 +351,11 @@ def rule_edit(request):
     if not may_edit_rule(request.scope, region_code):
         raise PermissionDenied(_("只有党员教育管理员可以修改学时规则"))
     year = _year(request)
-    rule = StudyRule.objects.filter(region_id=region_code, year=year).first()
+    rule = (
+        StudyRule.objects.unscoped("a region the user may edit")
+        .filter(region_id=region_code, year=year)
+        .first()
+    )
     if rule is None:
         current = services.rule_for(region_code, year)
         rule = StudyRule(region_id=region_code, year=year, **current.__dict__)
@@ -464,7 +468,9 @@ def collective_list(request):
          and may_review_collective(request.scope, study)}
         for study in studies
     ]  # fmt: skip
-    organizations = Organization.objects.filter(pk__in=request.scope.organization_ids)
+    organizations = Organization.objects.unscoped("the user's own organisations").filter(
+        pk__in=request.scope.organization_ids
+    )
     return render(
         request, "members/collective.html", {"rows": rows, "organizations": organizations}
     )
@@ -475,7 +481,9 @@ def collective_new(request, organization_pk):
     organization = get_visible_or_404(Organization, request.scope, pk=organization_pk)
     if not may_keep_roster(request.scope, organization):
         raise PermissionDenied(_("只有本组织的联络员可以登记集体学习"))
-    members = Member.objects.filter(organization=organization, status=MemberStatus.ACTIVE)
+    members = Member.objects.unscoped("members of an organisation fetched in scope").filter(
+        organization=organization, status=MemberStatus.ACTIVE
+    )
     form = CollectiveForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -119,7 +119,9 @@ def start_class(training_class, *, scope, actor) -> dict:
         choices = list(module.choices.order_by("chosen_at", "id"))
         if not module.is_offered:
             dropped += len(choices)
-            ModuleChoice.objects.filter(pk__in=[c.pk for c in choices]).delete()
+            ModuleChoice.objects.unscoped("choices of the class being started").filter(
+                pk__in=[c.pk for c in choices]
+            ).delete()
             continue
         keep = [c.pk for c in choices[: module.capacity]]
         rest = [c.pk for c in choices[module.capacity :]]
@@ -143,7 +145,8 @@ def complete_class(training_class, *, scope, actor) -> dict:
     _require_runner(scope, training_class)
     attended = Counter(
         dict(
-            ModuleChoice.objects.filter(enrollment__training_class=training_class, attended=True)
+            ModuleChoice.objects.unscoped("choices of the class being started")
+            .filter(enrollment__training_class=training_class, attended=True)
             .values_list("enrollment_id")
             .annotate(n=Count("pk"))
             .order_by()
@@ -410,7 +413,9 @@ def review_essay(essay, *, scope, actor, accept: bool, note: str = ""):
     _require_runner(scope, essay.training_class)
     if not accept and not (note or "").strip():
         raise TrainingError(_("退回须填写意见"))
-    Essay.objects.filter(pk=essay.pk).update(review_note=note, reviewed_at=timezone.now())
+    Essay.objects.unscoped("the essay fetched in scope").filter(pk=essay.pk).update(
+        review_note=note, reviewed_at=timezone.now()
+    )
     change_status(
         essay, EssayStatus.ACCEPTED if accept else EssayStatus.RETURNED, actor=actor,
         reason=note or _("评阅通过"),

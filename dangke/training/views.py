@@ -200,7 +200,7 @@ def advance(request, pk):
 @require_POST
 def enroll(request, pk):
     training_class = _class(request, pk)
-    ids = [int(v) for v in request.POST.getlist("teachers") if v.isdigit()]
+    ids = [key for key in map(db_id, request.POST.getlist("teachers")) if key is not None]
     teachers = Teacher.objects.visible_to(request.scope).filter(pk__in=ids)
     try:
         for teacher in teachers:

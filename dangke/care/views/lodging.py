@@ -144,9 +144,9 @@ def training_class(request, pk):
         "rows": rows,
         "waiting": waiting,
         "stay_form": stay_form,
-        "stays": Stay.objects.filter(training_class=klass, status=StayStatus.BOOKED).select_related(
-            "teacher", "bed__apartment"
-        ),
+        "stays": Stay.objects.unscoped("stays of a class fetched in scope")
+        .filter(training_class=klass, status=StayStatus.BOOKED)
+        .select_related("teacher", "bed__apartment"),
     }
     return render(request, "care/class.html", context)
 

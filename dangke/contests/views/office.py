@@ -72,7 +72,11 @@ def index(request):
         if request.user.is_authenticated
         else []
     )
-    regions = Region.objects.filter(code__in=scope.managed_region_codes).order_by("code")
+    regions = (
+        Region.objects.unscoped("the regions the user manages")
+        .filter(code__in=scope.managed_region_codes)
+        .order_by("code")
+    )
     if request.method == "POST":
         region = regions.filter(code=request.POST.get("region", "")).first()
         if region is None or not rules.may_create_contest(scope, region.code):
