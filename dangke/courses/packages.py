@@ -617,7 +617,11 @@ def import_package(source, *, region, actor, scope=None) -> ImportResult:
 def _free_code(code: str) -> str:
     """`code` when no course of this installation has it yet, else `code-2`, `code-3`…"""
     candidate, number = code, 1
-    while Course.objects.filter(code=candidate).exists():
+    while (
+        Course.objects.unscoped("course codes are unique across the installation")
+        .filter(code=candidate)
+        .exists()
+    ):
         number += 1
         suffix = f"-{number}"
         candidate = code[: 32 - len(suffix)] + suffix
@@ -627,7 +631,11 @@ def _free_code(code: str) -> str:
 def _series_for(region, data: dict | None):
     if not data:
         return None
-    series = CourseSeries.objects.filter(region=region, name=data["name"]).first()
+    series = (
+        CourseSeries.objects.unscoped("a series of the importing region")
+        .filter(region=region, name=data["name"])
+        .first()
+    )
     return series or CourseSeries.objects.create(
         region=region, name=data["name"], description=data["description"]
     )
@@ -642,7 +650,13 @@ def _apply(package: CheckedPackage, region, actor, stored: list) -> ImportResult
         "origin_region_code": origin_data["region"]["code"],
         "origin_code": data["code"],
     }
-    origin = CourseOrigin.objects.select_for_update().select_related("course").filter(**key).first()
+    origin = (
+        CourseOrigin.objects.unscoped("an earlier import of this package")
+        .select_for_update()
+        .select_related("course")
+        .filter(**key)
+        .first()
+    )
     digest = package.content_sha256
     revised = timezone.localtime(package.revised_at).strftime("%Y-%m-%d %H:%M")
     if origin is not None and origin.content_sha256 == digest:
