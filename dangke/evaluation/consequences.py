@@ -30,7 +30,13 @@ from dangke.evaluation.scores import aggregate, course_score, lesson_surveys
 def save_rule(rule: FeedbackRule, *, actor) -> FeedbackRule:
     """Save the office's feedback rule (its thresholds decide rectifications and 精品
     proposals), audited with each threshold's old and new value."""
-    stored = FeedbackRule.objects.filter(pk=rule.pk).first() if rule.pk else None
+    stored = (
+        FeedbackRule.objects.unscoped("the rule being saved, before the change")
+        .filter(pk=rule.pk)
+        .first()
+        if rule.pk
+        else None
+    )
     changes = []
     for name in RULE_FIELDS:
         field = FeedbackRule._meta.get_field(name)

@@ -289,19 +289,23 @@ def teachers_year_results(teachers, year: int) -> dict[int, dict]:
     follow-ups and their answer counts are read once for all."""
     if not teachers:
         return {}
-    pairs = Survey.objects.filter(
-        kind=SurveyKind.ON_SITE,
-        lesson__starts_at__year=year,
-        lesson__teachers__in=[teacher.pk for teacher in teachers],
-    ).values_list("pk", "lesson__teachers")
+    pairs = (
+        Survey.objects.unscoped("surveys of teachers already chosen in scope")
+        .filter(
+            kind=SurveyKind.ON_SITE,
+            lesson__starts_at__year=year,
+            lesson__teachers__in=[teacher.pk for teacher in teachers],
+        )
+        .values_list("pk", "lesson__teachers")
+    )
     surveys_of: dict[int, set[int]] = {}
     for survey_pk, teacher_pk in pairs:
         surveys_of.setdefault(teacher_pk, set()).add(survey_pk)
     wanted = set().union(*surveys_of.values())
     surveys = list(
-        Survey.objects.filter(pk__in=wanted).select_related(
-            "lesson__course", "lesson__organization", "system"
-        )
+        Survey.objects.unscoped("the surveys found above")
+        .filter(pk__in=wanted)
+        .select_related("lesson__course", "lesson__organization", "system")
     )
     markers = answer_markers(surveys)
     return {
