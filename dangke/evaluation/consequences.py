@@ -221,7 +221,9 @@ def review_due_rectifications(*, actor=None, today=None) -> dict:
         .select_related("course", "rule")
     ):
         summary = re_evaluation(rectification)
-        Rectification.objects.filter(pk=rectification.pk).update(review=evidence_of(summary))
+        Rectification.objects.unscoped("the rectification under review").filter(
+            pk=rectification.pk
+        ).update(review=evidence_of(summary))
         line = float(rectification.rule.rectify_below) if rectification.rule else 0.0
         if summary["score"] is None:
             outcome["undecided"] += 1
