@@ -7,7 +7,7 @@ from ninja.security import HttpBearer, django_auth
 
 from dangke.accounts.models import ApiToken
 from dangke.accounts.scoping import scope_for_user
-from dangke.core.apicontract import ContractedNinjaAPI
+from dangke.core.apicontract import ContractedNinjaAPI, OfflineSwagger
 
 
 class BearerToken(HttpBearer):
@@ -38,6 +38,7 @@ api = ContractedNinjaAPI(
     "令牌由 `dangke token 用户名` 生成。",
     urls_namespace="api",
     auth=[BearerToken(), django_auth],
+    docs=OfflineSwagger(),
 )
 
 api.add_router("/", "dangke.accounts.api.router")

@@ -3,9 +3,12 @@ end in an empty page rather than an error, and declared error answers, so a clie
 fuzzer such as schemathesis, `make fuzz`) can learn every status it may see from the
 schema alone."""
 
+import json
 from typing import Annotated, Any
 
+from django.shortcuts import render
 from ninja import Field, NinjaAPI, Schema
+from ninja.openapi.docs import Swagger
 from ninja.pagination import PageNumberPagination
 
 # Primary keys are signed 64-bit on every database we run on; a larger number cannot name
@@ -42,6 +45,21 @@ class BoundedPages(PageNumberPagination):
         offset = (pagination.page - 1) * page_size
         items = [] if offset >= count else queryset[offset : offset + page_size]
         return {self.items_attribute: items, "count": count}
+
+
+class OfflineSwagger(Swagger):
+    """The Swagger page from the files ninja ships, served by us. Ninja itself would fall
+    back to a CDN because it is not an installed app (see settings.NINJA_DIR)."""
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            # The session login on the docs page needs the CSRF token; bearer tokens do not.
+            "add_csrf": any(getattr(auth, "csrf", False) for auth in api.auth or ()),
+        }
+        return render(request, self.template, context)
 
 
 class ContractedNinjaAPI(NinjaAPI):

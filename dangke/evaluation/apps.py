@@ -11,6 +11,13 @@ class EvaluationConfig(AppConfig):
         # Course packages carry the course's published score; courses sit below evaluation
         # in the import order, so evaluation tells them how to read it.
         from dangke.courses.packages import read_course_scores_with
-        from dangke.evaluation.scores import course_score
 
-        read_course_scores_with(course_score)
+        read_course_scores_with(_course_score)
+
+
+def _course_score(course):
+    # Imported on first use: scores brings the scoring engine and the evaluation services,
+    # which no command needs to start.
+    from dangke.evaluation.scores import course_score
+
+    return course_score(course)
