@@ -415,6 +415,32 @@ def test_dangke_score_and_rescore_recompute_from_raw_answers(world, survey, tmp_
     assert printed["score"] == stored["score"] and printed["ci95"] == stored["ci95"]
 
 
+def test_the_office_downloads_the_scoring_file_and_it_recomputes_the_score(
+    world, client, survey, tmp_path, capsys
+):
+    trainee_answers(survey, [5, 4, 3, 5, 4])
+    stored = scores.refresh_score(survey)
+    page_url = reverse("evaluation:lesson_score", args=[survey.lesson.pk])
+    file_url = reverse("evaluation:lesson_score_document", args=[survey.lesson.pk])
+    client.login(username="county-a", password=PASSWORD)
+    assert file_url in client.get(page_url).content.decode()
+    download = client.get(file_url)
+    assert download.status_code == 200
+    assert "attachment" in download.headers["Content-Disposition"]
+    assert "%E8%AE%A1%E5%88%86%E6%96%87%E4%BB%B6" in download.headers["Content-Disposition"]
+    path = tmp_path / "download.json"
+    path.write_bytes(download.content)
+    capsys.readouterr()
+    call_command("score", input=str(path))
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["score"] == stored["score"] and printed["ci95"] == stored["ci95"]
+    # each sheet's answers by role: not for the teacher, whose page hides small groups
+    client.login(username="teacher", password=PASSWORD)
+    survey.lesson.teachers.add(world.teacher_a)
+    assert file_url not in client.get(page_url).content.decode()
+    assert client.get(file_url).status_code == 404
+
+
 def test_no_breakdown_for_fewer_than_five_respondents(world, client, survey):
     trainee_answers(survey, [5, 4, 4])
     client.login(username="county-a", password=PASSWORD)

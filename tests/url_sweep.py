@@ -326,7 +326,12 @@ OBJECT_URLS = {
     "delivery:lesson_action": _with("delivery.Lesson", action="cancel"),
     "delivery:campaign": _pk("delivery.Campaign"),
     **dict.fromkeys(
-        ["evaluation:open_for_lesson", "evaluation:lesson_score", "members:lesson_roster"],
+        [
+            "evaluation:open_for_lesson",
+            "evaluation:lesson_score",
+            "evaluation:lesson_score_document",
+            "members:lesson_roster",
+        ],
         _pk("delivery.Lesson", "lesson_pk"),
     ),
     **dict.fromkeys(

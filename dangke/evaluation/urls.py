@@ -8,6 +8,11 @@ urlpatterns = [
     path("lessons/<int:lesson_pk>/open/", surveys.open_for_lesson, name="open_for_lesson"),
     path("classes/<int:class_pk>/open/", surveys.open_for_class, name="open_for_class"),
     path("lessons/<int:lesson_pk>/score/", scores.lesson_score, name="lesson_score"),
+    path(
+        "lessons/<int:lesson_pk>/score/document.json",
+        scores.lesson_score_document,
+        name="lesson_score_document",
+    ),
     path("classes/<int:class_pk>/score/", scores.class_score, name="class_score"),
     path("courses/<int:pk>/score/", scores.course_score_page, name="course_score"),
     path("teachers/<int:pk>/score/", scores.teacher_score_page, name="teacher_score"),

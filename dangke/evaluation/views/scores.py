@@ -4,9 +4,13 @@ the panel that explains how the number was computed."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.courses.models import Course
@@ -14,6 +18,7 @@ from dangke.delivery.models import Lesson
 from dangke.evaluation.basis import basis_citation, basis_version
 from dangke.evaluation.indicators import tree_rows
 from dangke.evaluation.models import Survey, SurveyKind
+from dangke.evaluation.rules import may_manage_evaluation
 from dangke.evaluation.scores import (
     BREAKDOWN_MIN,
     course_score,
@@ -96,7 +101,28 @@ def lesson_score(request, lesson_pk):
         context |= _survey_score_context(request, survey, surveys, teacher_ids)
         context |= integrity_context(request, survey)
         context |= _quiz_context(survey, context["result"], context["document"])
+        context["may_download_document"] = may_manage_evaluation(request.scope, lesson.region_id)
     return render(request, "evaluation/lesson_score.html", context)
+
+
+@login_required
+def lesson_score_document(request, lesson_pk):
+    """The lesson's scoring file (shared/specs/evaluation.md), for `dangke score --input`.
+    It holds every sheet's answers by role, so only the office that manages the lesson's
+    evaluation may take it; the page's role breakdown stays hidden below five sheets for
+    everyone else."""
+    lesson = get_visible_or_404(
+        Lesson.objects.select_related("course"), request.scope, pk=lesson_pk
+    )
+    survey = lesson.surveys.filter(kind=SurveyKind.ON_SITE).first()
+    if survey is None or not may_manage_evaluation(request.scope, lesson.region_id):
+        raise Http404
+    body = json.dumps(survey_document(survey), ensure_ascii=False, indent=1)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    day = timezone.localtime(lesson.starts_at)
+    filename = f"计分文件-{day:%Y%m%d}-{lesson.course.title}-{lesson.pk}.json"
+    response.headers["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def _quiz_context(survey, result, document) -> dict:
