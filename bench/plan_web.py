@@ -14,7 +14,9 @@ the reviewed plan. RUNS runs, each a new plan run; the table shows the median of
 - render: the reloaded plan page with the review.
 
 The total is measured at the client, from the POST to the reviewed page; the phases come
-from the client's clock and the task row's timestamps (one machine, one clock).
+from the client's clock and the task row's timestamps (one machine, one clock). On a shared
+machine wall seconds stretch with the load, so each run also reports the CPU seconds the
+worker and the web server spent on it (from /proc): the work, apart from the waiting.
 
 `python -m bench plan_web`. BENCH_PLAN_RUNS sets RUNS; BENCH_PLAN_VAR_DIR names a directory
 to keep the built demo in (built there once, reused by later runs).
@@ -130,9 +132,22 @@ def _task_times(var_dir: str, run_id: int) -> tuple[float, float, float]:
     return tuple(datetime.fromisoformat(value).timestamp() for value in row)
 
 
-def _one_run(browser: Browser, var_dir: str) -> dict:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of process `pid` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _worker_pid(server: subprocess.Popen) -> int:
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+    return int(children[0])
+
+
+def _one_run(browser: Browser, var_dir: str, server: subprocess.Popen) -> dict:
     _url, _headers, page = browser.get("/delivery/plans/")
     month = re.search(r'name="month" value="([^"]+)"', page).group(1)
+    worker = _worker_pid(server)
+    cpu_before = _cpu_seconds(worker), _cpu_seconds(server.pid)
     started = time.time()
     url, _headers, page = browser.post("/delivery/plans/", page, {"region": CITY, "month": month})
     enqueued = time.time()
@@ -147,6 +162,8 @@ def _one_run(browser: Browser, var_dir: str) -> dict:
             break
     _url, _headers, page = browser.get(f"/delivery/plans/{run_id}/")
     finished = time.time()
+    worker_cpu = _cpu_seconds(worker) - cpu_before[0]
+    server_cpu = _cpu_seconds(server.pid) - cpu_before[1]
     if 'id="plan-figures"' not in page:
         raise RuntimeError(f"排课 {run_id} 没有得出方案：{page[:500]}")
     queued_at, task_started, task_finished = _task_times(var_dir, run_id)
@@ -154,6 +171,7 @@ def _one_run(browser: Browser, var_dir: str) -> dict:
         "poll": poll, "enqueue": enqueued - started, "pickup": task_started - queued_at,
         "solve": task_finished - task_started, "poll wait": max(0.0, seen - task_finished),
         "render": finished - seen, "total": finished - started,
+        "worker CPU": worker_cpu, "web CPU": server_cpu,
         "orders": int(re.search(r"共 ([\d,]+) 单", page).group(1).replace(",", "")),
     }  # fmt: skip
 
@@ -171,11 +189,12 @@ def run() -> list[dict]:
         browser.post(
             "/accounts/login/", page, {"username": "city-admin", "password": "dangke-demo"}
         )
-        runs = [_one_run(browser, var_dir) for _ in range(RUNS)]
+        runs = [_one_run(browser, var_dir, server) for _ in range(RUNS)]
     finally:
         server.terminate()
         server.wait(timeout=15)
-    phases = ("enqueue", "pickup", "solve", "poll wait", "render", "total")
+    phases = ("enqueue", "pickup", "solve", "poll wait", "render", "total", "worker CPU",
+              "web CPU")  # fmt: skip
     median = {phase: statistics.median(r[phase] for r in runs) for phase in phases}
     load = os.getloadavg()
     print(
