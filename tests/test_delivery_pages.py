@@ -277,14 +277,14 @@ def test_pages_render_for_each_role(client, dw):
     assert client.get("/delivery/orders/new/").status_code == 403
 
 
-def test_a_running_plan_polls_every_two_seconds(client, dw):
+def test_a_running_plan_polls_every_half_second(client, dw):
     w = dw
     run = PlanRun.objects.create(region=w.county_a, horizon_start=w.start, horizon_end=w.end)
     client.force_login(w.county_a_admin)
     html = client.get(f"/delivery/plans/{run.pk}/").content.decode()
-    assert f'hx-get="/delivery/plans/{run.pk}/progress/"' in html and "every 2s" in html
+    assert f'hx-get="/delivery/plans/{run.pk}/progress/"' in html and "every 500ms" in html
     fragment = client.get(f"/delivery/plans/{run.pk}/progress/")
-    assert "HX-Refresh" not in fragment and "every 2s" in fragment.content.decode()
+    assert "HX-Refresh" not in fragment and "every 500ms" in fragment.content.decode()
     response = client.post(f"/delivery/plans/{run.pk}/publish/", follow=True)
     assert "不能发布" in response.content.decode()
 

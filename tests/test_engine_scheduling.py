@@ -352,3 +352,25 @@ def test_forbidden_pairs_are_never_assigned():
         'forbidden[0]: teacher "T9" is not in teachers',
         "forbidden[1]: must be an object {order, teacher}",
     ]
+
+
+def test_options_are_every_free_near_eligible_triple_in_order_date_teacher_order():
+    # The solver picks among equally good plans by the options' order: it must not move.
+    from engines.scheduling.options import build_options
+
+    p = load_problem(generate(7, teachers=30, orders=80))
+    index = build_options(p)
+    expected = []
+    for i, o in enumerate(p.orders):
+        for day in o.dates:
+            k = (day - p.start).days
+            for t in index.eligible(i).tolist():
+                near = index.distances[index.order_org[i], t] <= index.max_km[t]
+                if near and index.free[t, k]:
+                    expected.append((i, k, t))
+    got = list(zip(index.opt_order.tolist(), index.opt_day.tolist(),
+                   index.opt_teacher.tolist(), strict=True))  # fmt: skip
+    assert got == expected and len(expected) > 100
+    assert index.opt_km.tolist() == [
+        float(index.distances[index.order_org[i], t]) for i, _, t in expected
+    ]

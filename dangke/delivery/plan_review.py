@@ -39,6 +39,7 @@ def summary(rows: list[dict], unserved: int, gained: int, scores: dict[int, floa
     high = sum(1 for row in rated if scores[row["teacher"].pk] >= HIGH_SCORE)
     km = [row["km"] for row in rows]
     loads = sorted(load.values())
+    load_mean = statistics.mean(loads) if loads else 0
     return {
         "served": served,
         "orders": served + unserved,
@@ -51,13 +52,11 @@ def summary(rows: list[dict], unserved: int, gained: int, scores: dict[int, floa
         "high": high,
         "high_score": HIGH_SCORE,
         "teachers": len(loads),
-        "load_mean": round(statistics.mean(loads), 1) if loads else 0,
+        "load_mean": round(load_mean, 1),
         "load_max": loads[-1] if loads else 0,
         "load_min": loads[0] if loads else 0,
         # the share of teachers within one lesson of the mean: 100 % is perfectly even
-        "load_even": round(
-            100 * sum(1 for n in loads if abs(n - statistics.mean(loads)) <= 1) / len(loads)
-        )
+        "load_even": round(100 * sum(1 for n in loads if abs(n - load_mean) <= 1) / len(loads))
         if loads
         else None,
         "load_spread": [

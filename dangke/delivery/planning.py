@@ -16,11 +16,12 @@ teacher for an order through the engine's `forbidden` list.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dangke.accounts.scoping import Scope
 from dangke.core.calendar import year_bounds
@@ -60,6 +61,13 @@ def order_pk(key: str) -> int:
 
 
 def category_label(value: str) -> str:
+    return _category_label(value, translation.get_language())
+
+
+@functools.cache
+def _category_label(value: str, language: str | None) -> str:
+    # A city's problem names a category for every order and teacher specialty (thousands);
+    # translating the same few labels each time was a tenth of the plan task.
     return str(CourseCategory(value).label)
 
 

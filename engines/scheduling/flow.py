@@ -156,12 +156,14 @@ def _solve_flow(problem: Problem, index: OptionIndex):
          np.zeros(tm_keys.size))  # fmt: skip
     # teacher → sink: the j-th new lesson of the year costs load·(2b + 2j − 1)
     days_per_teacher = np.bincount(t_of_tm, weights=np.bincount(tm_of_td), minlength=0)
-    for position, t in enumerate(teachers_used):
-        units = int(min(index.year_room[t], days_per_teacher[position]))
-        j = np.arange(1, units + 1)
-        load_cost, load_error = _scaled(w.load * (2 * index.booked_year[t] + 2 * j - 1))
-        slack += float(load_error.sum())
-        arcs(np.full(units, t_node[position]), np.full(units, sink), np.ones(units), load_cost)
+    units = np.minimum(index.year_room[teachers_used], days_per_teacher).astype(np.int64)
+    owner = np.repeat(np.arange(teachers_used.size), units)  # one entry per unit arc
+    j = np.arange(owner.size) - np.repeat(np.cumsum(units) - units, units) + 1
+    load_cost, load_error = _scaled(
+        w.load * (2 * index.booked_year[teachers_used[owner]] + 2 * j - 1)
+    )
+    slack += float(load_error.sum())
+    arcs(t_node[owner], np.full(owner.size, sink), np.ones(owner.size), load_cost)
     # source → sink: the bypass for orders left unserved
     arcs([source], [sink], [orders_used.size], [0])
 

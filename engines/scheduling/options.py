@@ -117,28 +117,7 @@ def build_options(problem: Problem) -> OptionIndex:
         *(np.empty(0, dtype=np.int64),) * 3, np.empty(0), np.empty(0),
     )  # fmt: skip
 
-    parts_order, parts_teacher, parts_day, parts_km = [], [], [], []
-    for i, order in enumerate(problem.orders):
-        candidates = index.eligible(i)
-        if candidates.size == 0:
-            continue
-        km = distances[order_org[i], candidates]
-        near = km <= max_km[candidates]
-        candidates, km = candidates[near], km[near]
-        for day in order.dates:
-            k = (day - start).days
-            ok = free[candidates, k]
-            count = int(ok.sum())
-            if count:
-                parts_order.append(np.full(count, i, dtype=np.int64))
-                parts_teacher.append(candidates[ok])
-                parts_day.append(np.full(count, k, dtype=np.int64))
-                parts_km.append(km[ok])
-    if parts_order:
-        index.opt_order = np.concatenate(parts_order)
-        index.opt_teacher = np.concatenate(parts_teacher)
-        index.opt_day = np.concatenate(parts_day)
-        index.opt_km = np.concatenate(parts_km)
+    _enumerate_options(problem, index)
     w = problem.weights
     attendees = np.array([min(o.attendees, ATTENDEES_CAP) for o in problem.orders], dtype=float)
     # Same terms, same order as value.option_value, so both agree to the last bit.
@@ -149,3 +128,34 @@ def build_options(problem: Problem) -> OptionIndex:
         - w.km * index.opt_km
     )
     return index
+
+
+def _enumerate_options(problem: Problem, index: OptionIndex) -> None:
+    """Fill the options in one pass of numpy (a loop over orders and their dates cost a
+    fifth of a city month's plan task): ordered by order, then the order's dates, then the
+    teachers as `eligible` gives them — the order the solver has always seen them in, so
+    that among equally good plans it picks the same one."""
+    n_orders = len(problem.orders)
+    candidates = [index.eligible(i) for i in range(n_orders)]
+    pair_order = np.repeat(np.arange(n_orders), [c.size for c in candidates])
+    pair_teacher = np.concatenate(candidates) if candidates else np.empty(0, dtype=np.int64)
+    pair_km = index.distances[index.order_org[pair_order], pair_teacher]
+    near = pair_km <= index.max_km[pair_teacher]
+    pair_order, pair_teacher, pair_km = pair_order[near], pair_teacher[near], pair_km[near]
+    teachers_per_order = np.bincount(pair_order, minlength=n_orders)
+    first_pair = np.cumsum(teachers_per_order) - teachers_per_order
+    order_days = [[(day - problem.start).days for day in o.dates] for o in problem.orders]
+    days_per_order = np.array([len(days) for days in order_days], dtype=np.int64)
+    first_day = np.cumsum(days_per_order) - days_per_order
+    all_days = np.array([k for days in order_days for k in days], dtype=np.int64)
+    # every (order, date, near teacher), each order a block of its dates × its teachers
+    block = days_per_order * teachers_per_order
+    opt_order = np.repeat(np.arange(n_orders), block)
+    within = np.arange(opt_order.size) - np.repeat(np.cumsum(block) - block, block)
+    width = np.maximum(teachers_per_order[opt_order], 1)
+    pair = first_pair[opt_order] + within % width
+    opt_day = all_days[first_day[opt_order] + within // width]
+    opt_teacher = pair_teacher[pair]
+    free = index.free[opt_teacher, opt_day]
+    index.opt_order, index.opt_teacher = opt_order[free], opt_teacher[free]
+    index.opt_day, index.opt_km = opt_day[free], pair_km[pair][free]

@@ -165,7 +165,7 @@ def plan_detail(request, pk):
 
 @login_required
 def plan_progress(request, pk):
-    """The fragment htmx polls every 2 s; once the run stops, the whole page reloads."""
+    """The fragment htmx polls every 0.5 s; once the run stops, the whole page reloads."""
     run = _plan_run(request, pk)
     run.fail_if_stale()
     running = run.state in (PlanState.QUEUED, PlanState.RUNNING)
