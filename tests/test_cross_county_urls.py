@@ -30,6 +30,7 @@ OWNER_SEES_404 = {
     "care:needs": "only the enrolled teacher states their needs",
     "care:cards": "the cards are not built yet",
     "api:get_lesson_score": "the lesson has no published score",
+    "evaluation:lesson_score_document": "the lesson has no survey",
     "api:get_contest_results": "the contest has no published results",
 }
 
