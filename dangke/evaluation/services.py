@@ -8,15 +8,19 @@ Scores are computed in `dangke.evaluation.scores`; consequences in
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.core import signing
+from django.core.cache import InvalidCacheBackendError, caches
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dangke.core.models import AuditEntry
@@ -28,6 +32,7 @@ from dangke.evaluation.models import (
     DEFAULT_WINDOW,
     CommentStatus,
     Indicator,
+    IndicatorSystem,
     Invitation,
     RaterKind,
     Response,
@@ -67,6 +72,144 @@ def stage_roles(survey: Survey) -> dict[str, StageRole]:
             label = str(RaterKind(role["kind"]).label)
             result[role["kind"]] = StageRole(role["kind"], label, stage)
     return result
+
+
+# --- The rater's page (issue #19): what a hall of phones reads, a few hundred times a
+# minute. The view caches what every phone of a survey version shares (the roles with
+# their leaves, the rendered questions); per phone it reads one row and writes one sheet.
+
+
+@dataclass(frozen=True)
+class AskedLeaf:
+    """A leaf as a rating form asks it: plain values, so a form cached for a survey's
+    phones holds no model rows (cheap to copy out of a cache, nothing to refresh)."""
+
+    key: str
+    name: str
+    dimension: str
+    scale_min: int
+    scale_max: int
+
+
+def asked_roles(survey: Survey) -> dict[str, StageRole]:
+    """`stage_roles` as a rating form asks them, with `AskedLeaf` leaves."""
+    return {
+        kind: StageRole(
+            role.kind,
+            role.label,
+            tuple(
+                AskedLeaf(
+                    leaf.key,
+                    leaf.name,
+                    leaf.parent.name if leaf.parent_id else "",
+                    leaf.scale_min,
+                    leaf.scale_max,
+                )
+                for leaf in role.leaves
+            ),
+        )
+        for kind, role in stage_roles(survey).items()
+    }
+
+
+@functools.cache
+def _rater_survey_sql(by: str) -> str:
+    """One statement for everything a phone's request needs to know of its survey. Plain
+    SQL because the ORM compiles a query with these joins in milliseconds each time, which
+    at a hall's rate was a large part of a phone's visit (docs/benchmarks.md)."""
+    from dangke.courses.models import Course
+    from dangke.delivery.models import Lesson
+    from dangke.quizzes.models import Quiz
+    from dangke.regions.models import Organization
+
+    quote = connection.ops.quote_name
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    def column(model, alias, name):
+        return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+    fields = ", ".join(
+        column(Survey, "s", name)
+        for name in (
+            "id", "kind", "main", "lesson", "training_class", "public_key", "title",
+            "opens_at", "closes_at", "attendance", "system",
+        )
+    )  # fmt: skip
+    return (
+        f"SELECT {fields}, "
+        f"{column(IndicatorSystem, 'y', 'is_locked')} AS rater_system_locked, "
+        f"{column(Course, 'c', 'title')} AS rater_course_title, "
+        f"{column(Organization, 'o', 'name')} AS rater_organization_name, "
+        f"{column(Lesson, 'l', 'starts_at')} AS rater_lesson_start, "
+        f"EXISTS (SELECT 1 FROM {table(Quiz)} q WHERE {column(Quiz, 'q', 'survey')} = "
+        f"{column(Survey, 's', 'id')} AND {column(Quiz, 'q', 'stage')} = %s) AS rater_has_quiz "
+        f"FROM {table(Survey)} s "
+        f"JOIN {table(IndicatorSystem)} y ON {column(IndicatorSystem, 'y', 'id')} = "
+        f"{column(Survey, 's', 'system')} "
+        f"LEFT JOIN {table(Lesson)} l ON {column(Lesson, 'l', 'id')} = "
+        f"{column(Survey, 's', 'lesson')} "
+        f"LEFT JOIN {table(Course)} c ON {column(Course, 'c', 'id')} = "
+        f"{column(Lesson, 'l', 'course')} "
+        f"LEFT JOIN {table(Organization)} o ON {column(Organization, 'o', 'id')} = "
+        f"{column(Lesson, 'l', 'organization')} "
+        f"WHERE {column(Survey, 's', by)} = %s"
+    )
+
+
+def rater_survey(*, public_key: str | None = None, pk: int | None = None) -> Survey | None:
+    """The survey behind a venue QR code (`public_key`) or an invitation (`pk`), read
+    fresh for every request (its window and attendance may change at any time) with what
+    its page shows of the lesson and whether it has a quiz. Public by the key, so no
+    scope: the key is the rater's only credential. Fields the page does not need stay
+    deferred."""
+    from dangke.quizzes.models import QuizStage
+
+    by, value = ("public_key", public_key) if pk is None else ("id", pk)
+    rows = list(Survey.objects.raw(_rater_survey_sql(by), [QuizStage.POST, value]))
+    if not rows:
+        return None
+    survey = rows[0]
+    survey.rater_system_locked = bool(survey.rater_system_locked)
+    survey.rater_has_quiz = bool(survey.rater_has_quiz)
+    return survey
+
+
+RATER_FORM_TIMEOUT = 60 * 60 * 6
+
+
+def rater_form_version(survey: Survey) -> str | None:
+    """The version of what every phone of `survey` is shown, as a cache key: the survey
+    (by its public key, random and never reused, unlike a row id), its indicator system,
+    the language, and a digest of the page's heading (the survey's title, the course, the
+    organisation, the lesson's start), so an edit of any of these is a new key. The basis
+    is written once, when the survey is opened, and the system's tree is frozen from then
+    on (a change goes into a new version: another system row, another key), so nothing
+    under this key changes and a per-process cache never needs telling. None while the
+    tree can still change (a survey made by hand on an unlocked system): then the form is
+    built afresh for every request. `survey` comes from `rater_survey`."""
+    if not survey.rater_system_locked:
+        return None
+    heading = repr(
+        (
+            survey.title,
+            survey.rater_course_title,
+            survey.rater_organization_name,
+            str(survey.rater_lesson_start),
+        )
+    )
+    digest = hashlib.blake2b(heading.encode(), digest_size=8).hexdigest()
+    return f"rater-form:1:{survey.public_key}:{survey.system_id}:{get_language()}:{digest}"
+
+
+def local_cache():
+    """The process's memory cache (settings: CACHES["local"]); the default cache where a
+    deployment's settings replaced CACHES without it."""
+    try:
+        return caches["local"]
+    except InvalidCacheBackendError:
+        return caches["default"]
 
 
 def _held(system):
@@ -405,20 +548,20 @@ def submit_response(
     if invitation is not None and (invitation.survey_id != survey.pk or invitation.role != role):
         raise SurveyError(_("邀请码与本测评不符"))
     nonce = form_nonce_number(survey, nonce)
-    existing = (
-        Response.objects.unscoped("the rater's own form, sent again")
-        .filter(survey=survey, nonce=nonce)
-        .first()
-    )
-    if existing is not None:  # the same form sent again (a retry on a weak signal)
-        return existing, False
     answers = parse_answers(survey, roles[role], raw_answers)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise SurveyError(_("留言不能超过 %(n)s 字") % {"n": COMMENT_MAX})
     hour = now.replace(minute=0, second=0, microsecond=0)
+    # One write and no read before it: the form's number is unique per survey, so a form
+    # sent again (a retry on a weak signal) fails the insert and is answered with the
+    # sheet it sent first. The invitation is spent after the insert, in the same
+    # transaction, so a retry of a spent code finds its sheet instead of a refusal.
     try:
         with transaction.atomic():
+            response = Response.objects.create(
+                survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour
+            )
             if invitation is not None:
                 spent = (
                     Invitation.objects.unscoped("the invitation of the rater's link")
@@ -427,15 +570,16 @@ def submit_response(
                 )
                 if not spent:
                     raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
-            response = Response.objects.create(
-                survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour
-            )
             if comment:
                 SurveyComment.objects.create(
                     survey=survey, role=role, body=comment, submitted_hour=hour
                 )
     except IntegrityError:
-        existing = Response.objects.filter(survey=survey, nonce=nonce).first()
+        existing = (
+            Response.objects.unscoped("the rater's own form, sent again")
+            .filter(survey=survey, nonce=nonce)
+            .first()
+        )
         if existing is None:
             raise
         return existing, False
