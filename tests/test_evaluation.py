@@ -341,17 +341,22 @@ def test_a_spent_invitation_rolls_back_with_a_failed_response(world, survey, mon
         survey, role=RaterKind.EXPERT, names=["钱研究员"], actor=world.county_a_admin
     )
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
+    stored = services._insert
 
-    monkeypatch.setattr(Response.objects, "create", broken)
+    def broken(row):  # the disk fills up at the last write of the sheet, its comment
+        if isinstance(row, SurveyComment):
+            raise RuntimeError("disk full")
+        stored(row)
+
+    monkeypatch.setattr(services, "_insert", broken)
     with pytest.raises(RuntimeError):
         services.submit_response(
-            survey, role=RaterKind.EXPERT, raw_answers={"depth": "5"},
+            survey, role=RaterKind.EXPERT, raw_answers={"depth": "5"}, comment="很有启发",
             nonce=services.new_form_nonce(survey), invitation=invitation,
         )  # fmt: skip
     invitation.refresh_from_db()
     assert invitation.used_at is None  # the code can still be used
+    assert not Response.objects.filter(survey=survey).exists()
 
 
 # --- scores ---------------------------------------------------------------------------------

@@ -112,11 +112,26 @@ def asked_roles(survey: Survey) -> dict[str, StageRole]:
     }
 
 
+# The fields of a survey a phone's request reads; the others stay deferred.
+RATER_SURVEY_FIELDS = (
+    "id", "kind", "main", "lesson", "training_class", "public_key", "title", "opens_at",
+    "closes_at", "attendance", "system",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _RaterSurveyQuery:
+    sql: str
+    fields: tuple  # the survey's fields read, in the model's order (as Model.from_db wants)
+    converters: tuple  # per field: the (converter, expression) pairs the ORM would apply
+
+
 @functools.cache
-def _rater_survey_sql(by: str) -> str:
-    """One statement for everything a phone's request needs to know of its survey. Plain
-    SQL because the ORM compiles a query with these joins in milliseconds each time, which
-    at a hall's rate was a large part of a phone's visit (docs/benchmarks.md)."""
+def _rater_survey_query(by: str) -> _RaterSurveyQuery:
+    """One statement for everything a phone's request needs to know of its survey, with
+    the ORM's own value converters. Plain SQL because the ORM compiles a query with these
+    joins in milliseconds each time, which at a hall's rate was a large part of a phone's
+    visit (docs/benchmarks.md, issue #19)."""
     from dangke.courses.models import Course
     from dangke.delivery.models import Lesson
     from dangke.quizzes.models import Quiz
@@ -130,21 +145,18 @@ def _rater_survey_sql(by: str) -> str:
     def column(model, alias, name):
         return f"{alias}.{quote(model._meta.get_field(name).column)}"
 
-    fields = ", ".join(
-        column(Survey, "s", name)
-        for name in (
-            "id", "kind", "main", "lesson", "training_class", "public_key", "title",
-            "opens_at", "closes_at", "attendance", "system",
-        )
-    )  # fmt: skip
-    return (
-        f"SELECT {fields}, "
-        f"{column(IndicatorSystem, 'y', 'is_locked')} AS rater_system_locked, "
-        f"{column(Course, 'c', 'title')} AS rater_course_title, "
-        f"{column(Organization, 'o', 'name')} AS rater_organization_name, "
-        f"{column(Lesson, 'l', 'starts_at')} AS rater_lesson_start, "
+    fields = tuple(
+        field for field in Survey._meta.concrete_fields if field.name in RATER_SURVEY_FIELDS
+    )
+    columns = ", ".join(f"s.{quote(field.column)}" for field in fields)
+    sql = (
+        f"SELECT {columns}, "
+        f"{column(IndicatorSystem, 'y', 'is_locked')}, "
+        f"{column(Course, 'c', 'title')}, "
+        f"{column(Organization, 'o', 'name')}, "
+        f"{column(Lesson, 'l', 'starts_at')}, "
         f"EXISTS (SELECT 1 FROM {table(Quiz)} q WHERE {column(Quiz, 'q', 'survey')} = "
-        f"{column(Survey, 's', 'id')} AND {column(Quiz, 'q', 'stage')} = %s) AS rater_has_quiz "
+        f"{column(Survey, 's', 'id')} AND {column(Quiz, 'q', 'stage')} = %s) "
         f"FROM {table(Survey)} s "
         f"JOIN {table(IndicatorSystem)} y ON {column(IndicatorSystem, 'y', 'id')} = "
         f"{column(Survey, 's', 'system')} "
@@ -156,23 +168,42 @@ def _rater_survey_sql(by: str) -> str:
         f"{column(Lesson, 'l', 'organization')} "
         f"WHERE {column(Survey, 's', by)} = %s"
     )
+    converters = []
+    for field in fields:
+        expression = field.get_col("s")
+        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(
+            connection
+        )
+        converters.append(tuple((converter, expression) for converter in found))
+    return _RaterSurveyQuery(sql, fields, tuple(converters))
 
 
 def rater_survey(*, public_key: str | None = None, pk: int | None = None) -> Survey | None:
     """The survey behind a venue QR code (`public_key`) or an invitation (`pk`), read
-    fresh for every request (its window and attendance may change at any time) with what
-    its page shows of the lesson and whether it has a quiz. Public by the key, so no
-    scope: the key is the rater's only credential. Fields the page does not need stay
-    deferred."""
+    fresh for every request (its window and attendance may change at any time), with
+    what its page shows of the lesson (`rater_*` attributes) and whether it has a quiz.
+    Public by the key, so no scope: the key is the rater's only credential."""
     from dangke.quizzes.models import QuizStage
 
     by, value = ("public_key", public_key) if pk is None else ("id", pk)
-    rows = list(Survey.objects.raw(_rater_survey_sql(by), [QuizStage.POST, value]))
-    if not rows:
+    query = _rater_survey_query(by)
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, [QuizStage.POST, value])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    survey = rows[0]
-    survey.rater_system_locked = bool(survey.rater_system_locked)
-    survey.rater_has_quiz = bool(survey.rater_has_quiz)
+    count = len(query.fields)
+    values = list(row[:count])
+    for index, converters in enumerate(query.converters):
+        for converter, expression in converters:
+            values[index] = converter(values[index], expression, connection)
+    survey = Survey.from_db(connection.alias, [field.attname for field in query.fields], values)
+    locked, course, organization, lesson_start, has_quiz = row[count:]
+    survey.rater_system_locked = bool(locked)
+    survey.rater_course_title = course
+    survey.rater_organization_name = organization
+    survey.rater_lesson_start = lesson_start  # as stored: only compared, never shown
+    survey.rater_has_quiz = bool(has_quiz)
     return survey
 
 
@@ -553,15 +584,19 @@ def submit_response(
     if len(comment) > COMMENT_MAX:
         raise SurveyError(_("留言不能超过 %(n)s 字") % {"n": COMMENT_MAX})
     hour = now.replace(minute=0, second=0, microsecond=0)
+    sheet = Response(survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour)
+    note = (
+        SurveyComment(survey=survey, role=role, body=comment, submitted_hour=hour)
+        if comment
+        else None
+    )
     # One write and no read before it: the form's number is unique per survey, so a form
     # sent again (a retry on a weak signal) fails the insert and is answered with the
     # sheet it sent first. The invitation is spent after the insert, in the same
     # transaction, so a retry of a spent code finds its sheet instead of a refusal.
     try:
         with transaction.atomic():
-            response = Response.objects.create(
-                survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour
-            )
+            _insert(sheet)
             if invitation is not None:
                 spent = (
                     Invitation.objects.unscoped("the invitation of the rater's link")
@@ -570,10 +605,8 @@ def submit_response(
                 )
                 if not spent:
                     raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
-            if comment:
-                SurveyComment.objects.create(
-                    survey=survey, role=role, body=comment, submitted_hour=hour
-                )
+            if note is not None:
+                _insert(note)
     except IntegrityError:
         existing = (
             Response.objects.unscoped("the rater's own form, sent again")
@@ -583,7 +616,30 @@ def submit_response(
         if existing is None:
             raise
         return existing, False
-    return response, True
+    return sheet, True
+
+
+@functools.cache
+def _insert_sql(model) -> str:
+    quote = connection.ops.quote_name
+    fields = model._meta.concrete_fields
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+
+
+def _insert(instance) -> None:
+    """INSERT a new answer sheet or comment, its key already drawn at random: what
+    `save()` sends, with every value prepared by its field as `save()` prepares it, but
+    without compiling the statement again for each phone of a hall (issue #19)."""
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for field in instance._meta.concrete_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(type(instance)), values)
+    instance._state.adding = False
+    instance._state.db = connection.alias
 
 
 @transaction.atomic
