@@ -64,6 +64,13 @@ class PageParts:
     heading: dict[str, str]
     questions: dict[str, str]
     trainee_done: str
+    trainee_form: str  # with CSRF_SLOT and NONCE_SLOT where each phone's own values go
+
+
+# Placeholders in a cached page for what is each phone's own: its CSRF token and its form
+# nonce. Plain letters, so escaping leaves them as they are.
+CSRF_SLOT = "dkslotcsrf0x19"
+NONCE_SLOT = "dkslotnonce0x19"
 
 
 def _page_parts(survey) -> PageParts:
@@ -88,7 +95,20 @@ def _page_parts(survey) -> PageParts:
         "evaluation/rate.html",
         _context(survey, heading, roles.get(RaterKind.TRAINEE), done=True),
     )
-    parts = PageParts(roles, heading, questions, trainee_done)
+    trainee = roles.get(RaterKind.TRAINEE)
+    trainee_form = (
+        render_to_string(
+            "evaluation/rate.html",
+            _context(
+                survey, heading, trainee, done=False, errors=(), values={},
+                questions=questions[RaterKind.TRAINEE], quiz_questions=[],
+                nonce=NONCE_SLOT, csrf_token=CSRF_SLOT,
+            ),
+        )
+        if trainee
+        else ""
+    )  # fmt: skip
+    parts = PageParts(roles, heading, questions, trainee_done, trainee_form)
     if version is not None:
         cache.set(version, parts, services.RATER_FORM_TIMEOUT)
     return parts
@@ -114,10 +134,21 @@ def _render(
     parts = parts or _page_parts(survey)
     if done and invitation is None and role == RaterKind.TRAINEE:
         return HttpResponse(parts.trainee_done, status=status)
+    now = timezone.now()
+    if (
+        not done
+        and not errors
+        and invitation is None
+        and role == RaterKind.TRAINEE
+        and parts.trainee_form
+        and not survey.rater_has_quiz
+        and survey.is_open_at(now)
+    ):  # the hall's case: the cached page with this phone's own token and nonce
+        page = parts.trainee_form.replace(CSRF_SLOT, get_token(request))
+        return HttpResponse(page.replace(NONCE_SLOT, services.new_form_nonce(survey)))
     stage = parts.roles.get(role)
     context = _context(survey, parts.heading, stage, invitation=invitation, done=done)
     if not done:
-        now = timezone.now()
         values = request.POST if errors else {}
         questions = ""
         if stage:
