@@ -15,12 +15,18 @@ case): HALL_PHONES phones of a lesson whose attendance is not recorded yet answe
 all from 127.0.0.1; and the same hall a minute after a flood from that address was refused,
 to show whether a refusal outlives its minute. Refused (429) answers are counted.
 
-`python -m bench phones` (or `make bench`; `BENCH_PHONES`, `BENCH_PACED_SECONDS` and
-`BENCH_HALL_PHONES` change the sizes).
+The bursts run BENCH_BURST_REPEATS times (3), survey and bare view in turns, each survey
+burst on a hall of its own, and the ratio of each pair is printed: on a machine shared with
+other work the speed changes within minutes, the ratio of neighbouring rounds much less.
+
+`python -m bench phones` (or `make bench`; `BENCH_PHONES`, `BENCH_PACED_SECONDS`,
+`BENCH_HALL_PHONES` and `BENCH_BURST_REPEATS` change the sizes; `BENCH_PHONES_PARTS=burst`
+runs only the bursts, of `paced,burst,hall`).
 """
 
 import os
 import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -38,6 +44,8 @@ PHONES = int(os.environ.get("BENCH_PHONES", 500))
 PACED_SECONDS = int(os.environ.get("BENCH_PACED_SECONDS", 60))
 BURST_IN_FLIGHT = 50
 HALL_PHONES = int(os.environ.get("BENCH_HALL_PHONES", 60))
+BURST_REPEATS = int(os.environ.get("BENCH_BURST_REPEATS", 3))
+PARTS = os.environ.get("BENCH_PHONES_PARTS", "paced,burst,hall").split(",")
 FLOOD = 200  # answers from one address before the hall's second minute
 ANSWER_KEYS = ("depth", "practice", "timeliness", "interaction", "interest", "multimedia")
 
@@ -48,10 +56,10 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _prepare_database(halls: int = 4) -> list[str]:
+def _prepare_database(halls: int = 4, *, recorded: int = 2) -> list[str]:
     """A fresh database with one county and `halls` lessons an hour ago, each with its open
-    survey (one hall per round: the rate limit counts per survey); returns the surveys'
-    public keys."""
+    survey (one hall per round: the rate limit counts per survey), the first `recorded` of
+    them with their attendance recorded; returns the surveys' public keys."""
     import datetime
 
     import django
@@ -92,9 +100,9 @@ def _prepare_database(halls: int = 4) -> list[str]:
             course=course,
             organization=organisation,
             starts_at=timezone.now() - datetime.timedelta(hours=1),
-            # The first two halls have their attendance recorded; the one-address halls
+            # The halls of 500 have their attendance recorded; the one-address halls
             # have not (yet): the rate limit cannot lean on it.
-            attendees_count=PHONES if hall < 2 else 0,
+            attendees_count=PHONES if hall < recorded else 0,
         )
         lesson.teachers.add(teacher)
         keys.append(services.open_survey(lesson, actor=None).public_key)
@@ -211,47 +219,66 @@ def run() -> None:
         DJANGO_SETTINGS_MODULE="bench._phone_settings",
         DANGKE_VAR_DIR=var_dir,
         PYTHONPATH=str(Path(__file__).resolve().parent.parent),
+        # A production start (DEBUG off, as an office runs it) refuses development
+        # fallbacks: give it what it asks for, with a throwaway secret.
+        DANGKE_DEBUG="false",
+        DANGKE_SECRET_KEY=secrets.token_urlsafe(48),
+        DANGKE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DANGKE_MAIL="off",
     )
     os.environ.update(env)
-    paced_key, burst_key, hall_key, flooded_key = _prepare_database()
+    keys = _prepare_database(halls=3 + BURST_REPEATS, recorded=1 + BURST_REPEATS)
+    paced_key, burst_keys, (hall_key, flooded_key) = keys[0], keys[1:-2], keys[-2:]
     port = _free_port()
     server = _start_server(port, env)
     base = f"http://127.0.0.1:{port}"
     answers = {f"i_{name}": "5" for name in ANSWER_KEYS} | {"comment": "讲得很实在，案例贴近基层"}
-    rows = []
+    survey_label, bare_label = "评价提交 (survey answer)", "空视图插入一行 (bare insert)"
+    survey_sql = "SELECT COUNT(*) FROM evaluation_response"
+    bare_sql = "SELECT COUNT(*) FROM bench_row"
+    rows, hall_rows = [], []
+
+    def measured(label, path, sql, *, paced):
+        before = _count(sql)
+        result = _round([Phone(base, path, answers) for _ in range(PHONES)], paced=paced)
+        rows.append(dict(result, label=label, paced=paced, stored=_count(sql) - before))
+        return rows[-1]
+
+    ratios = []
     try:
-        for label, paths, sql in (
-            ("评价提交 (survey answer)",
-             {True: f"/evaluation/s/{paced_key}/", False: f"/evaluation/s/{burst_key}/"},
-             "SELECT COUNT(*) FROM evaluation_response"),
-            ("空视图插入一行 (bare insert)", {True: "/bench/insert/", False: "/bench/insert/"},
-             "SELECT COUNT(*) FROM bench_row"),
-        ):  # fmt: skip
-            for paced in (True, False):
-                path = paths[paced]
-                before = _count(sql)
-                result = _round([Phone(base, path, answers) for _ in range(PHONES)], paced=paced)
-                stored = _count(sql) - before
-                result.update(label=label, paced=paced, stored=stored)
-                rows.append(result)
-        hall_rows = []
-        sql = "SELECT COUNT(*) FROM evaluation_response"
-        for label, key, flood in (
-            (f"{HALL_PHONES} phones at once", hall_key, False),
-            (f"{HALL_PHONES} phones, 61 s after a flood", flooded_key, True),
-        ):  # fmt: skip
-            path = f"/evaluation/s/{key}/"
-            if flood:
-                flooded = _round([Phone(base, path, answers) for _ in range(FLOOD)], paced=False)
-                hall_rows.append(dict(flooded, label=f"flood of {FLOOD}", stored=None))
-                time.sleep(61)
-            before = _count(sql)
-            phones = [Phone(base, path, answers) for _ in range(HALL_PHONES)]
-            result = _round(phones, paced=False, in_flight=HALL_PHONES)
-            hall_rows.append(dict(result, label=label, stored=_count(sql) - before))
+        if "paced" in PARTS:
+            measured(survey_label, f"/evaluation/s/{paced_key}/", survey_sql, paced=True)
+            measured(bare_label, "/bench/insert/", bare_sql, paced=True)
+        if "burst" in PARTS:
+            # Survey and bare view in turns, each survey burst on a hall of its own: a
+            # machine shared with other work changes speed within minutes, a ratio of
+            # neighbouring rounds much less.
+            for key in burst_keys:
+                survey = measured(survey_label, f"/evaluation/s/{key}/", survey_sql, paced=False)
+                bare = measured(bare_label, "/bench/insert/", bare_sql, paced=False)
+                ratios.append(survey["per_second"] / bare["per_second"])
+        if "hall" in PARTS:
+            for label, key, flood in (
+                (f"{HALL_PHONES} phones at once", hall_key, False),
+                (f"{HALL_PHONES} phones, 61 s after a flood", flooded_key, True),
+            ):  # fmt: skip
+                path = f"/evaluation/s/{key}/"
+                if flood:
+                    flooded = _round(
+                        [Phone(base, path, answers) for _ in range(FLOOD)], paced=False
+                    )
+                    hall_rows.append(dict(flooded, label=f"flood of {FLOOD}", stored=None))
+                    time.sleep(61)
+                before = _count(survey_sql)
+                phones = [Phone(base, path, answers) for _ in range(HALL_PHONES)]
+                result = _round(phones, paced=False, in_flight=HALL_PHONES)
+                hall_rows.append(dict(result, label=label, stored=_count(survey_sql) - before))
     finally:
         server.terminate()
         server.wait(timeout=10)
+    with open("/proc/loadavg") as loadavg:
+        load = " ".join(loadavg.read().split()[:3])
+    print(f"load average at the end: {load}")
     print(
         "| view | arrival | acknowledged | stored | failed | seconds | answers/s | "
         "p50 ms | p95 ms | max ms |"
@@ -270,6 +297,14 @@ def run() -> None:
         )
     lost = [row for row in rows if row["stored"] != row["ok"]]
     print("lost or doubled answers:", lost or "none")
+    if ratios:
+        print(
+            "burst, survey answers/s over bare insert answers/s in neighbouring rounds: "
+            + ", ".join(f"{ratio:.0%}" for ratio in ratios)
+            + f" (median {statistics.median(ratios):.0%})"
+        )
+    if not hall_rows:
+        return
     print("\nOne address (127.0.0.1), attendance not recorded:\n")
     print("| hall | phones | acknowledged | refused (429) | stored | p50 ms | max ms |")
     print("|---|---:|---:|---:|---:|---:|---:|")

@@ -319,3 +319,14 @@ DANGKE_HEALTH_QUEUE_MAX_AGE = env_int("DANGKE_HEALTH_QUEUE_MAX_AGE", 600)
 # Secure cookies follow DANGKE_HTTPS (above); DANGKE_COOKIE_SECURE sets them either way.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DANGKE_COOKIE_SECURE", HTTPS)
 # --- end of production tier
+
+# --- phones (#19): a memory cache of this process, in every tier, for values that never
+# change under their key (e.g. a survey's rating form, keyed by the survey and its frozen
+# indicator system: evaluation.services.asked_roles). Nothing to invalidate across
+# processes, and a hall of phones reads it without a file or a network round trip.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "dangke-local",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+# --- end phones

@@ -17,7 +17,7 @@ from dangke.quizzes.models import Question, QuizSheet, QuizStage
 from dangke.quizzes.spreadsheets import QuestionSheet
 from engines.quizzes import quiz_results, wilson
 from tests.conftest import PASSWORD
-from tests.test_evaluation import make_lesson, stars
+from tests.test_evaluation import form_nonce, make_lesson, stars
 
 HEADERS = [column.header for column in QuestionSheet.columns]
 GOOD_ROWS = [
@@ -172,7 +172,7 @@ def test_trainees_answer_the_quiz_on_the_survey_page_anonymously(world, quiz_sur
     assert len(body) < 30 * 1024 and b"<script" not in body
     assert "把什么建设摆在首位？".encode() in body and b'type="checkbox"' in body
     q = {question.code: question.pk for question in quiz.questions.all()}
-    data = {"nonce": page.context["nonce"], **stars(4), f"q_{q['Q1']}": "A",
+    data = {"nonce": form_nonce(page), **stars(4), f"q_{q['Q1']}": "A",
             f"q_{q['Q2']}": ["A", "B"], f"q_{q['Q3']}": "A"}  # fmt: skip
     assert "已收到您的评价".encode() in client.post(url, data).content
     client.post(url, data)  # re-sent on a weak signal: counted once

@@ -15,7 +15,7 @@ from django.urls import reverse
 from dangke.core import ratelimit
 from dangke.core.models import RateWindow
 from dangke.evaluation.models import Response
-from tests.test_evaluation import make_lesson, stars
+from tests.test_evaluation import form_nonce, make_lesson, stars
 
 T0 = 1_800_000_000.0  # a window boundary (divisible by 60)
 
@@ -89,7 +89,7 @@ def open_survey(world):
 def _answer(survey):
     url = reverse("evaluation:rate", args=[survey.public_key])
     phone = Client()  # a phone of its own: no cookie from the others
-    nonce = phone.get(url).context["nonce"]
+    nonce = form_nonce(phone.get(url))
     return phone.post(url, {"nonce": nonce, **stars(4)}).status_code
 
 

@@ -8,15 +8,19 @@ Scores are computed in `dangke.evaluation.scores`; consequences in
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.core import signing
+from django.core.cache import InvalidCacheBackendError, caches
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from dangke.core.models import AuditEntry
@@ -28,6 +32,7 @@ from dangke.evaluation.models import (
     DEFAULT_WINDOW,
     CommentStatus,
     Indicator,
+    IndicatorSystem,
     Invitation,
     RaterKind,
     Response,
@@ -67,6 +72,175 @@ def stage_roles(survey: Survey) -> dict[str, StageRole]:
             label = str(RaterKind(role["kind"]).label)
             result[role["kind"]] = StageRole(role["kind"], label, stage)
     return result
+
+
+# --- The rater's page (issue #19): what a hall of phones reads, a few hundred times a
+# minute. The view caches what every phone of a survey version shares (the roles with
+# their leaves, the rendered questions); per phone it reads one row and writes one sheet.
+
+
+@dataclass(frozen=True)
+class AskedLeaf:
+    """A leaf as a rating form asks it: plain values, so a form cached for a survey's
+    phones holds no model rows (cheap to copy out of a cache, nothing to refresh)."""
+
+    key: str
+    name: str
+    dimension: str
+    scale_min: int
+    scale_max: int
+
+
+def asked_roles(survey: Survey) -> dict[str, StageRole]:
+    """`stage_roles` as a rating form asks them, with `AskedLeaf` leaves."""
+    return {
+        kind: StageRole(
+            role.kind,
+            role.label,
+            tuple(
+                AskedLeaf(
+                    leaf.key,
+                    leaf.name,
+                    leaf.parent.name if leaf.parent_id else "",
+                    leaf.scale_min,
+                    leaf.scale_max,
+                )
+                for leaf in role.leaves
+            ),
+        )
+        for kind, role in stage_roles(survey).items()
+    }
+
+
+# The fields of a survey a phone's request reads; the others stay deferred.
+RATER_SURVEY_FIELDS = (
+    "id", "kind", "main", "lesson", "training_class", "public_key", "title", "opens_at",
+    "closes_at", "attendance", "system",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _RaterSurveyQuery:
+    sql: str
+    fields: tuple  # the survey's fields read, in the model's order (as Model.from_db wants)
+    converters: tuple  # per field: the (converter, expression) pairs the ORM would apply
+
+
+@functools.cache
+def _rater_survey_query(by: str) -> _RaterSurveyQuery:
+    """One statement for everything a phone's request needs to know of its survey, with
+    the ORM's own value converters. Plain SQL because the ORM compiles a query with these
+    joins in milliseconds each time, which at a hall's rate was a large part of a phone's
+    visit (docs/benchmarks.md, issue #19)."""
+    from dangke.courses.models import Course
+    from dangke.delivery.models import Lesson
+    from dangke.quizzes.models import Quiz
+    from dangke.regions.models import Organization
+
+    quote = connection.ops.quote_name
+
+    def table(model):
+        return quote(model._meta.db_table)
+
+    def column(model, alias, name):
+        return f"{alias}.{quote(model._meta.get_field(name).column)}"
+
+    fields = tuple(
+        field for field in Survey._meta.concrete_fields if field.name in RATER_SURVEY_FIELDS
+    )
+    columns = ", ".join(f"s.{quote(field.column)}" for field in fields)
+    sql = (
+        f"SELECT {columns}, "
+        f"{column(IndicatorSystem, 'y', 'is_locked')}, "
+        f"{column(Course, 'c', 'title')}, "
+        f"{column(Organization, 'o', 'name')}, "
+        f"{column(Lesson, 'l', 'starts_at')}, "
+        f"EXISTS (SELECT 1 FROM {table(Quiz)} q WHERE {column(Quiz, 'q', 'survey')} = "
+        f"{column(Survey, 's', 'id')} AND {column(Quiz, 'q', 'stage')} = %s) "
+        f"FROM {table(Survey)} s "
+        f"JOIN {table(IndicatorSystem)} y ON {column(IndicatorSystem, 'y', 'id')} = "
+        f"{column(Survey, 's', 'system')} "
+        f"LEFT JOIN {table(Lesson)} l ON {column(Lesson, 'l', 'id')} = "
+        f"{column(Survey, 's', 'lesson')} "
+        f"LEFT JOIN {table(Course)} c ON {column(Course, 'c', 'id')} = "
+        f"{column(Lesson, 'l', 'course')} "
+        f"LEFT JOIN {table(Organization)} o ON {column(Organization, 'o', 'id')} = "
+        f"{column(Lesson, 'l', 'organization')} "
+        f"WHERE {column(Survey, 's', by)} = %s"
+    )
+    converters = []
+    for field in fields:
+        expression = field.get_col("s")
+        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(
+            connection
+        )
+        converters.append(tuple((converter, expression) for converter in found))
+    return _RaterSurveyQuery(sql, fields, tuple(converters))
+
+
+def rater_survey(*, public_key: str | None = None, pk: int | None = None) -> Survey | None:
+    """The survey behind a venue QR code (`public_key`) or an invitation (`pk`), read
+    fresh for every request (its window and attendance may change at any time), with
+    what its page shows of the lesson (`rater_*` attributes) and whether it has a quiz.
+    Public by the key, so no scope: the key is the rater's only credential."""
+    from dangke.quizzes.models import QuizStage
+
+    by, value = ("public_key", public_key) if pk is None else ("id", pk)
+    query = _rater_survey_query(by)
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, [QuizStage.POST, value])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    count = len(query.fields)
+    values = list(row[:count])
+    for index, converters in enumerate(query.converters):
+        for converter, expression in converters:
+            values[index] = converter(values[index], expression, connection)
+    survey = Survey.from_db(connection.alias, [field.attname for field in query.fields], values)
+    locked, course, organization, lesson_start, has_quiz = row[count:]
+    survey.rater_system_locked = bool(locked)
+    survey.rater_course_title = course
+    survey.rater_organization_name = organization
+    survey.rater_lesson_start = lesson_start  # as stored: only compared, never shown
+    survey.rater_has_quiz = bool(has_quiz)
+    return survey
+
+
+RATER_FORM_TIMEOUT = 60 * 60 * 6
+
+
+def rater_form_version(survey: Survey) -> str | None:
+    """The version of what every phone of `survey` is shown, as a cache key: the survey
+    (by its public key, random and never reused, unlike a row id), its indicator system,
+    the language, and a digest of the page's heading (the survey's title, the course, the
+    organisation, the lesson's start), so an edit of any of these is a new key. The basis
+    is written once, when the survey is opened, and the system's tree is frozen from then
+    on (a change goes into a new version: another system row, another key), so nothing
+    under this key changes and a per-process cache never needs telling. None while the
+    tree can still change (a survey made by hand on an unlocked system): then the form is
+    built afresh for every request. `survey` comes from `rater_survey`."""
+    if not survey.rater_system_locked:
+        return None
+    heading = repr(
+        (
+            survey.title,
+            survey.rater_course_title,
+            survey.rater_organization_name,
+            str(survey.rater_lesson_start),
+        )
+    )
+    digest = hashlib.blake2b(heading.encode(), digest_size=8).hexdigest()
+    return f"rater-form:1:{survey.public_key}:{survey.system_id}:{get_language()}:{digest}"
+
+
+def local_cache():
+    """The process's memory cache (settings: CACHES["local"]); the default cache where a
+    deployment's settings replaced CACHES without it."""
+    try:
+        return caches["local"]
+    except InvalidCacheBackendError:
+        return caches["default"]
 
 
 def _held(system):
@@ -405,20 +579,24 @@ def submit_response(
     if invitation is not None and (invitation.survey_id != survey.pk or invitation.role != role):
         raise SurveyError(_("邀请码与本测评不符"))
     nonce = form_nonce_number(survey, nonce)
-    existing = (
-        Response.objects.unscoped("the rater's own form, sent again")
-        .filter(survey=survey, nonce=nonce)
-        .first()
-    )
-    if existing is not None:  # the same form sent again (a retry on a weak signal)
-        return existing, False
     answers = parse_answers(survey, roles[role], raw_answers)
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
         raise SurveyError(_("留言不能超过 %(n)s 字") % {"n": COMMENT_MAX})
     hour = now.replace(minute=0, second=0, microsecond=0)
+    sheet = Response(survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour)
+    note = (
+        SurveyComment(survey=survey, role=role, body=comment, submitted_hour=hour)
+        if comment
+        else None
+    )
+    # One write and no read before it: the form's number is unique per survey, so a form
+    # sent again (a retry on a weak signal) fails the insert and is answered with the
+    # sheet it sent first. The invitation is spent after the insert, in the same
+    # transaction, so a retry of a spent code finds its sheet instead of a refusal.
     try:
         with transaction.atomic():
+            _insert(sheet)
             if invitation is not None:
                 spent = (
                     Invitation.objects.unscoped("the invitation of the rater's link")
@@ -427,19 +605,41 @@ def submit_response(
                 )
                 if not spent:
                     raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
-            response = Response.objects.create(
-                survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour
-            )
-            if comment:
-                SurveyComment.objects.create(
-                    survey=survey, role=role, body=comment, submitted_hour=hour
-                )
+            if note is not None:
+                _insert(note)
     except IntegrityError:
-        existing = Response.objects.filter(survey=survey, nonce=nonce).first()
+        existing = (
+            Response.objects.unscoped("the rater's own form, sent again")
+            .filter(survey=survey, nonce=nonce)
+            .first()
+        )
         if existing is None:
             raise
         return existing, False
-    return response, True
+    return sheet, True
+
+
+@functools.cache
+def _insert_sql(model) -> str:
+    quote = connection.ops.quote_name
+    fields = model._meta.concrete_fields
+    columns = ", ".join(quote(field.column) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
+
+
+def _insert(instance) -> None:
+    """INSERT a new answer sheet or comment, its key already drawn at random: what
+    `save()` sends, with every value prepared by its field as `save()` prepares it, but
+    without compiling the statement again for each phone of a hall (issue #19)."""
+    values = [
+        field.get_db_prep_save(field.pre_save(instance, add=True), connection)
+        for field in instance._meta.concrete_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(type(instance)), values)
+    instance._state.adding = False
+    instance._state.db = connection.alias
 
 
 @transaction.atomic

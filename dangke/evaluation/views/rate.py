@@ -10,11 +10,15 @@ the answer sheet itself.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -50,34 +54,129 @@ def _rate_limited(request, survey: Survey) -> bool:
     return not ratelimit.hit(f"survey:{digest[:48]}", limit=limit, seconds=60)
 
 
-def _render(
-    request, survey, role, *, invitation=None, errors=(), done=False, status=200, roles=None
-):
-    roles = roles if roles is not None else services.stage_roles(survey)
-    stage = roles.get(role)
-    now = timezone.now()
-    values = request.POST if errors else {}
-    context = {
-        "survey": survey,
-        "lesson": survey.lesson,
-        "role": stage,
-        "invitation": invitation,
-        "errors": errors,
-        "done": done,
-        "not_open": not done and now < survey.opens_at,
-        "closed": not done and now >= survey.closes_at,
-        "nonce": services.new_form_nonce(survey),
-        "values": values,
-        "groups": _questions(stage, values) if stage else [],
-        "follow_up": survey.kind == SurveyKind.FOLLOW_UP,
-        "quiz_questions": _quiz_questions(survey, role, values) if stage and not done else [],
+@dataclass(frozen=True)
+class PageParts:
+    """What every phone of one survey version is shown: the roles with their leaves, the
+    heading, each role's rendered questions, and the trainee's thank-you page. Built once
+    per version (`services.rater_form_version`) and kept in the process's memory."""
+
+    roles: dict[str, services.StageRole]
+    heading: dict[str, str]
+    questions: dict[str, str]
+    trainee_done: str
+    trainee_form: str  # with CSRF_SLOT and NONCE_SLOT where each phone's own values go
+
+
+# Placeholders in a cached page for what is each phone's own: its CSRF token and its form
+# nonce. Plain letters, so escaping leaves them as they are.
+CSRF_SLOT = "dkslotcsrf0x19"
+NONCE_SLOT = "dkslotnonce0x19"
+
+
+def _page_parts(survey) -> PageParts:
+    version = services.rater_form_version(survey)
+    cache = services.local_cache()
+    if version is not None:
+        parts = cache.get(version)
+        if parts is not None:
+            return parts
+    lesson = survey.lesson if survey.lesson_id else None
+    heading = {
+        "title": survey.rater_course_title or survey.title,
+        "place": survey.rater_organization_name or "",
+        "day": formats.date_format(timezone.localtime(lesson.starts_at), "Y-m-d") if lesson else "",
     }
-    return render(request, "evaluation/rate.html", context, status=status)
+    roles = services.asked_roles(survey)
+    questions = {
+        kind: render_to_string("evaluation/_rate_questions.html", {"groups": _questions(stage, {})})
+        for kind, stage in roles.items()
+    }
+    trainee_done = render_to_string(
+        "evaluation/rate.html",
+        _context(survey, heading, roles.get(RaterKind.TRAINEE), done=True),
+    )
+    trainee = roles.get(RaterKind.TRAINEE)
+    trainee_form = (
+        render_to_string(
+            "evaluation/rate.html",
+            _context(
+                survey, heading, trainee, done=False, errors=(), values={},
+                questions=questions[RaterKind.TRAINEE], quiz_questions=[],
+                nonce=NONCE_SLOT, csrf_token=CSRF_SLOT,
+            ),
+        )
+        if trainee
+        else ""
+    )  # fmt: skip
+    parts = PageParts(roles, heading, questions, trainee_done, trainee_form)
+    if version is not None:
+        cache.set(version, parts, services.RATER_FORM_TIMEOUT)
+    return parts
+
+
+def _context(survey, heading, stage, **extra) -> dict:
+    return {
+        "survey": survey,
+        "heading": heading,
+        "role": stage,
+        "follow_up": survey.kind == SurveyKind.FOLLOW_UP,
+        **extra,
+    }
+
+
+def _render(
+    request, survey, role, *, parts=None, invitation=None, errors=(), done=False, status=200
+):
+    """The page in the state the survey and the rater are in. A phone's page is rendered
+    without the request's context processors (it shows nothing of a user) around the
+    cached questions; a form sent back with errors is rendered afresh, with the rater's
+    own choices."""
+    parts = parts or _page_parts(survey)
+    if done and invitation is None and role == RaterKind.TRAINEE:
+        return HttpResponse(parts.trainee_done, status=status)
+    now = timezone.now()
+    if (
+        not done
+        and not errors
+        and invitation is None
+        and role == RaterKind.TRAINEE
+        and parts.trainee_form
+        and not survey.rater_has_quiz
+        and survey.is_open_at(now)
+    ):  # the hall's case: the cached page with this phone's own token and nonce
+        page = parts.trainee_form.replace(CSRF_SLOT, get_token(request))
+        return HttpResponse(page.replace(NONCE_SLOT, services.new_form_nonce(survey)))
+    stage = parts.roles.get(role)
+    context = _context(survey, parts.heading, stage, invitation=invitation, done=done)
+    if not done:
+        values = request.POST if errors else {}
+        questions = ""
+        if stage:
+            questions = (
+                render_to_string(
+                    "evaluation/_rate_questions.html", {"groups": _questions(stage, values)}
+                )
+                if values
+                else parts.questions[role]  # rendered by our template: safe HTML
+            )
+        context.update(
+            errors=errors,
+            not_open=now < survey.opens_at,
+            closed=now >= survey.closes_at,
+            nonce=services.new_form_nonce(survey),
+            values=values,
+            questions=questions,
+            quiz_questions=_quiz_questions(survey, role, values) if stage else [],
+            csrf_token=get_token(request),
+        )
+    return HttpResponse(render_to_string("evaluation/rate.html", context), status=status)
 
 
 def _quiz_questions(survey, role, values) -> list[dict]:
     """The post-lesson knowledge quiz (dangke.quizzes), asked of trainees on the day."""
     if role != RaterKind.TRAINEE or survey.kind != SurveyKind.ON_SITE:
+        return []
+    if not survey.rater_has_quiz:  # read with the survey: no query for most lessons
         return []
     from dangke.quizzes.services import form_questions, quiz_for
 
@@ -91,7 +190,7 @@ def _questions(stage, values) -> list[tuple[str, list[dict]]]:
     groups: dict[str, list[dict]] = {}
     for leaf in stage.leaves:
         selected = values.get(f"i_{leaf.key}", "")
-        groups.setdefault(leaf.parent.name if leaf.parent_id else "", []).append(
+        groups.setdefault(leaf.dimension, []).append(
             {
                 "key": leaf.key,
                 "name": leaf.name,
@@ -104,17 +203,18 @@ def _questions(stage, values) -> list[tuple[str, list[dict]]]:
 
 
 def _submit(request, survey, role, invitation=None):
+    parts = _page_parts(survey)
     if _rate_limited(request, survey):
         return _render(
             request,
             survey,
             role,
+            parts=parts,
             invitation=invitation,
             errors=[_("提交太频繁，请稍后再试")],
             status=429,
         )
     raw = {key: value for key, value in request.POST.items() if key.startswith("i_")}
-    roles = services.stage_roles(survey)  # read once: a hall of phones calls this page
     try:
         _response, created = services.submit_response(
             survey,
@@ -123,25 +223,26 @@ def _submit(request, survey, role, invitation=None):
             nonce=request.POST.get("nonce", ""),
             comment=request.POST.get("comment", ""),
             invitation=invitation,
-            roles=roles,
+            roles=parts.roles,
         )
     except services.SurveyError as error:
         return _render(
             request,
             survey,
             role,
+            parts=parts,
             invitation=invitation,
             errors=error.messages,
             status=400,
-            roles=roles,
         )
-    if created and role == RaterKind.TRAINEE and survey.kind == SurveyKind.ON_SITE:
+    asks_quiz = role == RaterKind.TRAINEE and survey.kind == SurveyKind.ON_SITE
+    if created and asks_quiz and survey.rater_has_quiz:
         from dangke.quizzes.services import quiz_for, submit_quiz
 
         quiz = quiz_for(survey)
         if quiz:  # stored apart from the sheet, with no link to it
             submit_quiz(quiz, request.POST)
-    response = _render(request, survey, role, invitation=invitation, done=True, roles=roles)
+    response = _render(request, survey, role, parts=parts, invitation=invitation, done=True)
     if invitation is None:
         response.set_signed_cookie(
             _cookie_name(survey),
@@ -159,12 +260,9 @@ def _submit(request, survey, role, invitation=None):
 @csrf_protect
 def rate(request, key):
     """A trainee's page behind the venue QR code."""
-    survey = get_object_or_404(
-        Survey.objects.unscoped("a trainee's page, by the survey's public key").select_related(
-            "lesson__course", "lesson__organization", "system"
-        ),
-        public_key=key,
-    )
+    survey = services.rater_survey(public_key=key)
+    if survey is None:
+        raise Http404
     if _answered(request, survey):
         return _render(request, survey, RaterKind.TRAINEE, done=True)
     if request.method == "POST":
@@ -178,12 +276,9 @@ def rate(request, key):
 def rate_invited(request, code):
     """A named rater's page behind a one-time invitation link."""
     invitation = get_object_or_404(
-        Invitation.objects.unscoped("a rater's page, by the invitation link").select_related(
-            "survey__lesson__course", "survey__lesson__organization", "survey__system"
-        ),
-        code=code,
+        Invitation.objects.unscoped("a rater's page, by the invitation link"), code=code
     )
-    survey = invitation.survey
+    survey = services.rater_survey(pk=invitation.survey_id)
     if invitation.used_at and request.method != "POST":
         return _render(request, survey, invitation.role, invitation=invitation, done=True)
     if request.method == "POST":
