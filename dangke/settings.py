@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dangke.members",
     "dangke.quizzes",
     "dangke.advice",
+    "dangke.alliances",
     "dangke.demo",
 ]
 
