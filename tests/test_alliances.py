@@ -299,3 +299,163 @@ def test_joint_events_are_seen_by_every_member(allies):
             region=allies.yaan,
             held_on=datetime.date(2026, 6, 1),
         )
+
+
+# ---------------------------------------------------------------- the pages
+
+
+def test_the_ally_browses_shared_courses_orders_one_and_asks_for_a_teacher(allies, client):
+    world = allies.world
+    services.share_course(
+        allies.alliance,
+        world.course_a,
+        scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+    )
+    client.force_login(allies.ms_admin)
+    page = client.get(f"/alliances/{allies.alliance.pk}/").content.decode()
+    assert "乐眉党员教育协作联盟" in page
+    assert world.course_a.title in page and world.course_b.title not in page
+    assert client.get(f"/courses/{world.course_a.pk}/").status_code == 200
+    assert client.get(f"/courses/{world.course_b.pk}/").status_code == 404
+    assert client.get(f"/faculty/{world.teacher_a.pk}/").status_code == 404
+    assert client.get(f"/organizations/{world.org_a.pk}/").status_code == 404
+    # The request form lists 乐山's teachers by name and level only, never their phones.
+    assert world.teacher_a.name in page and "13900000001" not in page
+    start = timezone.localdate()
+    response = client.post(
+        f"/alliances/{allies.alliance.pk}/exchanges/",
+        {
+            "teacher": world.teacher_a.pk,
+            "host_region": "5114",
+            "purpose": "lesson",
+            "starts_on": start.isoformat(),
+            "ends_on": (start + datetime.timedelta(days=7)).isoformat(),
+            "note": "东坡区专题党课",
+        },
+    )
+    assert response.status_code == 302
+    exchange = TeacherExchange.objects.unscoped("test").get()
+    assert (exchange.teacher, exchange.host_region_id, exchange.status) == (
+        world.teacher_a,
+        "5114",
+        ExchangeStatus.REQUESTED,
+    )
+    # 乐山's city admin approves it on the same page; the ally then sees the teacher.
+    client.force_login(world.city_admin)
+    assert "同意" in client.get(f"/alliances/{allies.alliance.pk}/").content.decode()
+    client.post(
+        f"/alliances/{allies.alliance.pk}/exchanges/{exchange.pk}/decide/",
+        {"decision": "approve", "reason": "同意派出"},
+    )
+    exchange.refresh_from_db()
+    assert exchange.status == ExchangeStatus.APPROVED
+    client.force_login(allies.ms_admin)
+    assert client.get(f"/faculty/{world.teacher_a.pk}/").status_code == 200
+
+
+def test_an_outsider_gets_404_for_the_alliance_and_its_rows(allies, client):
+    world = allies.world
+    share = services.share_course(
+        allies.alliance,
+        world.course_a,
+        scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+    )
+    client.force_login(allies.ya_admin)
+    assert client.get(f"/alliances/{allies.alliance.pk}/").status_code == 404
+    assert client.get(f"/courses/{world.course_a.pk}/").status_code == 404
+    response = client.post(
+        f"/alliances/{allies.alliance.pk}/shares/{share.pk}/withdraw/", {"reason": "x"}
+    )
+    assert response.status_code == 404
+    assert "乐眉" not in client.get("/alliances/").content.decode()
+
+
+def test_the_ally_cannot_withdraw_what_another_member_shared(allies, client):
+    world = allies.world
+    share = services.share_course(
+        allies.alliance,
+        world.course_a,
+        scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+    )
+    client.force_login(allies.ms_admin)
+    response = client.post(
+        f"/alliances/{allies.alliance.pk}/shares/{share.pk}/withdraw/",
+        {"reason": "不要了"},
+        follow=True,
+    )
+    assert "只能撤回本区划共享的课程" in response.content.decode()
+    share.refresh_from_db()
+    assert share.withdrawn_on is None
+
+
+def test_year_figures_count_what_members_did_together(allies):
+    from dangke.alliances.figures import year_figures
+    from dangke.delivery.models import CourseOrder, Lesson, LessonStatus
+    from dangke.regions.models import Organization, OrganizationKind
+
+    world = allies.world
+    year = timezone.localdate().year
+    services.share_course(
+        allies.alliance,
+        world.course_a,
+        scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+    )
+    ms_org = Organization.objects.create(
+        code="O-MS-1",
+        name="东坡区某社区党委",
+        kind=OrganizationKind.COMMUNITY,
+        region=allies.dongpo,
+        member_count=40,
+    )
+    CourseOrder.objects.create(organization=ms_org, course=world.course_a, expected_attendees=30)
+    CourseOrder.objects.create(
+        organization=world.org_b, course=world.course_a, expected_attendees=9
+    )
+    start = timezone.localdate()
+    exchange = services.request_exchange(
+        allies.alliance,
+        world.teacher_a,
+        scope=scope_for_user(allies.ms_admin),
+        actor=allies.ms_admin,
+        host_region=allies.meishan,
+        purpose="lesson",
+        starts_on=start,
+        ends_on=start,
+    )
+    services.decide_exchange(
+        exchange,
+        scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+        approve=True,
+        reason="同意",
+    )
+    lesson = Lesson.objects.create(
+        course=world.course_a,
+        organization=ms_org,
+        status=LessonStatus.DELIVERED,
+        starts_at=timezone.localtime().replace(hour=9, minute=0),
+    )
+    lesson.teachers.add(world.teacher_a)
+    services.hold_joint_event(
+        allies.alliance,
+        scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+        kind="summit",
+        title="峰会",
+        region=world.city,
+        held_on=start,
+    )
+    assert year_figures(allies.alliance, year) == {
+        "year": year,
+        "members": 2,
+        "shared_courses": 1,
+        "orders_of_shared_courses": 1,
+        "exchanges": 1,
+        "lessons_by_lent_teachers": 1,
+        "joint_events": 1,
+        "summits": 1,
+    }

@@ -302,3 +302,55 @@ def hold_joint_event(
     event.participant_regions.set(participants)
     record_audit(event, actor=actor, action=AuditEntry.Action.CREATE, to_value=event.title)
     return event
+
+
+# ---------------------------------------------------------------- what a page offers
+
+
+def shareable_courses(alliance: Alliance, scope: Scope):
+    """Listed courses of the regions the user manages inside a member, not shared yet."""
+    from dangke.courses.models import Course, CourseStatus
+
+    managed = [code for code in scope.managed_region_codes if member_for(alliance, code)]
+    if not managed and scope.is_superuser:
+        managed = [m.region_id for m in alliance.members.filter(left_on__isnull=True)]
+    condition = Q(pk__in=[])
+    for code in managed:
+        condition |= Q(region__code__startswith=code)
+    shared = alliance.shares.filter(withdrawn_on__isnull=True).values("course_id")
+    return (
+        Course.objects.visible_to(scope)
+        .filter(condition, status=CourseStatus.LISTED)
+        .exclude(pk__in=shared)
+        .order_by("code")
+    )
+
+
+def host_regions(alliance: Alliance, scope: Scope) -> list:
+    """The member regions the user may ask a teacher for: those they administer."""
+    return [
+        member.region
+        for member in alliance.members.filter(left_on__isnull=True).select_related("region")
+        if scope.manages_region(member.region_id)
+    ]
+
+
+def lendable_teachers(alliance: Alliance, scope: Scope):
+    """The other members' active teachers a host may ask for: a catalogue of names, levels
+    and regions (the page shows nothing else of them), like the 点单 menu."""
+    from dangke.faculty.models import Teacher, TeacherStatus
+
+    hosts = host_regions(alliance, scope)
+    if not hosts:
+        return Teacher.objects.none()
+    host_codes = {region.code for region in hosts}
+    condition = Q(pk__in=[])
+    for member in alliance.members.filter(left_on__isnull=True):
+        if member.region_id not in host_codes:
+            condition |= Q(region__code__startswith=member.region_id)
+    return (
+        Teacher.objects.unscoped("catalogue of allied teachers: names and levels only")
+        .filter(condition, status=TeacherStatus.ACTIVE)
+        .select_related("region")
+        .order_by("region_id", "name")
+    )
