@@ -459,3 +459,32 @@ def test_year_figures_count_what_members_did_together(allies):
         "joint_events": 1,
         "summits": 1,
     }
+
+
+def test_the_api_names_each_courses_origin_and_what_is_shared_in(allies, client):
+    from dangke.accounts.models import ApiToken
+
+    world = allies.world
+    share = services.share_course(
+        allies.alliance,
+        world.course_a,
+        scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+    )
+    token = ApiToken.issue(allies.dongpo_admin)
+    headers = {"Authorization": f"Bearer {token}"}
+    items = client.get("/api/v1/courses", headers=headers).json()["items"]
+    assert [
+        (i["code"], i["origin_region"], i["origin_region_name"], i["shared_in"]) for i in items
+    ] == [
+        ("C-A-001", "511102", "市中区", True),
+    ]
+    ms_token = ApiToken.issue(allies.ms_admin)
+    items = client.get("/api/v1/courses", headers={"Authorization": f"Bearer {ms_token}"}).json()
+    assert {i["code"]: i["shared_in"] for i in items["items"]} == {"C-A-001": True, "MS-001": False}
+    assert client.get(f"/api/v1/courses/{world.course_b.pk}", headers=headers).status_code == 404
+    services.withdraw_share(
+        share, scope=scope_for_user(world.city_admin), actor=world.city_admin, reason="改版"
+    )
+    assert client.get("/api/v1/courses", headers=headers).json()["items"] == []
+    assert client.get(f"/api/v1/courses/{world.course_a.pk}", headers=headers).status_code == 404
