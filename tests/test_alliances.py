@@ -488,3 +488,34 @@ def test_the_api_names_each_courses_origin_and_what_is_shared_in(allies, client)
     )
     assert client.get("/api/v1/courses", headers=headers).json()["items"] == []
     assert client.get(f"/api/v1/courses/{world.course_a.pk}", headers=headers).status_code == 404
+
+
+def test_the_demo_alliance_builds_on_the_city_and_again(world):
+    """dangke/demo/alliance.py on the test world (the city demo runs it too, slowly)."""
+    from dangke.alliances.figures import year_figures
+    from dangke.alliances.models import Alliance
+    from dangke.core.calendar import YearSoFar
+    from dangke.demo.alliance import build_alliance_demo
+
+    meishan = make_region("5114", "眉山市", RegionLevel.CITY, world.province)
+    for code, name in (("511402", "东坡区"), ("511403", "彭山区"), ("511421", "仁寿县"),
+                       ("511423", "洪雅县")):  # fmt: skip
+        make_region(code, name, RegionLevel.COUNTY, meishan)
+    period = YearSoFar.of(timezone.localdate().year)
+    for _ in range(2):  # a rebuild replaces, never duplicates
+        counts = build_alliance_demo(period, "5111")
+    assert counts == {
+        "alliance_shared_courses": 4, "alliance_exchanges": 1, "alliance_lessons": 1,
+        "ally_teachers": 5,
+    }  # fmt: skip
+    alliance = Alliance.objects.unscoped("test").get()
+    ally = create_user_with_role(
+        "ally-admin", password=PASSWORD, role=Role.REGION_ADMIN, region=meishan
+    )
+    scope = scope_for_user(ally)
+    assert {c.code for c in Course.objects.visible_to(scope) if c.region_id.startswith("5111")} == {
+        "C-A-001", "C-B-001",
+    }  # fmt: skip
+    assert Teacher.objects.visible_to(scope).filter(region__code__startswith="5111").count() == 1
+    figures = year_figures(alliance, period.year)
+    assert (figures["members"], figures["exchanges"], figures["summits"]) == (2, 1, 1)

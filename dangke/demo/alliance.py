@@ -51,7 +51,7 @@ ALLY_COURSES = [  # code, title, category, county, teacher codes, shared
 ]
 ALLY_ORGANIZATIONS = [  # code, name, kind, county
     ("MS-O-001", "东坡区苏祠社区党委", OrganizationKind.COMMUNITY, "511402"),
-    ("MS-O-002", "仁寿县文林镇党委", OrganizationKind.TOWNSHIP, "511421"),
+    ("MS-O-002", "仁寿县委组织部机关党支部", OrganizationKind.ORGAN, "511421"),
 ]
 
 
