@@ -496,12 +496,13 @@ def test_the_demo_alliance_builds_on_the_city_and_again(world):
     from dangke.alliances.models import Alliance
     from dangke.core.calendar import YearSoFar
     from dangke.demo.alliance import build_alliance_demo
+    from dangke.demo.builder import reference_year
 
     meishan = make_region("5114", "眉山市", RegionLevel.CITY, world.province)
     for code, name in (("511402", "东坡区"), ("511403", "彭山区"), ("511421", "仁寿县"),
                        ("511423", "洪雅县")):  # fmt: skip
         make_region(code, name, RegionLevel.COUNTY, meishan)
-    period = YearSoFar.of(timezone.localdate().year)
+    period = YearSoFar.of(reference_year())  # the demo's year, as `dangke demo` builds it
     for _ in range(2):  # a rebuild replaces, never duplicates
         counts = build_alliance_demo(period, "5111")
     assert counts == {
