@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dangke.members",
     "dangke.quizzes",
     "dangke.advice",
+    "dangke.alliances",
     "dangke.demo",
 ]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("annual-report/", include("dangke.workreport.urls")),
     path("members/", include("dangke.members.urls")),
     path("advice/", include("dangke.advice.urls")),
+    path("alliances/", include("dangke.alliances.urls")),
     path("api/v1/", api_urls()),
     # The language switcher works on the sign-in page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

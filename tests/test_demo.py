@@ -327,14 +327,19 @@ def check_city_build():
         "强化国土空间规划引领促进县域经济高质量发展",
         "坚持党建引领激活村级治理新动能",
     } <= excellent_titles
-    # Every organisation lies in a real township or village of its county, inside Leshan.
-    for code, latitude, longitude in Organization.objects.values_list(
-        "region_id", "latitude", "longitude"
-    ):
+    # Every organisation lies in a real township or village of its county, inside Leshan
+    # (眉山's few, of the alliance demo, sit at its counties).
+    for code, latitude, longitude in Organization.objects.exclude(
+        region__code__startswith="5114"
+    ).values_list("region_id", "latitude", "longitude"):
         assert code.startswith("5111") and len(code) in (9, 12)
         assert 28.4 <= latitude <= 30.0 and 102.9 <= longitude <= 104.3
     # County teachers are spread over all eleven counties.
-    counties = set(Teacher.objects.filter(level="county").values_list("region_id", flat=True))
+    counties = set(
+        Teacher.objects.filter(level="county", region__code__startswith="5111").values_list(
+            "region_id", flat=True
+        )
+    )
     assert len(counties) == 11
 
     run("demo_accounts")
@@ -351,7 +356,38 @@ def check_city_build():
     )
     teacher = User.objects.get(username="teacher").teacher_profile
     assert teacher.region_id == "511102"
+    check_alliance_demo(year)
     assert teacher.joined_on < datetime.date(year, 1, 1)
+
+
+def check_alliance_demo(year: int) -> None:
+    """眉山 and 乐山 in one alliance: ally-admin sees 乐山's shared courses and its lent
+    teacher, and nothing else of 乐山's (issue #20)."""
+    from dangke.alliances.figures import year_figures as alliance_figures
+    from dangke.alliances.models import Alliance, CourseShare
+
+    ally = User.objects.get(username="ally-admin")
+    scope = scope_for_user(ally)
+    assert scope.managed_region_codes == ("5114",)
+    (alliance,) = Alliance.objects.visible_to(scope)
+    shared_from_leshan = set(
+        CourseShare.objects.filter(alliance=alliance, region_id="5111").values_list(
+            "course_id", flat=True
+        )
+    )
+    assert len(shared_from_leshan) == 3
+    seen_leshan = set(
+        Course.objects.visible_to(scope)
+        .filter(region__code__startswith="5111")
+        .values_list("pk", flat=True)
+    )
+    assert seen_leshan == shared_from_leshan
+    lent = Teacher.objects.visible_to(scope).filter(region__code__startswith="5111")
+    assert lent.count() == 1
+    figures = alliance_figures(alliance, year)
+    assert (figures["members"], figures["exchanges"], figures["summits"]) == (2, 1, 1)
+    assert figures["lessons_by_lent_teachers"] == 1
+    assert figures["orders_of_shared_courses"] == (1 if timezone.localdate().year == year else 0)
 
 
 def test_the_console_script_accepts_hyphenated_command_names(monkeypatch, capsys):

@@ -689,6 +689,43 @@ BY_ORGANIZATION = {"level": "organization"}
 THIS_YEAR = {"year": 2026}  # at the pinned clock
 
 
+def alliance_share_row(world, n: int) -> str:
+    """A course of county a shared in its alliance, a teacher exchange and a joint event."""
+    from dangke.alliances.models import (
+        Alliance,
+        AllianceMember,
+        CourseShare,
+        JointEvent,
+        TeacherExchange,
+    )
+
+    today = timezone.localdate()
+    alliance, created = Alliance.objects.unscoped("test rows").get_or_create(
+        name="列表协作联盟", defaults={"region": world.county_a, "founded_on": today}
+    )
+    if created:
+        AllianceMember.objects.create(alliance=alliance, region=world.county_a, joined_on=today)
+    course = new_course(world, n)
+    CourseShare.objects.create(
+        alliance=alliance, course=course, region=world.county_a, shared_on=today
+    )
+    TeacherExchange.objects.create(
+        alliance=alliance, teacher=new_teacher(world, 100 + n), region=world.county_a,
+        host_region=world.county_a, purpose="lesson", starts_on=today, ends_on=today,
+    )  # fmt: skip
+    JointEvent.objects.create(
+        alliance=alliance, kind="summit", title=f"列表峰会{n}", region=world.county_a,
+        held_on=today,
+    )  # fmt: skip
+    return course.title
+
+
+def the_alliance(world) -> list[int]:
+    from dangke.alliances.models import Alliance
+
+    return [Alliance.objects.unscoped("test rows").get().pk]
+
+
 @dataclass(frozen=True)
 class Page:
     url_name: str
@@ -756,6 +793,7 @@ PAGES = [
     Page("members:lesson_roster", "liaison", roster_member_row, 9, args=the_roster_lesson),
     Page("media:portal", "county_a_admin", portal_row, 7, args=lambda w: [w.county_a.code]),
     Page("delivery:plan", "county_a_admin", planned_order_row, 10, args=latest_plan),
+    Page("alliances:detail", "county_a_admin", alliance_share_row, 21, args=the_alliance),
     Page(
         "evaluation:teacher_score",
         "county_a_admin",

@@ -72,7 +72,31 @@ def rows_in_both_counties(world):
             at=timezone.now(),
         )  # fmt: skip
         _members_rows(county, org, course, admin)
+        _alliances_rows(county, course, teacher)
     return world
+
+
+def _alliances_rows(county, course, teacher):
+    """A one-member alliance per county: what members share is proven in test_alliances."""
+    import datetime
+
+    from dangke.alliances import models as alliances
+
+    day = datetime.date(2026, 3, 2)
+    alliance = alliances.Alliance.objects.create(
+        name=f"{county.name}协作联盟", region=county, founded_on=day
+    )
+    alliances.AllianceMember.objects.create(alliance=alliance, region=county, joined_on=day)
+    alliances.CourseShare.objects.create(
+        alliance=alliance, course=course, region=county, shared_on=day
+    )
+    alliances.TeacherExchange.objects.create(
+        alliance=alliance, teacher=teacher, region=county, host_region=county,
+        purpose="lesson", starts_on=day, ends_on=day,
+    )  # fmt: skip
+    alliances.JointEvent.objects.create(
+        alliance=alliance, kind="summit", title="峰会", region=county, held_on=day
+    )
 
 
 def _care_rows(county, teacher, admin):

@@ -452,6 +452,17 @@ OBJECT_URLS = {
     **dict.fromkeys(
         ["api:get_contest", "api:get_contest_results"], _pk("contests.Contest", "contest_id")
     ),
+    **dict.fromkeys(
+        [
+            "alliances:detail",
+            "alliances:share",
+            "alliances:request_exchange",
+            "alliances:hold_event",
+        ],
+        _pk("alliances.Alliance"),
+    ),
+    "alliances:withdraw": _nested("alliances.CourseShare", "pk", "share_pk", "alliance_id"),
+    "alliances:decide": _nested("alliances.TeacherExchange", "pk", "exchange_pk", "alliance_id"),
 }
 
 # url name → why its parameter does not name a row the sweep must hide.

@@ -43,6 +43,9 @@ class ScopeRules:
     teacher:      path to a teacher's pk
     group:        path to a teaching group's pk
     user:         path to the user a row belongs to (their own notifications)
+    shared:       (kind, path) pairs: rows another region shares into the scope's regions
+                  (a course shared in an alliance: ("course", "pk")); what a kind shares is
+                  told by the app that owns the sharing (`share_with`). No app: nothing.
     """
 
     region: str | None = None
@@ -50,6 +53,7 @@ class ScopeRules:
     teacher: str | None = None
     group: str | None = None
     user: str | None = None
+    shared: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,38 @@ class Scope:
                 condition |= _q_in(model, path, ids)
         if rules.user and self.user_id:
             condition |= _q_in(model, rules.user, (self.user_id,))
+        for kind, path in rules.shared:
+            shared_ids = shared_into(kind, self.region_codes)
+            if shared_ids is not None:
+                condition |= _q_in_subquery(model, path, shared_ids)
         return condition
+
+
+# Sharing across regions (an alliance of cities) is told by the app that owns it, above this
+# module: `share_with(kind, provider)`; provider(region_codes) answers a queryset of the pks of
+# the kind's rows shared into those regions now, or None when nothing is.
+_sharing_providers: dict = {}
+
+
+def share_with(kind: str, provider) -> None:
+    """Register what `kind` ("course", "teacher", "alliance") shares into a set of regions."""
+    _sharing_providers[kind] = provider
+
+
+def shared_into(kind: str, region_codes) -> models.QuerySet | None:
+    """The pks (a subquery) of `kind`'s rows shared into `region_codes`; None: none."""
+    provider = _sharing_providers.get(kind)
+    codes = tuple(code for code in region_codes if code)
+    if provider is None or not codes:
+        return None
+    return provider(codes)
+
+
+def _q_in_subquery(model: type[models.Model], path: str, subquery) -> Q:
+    """`path IN (subquery)`, without duplicating outer rows over a many-valued path."""
+    if path == "pk" or ("__" not in path and not model._meta.get_field(path).many_to_many):
+        return Q(**{f"{path}__in": subquery})
+    return Q(pk__in=model._base_manager.filter(**{f"{path}__in": subquery}).values("pk"))
 
 
 def _q_in(model: type[models.Model], path: str, ids: tuple[int, ...]) -> Q:

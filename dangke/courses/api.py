@@ -1,8 +1,8 @@
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_visible_or_404, shared_into
 from dangke.core.apicontract import BoundedPages, DbId
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
@@ -28,6 +28,23 @@ class CourseOut(Schema):
     duration_minutes: int
     teachers: list[int]
     excellent_years: list[int]
+    origin_region: str = Field(
+        description="课程的来源区划代码：本平台课程为其所属区划，课程包导入的课程为来源平台的区划"
+    )
+    origin_region_name: str
+    shared_in: bool = Field(
+        description="true：课程属于协作联盟的其他成员，由其共享给调用者所在区划（可查看、点单，不可修改）"
+    )
+
+    @staticmethod
+    def resolve_origin_region(course):
+        origin = getattr(course, "origin", None)  # set when imported from a course package
+        return origin.origin_region_code if origin else course.region_id
+
+    @staticmethod
+    def resolve_origin_region_name(course):
+        origin = getattr(course, "origin", None)
+        return origin.origin_region_name if origin else course.region.name
 
     @staticmethod
     def resolve_series(course):
@@ -75,7 +92,8 @@ class CourseFilter(FilterSchema):
 def _courses(scope):
     return (
         Course.objects.visible_to(scope)
-        .select_related("series")
+        .annotate(shared_in=_shared_in(scope))
+        .select_related("series", "region", "origin")
         .prefetch_related("teachers", "excellent_years", "outline")
         .order_by("code")
     )
@@ -90,3 +108,14 @@ def list_courses(request, filters: Query[CourseFilter]):
 @router.get("/courses/{course_id}", response=CourseDetailOut, summary="课程详情（含知识点大纲）")
 def get_course(request, course_id: DbId):
     return get_visible_or_404(_courses(request.scope), request.scope, pk=course_id)
+
+
+def _shared_in(scope):
+    """True for a course the scope sees only because an ally shares it (alliances)."""
+    shared = shared_into("course", scope.region_codes)
+    if shared is None:
+        return Value(False)
+    own = Q(pk__in=[])
+    for code in scope.region_codes:
+        own |= Q(region__code__startswith=code)
+    return ExpressionWrapper(Q(pk__in=shared) & ~own, output_field=BooleanField())

@@ -79,7 +79,13 @@ class Course(ProtectedStatusModel):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    scope_rules = ScopeRules(region="region__code", teacher="teachers", group="teaching_group_id")
+    # shared: a course a member city shares with its alliance (alliances.sharing).
+    scope_rules = ScopeRules(
+        region="region__code",
+        teacher="teachers",
+        group="teaching_group_id",
+        shared=(("course", "pk"),),
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -195,7 +201,9 @@ class Courseware(models.Model):
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
-    scope_rules = ScopeRules(region="course__region__code", teacher="course__teachers")
+    scope_rules = ScopeRules(
+        region="course__region__code", teacher="course__teachers", shared=(("course", "course_id"),)
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

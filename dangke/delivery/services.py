@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangke.accounts.models import Role, RoleAssignment
-from dangke.accounts.scoping import Scope, scope_for_user
+from dangke.accounts.scoping import Scope, scope_for_user, shared_into
 from dangke.core.calendar import report_year, year_bounds
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, change_statuses, record_audit
@@ -880,6 +880,11 @@ def orderable_courses(scope: Scope):
     for code in codes:
         county = code[:6]
         condition |= Q(region__code__startswith=county) | Q(region_id__in=ancestor_codes(county))
+    # Courses another city shares with the user's alliance (alliances), by the same rule as
+    # scoping's; withdrawn shares drop off the menu.
+    shared = shared_into("course", tuple(codes))
+    if shared is not None:
+        condition |= Q(pk__in=shared)
     return listed.filter(condition)
 
 

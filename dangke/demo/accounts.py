@@ -104,7 +104,23 @@ def demo_account_plan() -> list[DemoAccount]:
         plan.append(
             DemoAccount("counsellor", "孙慧敏", Role.COUNSELLOR, home, "向本人申请的一对一辅导")
         )
+    ally = _allied_city()
+    if county_b is not None and ally is not None:  # dangke/demo/alliance.py
+        plan.append(
+            DemoAccount(
+                "ally-admin", "刘晓燕", Role.REGION_ADMIN, ally, f"{ally.name}（协作联盟牵头单位）"
+            )
+        )
     return plan
+
+
+def _allied_city() -> Region | None:
+    """眉山, when the city demo built its alliance with 乐山."""
+    from dangke.demo.alliance import ALLY_ROOT
+
+    if not Teacher.objects.filter(region__code__startswith=ALLY_ROOT).exists():
+        return None
+    return Region.objects.filter(code=ALLY_ROOT).first()
 
 
 @transaction.atomic

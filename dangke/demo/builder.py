@@ -211,6 +211,10 @@ def reset_demo(key: str) -> int:
     from dangke.members.demo import clear_members_demo
 
     clear_members_demo(root)  # rosters hang on organisations
+    if key == "city":
+        from dangke.demo.alliance import clear_alliance_demo
+
+        clear_alliance_demo()  # exchanges hold on to teachers; 眉山's pool is rebuilt
     deleted = 0
     for queryset in (
         Lesson.objects.filter(region__code__startswith=root),
@@ -373,6 +377,10 @@ class DemoBuilder:
         from dangke.members.demo import build_members_demo
 
         self.counts.update(build_members_demo(self))
+        if self.is_city:  # 眉山 and the 协作联盟 with 乐山 (issue #20)
+            from dangke.demo.alliance import build_alliance_demo
+
+            self.counts.update(build_alliance_demo(self.period, self.spec.root))
         refresh_planner_statistics()  # the rosters and their ledger were bulk-loaded last
         return dict(self.counts)
 

@@ -105,7 +105,10 @@ class Teacher(ProtectedStatusModel):
         related_name="teacher_profile",
     )
 
-    scope_rules = ScopeRules(region="region__code", teacher="pk", group="groups")
+    # shared: a teacher lent to another member of an alliance, for the exchange's period.
+    scope_rules = ScopeRules(
+        region="region__code", teacher="pk", group="groups", shared=(("teacher", "pk"),)
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

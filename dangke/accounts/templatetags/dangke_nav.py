@@ -78,6 +78,7 @@ def main_navigation(context):
                 or Role.COUNSELLOR in scope.roles
             ),
         ),
+        ("alliances:list", _("协作联盟"), "bi-people", bool(scope.managed_region_codes)),
     ]
     if Role.COUNSELLOR in scope.roles:  # a counsellor's login sees nothing but counselling
         from dangke.care.access import is_counsellor_only

@@ -269,7 +269,11 @@ def add_judge(request, pk):
             services.add_judge(contest, actor=request.user, kind=JudgeKind.PEER,
                                teacher=teacher, in_final=in_final)  # fmt: skip
     else:
-        home = Region.objects.filter(code=post.get("home_region") or "").first()
+        home = (
+            Region.objects.unscoped("division codes: public reference data")
+            .filter(code=post.get("home_region") or "")
+            .first()
+        )
 
         def action():
             services.add_judge(

@@ -1,0 +1,356 @@
+"""Every change to an alliance goes through here: checked, written and audited.
+
+Who may do what: the coordinator (an admin of the alliance's leading region) founds the
+alliance, admits members and holds joint events; a member's admin shares the courses of its
+region, withdraws them, leaves, and asks another member for a teacher; the teacher's home
+office approves or declines the request with a reason."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dangke.accounts.scoping import Scope
+from dangke.alliances.models import (
+    Alliance,
+    AllianceMember,
+    CourseShare,
+    ExchangeStatus,
+    JointEvent,
+    TeacherExchange,
+)
+from dangke.core.models import AuditEntry
+from dangke.core.services import change_status, record_audit
+
+
+class AllianceError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise AllianceError(message)
+
+
+def member_for(alliance: Alliance, region_code: str) -> AllianceMember | None:
+    """The active membership `region_code` takes part through (its own or a region above)."""
+    prefixes = [region_code[:length] for length in range(1, len(region_code) + 1)]
+    return (
+        AllianceMember.objects.unscoped("the memberships of an alliance already held")
+        .filter(alliance=alliance, left_on__isnull=True, region_id__in=prefixes)
+        .order_by("-region_id")
+        .first()
+    )
+
+
+def is_coordinator(scope: Scope, alliance: Alliance) -> bool:
+    return scope.manages_region(alliance.region_id)
+
+
+# ---------------------------------------------------------------- founding and membership
+
+
+@transaction.atomic
+def found_alliance(
+    *,
+    scope: Scope,
+    actor,
+    name: str,
+    region,
+    founded_on: datetime.date,
+    charter: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+) -> Alliance:
+    """The coordinating office founds the alliance; its region is the first member."""
+    _require(scope.manages_region(region.code), _("只能由牵头区划的管理员创建协作联盟"))
+    _require(bool(name.strip()), _("请填写联盟名称"))
+    alliance = Alliance.objects.create(
+        name=name.strip(), region=region, founded_on=founded_on, charter=charter
+    )
+    record_audit(alliance, actor=actor, action=AuditEntry.Action.CREATE, to_value=alliance.name)
+    admit_member(
+        alliance,
+        region,
+        scope=scope,
+        actor=actor,
+        joined_on=founded_on,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    return alliance
+
+
+@transaction.atomic
+def admit_member(
+    alliance: Alliance,
+    region,
+    *,
+    scope: Scope,
+    actor,
+    joined_on: datetime.date | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+) -> AllianceMember:
+    _require(is_coordinator(scope, alliance), _("只有联盟牵头单位可以吸收成员"))
+    already = (
+        AllianceMember.objects.unscoped("the memberships of an alliance already held")
+        .filter(alliance=alliance, left_on__isnull=True)
+        .filter(Q(region__code__startswith=region.code) | Q(region_id__in=_prefixes(region.code)))
+    )
+    _require(
+        not already.exists(),
+        _("%(region)s 已是本联盟成员（或其上下级已是成员）") % {"region": region.name},
+    )
+    member = AllianceMember.objects.create(
+        alliance=alliance,
+        region=region,
+        joined_on=joined_on or timezone.localdate(),
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+    )
+    record_audit(
+        alliance,
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        field="members",
+        to_value=_("加入：%(region)s") % {"region": region.name},
+    )
+    return member
+
+
+def _prefixes(code: str) -> list[str]:
+    return [code[:length] for length in range(1, len(code) + 1)]
+
+
+@transaction.atomic
+def leave(member: AllianceMember, *, scope: Scope, actor, reason: str) -> AllianceMember:
+    """A member leaves (itself, or removed by the coordinator): what it shared is withdrawn
+    and its approved exchanges end; history stays."""
+    _require(
+        scope.manages_region(member.region_id) or is_coordinator(scope, member.alliance),
+        _("只有该成员或联盟牵头单位可以办理退出"),
+    )
+    _require(member.left_on is None, _("该成员已退出联盟"))
+    _require(bool(reason.strip()), _("请填写退出原因"))
+    today = timezone.localdate()
+    member.left_on = max(today, member.joined_on)
+    member.save(update_fields=["left_on"])
+    for share in member.alliance.shares.filter(
+        withdrawn_on__isnull=True, region__code__startswith=member.region_id
+    ):
+        share.withdrawn_on = today
+        share.save(update_fields=["withdrawn_on"])
+    record_audit(
+        member.alliance,
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        field="members",
+        from_value=member.region.name,
+        to_value=_("退出：%(region)s") % {"region": member.region.name},
+        reason=reason,
+    )
+    return member
+
+
+# ---------------------------------------------------------------- shared courses
+
+
+@transaction.atomic
+def share_course(alliance: Alliance, course, *, scope: Scope, actor) -> CourseShare:
+    _require(scope.manages_region(course.region_id), _("只能共享本区划管理的课程"))
+    member = member_for(alliance, course.region_id)
+    _require(member is not None, _("课程所属区划不是本联盟的成员"))
+    _require(
+        not alliance.shares.filter(course=course, withdrawn_on__isnull=True).exists(),
+        _("该课程已共享到本联盟"),
+    )
+    share = CourseShare.objects.create(
+        alliance=alliance,
+        course=course,
+        region=member.region,
+        shared_on=timezone.localdate(),
+        shared_by=actor if actor.is_authenticated else None,
+    )
+    record_audit(share, actor=actor, action=AuditEntry.Action.CREATE, to_value=str(share))
+    return share
+
+
+@transaction.atomic
+def withdraw_share(share: CourseShare, *, scope: Scope, actor, reason: str) -> CourseShare:
+    """No new orders from the other members; their orders and lessons stay."""
+    _require(scope.manages_region(share.course.region_id), _("只能撤回本区划共享的课程"))
+    _require(share.withdrawn_on is None, _("该课程已撤回共享"))
+    _require(bool(reason.strip()), _("请填写撤回原因"))
+    share.withdrawn_on = timezone.localdate()
+    share.save(update_fields=["withdrawn_on"])
+    record_audit(
+        share,
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        field="withdrawn_on",
+        to_value=str(share.withdrawn_on),
+        reason=reason,
+    )
+    return share
+
+
+# ---------------------------------------------------------------- teacher exchange
+
+
+@transaction.atomic
+def request_exchange(
+    alliance: Alliance,
+    teacher,
+    *,
+    scope: Scope,
+    actor,
+    host_region,
+    purpose: str,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    note: str = "",
+) -> TeacherExchange:
+    """The host member's office asks for a teacher of another member."""
+    _require(scope.manages_region(host_region.code), _("只能为本区划申请互派师资"))
+    host = member_for(alliance, host_region.code)
+    home = member_for(alliance, teacher.region_id)
+    _require(host is not None, _("申请方不是本联盟的成员"))
+    _require(home is not None, _("该教师所在区划不是本联盟的成员"))
+    _require(home.pk != host.pk, _("只能申请其他成员单位的教师"))
+    _require(ends_on >= starts_on, _("结束日期不能早于开始日期"))
+    exchange = TeacherExchange.objects.create(
+        alliance=alliance,
+        teacher=teacher,
+        region=teacher.region,
+        host_region=host_region,
+        purpose=purpose,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        note=note,
+        requested_by=actor if actor.is_authenticated else None,
+    )
+    record_audit(exchange, actor=actor, action=AuditEntry.Action.CREATE, to_value=str(exchange))
+    return exchange
+
+
+def decide_exchange(
+    exchange: TeacherExchange, *, scope: Scope, actor, approve: bool, reason: str
+) -> TeacherExchange:
+    """The teacher's home office approves or declines; a reason is required either way."""
+    _require(scope.manages_region(exchange.region_id), _("只有教师所在区划的管理员可以审批"))
+    _require(bool(reason.strip()), _("请填写审批意见"))
+    target = ExchangeStatus.APPROVED if approve else ExchangeStatus.DECLINED
+    with transaction.atomic():
+        change_status(exchange, target, actor=actor, reason=reason)
+        exchange.decision_reason = reason.strip()[:200]
+        TeacherExchange.objects.unscoped("the exchange just decided").filter(pk=exchange.pk).update(
+            decision_reason=exchange.decision_reason
+        )
+    return exchange
+
+
+def end_exchange(exchange: TeacherExchange, *, scope: Scope, actor, reason: str):
+    """Either office ends an approved exchange early: the teacher is no longer lent."""
+    _require(
+        scope.manages_region(exchange.region_id) or scope.manages_region(exchange.host_region_id),
+        _("只有派出方或接收方可以结束互派"),
+    )
+    change_status(exchange, ExchangeStatus.ENDED, actor=actor, reason=reason)
+    return exchange
+
+
+# ---------------------------------------------------------------- joint events
+
+
+@transaction.atomic
+def hold_joint_event(
+    alliance: Alliance,
+    *,
+    scope: Scope,
+    actor,
+    kind: str,
+    title: str,
+    region,
+    held_on: datetime.date,
+    venue: str = "",
+    participants=(),
+    attendance: int = 0,
+    summary: str = "",
+) -> JointEvent:
+    """The coordinator (or the hosting member's office) records a joint event."""
+    _require(
+        is_coordinator(scope, alliance) or scope.manages_region(region.code),
+        _("只有联盟牵头单位或承办成员可以登记联合活动"),
+    )
+    _require(member_for(alliance, region.code) is not None, _("承办方不是本联盟的成员"))
+    _require(bool(title.strip()), _("请填写活动名称"))
+    event = JointEvent.objects.create(
+        alliance=alliance,
+        kind=kind,
+        title=title.strip(),
+        region=region,
+        held_on=held_on,
+        venue=venue,
+        attendance=attendance,
+        summary=summary,
+    )
+    event.participant_regions.set(participants)
+    record_audit(event, actor=actor, action=AuditEntry.Action.CREATE, to_value=event.title)
+    return event
+
+
+# ---------------------------------------------------------------- what a page offers
+
+
+def shareable_courses(alliance: Alliance, scope: Scope):
+    """Listed courses of the regions the user manages inside a member, not shared yet."""
+    from dangke.courses.models import Course, CourseStatus
+
+    managed = [code for code in scope.managed_region_codes if member_for(alliance, code)]
+    if not managed and scope.is_superuser:
+        managed = [m.region_id for m in alliance.members.filter(left_on__isnull=True)]
+    condition = Q(pk__in=[])
+    for code in managed:
+        condition |= Q(region__code__startswith=code)
+    shared = alliance.shares.filter(withdrawn_on__isnull=True).values("course_id")
+    return (
+        Course.objects.visible_to(scope)
+        .filter(condition, status=CourseStatus.LISTED)
+        .exclude(pk__in=shared)
+        .order_by("code")
+    )
+
+
+def host_regions(alliance: Alliance, scope: Scope) -> list:
+    """The member regions the user may ask a teacher for: those they administer."""
+    return [
+        member.region
+        for member in alliance.members.filter(left_on__isnull=True).select_related("region")
+        if scope.manages_region(member.region_id)
+    ]
+
+
+def lendable_teachers(alliance: Alliance, scope: Scope):
+    """The other members' active teachers a host may ask for: a catalogue of names, levels
+    and regions (the page shows nothing else of them), like the 点单 menu."""
+    from dangke.faculty.models import Teacher, TeacherStatus
+
+    hosts = host_regions(alliance, scope)
+    if not hosts:
+        return Teacher.objects.none()
+    host_codes = {region.code for region in hosts}
+    condition = Q(pk__in=[])
+    for member in alliance.members.filter(left_on__isnull=True):
+        if member.region_id not in host_codes:
+            condition |= Q(region__code__startswith=member.region_id)
+    return (
+        Teacher.objects.unscoped("catalogue of allied teachers: names and levels only")
+        .filter(condition, status=TeacherStatus.ACTIVE)
+        .select_related("region")
+        .order_by("region_id", "name")
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from dangke.alliances import views
+
+app_name = "alliances"
+
+urlpatterns = [
+    path("", views.alliance_list, name="list"),
+    path("<int:pk>/", views.alliance_detail, name="detail"),
+    path("<int:pk>/share/", views.share_course, name="share"),
+    path("<int:pk>/shares/<int:share_pk>/withdraw/", views.withdraw_share, name="withdraw"),
+    path("<int:pk>/exchanges/", views.request_exchange, name="request_exchange"),
+    path("<int:pk>/exchanges/<int:exchange_pk>/decide/", views.decide_exchange, name="decide"),
+    path("<int:pk>/events/", views.hold_event, name="hold_event"),
+]

@@ -1,0 +1,249 @@
+"""The alliance pages (联盟主页). Thin: services decide, check and audit."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dangke.accounts.scoping import get_visible_or_404
+from dangke.alliances import services
+from dangke.alliances.figures import year_figures
+from dangke.alliances.forms import (
+    ExchangeRequestForm,
+    JointEventForm,
+    ReasonForm,
+    ShareCourseForm,
+)
+from dangke.alliances.models import Alliance, CourseShare, ExchangeStatus, TeacherExchange
+from dangke.core.export import xlsx_response
+from dangke.core.status import StatusTransitionError
+from dangke.evaluation.scores import course_ratings
+
+
+@login_required
+def alliance_list(request):
+    alliances = Alliance.objects.visible_to(request.scope).select_related("region").order_by("name")
+    return render(request, "alliances/alliance_list.html", {"alliances": alliances})
+
+
+def _alliance(request, pk):
+    return get_visible_or_404(Alliance.objects.select_related("region"), request.scope, pk=pk)
+
+
+def _year(request) -> int:
+    value = request.GET.get("year", "")
+    today = timezone.localdate()
+    if value.isascii() and value.isdigit() and 2000 <= int(value) <= today.year + 1:
+        return int(value)
+    return today.year
+
+
+@login_required
+def alliance_detail(request, pk):
+    alliance = _alliance(request, pk)
+    scope = request.scope
+    year = _year(request)
+    members = list(alliance.members.select_related("region").order_by("joined_on", "region_id"))
+    shares = list(alliance.shares.select_related("course", "region").order_by("-shared_on", "pk"))
+    ratings = course_ratings([share.course_id for share in shares])
+    for share in shares:
+        share.rating = ratings.get(share.course_id) or {}
+        share.may_withdraw = share.withdrawn_on is None and scope.manages_region(
+            share.course.region_id
+        )
+    active_shares = [share for share in shares if share.withdrawn_on is None]
+    if request.GET.get("export") == "xlsx":
+        return _export(alliance, shares, year_figures(alliance, year))
+    exchanges = list(
+        alliance.exchanges.select_related("teacher", "region", "host_region").order_by(
+            "-starts_on", "pk"
+        )
+    )
+    for exchange in exchanges:
+        exchange.may_decide = exchange.status == ExchangeStatus.REQUESTED and (
+            scope.manages_region(exchange.region_id)
+        )
+    active_members = [member for member in members if member.left_on is None]
+    courses = services.shareable_courses(alliance, scope)
+    hosts = services.host_regions(alliance, scope)
+    may_hold = services.is_coordinator(scope, alliance) or bool(hosts)
+    context = {
+        "alliance": alliance,
+        "year": year,
+        "figures": year_figures(alliance, year),
+        "members": members,
+        "active_shares": active_shares,
+        "withdrawn_shares": [share for share in shares if share.withdrawn_on is not None],
+        "exchanges": exchanges,
+        "events": list(alliance.events.select_related("region").order_by("-held_on", "pk")),
+        "share_form": ShareCourseForm(courses=courses) if courses.exists() else None,
+        "exchange_form": ExchangeRequestForm(
+            teachers=services.lendable_teachers(alliance, scope), hosts=hosts
+        )
+        if hosts
+        else None,
+        "event_form": JointEventForm(members=active_members) if may_hold else None,
+        "is_coordinator": services.is_coordinator(scope, alliance),
+    }
+    return render(request, "alliances/alliance_detail.html", context)
+
+
+def _export(alliance, shares, figures):
+    headers = [
+        _("共享方"), _("课程编号"), _("课程名称"), _("共享日期"), _("撤回日期"),
+        _("评分"), _("95%区间下限"), _("95%区间上限"), _("答卷数"), _("授课场次"),
+    ]  # fmt: skip
+    rows = []
+    for share in shares:
+        rating = share.rating
+        ci95 = rating.get("ci95") or (None, None)
+        rows.append([
+            share.region.name, share.course.code, share.course.title, share.shared_on,
+            share.withdrawn_on, rating.get("score"), ci95[0], ci95[1],
+            rating.get("n_responses"), rating.get("n_lessons"),
+        ])  # fmt: skip
+    rows.append([])
+    for label, key in FIGURE_LABELS:
+        rows.append([f"{figures['year']}年 {label}", figures[key]])
+    return xlsx_response(f"{alliance.name}-共享课程", headers, rows)
+
+
+FIGURE_LABELS = (
+    (_("成员单位"), "members"),
+    (_("共享课程（门）"), "shared_courses"),
+    (_("其他成员点单共享课程（次）"), "orders_of_shared_courses"),
+    (_("互派师资（人次）"), "exchanges"),
+    (_("互派教师授课（场）"), "lessons_by_lent_teachers"),
+    (_("联合活动（场）"), "joint_events"),
+)
+
+
+def _failed(request, error):
+    messages.error(request, error.message)
+
+
+@login_required
+@require_POST
+def share_course(request, pk):
+    alliance = _alliance(request, pk)
+    form = ShareCourseForm(
+        request.POST, courses=services.shareable_courses(alliance, request.scope)
+    )
+    if not form.is_valid():
+        messages.error(request, _("请选择要共享的课程"))
+        return redirect(alliance)
+    try:
+        share = services.share_course(
+            alliance, form.cleaned_data["course"], scope=request.scope, actor=request.user
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("已共享「%(course)s」") % {"course": share.course.title})
+    return redirect(alliance)
+
+
+@login_required
+@require_POST
+def withdraw_share(request, pk, share_pk):
+    alliance = _alliance(request, pk)
+    share = get_visible_or_404(
+        CourseShare.objects.select_related("course"), request.scope, pk=share_pk, alliance=alliance
+    )
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("撤回共享须填写原因"))
+        return redirect(alliance)
+    try:
+        services.withdraw_share(
+            share, scope=request.scope, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("已撤回共享：其他成员不能再点单，已有记录保留"))
+    return redirect(alliance)
+
+
+@login_required
+@require_POST
+def request_exchange(request, pk):
+    alliance = _alliance(request, pk)
+    hosts = services.host_regions(alliance, request.scope)
+    form = ExchangeRequestForm(
+        request.POST, teachers=services.lendable_teachers(alliance, request.scope), hosts=hosts
+    )
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect(alliance)
+    data = form.cleaned_data
+    try:
+        services.request_exchange(
+            alliance, data["teacher"], scope=request.scope, actor=request.user,
+            host_region=form.hosts[data["host_region"]], purpose=data["purpose"],
+            starts_on=data["starts_on"], ends_on=data["ends_on"], note=data["note"],
+        )  # fmt: skip
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("互派申请已提交，待派出方审批"))
+    return redirect(alliance)
+
+
+@login_required
+@require_POST
+def decide_exchange(request, pk, exchange_pk):
+    alliance = _alliance(request, pk)
+    exchange = get_visible_or_404(
+        TeacherExchange.objects.select_related("teacher"),
+        request.scope,
+        pk=exchange_pk,
+        alliance=alliance,
+    )
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("审批须填写意见"))
+        return redirect(alliance)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.decide_exchange(
+            exchange, scope=request.scope, actor=request.user, approve=approve,
+            reason=form.cleaned_data["reason"],
+        )  # fmt: skip
+    except services.AllianceError as error:
+        _failed(request, error)
+    except StatusTransitionError as error:  # decided meanwhile by another admin
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已同意互派") if approve else _("已拒绝互派申请"))
+    return redirect(alliance)
+
+
+@login_required
+@require_POST
+def hold_event(request, pk):
+    alliance = _alliance(request, pk)
+    members = list(
+        alliance.members.filter(left_on__isnull=True).select_related("region").order_by("pk")
+    )
+    form = JointEventForm(request.POST, members=members)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return redirect(alliance)
+    data = form.cleaned_data
+    try:
+        services.hold_joint_event(
+            alliance, scope=request.scope, actor=request.user, kind=data["kind"],
+            title=data["title"], region=form.regions[data["region"]], held_on=data["held_on"],
+            venue=data["venue"], participants=[m.region for m in members],
+            attendance=data["attendance"], summary=data["summary"],
+        )  # fmt: skip
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("联合活动已登记"))
+    return redirect(alliance)
