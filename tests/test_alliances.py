@@ -461,6 +461,23 @@ def test_year_figures_count_what_members_did_together(allies):
     }
 
 
+def test_year_figures_do_not_count_what_is_shared_in_as_ones_own(allies):
+    from dangke.reports.queries import year_figures
+
+    world = allies.world
+    before = year_figures(scope_for_user(allies.ms_admin))
+    services.share_course(
+        allies.alliance,
+        world.course_a,
+        scope=scope_for_user(world.county_a_admin),
+        actor=world.county_a_admin,
+    )
+    assert world.course_a in seen(Course, allies.ms_admin)  # seen in the library
+    after = year_figures(scope_for_user(allies.ms_admin))
+    assert after["courses"] == before["courses"]  # but 眉山's figures are 眉山's
+    assert after["teachers"] == before["teachers"]
+
+
 def test_the_api_names_each_courses_origin_and_what_is_shared_in(allies, client):
     from dangke.accounts.models import ApiToken
 

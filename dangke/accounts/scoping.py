@@ -92,7 +92,9 @@ class Scope:
             return True
         return any(code.startswith(prefix) for prefix in self.managed_region_codes)
 
-    def q_for(self, model: type[models.Model]) -> Q:
+    def q_for(self, model: type[models.Model], *, shared: bool = True) -> Q:
+        """The rows of `model` this scope sees; `shared=False` leaves out what other regions
+        share in (an alliance's courses and lent teachers): seen, but not one's own."""
         rules: ScopeRules | None = getattr(model, "scope_rules", None)
         if rules is None:
             raise TypeError(f"{model.__name__} declares no scope_rules and cannot be scoped")
@@ -111,7 +113,7 @@ class Scope:
                 condition |= _q_in(model, path, ids)
         if rules.user and self.user_id:
             condition |= _q_in(model, rules.user, (self.user_id,))
-        for kind, path in rules.shared:
+        for kind, path in rules.shared if shared else ():
             shared_ids = shared_into(kind, self.region_codes)
             if shared_ids is not None:
                 condition |= _q_in_subquery(model, path, shared_ids)
@@ -303,9 +305,9 @@ class ScopedQuerySet(models.QuerySet):
         queryset._scope_mark = mark
         return queryset
 
-    def visible_to(self, scope_or_user) -> ScopedQuerySet:
+    def visible_to(self, scope_or_user, *, shared: bool = True) -> ScopedQuerySet:
         scope = as_scope(scope_or_user)
-        queryset = self.filter(scope.q_for(self.model))
+        queryset = self.filter(scope.q_for(self.model, shared=shared))
         queryset._scope_mark = VISIBLE
         return queryset
 
@@ -412,8 +414,12 @@ def _marked_if(combined, *parts):
 def visible_within(model, scope: Scope, region_code: str | None = None, *, path: str = ""):
     """The rows of `model` that `scope` sees, narrowed to the region subtree `region_code`
     (none: no narrowing) along `path` (default: the model's scoped region path), without
-    ordering — how year figures read every model."""
-    queryset = model.objects.visible_to(scope)
+    ordering — how year figures read every model. What other regions share in (an
+    alliance's courses, a lent teacher) is not counted as the scope's own."""
+    if model.scope_rules.shared:
+        queryset = model.objects.visible_to(scope, shared=False)
+    else:
+        queryset = model.objects.visible_to(scope)
     if region_code:
         path = path or model.scope_rules.region
         queryset = queryset.filter(**{f"{path}__startswith": region_code})
