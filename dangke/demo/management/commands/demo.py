@@ -110,6 +110,8 @@ class Command(BaseCommand):
 
         if reset:
             raise CommandError("省级规模不能 --reset：请在空数据库上生成")
+        if not 0 < fraction <= 1:
+            raise CommandError("--fraction 须大于 0、不超过 1（如 0.02）")
         if if_empty and province_present():
             self.stdout.write("已有四川省演示数据，跳过生成")
             return
