@@ -122,9 +122,7 @@ class Command(BaseCommand):
         )
         started = time.monotonic()
         try:
-            counts, phases = build_province(
-                seed=seed, fraction=fraction, say=lambda line: self.stdout.write(line)
-            )
+            counts, phases = build_province(seed=seed, fraction=fraction, say=self.say)
         except DemoError as error:
             raise CommandError(str(error)) from error
         elapsed = time.monotonic() - started
@@ -137,3 +135,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {label}：{seconds:.1f} 秒（{seconds / max(elapsed, 0.001):.0%}）")
         if "copy_seconds" in counts:
             self.stdout.write(f"  其中 COPY 写入：{counts['copy_seconds']:,} 秒")
+
+    def say(self, line: str) -> None:
+        """A phase's line as it ends, not when the build does (stdout may be a file)."""
+        self.stdout.write(line)
+        self.stdout.flush()
