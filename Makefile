@@ -17,6 +17,17 @@ cluster: install
 cluster-stop:
 	scripts/cluster down
 
+# `make province`: the province demo (issue #18: 四川 around 嘉州, ~4 million members, ~15
+# million answer sheets) into the `make cluster` database: var/cluster.env when the cluster
+# wrote it, else the defaults scripts/cluster uses. FRACTION=0.02 builds a small one.
+.PHONY: province
+province: install
+	@set -a; [ -f var/cluster.env ] && . var/cluster.env; set +a; \
+	export DATABASE_URL=$${DATABASE_URL:-postgres://dangke:dangke@127.0.0.1:$${CLUSTER_PG_PORT:-5433}/dangke}; \
+	$(DANGKE) migrate --no-input -v 0 && \
+	nice -n 10 $(DANGKE) demo --scale province --if-empty $(if $(FRACTION),--fraction $(FRACTION)) && \
+	$(DANGKE) demo-accounts
+
 # Fault tests against a running cluster (tests/cluster/faults.py): kill a web instance, a
 # worker, restart Redis and PostgreSQL under load.
 cluster-faults: install

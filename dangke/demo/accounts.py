@@ -100,6 +100,16 @@ def demo_account_plan() -> list[DemoAccount]:
         ),
         DemoAccount("judge", "赵明远", Role.JUDGE, home, f"{home.name}（擂台赛评审）"),
     ]
+    from dangke.demo.province import PROVINCE, province_present
+
+    if province_present():  # the province around the city (dangke/demo/province.py)
+        province = Region.objects.get(code=PROVINCE)
+        plan.insert(
+            0,
+            DemoAccount(
+                "province-admin", "吴国平", Role.REGION_ADMIN, province, f"{province.name}（全省）"
+            ),
+        )
     if county_b is not None:  # the city demo lists counsellors (dangke/care/demo.py)
         plan.append(
             DemoAccount("counsellor", "孙慧敏", Role.COUNSELLOR, home, "向本人申请的一对一辅导")
