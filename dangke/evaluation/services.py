@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from dangke.core.models import AuditEntry
 from dangke.core.services import notify, record_audit
 from dangke.delivery.models import LessonStatus
+from dangke.evaluation import rollups
 from dangke.evaluation.basis import survey_basis, take_basis
 from dangke.evaluation.indicators import check_tree, leaves_of, system_for
 from dangke.evaluation.models import (
@@ -430,6 +431,7 @@ def submit_response(
             response = Response.objects.create(
                 survey=survey, role=role, answers=answers, nonce=nonce, submitted_hour=hour
             )
+            rollups.count_response(response)
             if comment:
                 SurveyComment.objects.create(
                     survey=survey, role=role, body=comment, submitted_hour=hour
