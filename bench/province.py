@@ -145,15 +145,16 @@ def _subjects(lower_scope, year: int) -> dict:
         .first()
     )
     busiest = busiest["month"].strftime("%Y-%m") if busiest else f"{year}-06"
-    # the export: a region whose organisations number about EXPORT_ROWS, else the largest
     organizations = Organization.objects.visible_to(lower_scope)
     by_county = (
         organizations.values("region__parent__parent__code").annotate(n=Count("pk")).order_by("-n")
     )
-    export_region = ""
-    for row in by_county:
+    # the smallest county above EXPORT_ROWS, else the largest: both users export its rows
+    counties = [row for row in by_county if row["region__parent__parent__code"]]
+    export_region = counties[0]["region__parent__parent__code"] if counties else ""
+    for row in counties:
         if row["n"] >= EXPORT_ROWS:
-            export_region = row["region__parent__parent__code"] or ""
+            export_region = row["region__parent__parent__code"]
     region_code = lower_scope.region_codes[0] if lower_scope.region_codes else ""
     return {
         "course": course_id,
