@@ -21,6 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from dangke.core.export import xlsx_response
 
+EXPORT_CHUNK_ROWS = 2000
+
 
 @dataclass(frozen=True)
 class Column:
@@ -106,7 +108,11 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
 
     if request.GET.get("export") == "xlsx":
         headers = [str(column.label) for column in definition.columns]
-        rows = ([_plain(column.value(obj)) for column in definition.columns] for obj in queryset)
+        # Read in chunks, never the whole result at once (prefetches run per chunk).
+        rows = (
+            [_plain(column.value(obj)) for column in definition.columns]
+            for obj in queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS)
+        )
         return xlsx_response(str(definition.export_name or definition.title), headers, rows)
 
     page = Paginator(queryset, settings.DANGKE_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -7,18 +7,17 @@ from dangke.evaluation.models import (
     CommentStatus,
     ExcellentProposal,
     Rectification,
-    Response,
     Survey,
     SurveyComment,
     SurveyKind,
 )
+from dangke.evaluation.rollups import responses_by_role
 
 
 def evaluation_figures(scope, year: int, region_code: str | None = None) -> dict:
     """Surveys opened for the year's lessons, responses by role, lessons with a published
     score, comments by review state, rectifications by state, excellent proposals."""
     surveys = visible_within(Survey, scope, region_code).filter(opens_at__year=year)
-    responses = Response.objects.unscoped("answers of surveys in scope").filter(survey__in=surveys)
     comments = SurveyComment.objects.unscoped("comments of surveys in scope").filter(
         survey__in=surveys
     )
@@ -29,7 +28,7 @@ def evaluation_figures(scope, year: int, region_code: str | None = None) -> dict
         follow_up=Count("id", filter=Q(kind=SurveyKind.FOLLOW_UP)),
         published=Count("id", filter=Q(kind=SurveyKind.ON_SITE, published_at__isnull=False)),
     )
-    by_role = dict(responses.values_list("role").annotate(n=Count("id")).order_by())
+    by_role = responses_by_role(surveys)  # the tallies: a province has millions of sheets
     by_status = dict(comments.values_list("status").annotate(n=Count("id")).order_by())
     return {
         "surveys": counts["on_site"],

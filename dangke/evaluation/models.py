@@ -772,3 +772,33 @@ class ResponseExclusion(ProtectedStatusModel):
 
     def __str__(self):
         return f"{self.survey} · {self.get_status_display()}"
+
+
+class ResponseTally(models.Model):
+    """How many answer sheets a survey holds per rater role: the rollup the office's figures
+    (the dashboard, `dangke stats`, /api/v1/stats) add up instead of counting a province's
+    millions of sheets. Each sheet adds one as it is saved (`rollups.count_response`);
+    `dangke rescore` rebuilds it from the sheets (`rollups.rebuild_tallies`). It names no
+    one: a count per survey and role, as the figures show."""
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("测评"), on_delete=models.CASCADE, related_name="tallies"
+    )
+    role = models.CharField(_("评价主体"), max_length=16, choices=RaterKind.choices)
+    responses = models.PositiveIntegerField(_("答卷数"), default=0)
+
+    scope_rules = ScopeRules(region="survey__region__code")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("答卷计数")
+        verbose_name_plural = _("答卷计数")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "role"], name="response_tally_once"),
+            models.CheckConstraint(
+                condition=Q(role__in=RaterKind.values), name="response_tally_role"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.survey} {self.role}: {self.responses}"

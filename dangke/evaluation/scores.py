@@ -163,7 +163,11 @@ def is_provisional(survey: Survey, now=None) -> bool:
 
 
 def rescore(surveys) -> int:
-    """Recompute every given on-site survey from its raw answers (`dangke rescore`)."""
+    """Recompute every given on-site survey from its raw answers (`dangke rescore`), and
+    recount their sheets' tallies (`rollups.rebuild_tallies`)."""
+    from dangke.evaluation.rollups import rebuild_tallies
+
+    rebuild_tallies(surveys.filter(kind=SurveyKind.ON_SITE))
     count = 0
     for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related("system"):
         refresh_score(survey, force=True)

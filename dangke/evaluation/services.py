@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from dangke.core.models import AuditEntry
 from dangke.core.services import notify, record_audit
 from dangke.delivery.models import LessonStatus
+from dangke.evaluation import rollups
 from dangke.evaluation.basis import survey_basis, take_basis
 from dangke.evaluation.indicators import check_tree, leaves_of, system_for
 from dangke.evaluation.models import (
@@ -605,6 +606,7 @@ def submit_response(
                 )
                 if not spent:
                     raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
+            rollups.count_response(sheet)
             if note is not None:
                 _insert(note)
     except IntegrityError:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -167,8 +167,10 @@ def lesson_figures(teacher_ids, year: int, upto: datetime.datetime | None = None
     ).values("pk")
     wanted = set(teacher_ids)
     # The lessons by subquery: joined with a long teacher list SQLite picks a slow plan.
+    # PostgreSQL takes the list and so reads only these teachers' lessons, not the whole
+    # province's year (issue #18: 1.2 s → 0.2 s for a county of a 20× city).
     through = Lesson.teachers.through.objects.filter(lesson__in=given)
-    if len(wanted) <= 50:
+    if len(wanted) <= 50 or connection.vendor == "postgresql":
         through = through.filter(teacher_id__in=wanted)
     rows = through.values("teacher_id").annotate(
         n=Count("lesson_id", distinct=True),

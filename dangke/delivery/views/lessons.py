@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -38,6 +40,9 @@ ICAL_SALT = "dangke.delivery.ical"
 # --- lessons --------------------------------------------------------------------------------
 
 
+DAY_LESSONS = 8  # lessons a calendar day shows; the rest are counted
+
+
 def ical_token(teacher: Teacher) -> str:
     return signing.Signer(salt=ICAL_SALT).sign(str(teacher.pk))
 
@@ -61,8 +66,16 @@ def lessons(request):
             last + datetime.timedelta(days=1), datetime.time(), tz
         ),
     )
+    # A day shows its first DAY_LESSONS lessons and how many more: a city's busiest month
+    # holds thousands (issue #18), which no calendar cell can show and no page should render.
+    local_day = TruncDate("starts_at", tzinfo=tz)
+    per_day = rows.annotate(day=local_day).values_list("day").annotate(n=Count("pk"))
+    totals = dict(per_day.order_by())
+    shown = rows.annotate(
+        place=Window(RowNumber(), partition_by=local_day, order_by=("starts_at", "pk"))
+    ).filter(place__lte=DAY_LESSONS)
     by_day = defaultdict(list)
-    for lesson in rows:
+    for lesson in shown.order_by("starts_at", "pk"):
         by_day[timezone.localtime(lesson.starts_at).date()].append(lesson)
     start = first - datetime.timedelta(days=first.weekday())
     weeks = []
@@ -70,7 +83,12 @@ def lessons(request):
     while day <= last:
         weeks.append(
             [
-                {"date": d, "in_month": d.month == first.month, "lessons": by_day.get(d, [])}
+                {
+                    "date": d,
+                    "in_month": d.month == first.month,
+                    "lessons": by_day.get(d, []),
+                    "more": totals.get(d, 0) - len(by_day.get(d, [])),
+                }
                 for d in (day + datetime.timedelta(days=n) for n in range(7))
             ]
         )
@@ -86,7 +104,7 @@ def lessons(request):
         "month_label": first.strftime("%Y-%m"),
         "previous": (first - datetime.timedelta(days=1)).strftime("%Y-%m"),
         "following": (last + datetime.timedelta(days=1)).strftime("%Y-%m"),
-        "count": sum(len(v) for v in by_day.values()),
+        "count": sum(totals.values()),
         "feeds": feeds,
         "weekdays": [_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日")],
     }

@@ -1,0 +1,313 @@
+"""Every page a province or city office opens, measured in one run as two users of the same
+database: `province-admin` and a city admin (issue #18, "fast as it grows").
+
+For each page: p50 and p95 of the wall time over repeated requests (in-process, Django's
+test client against the configured database, after one warm-up request), the number of SQL
+queries of one request, and the ratio of the upper user's p50 to the lower user's. The goal
+is a ratio of at most 3 (a province holds 20× a city's data) and an interactive page's p95
+under 300 ms; the table marks the pages that miss. Exports and the year's report run as
+tasks (or must), so they are listed with their times but held to no 300 ms.
+
+When the database has no province office (no `province-admin`), the pair is a city admin
+and a county admin of that city instead, and the run says so: the same question one level
+down.
+
+Environment:
+- `BENCH_PROVINCE_URL` (else `DATABASE_URL`): the database, e.g.
+  postgres://dkme:dkme@localhost:5432/dkpbench. Run it against a built province or city:
+  the benchmark reads and never writes (the plan is computed, not stored).
+- `BENCH_PROVINCE_UPPER` / `BENCH_PROVINCE_LOWER`: user names (defaults `province-admin`
+  and `city-admin`; without a province, `city-admin` and `county-a`).
+- `BENCH_PROVINCE_RUNS`: measured requests per page and user (default 7).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+import time
+from dataclasses import dataclass, field
+
+RUNS = int(os.environ.get("BENCH_PROVINCE_RUNS", 7))
+INTERACTIVE_P95_MS = 300
+RATIO_GOAL = 3.0
+EXPORT_ROWS = 10_000
+
+
+@dataclass
+class Page:
+    name: str
+    url: str = ""  # a GET of the site; empty for an in-process task
+    task: object = None  # callable(scope) for work that runs as a task
+    interactive: bool = True
+    rows: dict = field(default_factory=dict)  # user -> rows exported, when it matters
+
+
+@dataclass
+class Measure:
+    p50: float
+    p95: float
+    queries: int
+    status: int
+
+
+def _setup() -> None:
+    url = os.environ.get("BENCH_PROVINCE_URL")
+    if url:
+        os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangke.settings")
+    import django
+
+    django.setup()
+
+
+def _users():
+    from dangke.accounts.models import User
+
+    upper = os.environ.get("BENCH_PROVINCE_UPPER")
+    lower = os.environ.get("BENCH_PROVINCE_LOWER")
+    note = ""
+    if upper is None:
+        if User.objects.filter(username="province-admin").exists():
+            upper, lower = "province-admin", lower or "city-admin"
+        else:
+            upper, lower = "city-admin", lower or "county-a"
+            note = (
+                "数据库中没有省级账号 province-admin：改为比较市级管理员 city-admin 与县级"
+                "管理员 county-a（同一问题低一级）"
+            )
+    lower = lower or "city-admin"
+    return User.objects.get(username=upper), User.objects.get(username=lower), note
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+def _time(call) -> Measure:
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    # A request empties the query log as it starts (request_started): start from empty so
+    # the capture counts from the request's first query.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        status = call()  # the warm-up request, and the one whose queries are counted
+    queries = len(captured)  # now: the captured list is a view of the log, reset per request
+    times = []
+    for _run in range(RUNS):
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+    return Measure(statistics.median(times), _p95(times), queries, status)
+
+
+def _request(client, url: str):
+    def call():
+        response = client.get(url)
+        if hasattr(response, "streaming_content"):
+            for _chunk in response.streaming_content:  # the whole download, as a browser
+                pass
+        return response.status_code
+
+    return call
+
+
+def _subjects(lower_scope, year: int) -> dict:
+    """The rows both users open: those of the lower user's scope, so the pair compares the
+    same page (a course's, a teacher's score; the busiest month; the planned region)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from dangke.courses.models import Course
+    from dangke.delivery.models import Lesson
+    from dangke.faculty.models import Teacher
+    from dangke.regions.models import Organization
+
+    lessons = Lesson.objects.visible_to(lower_scope).filter(starts_at__year=year)
+    course_id = (
+        lessons.values("course_id").annotate(n=Count("pk")).order_by("-n").first() or {}
+    ).get("course_id") or Course.objects.visible_to(lower_scope).values_list("pk", flat=True)[0]
+    teacher_id = (
+        Teacher.objects.visible_to(lower_scope)
+        .annotate(n=Count("lessons"))
+        .order_by("-n", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    busiest = (
+        lessons.annotate(month=TruncMonth("starts_at"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "month")
+        .first()
+    )
+    busiest = busiest["month"].strftime("%Y-%m") if busiest else f"{year}-06"
+    organizations = Organization.objects.visible_to(lower_scope)
+    by_county = (
+        organizations.values("region__parent__parent__code").annotate(n=Count("pk")).order_by("-n")
+    )
+    # the smallest county above EXPORT_ROWS, else the largest: both users export its rows
+    counties = [row for row in by_county if row["region__parent__parent__code"]]
+    export_region = counties[0]["region__parent__parent__code"] if counties else ""
+    for row in counties:
+        if row["n"] >= EXPORT_ROWS:
+            export_region = row["region__parent__parent__code"]
+    region_code = lower_scope.region_codes[0] if lower_scope.region_codes else ""
+    return {
+        "course": course_id,
+        "teacher": teacher_id,
+        "month": busiest,
+        "export_region": export_region,
+        "region": region_code,
+    }
+
+
+def _pages(subjects: dict, year: int) -> list[Page]:
+    s = subjects
+    export = f"/organizations/?export=xlsx&region={s['export_region']}"
+    return [
+        Page("工作台", "/"),
+        Page("/api/v1/stats", f"/api/v1/stats?year={year}"),
+        Page("师资库 首页", "/faculty/"),
+        Page("师资库 筛选(县级)", "/faculty/?level=county"),
+        Page("师资库 排序(可授课程)", "/faculty/?sort=-course_count"),
+        Page("师资库 末页", "/faculty/?page=999999"),
+        Page("基层党组织 首页", "/organizations/"),
+        Page("基层党组织 筛选(村)", "/organizations/?kind=village"),
+        Page("基层党组织 排序(党员数)", "/organizations/?sort=-member_count"),
+        Page("基层党组织 末页", "/organizations/?page=999999"),
+        Page("授课日历 最忙月份", f"/delivery/lessons/?month={s['month']}"),
+        Page("授课 API 首页", "/api/v1/lessons"),
+        Page("授课 API 筛选(年度+已授课)", f"/api/v1/lessons?year={year}&status=delivered"),
+        Page("授课 API 末页", "/api/v1/lessons?page=999999"),
+        Page("点单队列 首页", "/delivery/orders/"),
+        Page("点单队列 筛选(已提交)", "/delivery/orders/?status=submitted"),
+        Page("点单队列 排序(人数)", "/delivery/orders/?sort=-expected_attendees"),
+        Page("点单队列 末页", "/delivery/orders/?page=999999"),
+        Page("课程评价成绩", f"/evaluation/courses/{s['course']}/score/"),
+        Page("师资评价成绩", f"/evaluation/teachers/{s['teacher']}/score/"),
+        Page("覆盖情况", f"/delivery/coverage/?year={year}"),
+        Page("年度考核名单", f"/faculty/review/?year={year}"),
+        Page(f"Excel 导出(约 {EXPORT_ROWS:,} 行组织)", export, interactive=False),
+        Page("年度工作报告(数据)", task=_report_task(year), interactive=False),
+        Page("排课：一市一月", task=_plan_task(s["region"], s["month"]), interactive=False),
+    ]
+
+
+def _report_task(year: int):
+    def task(scope):
+        from dangke.workreport.data import collect
+
+        collect(scope, year, "")
+        return 200
+
+    return task
+
+
+def _plan_task(region_code: str, month: str):
+    """Reading the region's teachers and orders and solving the month: the task's body
+    without storing its run."""
+
+    def task(scope):
+        import calendar
+        import datetime
+
+        from dangke.delivery.planning import assemble
+        from engines.scheduling import load_problem, solve
+
+        year, number = (int(part) for part in month.split("-"))
+        start = datetime.date(year, number, 1)
+        end = datetime.date(year, number, calendar.monthrange(year, number)[1])
+        assembly = assemble(region_code, start, end, scope=scope)
+        solve(load_problem(assembly.doc))
+        return 200
+
+    return task
+
+
+def run() -> list[dict]:
+    _setup()
+    from django.test import Client
+
+    from dangke.accounts.scoping import scope_for_user
+    from dangke.core.calendar import report_year
+
+    upper, lower, note = _users()
+    year = int(os.environ.get("BENCH_PROVINCE_YEAR", report_year()))
+    scopes = {user: scope_for_user(user) for user in (upper, lower)}
+    subjects = _subjects(scopes[lower], year)
+    if note:
+        print(note)
+    print(
+        f"{upper.username} 对比 {lower.username}，{year} 年，每页 {RUNS} 次（另预热 1 次）；"
+        f"课程 {subjects['course']}、师资 {subjects['teacher']}、月份 {subjects['month']}"
+    )
+    clients = {}
+    for user in (upper, lower):
+        clients[user] = Client()
+        clients[user].force_login(user)
+    rows = []
+    for page in _pages(subjects, year):
+        figures = {}
+        for user in (upper, lower):
+            if page.task is not None:
+                task, scope = page.task, scopes[user]
+                figures[user] = _time(lambda task=task, scope=scope: task(scope))
+            else:
+                figures[user] = _time(_request(clients[user], page.url))
+        rows.append(
+            {
+                "page": page.name,
+                "interactive": page.interactive,
+                "upper": figures[upper],
+                "lower": figures[lower],
+                "ratio": figures[upper].p50 / max(figures[lower].p50, 0.01),
+            }
+        )
+        print(_line(rows[-1]), flush=True)
+    print()
+    print(table(rows, upper.username, lower.username))
+    return rows
+
+
+def _verdict(row) -> str:
+    misses = []
+    if row["ratio"] > RATIO_GOAL:
+        misses.append(f"比值>{RATIO_GOAL:g}")
+    if row["interactive"] and row["upper"].p95 > INTERACTIVE_P95_MS:
+        misses.append(f"p95>{INTERACTIVE_P95_MS}ms")
+    if row["upper"].status >= 400 or row["lower"].status >= 400:
+        misses.append(f"HTTP {row['upper'].status}/{row['lower'].status}")
+    return "、".join(misses) or "达标"
+
+
+def _line(row) -> str:
+    u, lo = row["upper"], row["lower"]
+    return (
+        f"{row['page']}: {u.p50:.0f}/{u.p95:.0f} ms ({u.queries} q) vs "
+        f"{lo.p50:.0f}/{lo.p95:.0f} ms ({lo.queries} q), ×{row['ratio']:.2f}"
+    )
+
+
+def table(rows: list[dict], upper: str = "upper", lower: str = "lower") -> str:
+    lines = [
+        f"| page | {upper} p50 / p95 ms | queries | {lower} p50 / p95 ms | queries "
+        f"| ratio p50 | goal |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        u, lo = row["upper"], row["lower"]
+        kind = "" if row["interactive"] else " (task)"
+        lines.append(
+            f"| {row['page']}{kind} | {u.p50:,.0f} / {u.p95:,.0f} | {u.queries} "
+            f"| {lo.p50:,.0f} / {lo.p95:,.0f} | {lo.queries} | {row['ratio']:.2f} "
+            f"| {_verdict(row)} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    run()
