@@ -274,8 +274,8 @@ class ProvinceBuilder:
         started = time.monotonic()
         generated = (
             Survey.objects.unscoped("the surveys this demo build just loaded")
-            .filter(region_id__startswith=PROVINCE, main__isnull=True)
-            .exclude(region_id__startswith=HOME_CITY)
+            .filter(region__code__startswith=PROVINCE, main__isnull=True)
+            .exclude(region__code__startswith=HOME_CITY)
         )
         self.counts["tallied_surveys"] = rebuild_tallies(generated.values("pk"))
         self.phase("答卷计数（汇总表）", started)
