@@ -1,5 +1,24 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from dangke.core.ids import db_id
+
+
+class RowsChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows chosen by key. A key no row can have (not a number, or past 64 bits) is
+    refused like any unknown key before the database is asked: SQLite cannot compare such a
+    number with an integer column and would answer with an error page (issue #17)."""
+
+    def _check_values(self, value):
+        for key in value:
+            if db_id(key) is None:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": key},
+                )
+        return super()._check_values(value)
 
 
 class BootstrapFormMixin:

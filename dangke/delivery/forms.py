@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangke.core.calendar import report_year
+from dangke.core.forms import RowsChoiceField
 from dangke.courses.categories import CourseCategory
 from dangke.delivery.models import Campaign, DeliveryMode
 from dangke.delivery.planning import ancestor_codes
@@ -365,9 +366,7 @@ class AttendanceListForm(BootstrapMixin, forms.Form):
 
 class ManualLessonForm(BootstrapMixin, forms.Form):
     course = forms.ModelChoiceField(label=gettext_lazy("课程"), queryset=None)
-    teachers = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("授课师资"), queryset=None, required=False
-    )
+    teachers = RowsChoiceField(label=gettext_lazy("授课师资"), queryset=None, required=False)
     lecture_team = forms.ModelChoiceField(
         label=gettext_lazy("或：宣讲队"),
         queryset=None,

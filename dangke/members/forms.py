@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dangke.core.forms import RowsChoiceField
 from dangke.core.listing import ScopedFilterForm
 from dangke.members.hours import RuleValues
 from dangke.members.models import CollectiveKind, StudyRule
@@ -47,7 +48,7 @@ class CollectiveForm(forms.Form):
     held_on = forms.DateField(label=_("学习日期"), widget=forms.DateInput(attrs={"type": "date"}))
     minutes = forms.IntegerField(label=_("时长(分钟)"), min_value=10, max_value=600)
     note = forms.CharField(label=_("简要说明"), max_length=200, required=False)
-    attendees = forms.ModelMultipleChoiceField(
+    attendees = RowsChoiceField(
         label=_("参加党员"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
 
