@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from dangke.core.forms import BootstrapFormMixin
+from dangke.core.forms import BootstrapFormMixin, RowsChoiceField
 from dangke.core.uploads import UploadRejected
 from dangke.courses.models import Course, CourseSeries, OutlineItem
 from dangke.courses.uploads import check_courseware
@@ -24,6 +24,7 @@ class CourseForm(BootstrapFormMixin, forms.ModelForm):
             "summary": forms.Textarea(attrs={"rows": 4}),
             "teachers": forms.SelectMultiple(attrs={"size": 8}),
         }
+        field_classes = {"teachers": RowsChoiceField}
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)

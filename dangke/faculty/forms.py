@@ -1,7 +1,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangke.core.forms import BootstrapFormMixin, CheckedFileField, StatusChangeForm
+from dangke.core.forms import (
+    BootstrapFormMixin,
+    CheckedFileField,
+    RowsChoiceField,
+    StatusChangeForm,
+)
 from dangke.courses.categories import CourseCategory
 from dangke.faculty.models import (
     DevelopmentPlan,
@@ -63,6 +68,7 @@ class TeacherForm(BootstrapFormMixin, forms.ModelForm):
             "bio",
         ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 4}), "groups": forms.CheckboxSelectMultiple}
+        field_classes = {"groups": RowsChoiceField}
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
