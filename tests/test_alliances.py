@@ -537,3 +537,67 @@ def test_the_demo_alliance_builds_on_the_city_and_again(world):
     assert Teacher.objects.visible_to(scope).filter(region__code__startswith="5111").count() == 1
     figures = year_figures(alliance, period.year)
     assert (figures["members"], figures["exchanges"], figures["summits"]) == (2, 1, 1)
+
+
+def _lend(allies, teacher, *, days=30):
+    """An approved exchange of `teacher` (乐山) to 眉山, running from today."""
+    today = timezone.localdate()
+    exchange = services.request_exchange(
+        allies.alliance,
+        teacher,
+        scope=scope_for_user(allies.ms_admin),
+        actor=allies.ms_admin,
+        host_region=allies.meishan,
+        purpose="lesson",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=days),
+    )
+    world = allies.world
+    services.decide_exchange(
+        exchange, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        approve=True, reason="同意派出",
+    )  # fmt: skip
+    exchange.refresh_from_db()
+    return exchange
+
+
+def test_the_host_sees_a_lent_teachers_card_never_their_personal_data(allies, client):
+    from dangke.accounts.models import ApiToken
+
+    world = allies.world
+    teacher = world.teacher_a
+    Teacher.objects.unscoped("test").filter(pk=teacher.pk).update(
+        phone="13811112222", birth_year=1971, gender="女", employer="乐山市委党校",
+        position="副教授", home_latitude=29.5521, home_longitude=103.7656,
+    )  # fmt: skip
+    _lend(allies, teacher)
+    client.force_login(allies.ms_admin)
+    page = client.get(f"/faculty/{teacher.pk}/").content.decode()
+    assert teacher.name in page and "乐山市委党校" in page and "副教授" in page
+    assert "联盟互派师资" in page
+    for personal in ("13811112222", "1971", "29.5521", "103.7656", "联系电话", "常驻地"):
+        assert personal not in page, personal
+    for url in ("photo", "career", "development"):
+        assert client.get(f"/faculty/{teacher.pk}/{url}/").status_code == 404, url
+    assert client.get(f"/care/teachers/{teacher.pk}/dossier/").status_code == 404
+    # The API: name, level and employer; no gender, no groups; phone is never in the schema.
+    headers = {"Authorization": f"Bearer {ApiToken.issue(allies.ms_admin)}"}
+    item = client.get(f"/api/v1/teachers/{teacher.pk}", headers=headers).json()
+    assert (item["name"], item["employer"], item["gender"], item["shared_in"]) == (
+        teacher.name, "乐山市委党校", "", True,
+    )  # fmt: skip
+    assert "13811112222" not in str(item) and "1971" not in str(item)
+    items = client.get("/api/v1/teachers", headers=headers).json()["items"]
+    assert {i["code"]: (i["gender"], i["shared_in"]) for i in items} == {
+        "MS-T-001": (allies.ms_teacher.gender, False),
+        teacher.code: ("", True),
+    }
+    # The home city still sees the whole record.
+    client.force_login(world.city_admin)
+    page = client.get(f"/faculty/{teacher.pk}/").content.decode()
+    assert "13811112222" in page and "1971" in page and "29.5521" in page
+    assert client.get(f"/faculty/{teacher.pk}/career/").status_code == 200
+    assert client.get(f"/care/teachers/{teacher.pk}/dossier/").status_code == 200
+    headers = {"Authorization": f"Bearer {ApiToken.issue(world.city_admin)}"}
+    item = client.get(f"/api/v1/teachers/{teacher.pk}", headers=headers).json()
+    assert (item["gender"], item["shared_in"]) == ("女", False)
