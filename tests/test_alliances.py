@@ -601,3 +601,93 @@ def test_the_host_sees_a_lent_teachers_card_never_their_personal_data(allies, cl
     headers = {"Authorization": f"Bearer {ApiToken.issue(world.city_admin)}"}
     item = client.get(f"/api/v1/teachers/{teacher.pk}", headers=headers).json()
     assert (item["gender"], item["shared_in"]) == ("女", False)
+
+
+def test_an_approved_exchange_becomes_the_hosts_lesson_counted_for_both_cities(allies, client):
+    from dangke.delivery import services as delivery
+    from dangke.delivery.models import Lesson, LessonStatus
+    from dangke.faculty.lifecycle import teacher_figures
+    from dangke.regions.models import Organization, OrganizationKind
+
+    world = allies.world
+    teacher = world.teacher_a
+    ms_org = Organization.objects.create(
+        code="O-MS-001", name="东坡区苏祠社区党委", kind=OrganizationKind.COMMUNITY,
+        region=allies.dongpo, member_count=40,
+    )  # fmt: skip
+    services.share_course(
+        allies.alliance, world.course_a, scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+    )  # fmt: skip
+    today = timezone.localdate()
+    # Two days ago at 10:00 in Shanghai: its year may be last year at 00:30 on 1 January.
+    lesson_day = today - datetime.timedelta(days=2)
+    starts_at = timezone.make_aware(datetime.datetime.combine(lesson_day, datetime.time(10)))
+    ms_scope = scope_for_user(allies.ms_admin)
+    asked = {
+        "scope": ms_scope, "actor": allies.ms_admin, "host_region": allies.meishan,
+        "purpose": "lesson", "starts_on": today - datetime.timedelta(days=5),
+        "ends_on": today + datetime.timedelta(days=5),
+    }  # fmt: skip
+    with pytest.raises(services.AllianceError, match="只能选择本区划的课程或联盟共享的课程"):
+        services.request_exchange(
+            allies.alliance, teacher, course=world.course_b, organization=ms_org,
+            lesson_starts_at=starts_at, **asked,
+        )  # fmt: skip
+    with pytest.raises(services.AllianceError, match="承办组织须在申请方区划内"):
+        services.request_exchange(
+            allies.alliance, teacher, course=world.course_a, organization=world.org_a,
+            lesson_starts_at=starts_at, **asked,
+        )  # fmt: skip
+    with pytest.raises(services.AllianceError, match="须同时填写课程、承办组织和授课时间"):
+        services.request_exchange(allies.alliance, teacher, course=world.course_a, **asked)
+    # The host asks on the alliance page, naming the course, organisation and time.
+    client.force_login(allies.ms_admin)
+    response = client.post(
+        f"/alliances/{allies.alliance.pk}/exchanges/",
+        {
+            "teacher": teacher.pk, "host_region": "5114", "purpose": "lesson",
+            "starts_on": asked["starts_on"].isoformat(), "ends_on": asked["ends_on"].isoformat(),
+            "course": world.course_a.pk, "organization": ms_org.pk,
+            "lesson_starts_at": f"{lesson_day.isoformat()}T10:00",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    exchange = TeacherExchange.objects.unscoped("test").get()
+    assert (exchange.course, exchange.organization) == (world.course_a, ms_org)
+    assert exchange.lesson is None and not Lesson.objects.unscoped("test").exists()
+
+    client.force_login(world.city_admin)
+    client.post(
+        f"/alliances/{allies.alliance.pk}/exchanges/{exchange.pk}/decide/",
+        {"decision": "approve", "reason": "同意派出"},
+    )
+    exchange.refresh_from_db()
+    lesson = exchange.lesson
+    assert (lesson.course, lesson.organization, lesson.region_id, lesson.status) == (
+        world.course_a, ms_org, "511402", LessonStatus.PLANNED,
+    )  # fmt: skip
+    assert list(lesson.teachers.all()) == [teacher]
+    assert timezone.localtime(lesson.starts_at) == timezone.localtime(starts_at)
+    # The host gives the lesson through delivery as any other.
+    delivery.confirm_lesson(lesson, scope=ms_scope, actor=allies.ms_admin)
+    delivery.deliver_lesson(lesson, scope=ms_scope, actor=allies.ms_admin, attendees_count=38)
+
+    # Counted for the teacher's review at home, and in the host's coverage, not the home's.
+    year = lesson_day.year
+    assert teacher_figures(teacher, year)["lessons"] == 1
+    assert delivery.coverage(ms_scope, year)["lessons_given"] == 1
+    assert delivery.coverage(ms_scope, year)["reached"] == 1
+    assert delivery.coverage(scope_for_user(world.city_admin), year)["lessons_given"] == 0
+
+    # Both offices open the lesson and its evaluation; an outsider and 乐山's other county
+    # office do not see it... the city office that lent the teacher does.
+    for user in (world.city_admin, allies.ms_admin):
+        client.force_login(user)
+        assert client.get(f"/delivery/lessons/{lesson.pk}/").status_code == 200, user
+        assert client.get(f"/evaluation/lessons/{lesson.pk}/score/").status_code == 200, user
+    page = client.get(f"/alliances/{allies.alliance.pk}/").content.decode()
+    assert f"/delivery/lessons/{lesson.pk}/" in page
+    client.force_login(allies.ya_admin)
+    assert client.get(f"/delivery/lessons/{lesson.pk}/").status_code == 404
+    assert lesson not in seen(Lesson, world.county_b_admin)

@@ -168,6 +168,33 @@ class TeacherExchange(ProtectedStatusModel):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     note = models.TextField(_("说明"), blank=True)
+    # For a lesson: what, where and when the host asks the teacher to teach; approved, the
+    # exchange becomes that lesson in the host region (`lesson`), through delivery.
+    course = models.ForeignKey(
+        "courses.Course",
+        verbose_name=_("授课课程"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "regions.Organization",
+        verbose_name=_("承办组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lesson_starts_at = models.DateTimeField(_("授课时间"), null=True, blank=True)
+    lesson = models.OneToOneField(
+        "delivery.Lesson",
+        verbose_name=_("授课活动"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alliance_exchange",
+    )
     status = models.CharField(
         _("状态"), max_length=16, choices=ExchangeStatus.choices, default=ExchangeStatus.REQUESTED
     )

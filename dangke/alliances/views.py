@@ -57,9 +57,9 @@ def alliance_detail(request, pk):
     if request.GET.get("export") == "xlsx":
         return _export(alliance, shares, year_figures(alliance, year))
     exchanges = list(
-        alliance.exchanges.select_related("teacher", "region", "host_region").order_by(
-            "-starts_on", "pk"
-        )
+        alliance.exchanges.select_related(
+            "teacher", "region", "host_region", "course", "organization"
+        ).order_by("-starts_on", "pk")
     )
     for exchange in exchanges:
         exchange.may_decide = exchange.status == ExchangeStatus.REQUESTED and (
@@ -79,15 +79,19 @@ def alliance_detail(request, pk):
         "exchanges": exchanges,
         "events": list(alliance.events.select_related("region").order_by("-held_on", "pk")),
         "share_form": ShareCourseForm(courses=courses) if courses.exists() else None,
-        "exchange_form": ExchangeRequestForm(
-            teachers=services.lendable_teachers(alliance, scope), hosts=hosts
-        )
-        if hosts
-        else None,
+        "exchange_form": _exchange_form(alliance, scope, hosts) if hosts else None,
         "event_form": JointEventForm(members=active_members) if may_hold else None,
         "is_coordinator": services.is_coordinator(scope, alliance),
     }
     return render(request, "alliances/alliance_detail.html", context)
+
+
+def _exchange_form(alliance, scope, hosts, data=None):
+    courses, organizations = services.lesson_choices(scope, hosts)
+    return ExchangeRequestForm(
+        data, teachers=services.lendable_teachers(alliance, scope), hosts=hosts,
+        courses=courses, organizations=organizations,
+    )  # fmt: skip
 
 
 def _export(alliance, shares, figures):
@@ -172,9 +176,7 @@ def withdraw_share(request, pk, share_pk):
 def request_exchange(request, pk):
     alliance = _alliance(request, pk)
     hosts = services.host_regions(alliance, request.scope)
-    form = ExchangeRequestForm(
-        request.POST, teachers=services.lendable_teachers(alliance, request.scope), hosts=hosts
-    )
+    form = _exchange_form(alliance, request.scope, hosts, request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, "；".join(errors))
@@ -185,6 +187,8 @@ def request_exchange(request, pk):
             alliance, data["teacher"], scope=request.scope, actor=request.user,
             host_region=form.hosts[data["host_region"]], purpose=data["purpose"],
             starts_on=data["starts_on"], ends_on=data["ends_on"], note=data["note"],
+            course=data["course"], organization=data["organization"],
+            lesson_starts_at=data["lesson_starts_at"],
         )  # fmt: skip
     except services.AllianceError as error:
         _failed(request, error)
