@@ -691,3 +691,43 @@ def test_an_approved_exchange_becomes_the_hosts_lesson_counted_for_both_cities(a
     client.force_login(allies.ya_admin)
     assert client.get(f"/delivery/lessons/{lesson.pk}/").status_code == 404
     assert lesson not in seen(Lesson, world.county_b_admin)
+
+
+def test_members_register_for_a_joint_event_and_the_coordinator_records_who_came(allies, client):
+    from dangke.alliances.models import EventRegistration
+
+    world = allies.world
+    event = services.hold_joint_event(
+        allies.alliance, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        kind="summit", title="乐眉党员教育研讨峰会", region=world.city,
+        held_on=datetime.date(2026, 6, 1),
+    )  # fmt: skip
+    url = f"/alliances/{allies.alliance.pk}/events/{event.pk}"
+    client.force_login(allies.ms_admin)
+    client.post(f"{url}/register/", {"region": "5114", "registered": "20"})
+    client.post(f"{url}/register/", {"region": "5114", "registered": "25"})  # corrected
+    # 眉山 cannot register for 乐山, nor record attendance of an event it does not hold.
+    client.post(f"{url}/register/", {"region": "5111", "registered": "99"})
+    client.post(f"{url}/attendance/", {"attended-5114": "25"})
+    client.force_login(world.city_admin)
+    client.post(f"{url}/register/", {"region": "5111", "registered": "30"})
+    assert {
+        (r.region_id, r.registered, r.attended)
+        for r in EventRegistration.objects.unscoped("test").all()
+    } == {("5114", 25, None), ("5111", 30, None)}
+    response = client.post(f"{url}/attendance/", {"attended-5114": "22", "attended-5111": "28"})
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.attendance == 50
+    assert {
+        (r.region_id, r.attended) for r in EventRegistration.objects.unscoped("test").all()
+    } == {("5114", 22), ("5111", 28)}
+    assert AuditEntry.objects.filter(field="attendance", to_value="50").exists()
+    # Every member sees the registrations on the alliance page; an outsider sees nothing.
+    client.force_login(allies.dongpo_admin)
+    page = client.get(f"/alliances/{allies.alliance.pk}/").content.decode()
+    assert "眉山市：报名 25 人，出席 22 人" in page
+    assert "乐山市：报名 30 人，出席 28 人" in page
+    assert not seen(EventRegistration, allies.ya_admin)
+    client.force_login(allies.ya_admin)
+    assert client.post(f"{url}/register/", {"region": "5118", "registered": "5"}).status_code == 404

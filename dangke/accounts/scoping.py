@@ -507,7 +507,10 @@ def seen_only_as_shared(obj, scope_or_user) -> bool:
     rules = getattr(type(obj), "scope_rules", None)
     if rules is None or not rules.shared:
         return False
-    own = type(obj).objects.visible_to(scope_or_user, shared=False)
+    scope = as_scope(scope_or_user)
+    if rules.region == "region__code" and scope.covers_region(obj.region_id):
+        return False  # one's own region's row: no query for the common case
+    own = type(obj).objects.visible_to(scope, shared=False)
     return not own.filter(pk=obj.pk).exists()
 
 

@@ -275,3 +275,38 @@ class JointEvent(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class EventRegistration(models.Model):
+    """How many each member sends to a joint event (报名) and how many came (出席): the
+    member's office registers, the coordinator or the hosting member records attendance."""
+
+    event = models.ForeignKey(
+        JointEvent,
+        verbose_name=_("联合活动"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    alliance = models.ForeignKey(
+        Alliance, verbose_name=_("协作联盟"), on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("参加成员"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered = models.PositiveIntegerField(_("报名人数"), default=0)
+    attended = models.PositiveIntegerField(_("出席人数"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_rules = ALLIANCE_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联合活动报名")
+        verbose_name_plural = _("联合活动报名")
+        ordering = ["event_id", "region_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "region"], name="event_registration_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} · {self.region}"

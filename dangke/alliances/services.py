@@ -17,6 +17,7 @@ from dangke.alliances.models import (
     Alliance,
     AllianceMember,
     CourseShare,
+    EventRegistration,
     ExchangePurpose,
     ExchangeStatus,
     JointEvent,
@@ -357,6 +358,57 @@ def hold_joint_event(
     )
     event.participant_regions.set(participants)
     record_audit(event, actor=actor, action=AuditEntry.Action.CREATE, to_value=event.title)
+    return event
+
+
+@transaction.atomic
+def register_for_event(event: JointEvent, region, *, scope: Scope, actor, registered: int):
+    """A member's office says how many it sends (报名); again, it changes the number."""
+    _require(scope.manages_region(region.code), _("只能为本区划报名"))
+    member = member_for(event.alliance, region.code)
+    _require(member is not None and member.region_id == region.code,
+             _("只有联盟成员单位可以报名"))  # fmt: skip
+    _require(0 <= registered <= 100000, _("报名人数须在 0 到 100000 之间"))
+    registration, _created = EventRegistration.objects.unscoped(
+        "the one registration of a member for an event"
+    ).get_or_create(event=event, region=region, defaults={"alliance": event.alliance})
+    previous = registration.registered
+    registration.registered = registered
+    registration.save(update_fields=["registered", "updated_at"])
+    record_audit(
+        event, actor=actor, action=AuditEntry.Action.UPDATE, field="registrations",
+        from_value=f"{region.name} {previous}", to_value=f"{region.name} {registered}",
+    )  # fmt: skip
+    return registration
+
+
+@transaction.atomic
+def record_event_attendance(event: JointEvent, *, scope: Scope, actor, attended: dict):
+    """The coordinator or the hosting member records how many came from each registered
+    member; the event's attendance becomes their sum."""
+    _require(
+        is_coordinator(scope, event.alliance) or scope.manages_region(event.region_id),
+        _("只有联盟牵头单位或承办成员可以登记出席情况"),
+    )
+    registrations = {
+        registration.region_id: registration
+        for registration in event.registrations.select_related("region")
+    }
+    for code, count in attended.items():
+        _require(code in registrations, _("该成员未报名本次活动"))
+        _require(0 <= count <= 100000, _("出席人数须在 0 到 100000 之间"))
+        registration = registrations[code]
+        registration.attended = count
+        registration.save(update_fields=["attended", "updated_at"])
+    total = sum(r.attended or 0 for r in registrations.values())
+    JointEvent.objects.unscoped("the event whose attendance is recorded").filter(
+        pk=event.pk
+    ).update(attendance=total)
+    record_audit(
+        event, actor=actor, action=AuditEntry.Action.UPDATE, field="attendance",
+        from_value=str(event.attendance), to_value=str(total),
+    )  # fmt: skip
+    event.attendance = total
     return event
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,14 @@ from dangke.alliances.forms import (
     ReasonForm,
     ShareCourseForm,
 )
-from dangke.alliances.models import Alliance, CourseShare, ExchangeStatus, TeacherExchange
+from dangke.alliances.models import (
+    Alliance,
+    CourseShare,
+    EventRegistration,
+    ExchangeStatus,
+    JointEvent,
+    TeacherExchange,
+)
 from dangke.core.export import xlsx_response
 from dangke.core.status import StatusTransitionError
 from dangke.evaluation.scores import course_ratings
@@ -77,13 +85,33 @@ def alliance_detail(request, pk):
         "active_shares": active_shares,
         "withdrawn_shares": [share for share in shares if share.withdrawn_on is not None],
         "exchanges": exchanges,
-        "events": list(alliance.events.select_related("region").order_by("-held_on", "pk")),
+        "events": _events(alliance, scope, hosts),
         "share_form": ShareCourseForm(courses=courses) if courses.exists() else None,
         "exchange_form": _exchange_form(alliance, scope, hosts) if hosts else None,
         "event_form": JointEventForm(members=active_members) if may_hold else None,
         "is_coordinator": services.is_coordinator(scope, alliance),
+        "host_regions": hosts,
     }
     return render(request, "alliances/alliance_detail.html", context)
+
+
+def _events(alliance, scope, hosts) -> list:
+    """The joint events with each member's registration; what the user may do on each."""
+    registrations = Prefetch(
+        "registrations", queryset=EventRegistration.objects.select_related("region")
+    )
+    events = list(
+        alliance.events.select_related("region")
+        .prefetch_related(registrations)
+        .order_by("-held_on", "pk")
+    )
+    coordinator = services.is_coordinator(scope, alliance)
+    for event in events:
+        event.may_register = bool(hosts)
+        event.may_record = bool(event.registrations.all()) and (
+            coordinator or scope.manages_region(event.region_id)
+        )
+    return events
 
 
 def _exchange_form(alliance, scope, hosts, data=None):
@@ -250,4 +278,61 @@ def hold_event(request, pk):
         _failed(request, error)
     else:
         messages.success(request, _("联合活动已登记"))
+    return redirect(alliance)
+
+
+def _count(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else None
+
+
+@login_required
+@require_POST
+def register_for_event(request, pk, event_pk):
+    """A member's office registers how many it sends, for the member region it manages."""
+    alliance = _alliance(request, pk)
+    event = get_visible_or_404(JointEvent, request.scope, pk=event_pk, alliance=alliance)
+    hosts = {region.code: region for region in services.host_regions(alliance, request.scope)}
+    region, registered = (
+        hosts.get(request.POST.get("region", "")),
+        _count(request.POST.get("registered")),
+    )
+    if region is None or registered is None:
+        messages.error(request, _("请选择报名单位并填写报名人数（整数）"))
+        return redirect(alliance)
+    try:
+        services.register_for_event(
+            event, region, scope=request.scope, actor=request.user, registered=registered
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("已报名「%(event)s」") % {"event": event.title})
+    return redirect(alliance)
+
+
+@login_required
+@require_POST
+def record_attendance(request, pk, event_pk):
+    """The coordinator or the hosting member records how many came from each member."""
+    alliance = _alliance(request, pk)
+    event = get_visible_or_404(JointEvent, request.scope, pk=event_pk, alliance=alliance)
+    attended = {}
+    for registration in event.registrations.all():
+        value = request.POST.get(f"attended-{registration.region_id}", "")
+        if not value.strip():
+            continue
+        count = _count(value)
+        if count is None:
+            messages.error(request, _("出席人数须为整数"))
+            return redirect(alliance)
+        attended[registration.region_id] = count
+    try:
+        services.record_event_attendance(
+            event, scope=request.scope, actor=request.user, attended=attended
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("出席情况已登记"))
     return redirect(alliance)
