@@ -537,3 +537,197 @@ def test_the_demo_alliance_builds_on_the_city_and_again(world):
     assert Teacher.objects.visible_to(scope).filter(region__code__startswith="5111").count() == 1
     figures = year_figures(alliance, period.year)
     assert (figures["members"], figures["exchanges"], figures["summits"]) == (2, 1, 1)
+
+
+def _lend(allies, teacher, *, days=30):
+    """An approved exchange of `teacher` (乐山) to 眉山, running from today."""
+    today = timezone.localdate()
+    exchange = services.request_exchange(
+        allies.alliance,
+        teacher,
+        scope=scope_for_user(allies.ms_admin),
+        actor=allies.ms_admin,
+        host_region=allies.meishan,
+        purpose="lesson",
+        starts_on=today,
+        ends_on=today + datetime.timedelta(days=days),
+    )
+    world = allies.world
+    services.decide_exchange(
+        exchange, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        approve=True, reason="同意派出",
+    )  # fmt: skip
+    exchange.refresh_from_db()
+    return exchange
+
+
+def test_the_host_sees_a_lent_teachers_card_never_their_personal_data(allies, client):
+    from dangke.accounts.models import ApiToken
+
+    world = allies.world
+    teacher = world.teacher_a
+    Teacher.objects.unscoped("test").filter(pk=teacher.pk).update(
+        phone="13811112222", birth_year=1971, gender="女", employer="乐山市委党校",
+        position="副教授", home_latitude=29.5521, home_longitude=103.7656,
+    )  # fmt: skip
+    _lend(allies, teacher)
+    client.force_login(allies.ms_admin)
+    page = client.get(f"/faculty/{teacher.pk}/").content.decode()
+    assert teacher.name in page and "乐山市委党校" in page and "副教授" in page
+    assert "联盟互派师资" in page
+    for personal in ("13811112222", "1971", "29.5521", "103.7656", "联系电话", "常驻地"):
+        assert personal not in page, personal
+    for url in ("photo", "career", "development"):
+        assert client.get(f"/faculty/{teacher.pk}/{url}/").status_code == 404, url
+    assert client.get(f"/care/teachers/{teacher.pk}/dossier/").status_code == 404
+    # The API: name, level and employer; no gender, no groups; phone is never in the schema.
+    headers = {"Authorization": f"Bearer {ApiToken.issue(allies.ms_admin)}"}
+    item = client.get(f"/api/v1/teachers/{teacher.pk}", headers=headers).json()
+    assert (item["name"], item["employer"], item["gender"], item["shared_in"]) == (
+        teacher.name, "乐山市委党校", "", True,
+    )  # fmt: skip
+    assert "13811112222" not in str(item) and "1971" not in str(item)
+    items = client.get("/api/v1/teachers", headers=headers).json()["items"]
+    assert {i["code"]: (i["gender"], i["shared_in"]) for i in items} == {
+        "MS-T-001": (allies.ms_teacher.gender, False),
+        teacher.code: ("", True),
+    }
+    # The home city still sees the whole record.
+    client.force_login(world.city_admin)
+    page = client.get(f"/faculty/{teacher.pk}/").content.decode()
+    assert "13811112222" in page and "1971" in page and "29.5521" in page
+    assert client.get(f"/faculty/{teacher.pk}/career/").status_code == 200
+    assert client.get(f"/care/teachers/{teacher.pk}/dossier/").status_code == 200
+    headers = {"Authorization": f"Bearer {ApiToken.issue(world.city_admin)}"}
+    item = client.get(f"/api/v1/teachers/{teacher.pk}", headers=headers).json()
+    assert (item["gender"], item["shared_in"]) == ("女", False)
+
+
+def test_an_approved_exchange_becomes_the_hosts_lesson_counted_for_both_cities(allies, client):
+    from dangke.delivery import services as delivery
+    from dangke.delivery.models import Lesson, LessonStatus
+    from dangke.faculty.lifecycle import teacher_figures
+    from dangke.regions.models import Organization, OrganizationKind
+
+    world = allies.world
+    teacher = world.teacher_a
+    ms_org = Organization.objects.create(
+        code="O-MS-001", name="东坡区苏祠社区党委", kind=OrganizationKind.COMMUNITY,
+        region=allies.dongpo, member_count=40,
+    )  # fmt: skip
+    services.share_course(
+        allies.alliance, world.course_a, scope=scope_for_user(world.city_admin),
+        actor=world.city_admin,
+    )  # fmt: skip
+    today = timezone.localdate()
+    # Two days ago at 10:00 in Shanghai: its year may be last year at 00:30 on 1 January.
+    lesson_day = today - datetime.timedelta(days=2)
+    starts_at = timezone.make_aware(datetime.datetime.combine(lesson_day, datetime.time(10)))
+    ms_scope = scope_for_user(allies.ms_admin)
+    asked = {
+        "scope": ms_scope, "actor": allies.ms_admin, "host_region": allies.meishan,
+        "purpose": "lesson", "starts_on": today - datetime.timedelta(days=5),
+        "ends_on": today + datetime.timedelta(days=5),
+    }  # fmt: skip
+    with pytest.raises(services.AllianceError, match="只能选择本区划的课程或联盟共享的课程"):
+        services.request_exchange(
+            allies.alliance, teacher, course=world.course_b, organization=ms_org,
+            lesson_starts_at=starts_at, **asked,
+        )  # fmt: skip
+    with pytest.raises(services.AllianceError, match="承办组织须在申请方区划内"):
+        services.request_exchange(
+            allies.alliance, teacher, course=world.course_a, organization=world.org_a,
+            lesson_starts_at=starts_at, **asked,
+        )  # fmt: skip
+    with pytest.raises(services.AllianceError, match="须同时填写课程、承办组织和授课时间"):
+        services.request_exchange(allies.alliance, teacher, course=world.course_a, **asked)
+    # The host asks on the alliance page, naming the course, organisation and time.
+    client.force_login(allies.ms_admin)
+    response = client.post(
+        f"/alliances/{allies.alliance.pk}/exchanges/",
+        {
+            "teacher": teacher.pk, "host_region": "5114", "purpose": "lesson",
+            "starts_on": asked["starts_on"].isoformat(), "ends_on": asked["ends_on"].isoformat(),
+            "course": world.course_a.pk, "organization": ms_org.pk,
+            "lesson_starts_at": f"{lesson_day.isoformat()}T10:00",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    exchange = TeacherExchange.objects.unscoped("test").get()
+    assert (exchange.course, exchange.organization) == (world.course_a, ms_org)
+    assert exchange.lesson is None and not Lesson.objects.unscoped("test").exists()
+
+    client.force_login(world.city_admin)
+    client.post(
+        f"/alliances/{allies.alliance.pk}/exchanges/{exchange.pk}/decide/",
+        {"decision": "approve", "reason": "同意派出"},
+    )
+    exchange.refresh_from_db()
+    lesson = exchange.lesson
+    assert (lesson.course, lesson.organization, lesson.region_id, lesson.status) == (
+        world.course_a, ms_org, "511402", LessonStatus.PLANNED,
+    )  # fmt: skip
+    assert list(lesson.teachers.all()) == [teacher]
+    assert timezone.localtime(lesson.starts_at) == timezone.localtime(starts_at)
+    # The host gives the lesson through delivery as any other.
+    delivery.confirm_lesson(lesson, scope=ms_scope, actor=allies.ms_admin)
+    delivery.deliver_lesson(lesson, scope=ms_scope, actor=allies.ms_admin, attendees_count=38)
+
+    # Counted for the teacher's review at home, and in the host's coverage, not the home's.
+    year = lesson_day.year
+    assert teacher_figures(teacher, year)["lessons"] == 1
+    assert delivery.coverage(ms_scope, year)["lessons_given"] == 1
+    assert delivery.coverage(ms_scope, year)["reached"] == 1
+    assert delivery.coverage(scope_for_user(world.city_admin), year)["lessons_given"] == 0
+
+    # Both offices open the lesson and its evaluation; an outsider and 乐山's other county
+    # office do not see it... the city office that lent the teacher does.
+    for user in (world.city_admin, allies.ms_admin):
+        client.force_login(user)
+        assert client.get(f"/delivery/lessons/{lesson.pk}/").status_code == 200, user
+        assert client.get(f"/evaluation/lessons/{lesson.pk}/score/").status_code == 200, user
+    page = client.get(f"/alliances/{allies.alliance.pk}/").content.decode()
+    assert f"/delivery/lessons/{lesson.pk}/" in page
+    client.force_login(allies.ya_admin)
+    assert client.get(f"/delivery/lessons/{lesson.pk}/").status_code == 404
+    assert lesson not in seen(Lesson, world.county_b_admin)
+
+
+def test_members_register_for_a_joint_event_and_the_coordinator_records_who_came(allies, client):
+    from dangke.alliances.models import EventRegistration
+
+    world = allies.world
+    event = services.hold_joint_event(
+        allies.alliance, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        kind="summit", title="乐眉党员教育研讨峰会", region=world.city,
+        held_on=datetime.date(2026, 6, 1),
+    )  # fmt: skip
+    url = f"/alliances/{allies.alliance.pk}/events/{event.pk}"
+    client.force_login(allies.ms_admin)
+    client.post(f"{url}/register/", {"region": "5114", "registered": "20"})
+    client.post(f"{url}/register/", {"region": "5114", "registered": "25"})  # corrected
+    # 眉山 cannot register for 乐山, nor record attendance of an event it does not hold.
+    client.post(f"{url}/register/", {"region": "5111", "registered": "99"})
+    client.post(f"{url}/attendance/", {"attended-5114": "25"})
+    client.force_login(world.city_admin)
+    client.post(f"{url}/register/", {"region": "5111", "registered": "30"})
+    assert {
+        (r.region_id, r.registered, r.attended)
+        for r in EventRegistration.objects.unscoped("test").all()
+    } == {("5114", 25, None), ("5111", 30, None)}
+    response = client.post(f"{url}/attendance/", {"attended-5114": "22", "attended-5111": "28"})
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.attendance == 50
+    assert {
+        (r.region_id, r.attended) for r in EventRegistration.objects.unscoped("test").all()
+    } == {("5114", 22), ("5111", 28)}
+    assert AuditEntry.objects.filter(field="attendance", to_value="50").exists()
+    # Every member sees the registrations on the alliance page; an outsider sees nothing.
+    client.force_login(allies.dongpo_admin)
+    page = client.get(f"/alliances/{allies.alliance.pk}/").content.decode()
+    assert "眉山市：报名 25 人，出席 22 人" in page
+    assert "乐山市：报名 30 人，出席 28 人" in page
+    assert not seen(EventRegistration, allies.ya_admin)
+    client.force_login(allies.ya_admin)
+    assert client.post(f"{url}/register/", {"region": "5118", "registered": "5"}).status_code == 404

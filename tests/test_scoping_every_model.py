@@ -94,8 +94,11 @@ def _alliances_rows(county, course, teacher):
         alliance=alliance, teacher=teacher, region=county, host_region=county,
         purpose="lesson", starts_on=day, ends_on=day,
     )  # fmt: skip
-    alliances.JointEvent.objects.create(
+    event = alliances.JointEvent.objects.create(
         alliance=alliance, kind="summit", title="峰会", region=county, held_on=day
+    )
+    alliances.EventRegistration.objects.create(
+        event=event, alliance=alliance, region=county, registered=3
     )
 
 

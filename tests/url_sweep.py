@@ -463,6 +463,10 @@ OBJECT_URLS = {
     ),
     "alliances:withdraw": _nested("alliances.CourseShare", "pk", "share_pk", "alliance_id"),
     "alliances:decide": _nested("alliances.TeacherExchange", "pk", "exchange_pk", "alliance_id"),
+    "alliances:register_for_event": _nested(
+        "alliances.JointEvent", "pk", "event_pk", "alliance_id"
+    ),
+    "alliances:record_attendance": _nested("alliances.JointEvent", "pk", "event_pk", "alliance_id"),
 }
 
 # url name → why its parameter does not name a row the sweep must hide.

@@ -499,6 +499,30 @@ def _outermost(codes) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
+def seen_only_as_shared(obj, scope_or_user) -> bool:
+    """True when the scope sees `obj` only because another region shares it in (a teacher
+    lent through an alliance): such a scope gets the professional card, never the personal
+    record (phone, birth year, home, photo, dossier, history). The one question every
+    teacher page, API and export asks before showing personal fields."""
+    rules = getattr(type(obj), "scope_rules", None)
+    if rules is None or not rules.shared:
+        return False
+    scope = as_scope(scope_or_user)
+    if rules.region == "region__code" and scope.covers_region(obj.region_id):
+        return False  # one's own region's row: no query for the common case
+    own = type(obj).objects.visible_to(scope, shared=False)
+    return not own.filter(pk=obj.pk).exists()
+
+
+def get_own_or_404(queryset_or_model, scope_or_user, **lookup):
+    """Like `get_visible_or_404`, but a row only shared in (a lent teacher) is a 404: for
+    the pages that show a record whole (its photo, dossier, career, edit form)."""
+    obj = get_visible_or_404(queryset_or_model, scope_or_user, **lookup)
+    if seen_only_as_shared(obj, scope_or_user):
+        raise Http404("未找到，或不在您的管辖范围内")
+    return obj
+
+
 def get_visible_or_404(queryset_or_model, scope_or_user, **lookup):
     """The object if it exists *and* the scope sees it; otherwise 404 (never 403, which
     would tell a user that a row exists in another region)."""

@@ -35,9 +35,19 @@ class ExchangeRequestForm(forms.Form):
     starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
+    # For a lesson (optional): approved, the exchange becomes this lesson of the host.
+    course = forms.ModelChoiceField(label=_("授课课程"), queryset=None, required=False)
+    organization = forms.ModelChoiceField(label=_("承办组织"), queryset=None, required=False)
+    lesson_starts_at = forms.DateTimeField(
+        label=_("授课时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
 
-    def __init__(self, *args, teachers, hosts, **kwargs):
+    def __init__(self, *args, teachers, hosts, courses, organizations, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = courses
+        self.fields["organization"].queryset = organizations
         self.fields["teacher"].queryset = teachers
         self.fields["teacher"].label_from_instance = lambda teacher: (
             f"{teacher.name}（{teacher.region.name} · {teacher.get_level_display()}）"

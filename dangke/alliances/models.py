@@ -168,6 +168,33 @@ class TeacherExchange(ProtectedStatusModel):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))
     note = models.TextField(_("说明"), blank=True)
+    # For a lesson: what, where and when the host asks the teacher to teach; approved, the
+    # exchange becomes that lesson in the host region (`lesson`), through delivery.
+    course = models.ForeignKey(
+        "courses.Course",
+        verbose_name=_("授课课程"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "regions.Organization",
+        verbose_name=_("承办组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lesson_starts_at = models.DateTimeField(_("授课时间"), null=True, blank=True)
+    lesson = models.OneToOneField(
+        "delivery.Lesson",
+        verbose_name=_("授课活动"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alliance_exchange",
+    )
     status = models.CharField(
         _("状态"), max_length=16, choices=ExchangeStatus.choices, default=ExchangeStatus.REQUESTED
     )
@@ -248,3 +275,38 @@ class JointEvent(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class EventRegistration(models.Model):
+    """How many each member sends to a joint event (报名) and how many came (出席): the
+    member's office registers, the coordinator or the hosting member records attendance."""
+
+    event = models.ForeignKey(
+        JointEvent,
+        verbose_name=_("联合活动"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    alliance = models.ForeignKey(
+        Alliance, verbose_name=_("协作联盟"), on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("参加成员"), on_delete=models.PROTECT, related_name="+"
+    )
+    registered = models.PositiveIntegerField(_("报名人数"), default=0)
+    attended = models.PositiveIntegerField(_("出席人数"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    scope_rules = ALLIANCE_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联合活动报名")
+        verbose_name_plural = _("联合活动报名")
+        ordering = ["event_id", "region_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "region"], name="event_registration_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.event} · {self.region}"

@@ -17,12 +17,15 @@ from dangke.alliances.models import (
     Alliance,
     AllianceMember,
     CourseShare,
+    EventRegistration,
+    ExchangePurpose,
     ExchangeStatus,
     JointEvent,
     TeacherExchange,
 )
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, record_audit
+from dangke.courses.models import Course
 
 
 class AllianceError(Exception):
@@ -214,8 +217,12 @@ def request_exchange(
     starts_on: datetime.date,
     ends_on: datetime.date,
     note: str = "",
+    course=None,
+    organization=None,
+    lesson_starts_at: datetime.datetime | None = None,
 ) -> TeacherExchange:
-    """The host member's office asks for a teacher of another member."""
+    """The host member's office asks for a teacher of another member; for a lesson it may
+    name the course, its organisation and the time, and approval then makes the lesson."""
     _require(scope.manages_region(host_region.code), _("只能为本区划申请互派师资"))
     host = member_for(alliance, host_region.code)
     home = member_for(alliance, teacher.region_id)
@@ -223,6 +230,27 @@ def request_exchange(
     _require(home is not None, _("该教师所在区划不是本联盟的成员"))
     _require(home.pk != host.pk, _("只能申请其他成员单位的教师"))
     _require(ends_on >= starts_on, _("结束日期不能早于开始日期"))
+    lesson_asked = course is not None or organization is not None or lesson_starts_at is not None
+    if lesson_asked:
+        _require(purpose == ExchangePurpose.LESSON, _("只有用途为「授课」的互派可以指定授课安排"))
+        _require(
+            course is not None and organization is not None and lesson_starts_at is not None,
+            _("指定授课安排须同时填写课程、承办组织和授课时间"),
+        )
+        _require(
+            organization.region_id.startswith(host_region.code),
+            _("承办组织须在申请方区划内"),
+        )
+        _require(
+            Course.objects.visible_to(scope).filter(pk=course.pk).exists(),
+            _("只能选择本区划的课程或联盟共享的课程"),
+        )
+        if timezone.is_naive(lesson_starts_at):
+            lesson_starts_at = timezone.make_aware(lesson_starts_at)
+        _require(
+            starts_on <= timezone.localdate(lesson_starts_at) <= ends_on,
+            _("授课时间须在互派期间内"),
+        )
     exchange = TeacherExchange.objects.create(
         alliance=alliance,
         teacher=teacher,
@@ -232,10 +260,37 @@ def request_exchange(
         starts_on=starts_on,
         ends_on=ends_on,
         note=note,
+        course=course,
+        organization=organization,
+        lesson_starts_at=lesson_starts_at,
         requested_by=actor if actor.is_authenticated else None,
     )
     record_audit(exchange, actor=actor, action=AuditEntry.Action.CREATE, to_value=str(exchange))
     return exchange
+
+
+def _make_lesson(exchange: TeacherExchange, *, actor):
+    """The approved exchange's lesson, in the host region with the lent teacher, through
+    delivery's one door for lessons recorded outside a plan. It is entered on the host
+    office's behalf: the host asked for exactly this course, organisation and time."""
+    from dangke.delivery.models import LessonStatus
+    from dangke.delivery.services import DeliveryError, record_manual_lesson
+
+    host = Scope(region_codes=(exchange.host_region_id,),
+                 managed_region_codes=(exchange.host_region_id,))  # fmt: skip
+    try:
+        lesson = record_manual_lesson(
+            scope=host, actor=actor, course=exchange.course,
+            organization=exchange.organization, starts_at=exchange.lesson_starts_at,
+            teachers=[exchange.teacher], status=LessonStatus.PLANNED,
+        )  # fmt: skip
+    except DeliveryError as error:
+        raise AllianceError("；".join(error.messages)) from error
+    exchange.lesson = lesson
+    TeacherExchange.objects.unscoped("the exchange just approved").filter(pk=exchange.pk).update(
+        lesson=lesson
+    )
+    return lesson
 
 
 def decide_exchange(
@@ -251,6 +306,8 @@ def decide_exchange(
         TeacherExchange.objects.unscoped("the exchange just decided").filter(pk=exchange.pk).update(
             decision_reason=exchange.decision_reason
         )
+        if approve and exchange.course_id and exchange.lesson_id is None:
+            _make_lesson(exchange, actor=actor)
     return exchange
 
 
@@ -304,6 +361,57 @@ def hold_joint_event(
     return event
 
 
+@transaction.atomic
+def register_for_event(event: JointEvent, region, *, scope: Scope, actor, registered: int):
+    """A member's office says how many it sends (报名); again, it changes the number."""
+    _require(scope.manages_region(region.code), _("只能为本区划报名"))
+    member = member_for(event.alliance, region.code)
+    _require(member is not None and member.region_id == region.code,
+             _("只有联盟成员单位可以报名"))  # fmt: skip
+    _require(0 <= registered <= 100000, _("报名人数须在 0 到 100000 之间"))
+    registration, _created = EventRegistration.objects.unscoped(
+        "the one registration of a member for an event"
+    ).get_or_create(event=event, region=region, defaults={"alliance": event.alliance})
+    previous = registration.registered
+    registration.registered = registered
+    registration.save(update_fields=["registered", "updated_at"])
+    record_audit(
+        event, actor=actor, action=AuditEntry.Action.UPDATE, field="registrations",
+        from_value=f"{region.name} {previous}", to_value=f"{region.name} {registered}",
+    )  # fmt: skip
+    return registration
+
+
+@transaction.atomic
+def record_event_attendance(event: JointEvent, *, scope: Scope, actor, attended: dict):
+    """The coordinator or the hosting member records how many came from each registered
+    member; the event's attendance becomes their sum."""
+    _require(
+        is_coordinator(scope, event.alliance) or scope.manages_region(event.region_id),
+        _("只有联盟牵头单位或承办成员可以登记出席情况"),
+    )
+    registrations = {
+        registration.region_id: registration
+        for registration in event.registrations.select_related("region")
+    }
+    for code, count in attended.items():
+        _require(code in registrations, _("该成员未报名本次活动"))
+        _require(0 <= count <= 100000, _("出席人数须在 0 到 100000 之间"))
+        registration = registrations[code]
+        registration.attended = count
+        registration.save(update_fields=["attended", "updated_at"])
+    total = sum(r.attended or 0 for r in registrations.values())
+    JointEvent.objects.unscoped("the event whose attendance is recorded").filter(
+        pk=event.pk
+    ).update(attendance=total)
+    record_audit(
+        event, actor=actor, action=AuditEntry.Action.UPDATE, field="attendance",
+        from_value=str(event.attendance), to_value=str(total),
+    )  # fmt: skip
+    event.attendance = total
+    return event
+
+
 # ---------------------------------------------------------------- what a page offers
 
 
@@ -333,6 +441,22 @@ def host_regions(alliance: Alliance, scope: Scope) -> list:
         for member in alliance.members.filter(left_on__isnull=True).select_related("region")
         if scope.manages_region(member.region_id)
     ]
+
+
+def lesson_choices(scope: Scope, hosts) -> tuple:
+    """What a host may name for an exchange's lesson: the listed courses it sees (its own
+    and those shared in) and the active organisations of its member regions."""
+    from dangke.courses.models import CourseStatus
+    from dangke.regions.models import Organization
+
+    in_hosts = Q(pk__in=[])
+    for region in hosts:
+        in_hosts |= Q(region__code__startswith=region.code)
+    courses = Course.objects.visible_to(scope).filter(status=CourseStatus.LISTED).order_by("code")
+    organizations = (
+        Organization.objects.visible_to(scope).filter(in_hosts, is_active=True).order_by("code")
+    )
+    return courses, organizations
 
 
 def lendable_teachers(alliance: Alliance, scope: Scope):

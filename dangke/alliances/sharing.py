@@ -66,7 +66,19 @@ def lent_teacher_ids(region_codes):
     ).values("teacher_id")
 
 
+def exchange_lesson_ids(region_codes):
+    """The lessons approved exchanges made for the teachers of the regions (their home
+    office): a lesson in the host region that the lending office follows and evaluates."""
+    from dangke.alliances.models import TeacherExchange
+
+    homes = Q(pk__in=[])
+    for code in region_codes:
+        homes |= Q(region_id__in=_prefixes(code)) | Q(region__code__startswith=code)
+    return TeacherExchange._base_manager.filter(homes, lesson__isnull=False).values("lesson_id")
+
+
 def register() -> None:
     share_with("alliance", alliance_ids)
     share_with("course", shared_course_ids)
     share_with("teacher", lent_teacher_ids)
+    share_with("lesson", exchange_lesson_ids)

@@ -12,4 +12,14 @@ urlpatterns = [
     path("<int:pk>/exchanges/", views.request_exchange, name="request_exchange"),
     path("<int:pk>/exchanges/<int:exchange_pk>/decide/", views.decide_exchange, name="decide"),
     path("<int:pk>/events/", views.hold_event, name="hold_event"),
+    path(
+        "<int:pk>/events/<int:event_pk>/register/",
+        views.register_for_event,
+        name="register_for_event",
+    ),
+    path(
+        "<int:pk>/events/<int:event_pk>/attendance/",
+        views.record_attendance,
+        name="record_attendance",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,14 @@ from dangke.alliances.forms import (
     ReasonForm,
     ShareCourseForm,
 )
-from dangke.alliances.models import Alliance, CourseShare, ExchangeStatus, TeacherExchange
+from dangke.alliances.models import (
+    Alliance,
+    CourseShare,
+    EventRegistration,
+    ExchangeStatus,
+    JointEvent,
+    TeacherExchange,
+)
 from dangke.core.export import xlsx_response
 from dangke.core.status import StatusTransitionError
 from dangke.evaluation.scores import course_ratings
@@ -57,9 +65,9 @@ def alliance_detail(request, pk):
     if request.GET.get("export") == "xlsx":
         return _export(alliance, shares, year_figures(alliance, year))
     exchanges = list(
-        alliance.exchanges.select_related("teacher", "region", "host_region").order_by(
-            "-starts_on", "pk"
-        )
+        alliance.exchanges.select_related(
+            "teacher", "region", "host_region", "course", "organization"
+        ).order_by("-starts_on", "pk")
     )
     for exchange in exchanges:
         exchange.may_decide = exchange.status == ExchangeStatus.REQUESTED and (
@@ -77,17 +85,41 @@ def alliance_detail(request, pk):
         "active_shares": active_shares,
         "withdrawn_shares": [share for share in shares if share.withdrawn_on is not None],
         "exchanges": exchanges,
-        "events": list(alliance.events.select_related("region").order_by("-held_on", "pk")),
+        "events": _events(alliance, scope, hosts),
         "share_form": ShareCourseForm(courses=courses) if courses.exists() else None,
-        "exchange_form": ExchangeRequestForm(
-            teachers=services.lendable_teachers(alliance, scope), hosts=hosts
-        )
-        if hosts
-        else None,
+        "exchange_form": _exchange_form(alliance, scope, hosts) if hosts else None,
         "event_form": JointEventForm(members=active_members) if may_hold else None,
         "is_coordinator": services.is_coordinator(scope, alliance),
+        "host_regions": hosts,
     }
     return render(request, "alliances/alliance_detail.html", context)
+
+
+def _events(alliance, scope, hosts) -> list:
+    """The joint events with each member's registration; what the user may do on each."""
+    registrations = Prefetch(
+        "registrations", queryset=EventRegistration.objects.select_related("region")
+    )
+    events = list(
+        alliance.events.select_related("region")
+        .prefetch_related(registrations)
+        .order_by("-held_on", "pk")
+    )
+    coordinator = services.is_coordinator(scope, alliance)
+    for event in events:
+        event.may_register = bool(hosts)
+        event.may_record = bool(event.registrations.all()) and (
+            coordinator or scope.manages_region(event.region_id)
+        )
+    return events
+
+
+def _exchange_form(alliance, scope, hosts, data=None):
+    courses, organizations = services.lesson_choices(scope, hosts)
+    return ExchangeRequestForm(
+        data, teachers=services.lendable_teachers(alliance, scope), hosts=hosts,
+        courses=courses, organizations=organizations,
+    )  # fmt: skip
 
 
 def _export(alliance, shares, figures):
@@ -172,9 +204,7 @@ def withdraw_share(request, pk, share_pk):
 def request_exchange(request, pk):
     alliance = _alliance(request, pk)
     hosts = services.host_regions(alliance, request.scope)
-    form = ExchangeRequestForm(
-        request.POST, teachers=services.lendable_teachers(alliance, request.scope), hosts=hosts
-    )
+    form = _exchange_form(alliance, request.scope, hosts, request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             messages.error(request, "；".join(errors))
@@ -185,6 +215,8 @@ def request_exchange(request, pk):
             alliance, data["teacher"], scope=request.scope, actor=request.user,
             host_region=form.hosts[data["host_region"]], purpose=data["purpose"],
             starts_on=data["starts_on"], ends_on=data["ends_on"], note=data["note"],
+            course=data["course"], organization=data["organization"],
+            lesson_starts_at=data["lesson_starts_at"],
         )  # fmt: skip
     except services.AllianceError as error:
         _failed(request, error)
@@ -246,4 +278,61 @@ def hold_event(request, pk):
         _failed(request, error)
     else:
         messages.success(request, _("联合活动已登记"))
+    return redirect(alliance)
+
+
+def _count(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else None
+
+
+@login_required
+@require_POST
+def register_for_event(request, pk, event_pk):
+    """A member's office registers how many it sends, for the member region it manages."""
+    alliance = _alliance(request, pk)
+    event = get_visible_or_404(JointEvent, request.scope, pk=event_pk, alliance=alliance)
+    hosts = {region.code: region for region in services.host_regions(alliance, request.scope)}
+    region, registered = (
+        hosts.get(request.POST.get("region", "")),
+        _count(request.POST.get("registered")),
+    )
+    if region is None or registered is None:
+        messages.error(request, _("请选择报名单位并填写报名人数（整数）"))
+        return redirect(alliance)
+    try:
+        services.register_for_event(
+            event, region, scope=request.scope, actor=request.user, registered=registered
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("已报名「%(event)s」") % {"event": event.title})
+    return redirect(alliance)
+
+
+@login_required
+@require_POST
+def record_attendance(request, pk, event_pk):
+    """The coordinator or the hosting member records how many came from each member."""
+    alliance = _alliance(request, pk)
+    event = get_visible_or_404(JointEvent, request.scope, pk=event_pk, alliance=alliance)
+    attended = {}
+    for registration in event.registrations.all():
+        value = request.POST.get(f"attended-{registration.region_id}", "")
+        if not value.strip():
+            continue
+        count = _count(value)
+        if count is None:
+            messages.error(request, _("出席人数须为整数"))
+            return redirect(alliance)
+        attended[registration.region_id] = count
+    try:
+        services.record_event_attendance(
+            event, scope=request.scope, actor=request.user, attended=attended
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("出席情况已登记"))
     return redirect(alliance)

@@ -411,8 +411,12 @@ class Lesson(ProtectedStatusModel):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # shared: an alliance exchange's lesson is also seen by the lent teacher's home office.
     scope_rules = ScopeRules(
-        region="region__code", organization="organization_id", teacher="teachers"
+        region="region__code",
+        organization="organization_id",
+        teacher="teachers",
+        shared=(("lesson", "pk"),),
     )
     objects = ScopedQuerySet.as_manager()
 

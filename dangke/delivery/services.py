@@ -926,8 +926,8 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
     year = year or report_year()
     first, last = year_bounds(year)
     organizations = Organization.objects.visible_to(scope).filter(is_active=True).order_by()
-    lessons = (
-        Lesson.objects.visible_to(scope)
+    lessons = (  # a lesson shared in (an alliance exchange's) is the host's coverage
+        Lesson.objects.visible_to(scope, shared=False)
         .filter(starts_at__gte=first, starts_at__lt=last)
         .exclude(status=LessonStatus.CANCELLED)
         .order_by()

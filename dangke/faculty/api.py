@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
@@ -26,6 +26,13 @@ class TeacherOut(Schema):
     position: str
     specialties: list[str]
     groups: list[int]
+    shared_in: bool = Field(
+        False, description="经协作联盟派来的师资：只给出教学信息（性别、教研组为空）"
+    )
+
+    @staticmethod
+    def resolve_gender(teacher):
+        return "" if getattr(teacher, "shared_in", False) else teacher.gender
 
     @staticmethod
     def resolve_specialties(teacher):
@@ -33,6 +40,8 @@ class TeacherOut(Schema):
 
     @staticmethod
     def resolve_groups(teacher):
+        if getattr(teacher, "shared_in", False):
+            return []
         return [group.pk for group in teacher.groups.all()]
 
 
@@ -50,8 +59,14 @@ class TeacherFilter(FilterSchema):
 
 
 def _teachers(scope):
+    """The teachers the scope sees; those only lent in (`seen_only_as_shared`) are marked
+    `shared_in`, and their schema leaves the personal fields out."""
+    own = Teacher.objects.visible_to(scope, shared=False).filter(pk=OuterRef("pk"))
     return (
-        Teacher.objects.visible_to(scope).prefetch_related("specialties", "groups").order_by("code")
+        Teacher.objects.visible_to(scope)
+        .annotate(shared_in=~Exists(own))
+        .prefetch_related("specialties", "groups")
+        .order_by("code")
     )
 
 

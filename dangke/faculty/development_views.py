@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_own_or_404, get_visible_or_404
 from dangke.faculty import development
 from dangke.faculty.forms import DevelopmentPlanForm, DevelopmentRecordForm
 from dangke.faculty.models import DevelopmentPlan, DevelopmentRecord, Teacher
@@ -31,7 +31,7 @@ def plan_context(scope, teacher: Teacher) -> dict:
 
 @login_required
 def development_page(request, pk):
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)
     context = plan_context(request.scope, teacher)
     plan = context["development_plan"]
     this_year = timezone.localdate().year

@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_own_or_404, get_visible_or_404, seen_only_as_shared
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.core.permissions import may
 from dangke.core.views import edit_object, history_of
@@ -40,7 +40,7 @@ class TeacherList(ListDefinition):
     columns = (
         Column(_("师资编号"), lambda t: t.code, sort="code"),
         Column(_("姓名"), lambda t: t.name, sort="name", link=True),
-        Column(_("性别"), lambda t: t.gender),
+        Column(_("性别"), lambda t: "" if t.shared_in else t.gender),
         Column(_("级别"), lambda t: t.get_level_display(), sort="level"),
         Column(_("状态"), lambda t: t.get_status_display(), sort="status"),
         Column(_("所属区划"), lambda t: t.region.name, sort="region"),
@@ -51,12 +51,14 @@ class TeacherList(ListDefinition):
     )
 
     def base_queryset(self, request):
-        from django.db.models import Count
+        from django.db.models import Count, Exists, OuterRef
 
+        # A teacher lent in through an alliance shows no personal field, here or in the export.
+        own = Teacher.objects.visible_to(request.scope, shared=False).filter(pk=OuterRef("pk"))
         return (
             Teacher.objects.select_related("region")
             .prefetch_related("specialties")
-            .annotate(course_count=Count("courses", distinct=True))
+            .annotate(course_count=Count("courses", distinct=True), shared_in=~Exists(own))
         )
 
     def filter(self, queryset, data):
@@ -88,8 +90,13 @@ def teacher_detail(request, pk):
         request.scope,
         pk=pk,
     )
-    can_change = may(request, "faculty.change_teacher", teacher)
     courses = teacher.courses.visible_to(request.scope).order_by("code")
+    if seen_only_as_shared(teacher, request.scope):
+        # Lent through an alliance: the host office sees the professional card only.
+        return render(
+            request, "faculty/teacher_card.html", {"teacher": teacher, "courses": courses}
+        )
+    can_change = may(request, "faculty.change_teacher", teacher)
     context = {
         "teacher": teacher,
         "courses": courses,
@@ -106,7 +113,7 @@ def teacher_detail(request, pk):
 @login_required
 def teacher_career(request, pk):
     """The career at a glance, loaded into the teacher's page after it shows (htmx)."""
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)
     return render(request, "faculty/_career.html", career_context(request, teacher))
 
 
@@ -170,7 +177,7 @@ def teacher_edit(request, pk):
 @require_POST
 def teacher_status(request, pk):
     """The office's own decision, through the lifecycle's one door for every edge."""
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)
     form = TeacherStatusForm(request.POST, obj=teacher)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -196,7 +203,7 @@ def teacher_status(request, pk):
 @login_required
 def teacher_photo(request, pk):
     """The teacher's photo, for whoever sees the teacher (media files are not served openly)."""
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)
     if not teacher.photo:
         raise Http404(_("没有照片"))
     try:

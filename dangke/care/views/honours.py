@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_own_or_404
 from dangke.care import dossier, honours
 from dangke.care.views import office_region, year_of
 from dangke.core.export import xlsx_response
@@ -17,7 +17,7 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 @login_required
 def teacher_dossier(request, pk):
     """The teacher's dossier for a year, as Word (default) or PDF; whoever sees the teacher."""
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)
     data = dossier.dossier_data(teacher, year_of(request))
     if request.GET.get("format") == "pdf":
         content, content_type, suffix = dossier.as_pdf(data), "application/pdf", "pdf"
