@@ -30,7 +30,7 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Value
 from django.http import Http404
 
 
@@ -512,6 +512,17 @@ def seen_only_as_shared(obj, scope_or_user) -> bool:
         return False  # one's own region's row: no query for the common case
     own = type(obj).objects.visible_to(scope, shared=False)
     return not own.filter(pk=obj.pk).exists()
+
+
+def shared_in_annotation(model, scope_or_user):
+    """`seen_only_as_shared` for every row of a list at once: an expression to annotate,
+    True for a row the scope sees only because another region shares it in."""
+    scope = as_scope(scope_or_user)
+    kinds = model.scope_rules.shared
+    if all(shared_into(kind, scope.region_codes) is None for kind, _ in kinds):
+        return Value(False)
+    own = model.objects.visible_to(scope, shared=False).filter(pk=OuterRef("pk"))
+    return ~Exists(own)
 
 
 def get_own_or_404(queryset_or_model, scope_or_user, **lookup):

@@ -1,8 +1,8 @@
-from django.db.models import BooleanField, ExpressionWrapper, Q, Value
+from django.db.models import Q
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 
-from dangke.accounts.scoping import get_visible_or_404, shared_into
+from dangke.accounts.scoping import get_visible_or_404, shared_in_annotation
 from dangke.core.apicontract import BoundedPages, DbId
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
@@ -92,7 +92,7 @@ class CourseFilter(FilterSchema):
 def _courses(scope):
     return (
         Course.objects.visible_to(scope)
-        .annotate(shared_in=_shared_in(scope))
+        .annotate(shared_in=shared_in_annotation(Course, scope))
         .select_related("series", "region", "origin")
         .prefetch_related("teachers", "excellent_years", "outline")
         .order_by("code")
@@ -108,14 +108,3 @@ def list_courses(request, filters: Query[CourseFilter]):
 @router.get("/courses/{course_id}", response=CourseDetailOut, summary="课程详情（含知识点大纲）")
 def get_course(request, course_id: DbId):
     return get_visible_or_404(_courses(request.scope), request.scope, pk=course_id)
-
-
-def _shared_in(scope):
-    """True for a course the scope sees only because an ally shares it (alliances)."""
-    shared = shared_into("course", scope.region_codes)
-    if shared is None:
-        return Value(False)
-    own = Q(pk__in=[])
-    for code in scope.region_codes:
-        own |= Q(region__code__startswith=code)
-    return ExpressionWrapper(Q(pk__in=shared) & ~own, output_field=BooleanField())

@@ -1,11 +1,11 @@
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_visible_or_404, shared_in_annotation
 from dangke.core.apicontract import BoundedPages, DbId, Year
 from dangke.faculty.models import AnnualReview, Teacher, TeacherLevel, TeacherStatus
 
@@ -61,10 +61,9 @@ class TeacherFilter(FilterSchema):
 def _teachers(scope):
     """The teachers the scope sees; those only lent in (`seen_only_as_shared`) are marked
     `shared_in`, and their schema leaves the personal fields out."""
-    own = Teacher.objects.visible_to(scope, shared=False).filter(pk=OuterRef("pk"))
     return (
         Teacher.objects.visible_to(scope)
-        .annotate(shared_in=~Exists(own))
+        .annotate(shared_in=shared_in_annotation(Teacher, scope))
         .prefetch_related("specialties", "groups")
         .order_by("code")
     )

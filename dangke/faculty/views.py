@@ -7,7 +7,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from dangke.accounts.scoping import get_own_or_404, get_visible_or_404, seen_only_as_shared
+from dangke.accounts.scoping import (
+    get_own_or_404,
+    get_visible_or_404,
+    seen_only_as_shared,
+    shared_in_annotation,
+)
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.core.permissions import may
 from dangke.core.views import edit_object, history_of
@@ -51,14 +56,16 @@ class TeacherList(ListDefinition):
     )
 
     def base_queryset(self, request):
-        from django.db.models import Count, Exists, OuterRef
+        from django.db.models import Count
 
         # A teacher lent in through an alliance shows no personal field, here or in the export.
-        own = Teacher.objects.visible_to(request.scope, shared=False).filter(pk=OuterRef("pk"))
         return (
             Teacher.objects.select_related("region")
             .prefetch_related("specialties")
-            .annotate(course_count=Count("courses", distinct=True), shared_in=~Exists(own))
+            .annotate(
+                course_count=Count("courses", distinct=True),
+                shared_in=shared_in_annotation(Teacher, request.scope),
+            )
         )
 
     def filter(self, queryset, data):
