@@ -290,18 +290,19 @@ class ProvinceBuilder:
         return dict(self.counts)
 
     def home_counts(self) -> dict[str, int]:
-        organizations = Organization.objects.filter(region__code__startswith=HOME_CITY)
+        """What the province holds before the build: 嘉州, and 眉山's small pool when the
+        city demo built its alliance (issue #20). The generated cities make up the rest,
+        and 眉山's generated rows sit beside the alliance's (their codes differ)."""
+        organizations = Organization.objects.filter(region__code__startswith=PROVINCE)
         figures = organizations.aggregate(n=Count("pk"), members=Sum("member_count"))
         return {
             "teachers": Teacher.objects.filter(
-                region__code__startswith=HOME_CITY, status__in=POOL_STATUSES
+                region__code__startswith=PROVINCE, status__in=POOL_STATUSES
             ).count(),
             "organizations": figures["n"],
             "members": figures["members"] or 0,
-            "lessons": Lesson.objects.filter(region__code__startswith=HOME_CITY).count(),
-            "responses": Response.objects.filter(
-                survey__region__code__startswith=HOME_CITY
-            ).count(),
+            "lessons": Lesson.objects.filter(region__code__startswith=PROVINCE).count(),
+            "responses": Response.objects.filter(survey__region__code__startswith=PROVINCE).count(),
         }
 
     def generated_sizes(self, home: dict[str, int]) -> dict[str, int]:
