@@ -12,7 +12,9 @@ from django.db.models import Sum
 from dangke.accounts.models import Role
 from dangke.accounts.scoping import scope_for_user
 from dangke.accounts.services import create_user_with_role
+from dangke.broadcast.models import BroadcastStation
 from dangke.core.calendar import YearSoFar
+from dangke.courses.models import Course
 from dangke.delivery.models import Attendance, Lesson
 from dangke.demo.alliance import ALLY_ROOT, build_alliance_demo, clear_alliance_demo
 from dangke.demo.builder import reference_year
@@ -83,6 +85,17 @@ def test_province_has_every_city_in_proportion_and_scopes_by_city(province, worl
     )
     for code in generated.values_list("code", flat=True):
         assert is_generated(code) == (not code.startswith(HOME_CITY))
+
+    # Every generated village has its loudspeaker, every generated course its outline.
+    villages = generated.filter(level=RegionLevel.VILLAGE).exclude(code__startswith=HOME_CITY)
+    stations = BroadcastStation.objects.filter(village__in=villages)
+    assert stations.count() == villages.count() > 0
+    assert f"大喇叭站点（生成的城市）：{stations.count():,}" in province
+    courses = Course.objects.exclude(region__code__startswith=HOME_CITY)
+    assert courses.exists()
+    assert not courses.filter(outline__isnull=True).exists()
+    course = courses.order_by("pk").first()
+    assert sum(course.outline.values_list("planned_minutes", flat=True)) == course.duration_minutes
 
     # Sizes: 嘉州 as the seeds have it, the rest at the fraction of what DESIGN §6 leaves.
     organizations = Organization.objects.count()
