@@ -12,7 +12,12 @@ from django.db.models import Sum
 from dangke.accounts.models import Role
 from dangke.accounts.scoping import scope_for_user
 from dangke.accounts.services import create_user_with_role
+from dangke.broadcast.models import BroadcastStation
+from dangke.core.calendar import YearSoFar
+from dangke.courses.models import Course
 from dangke.delivery.models import Attendance, Lesson
+from dangke.demo.alliance import ALLY_ROOT, build_alliance_demo, clear_alliance_demo
+from dangke.demo.builder import reference_year
 from dangke.demo.province import HOME_CITY, PROVINCE, TARGETS, is_generated
 from dangke.evaluation.models import Response, Survey
 from dangke.faculty.models import POOL_STATUSES, Teacher
@@ -81,6 +86,17 @@ def test_province_has_every_city_in_proportion_and_scopes_by_city(province, worl
     for code in generated.values_list("code", flat=True):
         assert is_generated(code) == (not code.startswith(HOME_CITY))
 
+    # Every generated village has its loudspeaker, every generated course its outline.
+    villages = generated.filter(level=RegionLevel.VILLAGE).exclude(code__startswith=HOME_CITY)
+    stations = BroadcastStation.objects.filter(village__in=villages)
+    assert stations.count() == villages.count() > 0
+    assert f"大喇叭站点（生成的城市）：{stations.count():,}" in province
+    courses = Course.objects.exclude(region__code__startswith=HOME_CITY)
+    assert courses.exists()
+    assert not courses.filter(outline__isnull=True).exists()
+    course = courses.order_by("pk").first()
+    assert sum(course.outline.values_list("planned_minutes", flat=True)) == course.duration_minutes
+
     # Sizes: 嘉州 as the seeds have it, the rest at the fraction of what DESIGN §6 leaves.
     organizations = Organization.objects.count()
     members = Organization.objects.aggregate(n=Sum("member_count"))["n"]
@@ -143,3 +159,37 @@ def test_province_has_every_city_in_proportion_and_scopes_by_city(province, worl
 def test_fraction_outside_zero_to_one_is_refused(db):
     with pytest.raises(CommandError, match="--fraction"):
         run("demo", "--scale", "province", "--fraction", "2")
+
+
+def test_province_builds_meishan_beside_the_alliance_pool_and_a_rebuild_keeps_it(world):
+    """The city demo's alliance gives 眉山 (5114) a small pool of its own; the province then
+    generates 眉山 like any other city, beside that pool, and counts the pool in its
+    totals. Clearing the alliance (a rebuild of the city demo) removes its rows only."""
+    run("load_regions")
+    period = YearSoFar.of(reference_year())
+    assert build_alliance_demo(period)["ally_teachers"] == 5
+    alliance_orgs = set(Organization.objects.filter(code__startswith="MS-O-").values_list("pk"))
+    alliance_lessons = Lesson.objects.filter(region__code__startswith=ALLY_ROOT).count()
+
+    output = run("demo", "--scale", "province", "--fraction", str(FRACTION))
+
+    meishan = Organization.objects.filter(region__code__startswith=ALLY_ROOT)
+    assert set(meishan.filter(code__startswith="MS-O-").values_list("pk")) == alliance_orgs
+    assert meishan.exclude(code__startswith="MS-O-").count() > 0
+    assert Teacher.objects.filter(code__startswith="MS-T-").count() == 5
+    assert Teacher.objects.filter(code__startswith="SZ-5114").exists()
+    # The command's totals are the database's: the alliance's pool counted once.
+    pool = Teacher.objects.filter(status__in=POOL_STATUSES).count()
+    assert f"师资库（在库、预警、整改）：{pool:,}\n" in output
+    assert f"基层党组织：{Organization.objects.count():,}\n" in output
+    assert f"本年度已授课：{Lesson.objects.count():,}\n" in output
+
+    generated = meishan.exclude(code__startswith="MS-O-").count()
+    generated_lessons = (
+        Lesson.objects.filter(region__code__startswith=ALLY_ROOT).count() - alliance_lessons
+    )
+    clear_alliance_demo()
+    assert not Organization.objects.filter(code__startswith="MS-O-").exists()
+    assert not Teacher.objects.filter(code__startswith="MS-T-").exists()
+    assert meishan.count() == generated
+    assert Lesson.objects.filter(region__code__startswith=ALLY_ROOT).count() == generated_lessons

@@ -57,13 +57,24 @@ ALLY_ORGANIZATIONS = [  # code, name, kind, county
 
 def clear_alliance_demo() -> int:
     """Delete the demo alliance and 眉山's demo rows (before a rebuild of the city demo)."""
+    # Only the alliance's own rows, by their codes: the province demo (issue #18) fills the
+    # rest of 眉山 beside them, and a rebuild of the city must leave that alone.
     deleted = Alliance.objects.filter(name=ALLIANCE_NAME).delete()[0]
+    organizations = [row[0] for row in ALLY_ORGANIZATIONS]
     for queryset in (
-        Lesson.objects.filter(region__code__startswith=ALLY_ROOT),
-        CourseOrder.objects.filter(region__code__startswith=ALLY_ROOT),
-        Course.objects.filter(region__code__startswith=ALLY_ROOT),
-        Teacher.objects.filter(region__code__startswith=ALLY_ROOT),
-        Organization.objects.filter(region__code__startswith=ALLY_ROOT),
+        Lesson.objects.filter(
+            region__code__startswith=ALLY_ROOT, organization__code__in=organizations
+        ),
+        CourseOrder.objects.filter(
+            region__code__startswith=ALLY_ROOT, organization__code__in=organizations
+        ),
+        Course.objects.filter(
+            region__code__startswith=ALLY_ROOT, code__in=[row[0] for row in ALLY_COURSES]
+        ),
+        Teacher.objects.filter(
+            region__code__startswith=ALLY_ROOT, code__in=[row[0] for row in ALLY_TEACHERS]
+        ),
+        Organization.objects.filter(region__code__startswith=ALLY_ROOT, code__in=organizations),
     ):
         deleted += queryset.delete()[0]
     return deleted

@@ -24,8 +24,6 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
 
-from dangke.members.demo import BulkRows
-
 BATCH = 50_000
 
 
@@ -36,6 +34,8 @@ def is_postgresql() -> bool:
 def rows_for(model, fields: list[str], *, with_id: bool = True, timings=None):
     if is_postgresql():
         return CopyRows(model, fields, with_id=with_id, timings=timings)
+    from dangke.members.demo import BulkRows  # members.demo loads its rosters through here
+
     return BulkRows(model, fields, with_id=with_id)
 
 
@@ -46,6 +46,8 @@ def _text(value, memo: dict) -> str:
         return "t"
     if value is False:
         return "f"
+    if isinstance(value, str):  # a TextChoices member: its value
+        return str(value)
     if isinstance(value, int | float | decimal.Decimal):
         return str(value)
     if isinstance(value, datetime.date):  # datetimes too; aware ones keep their offset

@@ -17,9 +17,13 @@ bring the province to DESIGN's figures, and loaded with COPY (`bulkload`):
 - year: per organisation its roster, its lessons (most from planned orders), each
   lesson's sign-ins and its survey with the trainees' answer sheets, in one pass.
 
-Not generated for the twenty cities: outlines, loudspeaker stations, contests, reviews,
-media, study ledgers and published scores (嘉州 has them; `dangke rescore` scores the
-surveys). `--fraction F` scales everything generated (not 嘉州), for tests and trials.
+- loudspeakers and outlines: a 大喇叭 station in every generated village and community,
+  and every generated course's outline (knowledge points).
+
+Not generated for the twenty cities: loudspeaker programmes and plays, contests, annual
+reviews, media, study ledgers (学时: a line per sign-in would be another 18 million rows)
+and published scores (嘉州 has them; `dangke rescore` scores the surveys). `--fraction F`
+scales everything generated (not 嘉州), for tests and trials.
 """
 
 from __future__ import annotations
@@ -34,8 +38,10 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
+from dangke.broadcast.demo import STATUS_WEIGHTS as STATION_STATUS_WEIGHTS
+from dangke.broadcast.models import BroadcastStation
 from dangke.core.calendar import YearSoFar
-from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
+from dangke.courses.models import Course, CourseStatus, ExcellentDesignation, OutlineItem
 from dangke.delivery.models import (
     Attendance,
     AttendanceMethod,
@@ -290,18 +296,19 @@ class ProvinceBuilder:
         return dict(self.counts)
 
     def home_counts(self) -> dict[str, int]:
-        organizations = Organization.objects.filter(region__code__startswith=HOME_CITY)
+        """What the province holds before the build: 嘉州, and 眉山's small pool when the
+        city demo built its alliance (issue #20). The generated cities make up the rest,
+        and 眉山's generated rows sit beside the alliance's (their codes differ)."""
+        organizations = Organization.objects.filter(region__code__startswith=PROVINCE)
         figures = organizations.aggregate(n=Count("pk"), members=Sum("member_count"))
         return {
             "teachers": Teacher.objects.filter(
-                region__code__startswith=HOME_CITY, status__in=POOL_STATUSES
+                region__code__startswith=PROVINCE, status__in=POOL_STATUSES
             ).count(),
             "organizations": figures["n"],
             "members": figures["members"] or 0,
-            "lessons": Lesson.objects.filter(region__code__startswith=HOME_CITY).count(),
-            "responses": Response.objects.filter(
-                survey__region__code__startswith=HOME_CITY
-            ).count(),
+            "lessons": Lesson.objects.filter(region__code__startswith=PROVINCE).count(),
+            "responses": Response.objects.filter(survey__region__code__startswith=PROVINCE).count(),
         }
 
     def generated_sizes(self, home: dict[str, int]) -> dict[str, int]:
@@ -521,6 +528,7 @@ class ProvinceBuilder:
                 )  # fmt: skip
         self.build_city_organizations(city, rng, people, share)
         self.build_city_courses(city, rng, groups)
+        self.build_city_stations(city)
 
     def build_city_organizations(self, city: CityPlan, rng, people, share: float) -> None:
         if not hasattr(self, "org_rows"):
@@ -628,6 +636,9 @@ class ProvinceBuilder:
                 ],
             )
             self.course_teacher_rows = self.rows(Course.teachers.through, ["course", "teacher"])
+            self.outline_rows = self.rows(
+                OutlineItem, ["course", "position", "title", "planned_minutes", "keywords"]
+            )
             self.excellent_rows = self.rows(
                 ExcellentDesignation, ["course", "year", "reason", "granted_at"]
             )
@@ -641,6 +652,7 @@ class ProvinceBuilder:
                 entries.append((entry, county.code))
         now = self.period.now
         codes: dict[str, int] = defaultdict(int)
+        outline_rng = self.rng(f"outlines:{city.code}")
         for entry, region in entries:
             codes[region] += 1
             status = rng.choices(*zip(*COURSE_STATUS_WEIGHTS, strict=True))[0]
@@ -659,6 +671,7 @@ class ProvinceBuilder:
                 now,
                 now,
             )
+            self.add_outline(outline_rng, pk, entry, duration)
             key = "" if region == city.code else region
             pool = [t for t in city.teachers[key] if t.status in ("active", "warning")]
             able = [t for t in pool if entry.category in t.categories] or pool
@@ -675,8 +688,43 @@ class ProvinceBuilder:
         if not city.pairs[""]:
             city.pairs[""] = [pair for pairs in city.pairs.values() for pair in pairs]
 
+    def build_city_stations(self, city: CityPlan) -> None:
+        """A loudspeaker station in every village and community, as 嘉州 has (seed 004),
+        online, off or faulty in its shares; programmes and plays stay 嘉州's."""
+        if not hasattr(self, "station_rows"):
+            self.station_rows = self.rows(
+                BroadcastStation,
+                ["name", "code", "village", "region", "status", "estimated_listeners",
+                 "token_prefix", "created_at"],
+            )  # fmt: skip
+        rng = self.rng(f"stations:{city.code}")  # its own stream: the other draws stay put
+        statuses, weights = zip(*STATION_STATUS_WEIGHTS, strict=True)
+        for county in city.counties:
+            for _township, villages in city.places[county.code]:
+                for village in villages:
+                    self.station_rows.add(
+                        f"{village.name}大喇叭", village.code, village.code, village.code,
+                        str(rng.choices(statuses, weights)[0]), rng.randint(15, 32), "",
+                        self.period.now,
+                    )  # fmt: skip
+                    self.counts["stations"] += 1
+
+    def add_outline(self, rng, course: int, entry, duration: int) -> None:
+        """The course's knowledge points (大纲): the catalogue's for its courses, three
+        plain parts for a county's own."""
+        if entry.keywords:
+            items = catalogue.outline(rng, entry, duration)
+        else:
+            middle = duration - 2 * (duration // 6)
+            items = [("导入与背景", duration // 6, ""), ("主要内容", middle, ""),
+                     ("研讨交流", duration // 6, "")]  # fmt: skip
+        for position, (title, minutes, keywords) in enumerate(items, start=1):
+            self.outline_rows.add(course, position, title, minutes, keywords)
+
     def finish_shape(self) -> None:
         for rows in (
+            self.station_rows,
+            self.outline_rows,
             self.group_rows,
             self.teacher_rows,
             self.specialty_rows,

@@ -20,6 +20,7 @@ from dangke.core.calendar import YearSoFar, report_year
 from dangke.courses.models import ExcellentDesignation
 from dangke.delivery.models import Lesson, LessonStatus
 from dangke.evaluation import consequences, scores, services
+from dangke.evaluation.basis import take_basis
 from dangke.evaluation.indicators import system_for
 from dangke.evaluation.models import (
     CommentStatus,
@@ -117,12 +118,17 @@ def build_evaluation_demo(
     stuffed = None
     systems: dict[str, object] = {}  # one indicator system per region and year
     asked: dict[tuple, dict] = {}  # the roles asked, per system and campaign
+    bases: dict[tuple, dict] = {}  # the scoring basis, per system and campaign
     opened, invitations = [], []
     for lesson in evaluated:
         system = systems.get(lesson.region_id)
         if system is None:
             system = systems[lesson.region_id] = system_for(lesson.region, period.year)
-        survey = services.open_survey(lesson, actor=admin, system=system)
+        # One snapshot per system and campaign: taking it is a dozen queries per survey.
+        basis_key = (system.pk, lesson.campaign_id)
+        if basis_key not in bases:
+            bases[basis_key] = take_basis(system, lesson.campaign)
+        survey = services.open_survey(lesson, actor=admin, system=system, basis=bases[basis_key])
         opened.append(survey.pk)
         surveys += 1
         # Courses already named 精品 this year are good ones; the rest range widely.

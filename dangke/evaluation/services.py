@@ -272,10 +272,11 @@ def _lock_for_survey(system, survey: Survey, *, actor) -> None:
 
 
 @transaction.atomic
-def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) -> Survey:
+def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None, basis=None) -> Survey:
     """Open the on-the-day survey of a lesson, and schedule its follow-up when the
     indicator system keeps effect indicators for later. The window defaults to the start of
-    the lesson until 24 hours after it."""
+    the lesson until 24 hours after it. `basis` is `take_basis(system, lesson.campaign)`
+    when a caller opening many surveys of one system and campaign (the demo) took it once."""
     if lesson.status == LessonStatus.CANCELLED:
         raise SurveyError(_("已取消的授课不能发起测评"))
     existing = (
@@ -303,7 +304,7 @@ def open_survey(lesson, *, actor, opens_at=None, closes_at=None, system=None) ->
         },
         region=lesson.region,
         system=system,
-        basis=take_basis(system, lesson.campaign),
+        basis=basis if basis is not None else take_basis(system, lesson.campaign),
         opens_at=opens_at,
         closes_at=closes_at,
         attendance=lesson.attendees_count,

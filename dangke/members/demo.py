@@ -4,9 +4,11 @@ branch collective study approved by the county, the county's 春训冬训 class 
 for secretaries and committee members. Most members reach 32 学时, leaders 56; a few
 organisations fall behind and a few members have nothing.
 
-A city is about half a million rows. They are written in large batches by `BulkRows`
-(one `executemany` per 10,000 rows, ids assigned here) because the ORM's `bulk_create`
-spends a third of a millisecond per row building its SQL — minutes for a city. The rollup
+A city is about half a million rows. They are written in large batches, ids assigned
+here, because the ORM's `bulk_create` spends a third of a millisecond per row building its
+SQL — minutes for a city: by `BulkRows` (one `executemany` per 10,000 rows) on SQLite, and
+by COPY (`demo.bulkload.CopyRows`) on PostgreSQL, where even `executemany` waits on the
+server once per row. The rollup
 is computed here in one pass with the same arithmetic the services use (`hours`); a test
 proves it equals what `rebuild_study_years` makes of the ledger."""
 
@@ -23,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangke.delivery.models import Attendance, AttendanceMethod, Lesson, LessonStatus
+from dangke.demo.bulkload import rows_for
 from dangke.demo.people import NameMaker
 from dangke.members import hours as h
 from dangke.members.models import (
@@ -195,7 +198,7 @@ class MembersDemo:
 
     def build_rosters(self) -> None:
         names = NameMaker(self.b.rng("member-names"))
-        rows = BulkRows(
+        rows = rows_for(
             Member,
             [
                 "organization",
@@ -293,10 +296,10 @@ class MembersDemo:
             )
             .order_by("pk")
         )
-        attendances = BulkRows(
+        attendances = rows_for(
             Attendance, ["lesson", "name", "phone", "organization_name", "method", "signed_at"]
         )
-        matches = BulkRows(AttendanceMatch, ["attendance", "member", "outcome", "note"])
+        matches = rows_for(AttendanceMatch, ["attendance", "member", "outcome", "note"])
         for pk, org_id, org_name, title, minutes, mode, starts_at, count in lessons:
             roster = [m for m in self.by_org[org_id] if m.pk not in self.absent]
             self.rng.shuffle(roster)
@@ -341,7 +344,7 @@ class MembersDemo:
     def collective_study(self) -> None:
         """Half-day study three times a year in each branch (twice in the weak ones); the
         county approved all but a few, which wait on its review page."""
-        studies = BulkRows(
+        studies = rows_for(
             CollectiveStudy,
             [
                 "organization",
@@ -356,7 +359,7 @@ class MembersDemo:
                 "created_at",
             ],
         )
-        links = BulkRows(
+        links = rows_for(
             CollectiveStudy.attendees.through, ["collectivestudy", "member"], with_id=False
         )
         raw = h.minutes_to_hours(SESSION_MINUTES, self.rule)
@@ -413,8 +416,8 @@ class MembersDemo:
             True: min(datetime.date(self.b.year, 4, 17), yesterday),
         }
         titles = {False: "春训冬训集中轮训", True: "基层党组织书记和班子成员培训班"}
-        classes = BulkRows(StudyClass, ["title", "region", "starts_on", "ends_on"])
-        enrolments = BulkRows(ClassEnrolment, ["study_class", "member", "days_attended"])
+        classes = rows_for(StudyClass, ["title", "region", "starts_on", "ends_on"])
+        enrolments = rows_for(ClassEnrolment, ["study_class", "member", "days_attended"])
         raw = h.days_to_hours(Decimal(3), self.rule)
         for code, organizations in sorted(counties.items()):
             for leaders_only in (False, True):
@@ -453,7 +456,7 @@ class MembersDemo:
         by_member = defaultdict(list)
         for index, line in enumerate(self.lines):
             by_member[line.member].append((line.day, index, line))
-        records = BulkRows(
+        records = rows_for(
             StudyRecord,
             [
                 "member",
@@ -472,7 +475,7 @@ class MembersDemo:
                 "collective",
             ],
         )
-        years = BulkRows(
+        years = rows_for(
             StudyYear,
             [
                 "member",

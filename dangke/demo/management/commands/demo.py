@@ -45,6 +45,7 @@ PROVINCE_LABELS = {
     "orders": "本年度点单（生成的城市）",
     "survey_responses": "测评答卷",
     "attendances": "签到记录（生成的城市）",
+    "stations": "大喇叭站点（生成的城市）",
     "generated_regions": "生成的乡镇、村（区划代码第七位为 8）",
 }
 
