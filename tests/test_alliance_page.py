@@ -204,3 +204,33 @@ def test_the_export_names_the_year_and_leaves_out_other_years(busy, client):
     assert len(_sheet(workbook, "联合活动")) == 1
     figures = _sheet(workbook, "年度合作成效")
     assert {row[0] for row in figures[1:]} == {last_year}
+
+
+# ------------------------------------------------------------------ the work report's line
+
+
+def _report_text(code: str, year: int) -> str:
+    from dangke.accounts.scoping import Scope
+    from dangke.workreport.compose import compose
+    from dangke.workreport.data import collect
+
+    return compose(collect(Scope(is_superuser=True, region_codes=(code,)), year, code)).text()
+
+
+def test_the_work_report_quotes_the_regions_alliance_in_the_seeds_words(busy):
+    year = timezone.localdate().year
+    line = "与1个城市建立协作联盟，共享课程1门，互派师资1人次，联合举办峰会1场。"
+    leshan = _report_text("5111", year)
+    assert f"二是开拓跨域协作“新视野”。{line}" in leshan
+    assert "协作联盟城市　本年度同在协作联盟的其他成员单位数　1　/alliances/" in leshan
+    assert f"二是开拓跨域协作“新视野”。{line}" in _report_text("5114", year)
+    # 乐山's county is not itself a member: its report says nothing of alliances.
+    assert "协作联盟" not in _report_text(busy.world.county_a.code, year)
+
+
+def test_no_alliance_line_in_a_year_the_region_was_a_member_of_none(busy):
+    assert "协作联盟" not in _report_text("5111", 2025)  # founded on 1 March 2026
+    services.leave(
+        busy.ms_member, scope=scope_for_user(busy.ms_admin), actor=busy.ms_admin, reason="调整"
+    )
+    assert "协作联盟" not in _report_text("5114", timezone.localdate().year + 1)
