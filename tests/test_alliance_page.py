@@ -234,3 +234,58 @@ def test_no_alliance_line_in_a_year_the_region_was_a_member_of_none(busy):
         busy.ms_member, scope=scope_for_user(busy.ms_admin), actor=busy.ms_admin, reason="调整"
     )
     assert "协作联盟" not in _report_text("5114", timezone.localdate().year + 1)
+
+
+# ------------------------------------------------- a lent teacher and a shared-in course
+
+
+def test_the_host_lists_a_lent_teacher_nowhere_but_on_the_card(busy, client):
+    """Care (festivals, lodging, honours), advice, training rosters, recordings: the host's
+    lists hold its own teachers; the teacher's score, feedback and trial pages are 404."""
+    from django.urls import reverse
+
+    from dangke.advice.services import pool_teachers
+    from dangke.care.honours import candidates
+    from dangke.faculty.models import Teacher
+    from dangke.insights.forms import RecordingForm
+
+    teacher, scope = busy.world.teacher_a, scope_for_user(busy.ms_admin)
+    assert teacher.pk in {t.pk for t in Teacher.objects.visible_to(scope)}  # the card
+    assert {t.pk for t in pool_teachers(scope)} == {busy.ms_teacher.pk}
+    assert teacher.name not in str(candidates(scope, timezone.localdate().year))
+    assert teacher not in RecordingForm(scope=scope).fields["teacher"].queryset
+    client.force_login(busy.ms_admin)
+    for url in (reverse("care:festivals"), reverse("care:lodging")):
+        page = client.get(url)
+        assert page.status_code == 200 and teacher.name not in page.content.decode(), url
+    for url in (
+        reverse("evaluation:teacher_score", args=[teacher.pk]),
+        reverse("media:teacher_feedback", args=[teacher.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("faculty:trial_new", args=[teacher.pk])).status_code == 404
+    # The home office still reaches them.
+    client.force_login(busy.world.city_admin)
+    assert client.get(reverse("evaluation:teacher_score", args=[teacher.pk])).status_code == 200
+
+
+def test_a_shared_in_course_shows_the_ally_its_published_score_not_its_history(
+    busy, client, monkeypatch
+):
+    from django.urls import reverse
+
+    from dangke.evaluation import scores
+
+    course = busy.world.course_a
+    monkeypatch.setattr(scores, "course_ratings", lambda ids: dict.fromkeys(ids, RATING))
+    client.force_login(busy.ms_admin)
+    page = client.get(reverse("courses:detail", args=[course.pk])).content.decode()
+    assert 'id="shared-course-score"' in page and "88.4" in page and "3 场、36 份答卷" in page
+    assert "变更记录" not in page
+    assert reverse("evaluation:course_score", args=[course.pk]) not in page
+    assert client.get(reverse("evaluation:course_score", args=[course.pk])).status_code == 404
+    # The owning city keeps its history and its evaluation page.
+    client.force_login(busy.world.city_admin)
+    page = client.get(reverse("courses:detail", args=[course.pk])).content.decode()
+    assert "变更记录" in page and reverse("evaluation:course_score", args=[course.pk]) in page
+    assert 'id="shared-course-score"' not in page
