@@ -521,7 +521,9 @@ def word_helps(codes) -> list[dict]:
 
 
 def pool_teachers(scope):
-    return Teacher.objects.visible_to(scope).filter(status__in=POOL_STATUSES)
+    """The office's own pool: a teacher lent in through an alliance is advised and warned
+    by their home office, never by the host."""
+    return Teacher.objects.visible_to(scope, shared=False).filter(status__in=POOL_STATUSES)
 
 
 def warnings_for(scope, *, teachers=None, now=None, include_quiet: bool = False):

@@ -1,16 +1,25 @@
 """The alliance pages (联盟主页). Thin: services decide, check and audit."""
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.alliances import services
-from dangke.alliances.figures import year_figures
+from dangke.alliances.figures import (
+    chart_data,
+    exchanges_by_member_status,
+    orders_by_member_month,
+    year_figures,
+)
 from dangke.alliances.forms import (
     ExchangeRequestForm,
     JointEventForm,
@@ -25,7 +34,7 @@ from dangke.alliances.models import (
     JointEvent,
     TeacherExchange,
 )
-from dangke.core.export import xlsx_response
+from dangke.core.export import add_sheet, workbook_response
 from dangke.core.status import StatusTransitionError
 from dangke.evaluation.scores import course_ratings
 
@@ -62,18 +71,21 @@ def alliance_detail(request, pk):
             share.course.region_id
         )
     active_shares = [share for share in shares if share.withdrawn_on is None]
-    if request.GET.get("export") == "xlsx":
-        return _export(alliance, shares, year_figures(alliance, year))
     exchanges = list(
         alliance.exchanges.select_related(
-            "teacher", "region", "host_region", "course", "organization"
+            "teacher", "region", "host_region", "course", "organization", "lesson"
         ).order_by("-starts_on", "pk")
     )
+    if request.GET.get("export") == "xlsx":
+        events = _events(alliance, scope, hosts=[])
+        return _export(alliance, year, members, shares, exchanges, events)
     for exchange in exchanges:
         exchange.may_decide = exchange.status == ExchangeStatus.REQUESTED and (
             scope.manages_region(exchange.region_id)
         )
     active_members = [member for member in members if member.left_on is None]
+    orders = orders_by_member_month(alliance, year, members, shares)
+    exchange_counts = exchanges_by_member_status(exchanges, year, members)
     courses = services.shareable_courses(alliance, scope)
     hosts = services.host_regions(alliance, scope)
     may_hold = services.is_coordinator(scope, alliance) or bool(hosts)
@@ -85,6 +97,10 @@ def alliance_detail(request, pk):
         "active_shares": active_shares,
         "withdrawn_shares": [share for share in shares if share.withdrawn_on is not None],
         "exchanges": exchanges,
+        "orders_by_member": orders,
+        "exchange_counts": exchange_counts,
+        "exchange_statuses": ExchangeStatus.choices,
+        "charts": chart_data(orders, exchange_counts, active_shares),
         "events": _events(alliance, scope, hosts),
         "share_form": ShareCourseForm(courses=courses) if courses.exists() else None,
         "exchange_form": _exchange_form(alliance, scope, hosts) if hosts else None,
@@ -122,33 +138,80 @@ def _exchange_form(alliance, scope, hosts, data=None):
     )  # fmt: skip
 
 
-def _export(alliance, shares, figures):
-    headers = [
+def _export(alliance, year, members, shares, exchanges, events):
+    """The workbook a coordinator hands in: members with their contacts, the shared library
+    with its published scores, the year's exchanges and joint events (registrations and
+    attendance per member) and the year's figures. Teachers are named, nothing personal."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    workbook = Workbook(write_only=True)
+    add_sheet(workbook, _("成员单位"), [
+        _("成员单位"), _("区划代码"), _("牵头单位"), _("加入日期"), _("退出日期"),
+        _("联络人"), _("联络电话"),
+    ], [
+        [member.region.name, member.region_id,
+         _("是") if member.region_id == alliance.region_id else "", member.joined_on,
+         member.left_on, member.contact_name, member.contact_phone]
+        for member in members
+    ])  # fmt: skip
+    add_sheet(workbook, _("共享课程库"), [
         _("共享方"), _("课程编号"), _("课程名称"), _("共享日期"), _("撤回日期"),
         _("评分"), _("95%区间下限"), _("95%区间上限"), _("答卷数"), _("授课场次"),
-    ]  # fmt: skip
-    rows = []
-    for share in shares:
-        rating = share.rating
-        ci95 = rating.get("ci95") or (None, None)
-        rows.append([
-            share.region.name, share.course.code, share.course.title, share.shared_on,
-            share.withdrawn_on, rating.get("score"), ci95[0], ci95[1],
-            rating.get("n_responses"), rating.get("n_lessons"),
-        ])  # fmt: skip
-    rows.append([])
-    for label, key in FIGURE_LABELS:
-        rows.append([f"{figures['year']}年 {label}", figures[key]])
-    return xlsx_response(f"{alliance.name}-共享课程", headers, rows)
+    ], [
+        [share.region.name, share.course.code, share.course.title, share.shared_on,
+         share.withdrawn_on, share.rating.get("score"),
+         *(share.rating.get("ci95") or (None, None)),
+         share.rating.get("n_responses"), share.rating.get("n_lessons")]
+        for share in shares
+    ])  # fmt: skip
+    add_sheet(workbook, _("师资互派"), [
+        _("教师"), _("派出方"), _("接收方"), _("用途"), _("开始日期"), _("结束日期"),
+        _("状态"), _("审批意见"), _("授课课程"), _("承办组织"), _("授课时间"), _("授课状态"),
+    ], [
+        [exchange.teacher.name, exchange.region.name, exchange.host_region.name,
+         exchange.get_purpose_display(), exchange.starts_on, exchange.ends_on,
+         exchange.get_status_display(), exchange.decision_reason,
+         exchange.course.title if exchange.course else "",
+         exchange.organization.name if exchange.organization else "",
+         exchange.lesson.starts_at if exchange.lesson else exchange.lesson_starts_at,
+         exchange.lesson.get_status_display() if exchange.lesson else ""]
+        for exchange in exchanges
+        if exchange.starts_on <= last and exchange.ends_on >= first
+    ])  # fmt: skip
+    add_sheet(workbook, _("联合活动"), [
+        _("举办日期"), _("活动名称"), _("类型"), _("承办方"), _("地点"), _("参加人数"),
+        _("参加成员"), _("报名人数"), _("出席人数"),
+    ], _event_rows([event for event in events if first <= event.held_on <= last]))  # fmt: skip
+    figures = year_figures(alliance, year)
+    add_sheet(
+        workbook,
+        _("年度合作成效"),
+        [_("年度"), _("指标"), _("数值")],
+        [[year, label, figures[key]] for label, key in FIGURE_LABELS],
+    )
+    return workbook_response(f"{alliance.name}-{year}", workbook)
+
+
+def _event_rows(events):
+    """One row per member registered for an event (the event's own columns on each), or one
+    row for an event nobody has registered for yet."""
+    for event in events:
+        own = [event.held_on, event.title, event.get_kind_display(), event.region.name,
+               event.venue, event.attendance]  # fmt: skip
+        registrations = list(event.registrations.all())
+        if not registrations:
+            yield [*own, "", None, None]
+        for registration in registrations:
+            yield [*own, registration.region.name, registration.registered, registration.attended]
 
 
 FIGURE_LABELS = (
-    (_("成员单位"), "members"),
-    (_("共享课程（门）"), "shared_courses"),
-    (_("其他成员点单共享课程（次）"), "orders_of_shared_courses"),
-    (_("互派师资（人次）"), "exchanges"),
-    (_("互派教师授课（场）"), "lessons_by_lent_teachers"),
-    (_("联合活动（场）"), "joint_events"),
+    (gettext_lazy("成员单位"), "members"),
+    (gettext_lazy("共享课程（门）"), "shared_courses"),
+    (gettext_lazy("其他成员点单共享课程（次）"), "orders_of_shared_courses"),
+    (gettext_lazy("互派师资（人次）"), "exchanges"),
+    (gettext_lazy("互派教师授课（场）"), "lessons_by_lent_teachers"),
+    (gettext_lazy("联合活动（场）"), "joint_events"),
+    (gettext_lazy("其中研讨峰会（场）"), "summits"),
 )
 
 

@@ -72,8 +72,9 @@ def due_teachers(teachers, festival: str, year: int):
 
 def care_calendar(scope, year: int) -> list[dict]:
     """Each festival of the year: its date, how many are due, how many received anything,
-    and the first names still missing."""
-    teachers = Teacher.objects.visible_to(scope)
+    and the first names still missing. Own teachers only: a teacher lent in through an
+    alliance is cared for by their home office."""
+    teachers = Teacher.objects.visible_to(scope, shared=False)
     given = {}
     for teacher_id, festival in (
         CareRecord.objects.visible_to(scope).filter(year=year).values_list("teacher_id", "festival")

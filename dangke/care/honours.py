@@ -26,7 +26,10 @@ def rule_text() -> str:
 
 def candidates(scope, year: int) -> dict:
     teachers = list(
-        Teacher.objects.visible_to(scope).filter(status__in=POOL_STATUSES).order_by("code")
+        # Own teachers only: a lent teacher is honoured (and judged) by their home office.
+        Teacher.objects.visible_to(scope, shared=False)
+        .filter(status__in=POOL_STATUSES)
+        .order_by("code")
     )
     ids = [t.pk for t in teachers]
     lessons = lifecycle.lesson_figures(ids, year)

@@ -71,6 +71,15 @@ def build_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequ
     a province's rows holds only the first WIDTH_SAMPLE_ROWS of them in memory at once.
     Save it once (`save`, or `xlsx_response`)."""
     workbook = Workbook(write_only=True)
+    add_sheet(workbook, sheet_title, headers, rows)
+    return workbook
+
+
+def add_sheet(
+    workbook: Workbook, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]
+) -> None:
+    """One more sheet of a write-only workbook, written like `build_workbook`'s (a
+    workbook of several sheets: `Workbook(write_only=True)`, then `workbook_response`)."""
     sheet = workbook.create_sheet(str(sheet_title)[:31])
     header_values = [cell_value(header) for header in headers]  # lazy texts, user's language
     widths = [len(value) * 2 + 2 for value in header_values]
@@ -98,7 +107,6 @@ def build_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequ
         sheet.append([_style_cell(WriteOnlyCell(sheet), value) for value in values])
     for row in rows:
         sheet.append([_style_cell(WriteOnlyCell(sheet), cell_value(value)) for value in row])
-    return workbook
 
 
 def xlsx_response(
@@ -107,7 +115,11 @@ def xlsx_response(
     """An .xlsx download named e.g. 师资-20261122.xlsx (the date in Asia/Shanghai). The rows
     are written to a temporary file as they are read; only the finished, compressed file
     (about 1 MB for 10,000 rows) is held to send it."""
-    workbook = build_workbook(filename_stem, headers, rows)
+    return workbook_response(filename_stem, build_workbook(filename_stem, headers, rows))
+
+
+def workbook_response(filename_stem: str, workbook: Workbook) -> HttpResponse:
+    """A built workbook as an .xlsx download named like `xlsx_response`'s."""
     with tempfile.TemporaryFile() as spool:
         workbook.save(spool)
         spool.seek(0)

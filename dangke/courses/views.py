@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_visible_or_404, seen_only_as_shared
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.core.permissions import may
@@ -119,8 +119,15 @@ def course_detail(request, pk):
     course = _course(request, pk)
     can_change = may(request, "courses.change_course", course)
     outline = list(course.outline.all())
+    # Shared in through an alliance: the ally sees the course and its published score, not
+    # its history (which names the other city's users) nor its responses.
+    shared_in = seen_only_as_shared(course, request.scope)
+    from dangke.evaluation.scores import course_ratings  # evaluation sits above courses
+
     context = {
         "course": course,
+        "shared_in": shared_in,
+        "shared_rating": course_ratings([course.pk]).get(course.pk, {}) if shared_in else None,
         "outline": outline,
         "planned_total": sum(item.planned_minutes for item in outline),
         "teachers": course.teachers.select_related("region").order_by("name"),
@@ -144,7 +151,7 @@ def course_detail(request, pk):
         else None,
         "status_note": _("整改由「教学评估 › 整改」下达并经复评验收。") if can_change else "",
         "courseware_form": CoursewareForm() if can_change else None,
-        "history": history_of(course),
+        "history": [] if shared_in else history_of(course),
     }
     return render(request, "courses/course_detail.html", context)
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_own_or_404, get_visible_or_404
 from dangke.core.export import xlsx_response
 from dangke.core.ids import bounded_year
 from dangke.core.redirects import next_or
@@ -291,7 +291,7 @@ def pool(request):
 @login_required
 @require_POST
 def trial_new(request, pk):
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)  # a lent teacher's record is home's
     form = TrialLectureForm(request.POST)
     if form.is_valid():
         try:

@@ -39,7 +39,12 @@ class RecordingForm(BootstrapFormMixin, forms.Form):
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
-        teachers = Teacher.objects.visible_to(scope).prefetch_related("groups").order_by("name")
+        # Own teachers only: a recording's analysis is the teacher's record, kept at home.
+        teachers = (
+            Teacher.objects.visible_to(scope, shared=False)
+            .prefetch_related("groups")
+            .order_by("name")
+        )
         self.fields["teacher"].queryset = teachers
         self.fields["course"].queryset = Course.objects.visible_to(scope).order_by("title")
         self.fields["lesson"].queryset = (

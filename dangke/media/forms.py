@@ -34,7 +34,8 @@ class WorkForm(BootstrapFormMixin, forms.ModelForm):
         self.fields["column"].queryset = assignable(MediaColumn, scope, self.instance.column_id)
         self.fields["series"].queryset = assignable(MediaSeries, scope, self.instance.series_id)
         self.fields["course"].queryset = Course.objects.visible_to(scope).order_by("title")
-        self.fields["teacher"].queryset = Teacher.objects.visible_to(scope).order_by(
+        # Own teachers only: a lent teacher's works and their feedback stay at home.
+        self.fields["teacher"].queryset = Teacher.objects.visible_to(scope, shared=False).order_by(
             "region_id", "name"
         )
 

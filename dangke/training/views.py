@@ -108,9 +108,12 @@ def detail(request, pk):
     }
     if runs:
         teachers = Teacher.objects.visible_to(scope).order_by("code")
+        # A lent teacher may teach a module (their card is all the form shows), but only
+        # the office's own teachers are enrolled as trainees: a roster is their record.
+        own = Teacher.objects.visible_to(scope, shared=False).order_by("code")
         context |= {
             "module_form": ModuleForm(teachers=teachers),
-            "teachers": teachers.exclude(
+            "teachers": own.exclude(
                 pk__in=[e.teacher_id for e in enrollments if e.teacher_id]
             ).filter(status__in=("active", "warning", "rectifying", "candidate"))[:300],
             "cascade_form": _cascade_form(request, training_class),
@@ -201,7 +204,7 @@ def advance(request, pk):
 def enroll(request, pk):
     training_class = _class(request, pk)
     ids = [key for key in map(db_id, request.POST.getlist("teachers")) if key is not None]
-    teachers = Teacher.objects.visible_to(request.scope).filter(pk__in=ids)
+    teachers = Teacher.objects.visible_to(request.scope, shared=False).filter(pk__in=ids)
     try:
         for teacher in teachers:
             services.enroll(

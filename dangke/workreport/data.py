@@ -39,6 +39,7 @@ class ReportData:
     behind_total: int = 0
     excellent_titles: list[str] = field(default_factory=list)
     training_held: dict = field(default_factory=dict)  # classes, modules, enrolments, completed
+    alliances: dict | None = None  # partners, shared_courses, exchanges, summits; None: none
 
     @property
     def is_county(self) -> bool:
@@ -104,9 +105,45 @@ def collect(scope: Scope, year: int, region_code: str = "") -> ReportData:
         .values_list("course__title", flat=True)[:2]
     )
     data.training_held = training_held(scope, year, code)
+    data.alliances = alliance_figures(scope, year, code)
     data.behind_total = reviews.count()
     data.behind = list(reviews[:BEHIND_ROWS])
     return data
+
+
+def alliance_figures(scope: Scope, year: int, code: str) -> dict | None:
+    """The year's cooperation of the alliances the region itself was an active member of
+    during the year (`alliances.figures.year_figures`, summed): how many other member
+    regions it allied with, courses shared, teachers exchanged, summits held. None when it
+    was a member of none, so the report says nothing of alliances."""
+    from dangke.alliances.figures import year_figures as alliance_year_figures
+    from dangke.alliances.models import AllianceMember
+
+    if not code:
+        return None
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    in_year = Q(joined_on__lte=last) & (Q(left_on__isnull=True) | Q(left_on__gte=first))
+    memberships = list(
+        visible_within(AllianceMember, scope, code)
+        .filter(in_year, region_id=code)
+        .select_related("alliance")
+        .order_by("alliance_id")
+    )
+    if not memberships:
+        return None
+    partners: set[str] = set()
+    totals = {"shared_courses": 0, "exchanges": 0, "summits": 0}
+    for membership in memberships:
+        alliance = membership.alliance
+        partners |= set(
+            alliance.members.filter(in_year)
+            .exclude(region_id=code)
+            .values_list("region_id", flat=True)
+        )
+        figures = alliance_year_figures(alliance, year)
+        for key in totals:
+            totals[key] += figures[key]
+    return {"partners": len(partners), **totals}
 
 
 def training_held(scope: Scope, year: int, code: str) -> dict:

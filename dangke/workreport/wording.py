@@ -370,6 +370,9 @@ def _city_innovation(c: Composer) -> None:
         )
     else:
         c.paragraph("一是深挖科技融合“新引擎”。授课录音智能分析已上线，本年度尚无完成的分析报告。")
+    alliance = _alliance_sentence(c)
+    if alliance:
+        c.paragraph(f"二是开拓跨域协作“新视野”。{alliance}")
     media = f["media"]
     if media["comments"] or media["danmaku"]:
         parts = []
@@ -382,12 +385,36 @@ def _city_innovation(c: Composer) -> None:
                 f"弹幕{c.figure('作品弹幕', media['danmaku'], '新媒体作品的弹幕条数', 'media:comments')}条"
             )
         c.paragraph(
-            "二是通过媒体平台公开课程片段，收集网友"
+            f"{'三是' if alliance else '二是'}通过媒体平台公开课程片段，收集网友"
             + "、".join(parts)
             + "，作为改进教学的参考依据。"
         )
     c.chart("categories", "本年度授课按课程类别")
     c.chart("months", "本年度各月授课场次")
+
+
+def _alliance_sentence(c: Composer) -> str:
+    """Seed 004's line on the 党员教育协作联盟, from the alliances the region was an active
+    member of in the year; empty when it was a member of none."""
+    a = c.data.alliances
+    if not a:
+        return ""
+    partners = c.figure(
+        "协作联盟城市", a["partners"], "本年度同在协作联盟的其他成员单位数", "alliances:list"
+    )
+    courses = c.figure(
+        "联盟共享课程", a["shared_courses"], "所在协作联盟本年度共享中的课程门数", "alliances:list"
+    )
+    exchanges = c.figure(
+        "互派师资", a["exchanges"], "所在协作联盟本年度已同意的师资互派人次", "alliances:list"
+    )
+    summits = c.figure(
+        "联合峰会", a["summits"], "所在协作联盟本年度联合举办的研讨峰会场数", "alliances:list"
+    )
+    return (
+        f"与{partners}个城市建立协作联盟，共享课程{courses}门，互派师资{exchanges}人次，"
+        f"联合举办峰会{summits}场。"
+    )
 
 
 def _city_evaluation(c: Composer) -> None:
@@ -617,6 +644,9 @@ def county_report(c: Composer) -> str:
         if held["enrolments"]:
             text += f"、培训{c.figure('培训报名', held['enrolments'], '已开班培训班的报名人次', 'training:index')}人次"
         c.paragraph(text + "，实现学习频次由“一段时间集中突击”向“常态化滴灌”的转变。")
+    alliance = _alliance_sentence(c)
+    if alliance:
+        c.paragraph(f"打破地域壁垒，{alliance}")
     c.table(*_campaign_table(c))
     c.chart("coverage", "各乡镇基层党组织授课覆盖情况")
     c.table(*_coverage_table(c))

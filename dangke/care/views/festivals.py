@@ -24,7 +24,8 @@ def festivals(request):
         raise PermissionDenied
     scope = request.scope
     year = year_of(request)
-    teachers = Teacher.objects.visible_to(scope).order_by("code")
+    # Own teachers only: a teacher lent in through an alliance is cared for at home.
+    teachers = Teacher.objects.visible_to(scope, shared=False).order_by("code")
     record_form = CareRecordForm(teachers=teachers, initial={"given_on": timezone.localdate()})
     cards_form = CardsForm(initial={"sender": home.name})
     if request.method == "POST" and request.POST.get("form") == "record":

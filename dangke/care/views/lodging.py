@@ -25,7 +25,10 @@ from dangke.training.models import Enrollment, TrainingClass
 def _stay_form(request, data=None, teachers=None, initial=None):
     return StayForm(
         data,
-        teachers=teachers if teachers is not None else Teacher.objects.visible_to(request.scope),
+        # Own teachers only: lodging records personal data a lent teacher's host never sees.
+        teachers=teachers
+        if teachers is not None
+        else Teacher.objects.visible_to(request.scope, shared=False),
         beds=Bed.objects.visible_to(request.scope).select_related("apartment"),
         initial=initial,
     )

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_own_or_404, get_visible_or_404
 from dangke.courses.models import Course
 from dangke.delivery.models import Lesson
 from dangke.evaluation.basis import basis_citation, basis_version
@@ -205,7 +205,9 @@ def _aggregate_context(request, summary: dict, teacher_ids) -> dict:
 
 @login_required
 def course_score_page(request, pk):
-    course = get_visible_or_404(Course.objects.prefetch_related("teachers"), request.scope, pk=pk)
+    # Its lessons' responses and comments: an ally sharing the course in sees the published
+    # score on the course page instead.
+    course = get_own_or_404(Course.objects.prefetch_related("teachers"), request.scope, pk=pk)
     summary = course_score(course, _year(request))
     context = {"course": course, **_aggregate_context(request, summary, [])}
     return render(request, "evaluation/course_score.html", context)
@@ -213,7 +215,9 @@ def course_score_page(request, pk):
 
 @login_required
 def teacher_score_page(request, pk):
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    # All the teacher's lessons and comments: the home office's, not a host's (who sees the
+    # exchange's own lesson score).
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)
     year = _year(request)
     summary = teacher_score(teacher, year)
     context = {"teacher": teacher, **_aggregate_context(request, summary, [teacher.pk])}

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_own_or_404, get_visible_or_404
 from dangke.core.audit import form_changes
 from dangke.core.forms import StatusChangeForm
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
@@ -301,7 +301,7 @@ def work_feedback_page(request, pk):
 
 @login_required
 def teacher_feedback_page(request, pk):
-    teacher = get_visible_or_404(Teacher, request.scope, pk=pk)
+    teacher = get_own_or_404(Teacher, request.scope, pk=pk)  # a lent teacher's: home only
     summary = teacher_feedback(teacher, request.scope)
     works = {
         work.pk: work
