@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -107,7 +107,10 @@ class ListDefinition:
         return {column.sort for column in self.columns if column.sort}
 
 
-def render_list(request, definition: ListDefinition, *, template="core/list.html", **context):
+def list_queryset(definition: ListDefinition, request):
+    """The list as `request` asks for it: (rows in order, the filtered rows to count, the
+    sort, the filter form). `request` needs `scope` and `GET` (the export task passes its
+    requester's)."""
     queryset = definition.base_queryset(request).visible_to(request.scope)
     form = definition.filter_form(request.GET or None, scope=request.scope)
     if form.is_bound:
@@ -120,14 +123,31 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
         sort = definition.default_sort
     counted = queryset
     queryset = definition.annotate(queryset, request).order_by(*ordering(sort))
+    return queryset, counted, sort, form
+
+
+def export_rows(definition: ListDefinition, queryset, *, progress=None, every: int = 0):
+    """The export's rows, read in chunks, never the whole result at once (prefetches run per
+    chunk); `progress(rows so far)` every `every` rows."""
+    for number, obj in enumerate(queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS), start=1):
+        yield [_plain(column.value(obj)) for column in definition.columns]
+        if progress and every and number % every == 0:
+            progress(number)
+
+
+def render_list(request, definition: ListDefinition, *, template="core/list.html", **context):
+    queryset, counted, sort, form = list_queryset(definition, request)
 
     if request.GET.get("export") == "xlsx":
         headers = [str(column.label) for column in definition.columns]
-        # Read in chunks, never the whole result at once (prefetches run per chunk).
-        rows = (
-            [_plain(column.value(obj)) for column in definition.columns]
-            for obj in queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS)
-        )
+        # A large export is written by a task the user watches (issue #18); a small one now.
+        rows_total = counted.order_by()[: settings.DANGKE_EXPORT_INLINE_ROWS + 1].count()
+        if rows_total > settings.DANGKE_EXPORT_INLINE_ROWS:
+            from dangke.core.export_jobs import request_export
+
+            job = request_export(request, definition, counted.order_by().count())
+            return redirect(job)
+        rows = export_rows(definition, queryset)
         return xlsx_response(str(definition.export_name or definition.title), headers, rows)
 
     page = ListPaginator(queryset, settings.DANGKE_PAGE_SIZE, counted=counted).get_page(
