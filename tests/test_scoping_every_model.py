@@ -54,6 +54,9 @@ def rows_in_both_counties(world):
             kind="teachers", file="imports/x.xlsx", original_name="x.xlsx", region=county,
             created_by=admin,
         )  # fmt: skip
+        from dangke.core.export_jobs import ExportJob
+
+        ExportJob.objects.create(title="基层党组织", definition="x", created_by=admin)
         _broadcast_rows(county, village)
         org = world.org_a if county == world.county_a else world.org_b
         _delivery_rows(county, org, course, teacher, admin)
