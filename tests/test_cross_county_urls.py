@@ -27,6 +27,7 @@ OWNER_SEES_404 = {
     "broadcast:programme_audio": "the programme has no audio yet",
     "courses:courseware_file": "the courseware file is not in storage",
     "workreport:download": "the report is not built yet",
+    "exports:download": "the export is not written yet",
     "care:needs": "only the enrolled teacher states their needs",
     "care:cards": "the cards are not built yet",
     "api:get_lesson_score": "the lesson has no published score",

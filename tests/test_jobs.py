@@ -57,6 +57,14 @@ def make(world):
                 sender="县委组织部", status=status, **fields,
             )  # fmt: skip
 
+        def export(self, state, **fields):
+            from dangke.core.export_jobs import ExportJob
+
+            return ExportJob.objects.create(
+                title="基层党组织", definition="x", created_by=world.county_a_admin, state=state,
+                rows_total=9000, **fields,
+            )  # fmt: skip
+
     return Make()
 
 
@@ -73,6 +81,7 @@ def test_jobs_whose_worker_stopped_beating_fail_saying_why(make, settings):
         make.plan(PlanState.RUNNING, heartbeat_at=ago(3600)),
         make.report(ReportState.RUNNING, heartbeat_at=ago(300)),
         make.cards(CardBatchStatus.RUNNING, heartbeat_at=ago(300)),
+        make.export("running", heartbeat_at=ago(300)),
     ]
     alive = [
         make.job(ImportState.IMPORTING, heartbeat_at=ago(30)),
@@ -82,7 +91,10 @@ def test_jobs_whose_worker_stopped_beating_fail_saying_why(make, settings):
 
     failed = fail_stale_jobs()
 
-    assert failed == {"导入任务": 2, "授课分析": 1, "排课": 1, "年度工作报告": 1, "贺卡批次": 1}
+    assert failed == {
+        "导入任务": 2, "授课分析": 1, "排课": 1, "年度工作报告": 1, "贺卡批次": 1,
+        "Excel 导出任务": 1,
+    }  # fmt: skip
     for row in silent:
         row.refresh_from_db()
         assert row.job_state == row.FAILED_STATE

@@ -54,6 +54,9 @@ def rows_in_both_counties(world):
             kind="teachers", file="imports/x.xlsx", original_name="x.xlsx", region=county,
             created_by=admin,
         )  # fmt: skip
+        from dangke.core.export_jobs import ExportJob
+
+        ExportJob.objects.create(title="基层党组织", definition="x", created_by=admin)
         _broadcast_rows(county, village)
         org = world.org_a if county == world.county_a else world.org_b
         _delivery_rows(county, org, course, teacher, admin)
@@ -354,13 +357,19 @@ def scoped_models():
 
 
 def test_user_owned_rows_are_seen_by_their_owner_only(world):
+    from dangke.core.export_jobs import ExportJob
     from dangke.core.models import Notification
     from dangke.core.services import notify
 
     notify([world.county_a_admin], "甲的通知")
     notify([world.county_b_admin, world.teacher_user], "乙的通知")
     owned = [model for model in apps.get_models() if getattr(model, "scope_rules", None)]
-    assert {m for m in owned if not m.scope_rules.region} == {Notification}
+    assert {m for m in owned if not m.scope_rules.region} == {Notification, ExportJob}
+    for user in (world.county_a_admin, world.county_b_admin):
+        ExportJob.objects.create(title=f"{user.username} 的导出", definition="x", created_by=user)
+    for user in (world.county_a_admin, world.county_b_admin, world.city_admin):
+        seen = ExportJob.objects.visible_to(scope_for_user(user)).values_list("title", flat=True)
+        assert list(seen) == ([f"{user.username} 的导出"] if user != world.city_admin else [])
     for user, expected in (
         (world.county_a_admin, ["甲的通知"]),
         (world.county_b_admin, ["乙的通知"]),

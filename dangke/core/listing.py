@@ -2,7 +2,15 @@
 
 A page declares a `ListDefinition` (columns, filters, sortable fields) and its view calls
 `render_list`. The queryset always passes through `visible_to(request.scope)`, so a list,
-its htmx refreshes and its Excel export can never show a row outside the user's scope."""
+its htmx refreshes and its Excel export can never show a row outside the user's scope.
+
+At a province's size (100,000 organisations, 400,000 orders) a page costs what its count
+and its OFFSET cost (issue #18). So the rows are counted once, on the filtered rows without
+the columns a definition annotates (`annotate`: a per-row figure such as a teacher's
+courses need not be computed to count teachers), and a page in the back half of the list is
+read in reverse order (`ListPaginator`): the last page costs what the first costs. Every
+sort ends on the primary key in the sort's own direction, so an index on (field, id) serves
+both directions and the reversed read returns exactly the rows of the forward one."""
 
 from __future__ import annotations
 
@@ -15,8 +23,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from dangke.core.export import xlsx_response
@@ -76,6 +85,11 @@ class ListDefinition:
     def base_queryset(self, request) -> QuerySet:
         raise NotImplementedError
 
+    def annotate(self, queryset: QuerySet, request) -> QuerySet:
+        """Columns computed per row (counts, flags): added after the rows are counted, so
+        the count never computes them."""
+        return queryset
+
     def filter(self, queryset: QuerySet, data: dict) -> QuerySet:
         if data.get("q") and self.search_fields:
             condition = Q()
@@ -93,7 +107,10 @@ class ListDefinition:
         return {column.sort for column in self.columns if column.sort}
 
 
-def render_list(request, definition: ListDefinition, *, template="core/list.html", **context):
+def list_queryset(definition: ListDefinition, request):
+    """The list as `request` asks for it: (rows in order, the filtered rows to count, the
+    sort, the filter form). `request` needs `scope` and `GET` (the export task passes its
+    requester's)."""
     queryset = definition.base_queryset(request).visible_to(request.scope)
     form = definition.filter_form(request.GET or None, scope=request.scope)
     if form.is_bound:
@@ -104,18 +121,38 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
     sort = request.GET.get("sort", "")
     if sort.lstrip("-") not in definition.sort_fields():
         sort = definition.default_sort
-    queryset = queryset.order_by(sort, "pk")
+    counted = queryset
+    queryset = definition.annotate(queryset, request).order_by(*ordering(sort))
+    return queryset, counted, sort, form
+
+
+def export_rows(definition: ListDefinition, queryset, *, progress=None, every: int = 0):
+    """The export's rows, read in chunks, never the whole result at once (prefetches run per
+    chunk); `progress(rows so far)` every `every` rows."""
+    for number, obj in enumerate(queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS), start=1):
+        yield [_plain(column.value(obj)) for column in definition.columns]
+        if progress and every and number % every == 0:
+            progress(number)
+
+
+def render_list(request, definition: ListDefinition, *, template="core/list.html", **context):
+    queryset, counted, sort, form = list_queryset(definition, request)
 
     if request.GET.get("export") == "xlsx":
         headers = [str(column.label) for column in definition.columns]
-        # Read in chunks, never the whole result at once (prefetches run per chunk).
-        rows = (
-            [_plain(column.value(obj)) for column in definition.columns]
-            for obj in queryset.iterator(chunk_size=EXPORT_CHUNK_ROWS)
-        )
+        # A large export is written by a task the user watches (issue #18); a small one now.
+        rows_total = counted.order_by()[: settings.DANGKE_EXPORT_INLINE_ROWS + 1].count()
+        if rows_total > settings.DANGKE_EXPORT_INLINE_ROWS:
+            from dangke.core.export_jobs import request_export
+
+            job = request_export(request, definition, counted.order_by().count())
+            return redirect(job)
+        rows = export_rows(definition, queryset)
         return xlsx_response(str(definition.export_name or definition.title), headers, rows)
 
-    page = Paginator(queryset, settings.DANGKE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(queryset, settings.DANGKE_PAGE_SIZE, counted=counted).get_page(
+        request.GET.get("page")
+    )
     query = QueryDict(mutable=True)  # what the links of this page carry: no page, no blanks
     for key, values in request.GET.lists():
         kept = [value for value in values if value != ""]
@@ -144,6 +181,39 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
     # The same URL answers with a whole page or with the table alone: caches must not mix them.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def ordering(sort: str) -> tuple[str, str]:
+    """The sort, then the primary key in the same direction: a total order that an index on
+    (field, id) reads forwards or backwards."""
+    return (sort, "-pk" if sort.startswith("-") else "pk")
+
+
+class ListPaginator(Paginator):
+    """Counts `counted` (the filtered rows, without per-row columns) and reads a page in
+    the back half of the list in reverse order, so the last page is read like the first
+    (an OFFSET of a few rows, not of the whole list). `object_list` must be totally ordered
+    (`ordering`): reversing it then gives the same rows in the opposite order."""
+
+    def __init__(self, object_list, per_page, *, counted=None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.counted = counted if counted is not None else object_list
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted.order_by().count()
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if bottom <= self.count // 2 or not isinstance(self.object_list, QuerySet):
+            return self._get_page(self.object_list[bottom:top], number, self)
+        rows = list(self.object_list.reverse()[self.count - top : self.count - bottom])
+        rows.reverse()
+        return self._get_page(rows, number, self)
 
 
 def _plain(value):

@@ -183,6 +183,10 @@ class CourseOrder(ProtectedStatusModel):
         indexes = [
             models.Index(fields=["region", "status"]),
             models.Index(fields=["organization", "status"]),
+            # the queue's default sort (newest first) and its sort by attendees, read from
+            # either end of the index instead of sorting 400,000 orders (issue #18)
+            models.Index(fields=["created_at", "id"], name="courseorder_created_sort"),
+            models.Index(fields=["expected_attendees", "id"], name="courseorder_attendees_sort"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -428,6 +432,8 @@ class Lesson(ProtectedStatusModel):
             models.Index(fields=["region", "starts_at"]),
             models.Index(fields=["status", "starts_at"]),
             models.Index(fields=["organization", "status"]),
+            # the lesson API's order (start, id): its first and last pages read the index
+            models.Index(fields=["starts_at", "id"], name="lesson_starts_sort"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -183,17 +183,35 @@ def lesson_surveys(lessons):
     )
 
 
-def aggregate(surveys, markers: dict[int, int] | None = None) -> dict:
+def aggregate(
+    surveys, markers: dict[int, int] | None = None, *, recompute_at_most: int | None = None
+) -> dict:
     """Course or teacher score: the lessons' published scores weighted by their counted
     responses, with the between-lesson interval of `engines.scoring.aggregate_scores`,
-    plus the same weighting for each dimension and the lessons that went in."""
-    items, lessons = [], []
+    plus the same weighting for each dimension and the lessons that went in.
+
+    With `recompute_at_most` (a page a user waits for), only that many lessons whose answers
+    changed since they were scored are scored now; the others count with their stored score
+    (none yet: left out) and are listed in `summary["pending"]` for a task to score. A
+    course of a province year has 800 lessons: scoring them all in one request ran 4,571
+    queries (issue #18)."""
+    items, lessons, pending = [], [], []
     dimension_sums: dict[str, list[float]] = {}
     surveys = list(surveys)
     if markers is None:
         markers = answer_markers(surveys)
+    budget = len(surveys) if recompute_at_most is None else recompute_at_most
     for survey in surveys:
-        result = refresh_score(survey, marker=markers.get(survey.pk))
+        current = survey.result and survey.scored_upto == markers.get(survey.pk)
+        if current or budget > 0:
+            budget -= 0 if current else 1
+            result = refresh_score(survey, marker=markers.get(survey.pk))
+        else:
+            pending.append(survey.pk)
+            result = survey.result
+            if not result:
+                lessons.append({"survey": survey, "result": {}, "n": 0, "pending": True})
+                continue
         n = sum(role["n"] for role in result["roles"].values() if role["counted"])
         lessons.append({"survey": survey, "result": result, "n": n})
         if not result["published"]:
@@ -210,6 +228,7 @@ def aggregate(surveys, markers: dict[int, int] | None = None) -> dict:
         key: round(total / weight, 1) for key, (total, weight) in dimension_sums.items() if weight
     }
     summary["lessons"] = lessons
+    summary["pending"] = pending
     return summary
 
 
@@ -257,18 +276,32 @@ def course_ratings(course_ids) -> dict[int, dict]:
     return {course_id: aggregate_scores(items) for course_id, items in stored.items()}
 
 
-def course_score(course, year: int | None = None) -> dict:
+def course_score(course, year: int | None = None, **options) -> dict:
     lessons = course.lessons.all()
     if year:
         lessons = lessons.filter(starts_at__year=year)
-    return aggregate(lesson_surveys(lessons))
+    return aggregate(lesson_surveys(lessons).order_by("-lesson__starts_at", "-pk"), **options)
 
 
-def teacher_score(teacher, year: int | None = None) -> dict:
+def teacher_score(teacher, year: int | None = None, **options) -> dict:
     lessons = teacher.lessons.all()
     if year:
         lessons = lessons.filter(starts_at__year=year)
-    return aggregate(lesson_surveys(lessons))
+    return aggregate(lesson_surveys(lessons).order_by("-lesson__starts_at", "-pk"), **options)
+
+
+def rescore_surveys(survey_ids) -> int:
+    """Score the given on-site surveys whose answers changed since they were scored (the
+    task a score page queues for the lessons it did not score itself)."""
+    surveys = list(
+        Survey.objects.unscoped("surveys a score page in scope asked for")
+        .filter(pk__in=list(survey_ids), kind=SurveyKind.ON_SITE)
+        .select_related("system")
+    )
+    markers = answer_markers(surveys)
+    for survey in surveys:
+        refresh_score(survey, marker=markers.get(survey.pk))
+    return len(surveys)
 
 
 def teacher_year_results(teacher, year: int) -> dict:

@@ -56,16 +56,24 @@ class TeacherList(ListDefinition):
     )
 
     def base_queryset(self, request):
-        from django.db.models import Count
+        return Teacher.objects.select_related("region").prefetch_related("specialties")
 
+    def annotate(self, queryset, request):
+        from django.db.models import Count, IntegerField, OuterRef, Subquery
+        from django.db.models.functions import Coalesce
+
+        # Counted per shown row (a subquery), not by grouping every teacher of the province
+        # with their courses before the first 25 are taken.
+        courses = (
+            Teacher.courses.through.objects.filter(teacher_id=OuterRef("pk"))
+            .values("teacher_id")
+            .annotate(n=Count("course_id"))
+            .values("n")
+        )
         # A teacher lent in through an alliance shows no personal field, here or in the export.
-        return (
-            Teacher.objects.select_related("region")
-            .prefetch_related("specialties")
-            .annotate(
-                course_count=Count("courses", distinct=True),
-                shared_in=shared_in_annotation(Teacher, request.scope),
-            )
+        return queryset.annotate(
+            course_count=Coalesce(Subquery(courses, output_field=IntegerField()), 0),
+            shared_in=shared_in_annotation(Teacher, request.scope),
         )
 
     def filter(self, queryset, data):

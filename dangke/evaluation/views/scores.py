@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -184,18 +186,44 @@ def _survey_score_context(request, survey, comment_surveys, teacher_ids) -> dict
     }
 
 
+# A score page scores at most this many lessons whose answers changed while the user waits;
+# more are scored by a task (a copied or imported year: hundreds at once).
+SCORE_ON_VIEW = 20
+LESSONS_PER_PAGE = 50
+
+
+def _score_summary(request, score, subject) -> dict:
+    summary = score(subject, _year(request), recompute_at_most=SCORE_ON_VIEW)
+    if summary["pending"]:
+        from dangke.evaluation.tasks import rescore_surveys
+
+        # one task per subject and year at a time: a reload while it runs queues nothing
+        key = f"rescore:{type(subject).__name__}:{subject.pk}:{_year(request)}"
+        if cache.add(key, True, timeout=RESCORE_GUARD_SECONDS):
+            rescore_surveys.enqueue(summary["pending"])
+    return summary
+
+
+RESCORE_GUARD_SECONDS = 300
+
+
 def _aggregate_context(request, summary: dict, teacher_ids) -> dict:
     surveys = [item["survey"] for item in summary["lessons"]]
     citations: dict[str, int] = {}
     for row in summary["lessons"]:
+        citation = basis_citation(row["result"].get("basis"))
+        if citation:
+            citations[citation] = citations.get(citation, 0) + 1
+    page = Paginator(summary["lessons"], LESSONS_PER_PAGE).get_page(request.GET.get("page"))
+    for row in page.object_list:
         basis = row["result"].get("basis")
         row["version"], row["basis_citation"] = basis_version(basis), basis_citation(basis)
-        if row["basis_citation"]:
-            citations[row["basis_citation"]] = citations.get(row["basis_citation"], 0) + 1
     return {
         "summary": summary,
         "year": _year(request),
-        "rows": summary["lessons"],
+        "rows": page.object_list,
+        "page": page,
+        "pending": len(summary["pending"]),
         "citations": sorted(citations.items()),
         "comments": visible_comments(request.scope, surveys, teacher_ids).select_related(
             "survey__lesson__course"
@@ -208,7 +236,7 @@ def course_score_page(request, pk):
     # Its lessons' responses and comments: an ally sharing the course in sees the published
     # score on the course page instead.
     course = get_own_or_404(Course.objects.prefetch_related("teachers"), request.scope, pk=pk)
-    summary = course_score(course, _year(request))
+    summary = _score_summary(request, course_score, course)
     context = {"course": course, **_aggregate_context(request, summary, [])}
     return render(request, "evaluation/course_score.html", context)
 
@@ -218,8 +246,7 @@ def teacher_score_page(request, pk):
     # All the teacher's lessons and comments: the home office's, not a host's (who sees the
     # exchange's own lesson score).
     teacher = get_own_or_404(Teacher, request.scope, pk=pk)
-    year = _year(request)
-    summary = teacher_score(teacher, year)
+    summary = _score_summary(request, teacher_score, teacher)
     context = {"teacher": teacher, **_aggregate_context(request, summary, [teacher.pk])}
     context["feedback"] = comment_summary(context["comments"], teacher, request.scope)
     return render(request, "evaluation/teacher_score.html", context)
