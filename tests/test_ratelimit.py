@@ -109,3 +109,66 @@ def test_a_refused_address_is_served_again_the_next_minute(open_survey, settings
     clock[0] += 61
     assert _answer(open_survey) == 200
     assert Response.objects.filter(survey=open_survey).count() == 3
+
+
+def _post(survey, body):
+    url = reverse("evaluation:rate", args=[survey.public_key])
+    phone = Client()
+    nonce = form_nonce(phone.get(url))
+    return phone, url, phone.post(url, {"nonce": nonce, **body})
+
+
+def _counted() -> int:
+    return sum(RateWindow.objects.values_list("count", flat=True))
+
+
+def test_every_post_counts_once_whether_stored_refused_or_sent_again(
+    open_survey, settings, monkeypatch
+):
+    """Issue #19: the hit is counted in the sheet's own transaction. A refusal still
+    commits its count and stores nothing; a form the checks refuse and a form sent again
+    (whose transaction rolls back) are each counted once all the same."""
+    settings.DANGKE_SURVEY_RATE_LIMIT = 3
+    monkeypatch.setattr(time, "time", lambda: T0 + 10)
+    _phone, url, first = _post(open_survey, stars(4))
+    # the same form again from a phone that never saw the answer (nor its cookie)
+    resent = Client().post(url, first.wsgi_request.POST)
+    assert (first.status_code, resent.status_code) == (200, 200)
+    assert Response.objects.filter(survey=open_survey).count() == 1
+    assert _counted() == 2
+    _phone, _url, invalid = _post(open_survey, stars(9))
+    assert invalid.status_code == 400 and _counted() == 3
+    _phone, _url, refused = _post(open_survey, stars(4))
+    assert refused.status_code == 429
+    assert "提交太频繁，请稍后再试" in refused.content.decode()
+    assert _counted() == 4
+    _phone, _url, refused_invalid = _post(open_survey, stars(9))
+    assert refused_invalid.status_code == 429 and _counted() == 5
+    assert Response.objects.filter(survey=open_survey).count() == 1
+
+
+def test_a_phones_page_is_served_without_reading_the_roles(open_survey, monkeypatch):
+    """The trainee's page and thank-you page are cached apart from the roles a sheet is
+    checked against, so a phone's GET reads one small entry; the POST reads the roles."""
+    from dangke.evaluation import services
+
+    cache = services.local_cache()
+    cache.clear()
+    _answer(open_survey)  # builds and caches both entries
+    read = []
+    real_get = type(cache).get
+    monkeypatch.setattr(
+        type(cache),
+        "get",
+        lambda self, key, *a, **k: read.append(key) or real_get(self, key, *a, **k),
+    )
+    url = reverse("evaluation:rate", args=[open_survey.public_key])
+    phone = Client()
+    page = phone.get(url)
+    assert page.status_code == 200 and 'name="nonce"' in page.content.decode()
+    assert [key.endswith(":pages") for key in read] == [True]
+    read.clear()
+    done = phone.post(url, {"nonce": form_nonce(page), **stars(5)})
+    assert done.status_code == 200
+    assert [key.endswith(":pages") for key in read] == [False]
+    assert Response.objects.filter(survey=open_survey).count() == 2

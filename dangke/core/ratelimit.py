@@ -22,6 +22,17 @@ def hit(
     key: str, *, limit: int, seconds: int = 60, now: float | None = None, using=DEFAULT_DB_ALIAS
 ) -> bool:
     """Count one hit for `key`; True while the window's count is within `limit`."""
+    with transaction.atomic(using=using):
+        return count_hit(key, seconds=seconds, now=now, using=using) <= limit
+
+
+def count_hit(
+    key: str, *, seconds: int = 60, now: float | None = None, using=DEFAULT_DB_ALIAS
+) -> int:
+    """Count one hit for `key` in the caller's transaction and return the window's count
+    so far. A caller that writes anyway (a phone's answer sheet) counts in its own
+    transaction, so SQLite's write lock is taken once per request instead of twice; a
+    refusal must then still commit, so the refused hit stays counted."""
     connection = connections[using]
     now = time.time() if now is None else now
     window_start = int(now // seconds) * seconds
@@ -29,7 +40,7 @@ def hit(
     table, key_, start, count_ = (
         quote(name) for name in (RateWindow._meta.db_table, "key", "window_start", "count")
     )
-    with transaction.atomic(using=using), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({key_}, {start}, {count_}) VALUES (%s, %s, 1) "
             f"ON CONFLICT ({key_}, {start}) DO UPDATE SET {count_} = {table}.{count_} + 1 "
@@ -37,8 +48,8 @@ def hit(
             [key, window_start],
         )
         (count,) = cursor.fetchone()
-        if count == 1:
-            RateWindow.objects.using(using).filter(
-                window_start__lt=window_start - KEEP_SECONDS
-            ).delete()
-    return count <= limit
+    if count == 1:
+        RateWindow.objects.using(using).filter(
+            window_start__lt=window_start - KEEP_SECONDS
+        ).delete()
+    return count

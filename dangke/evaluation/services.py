@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from dangke.core import ratelimit
 from dangke.core.models import AuditEntry
 from dangke.core.services import notify, record_audit
 from dangke.delivery.models import LessonStatus
@@ -48,6 +49,10 @@ COMMENT_MAX = 500
 
 class SurveyError(ValidationError):
     """A request the survey cannot accept; the message says why, in Chinese."""
+
+
+class RateLimited(SurveyError):
+    """Too many sheets from one address this minute (`submit_response`'s `rate_limit`)."""
 
 
 @dataclass(frozen=True)
@@ -563,11 +568,17 @@ def submit_response(
     invitation: Invitation | None = None,
     now=None,
     roles: dict[str, StageRole] | None = None,
+    rate_limit: tuple[str, int] | None = None,
 ) -> tuple[Response, bool]:
     """Accept one answer sheet. Returns (response, created): a form sent twice (same
     nonce) returns the first response and counts once. An invitation is spent in the same
     transaction as the response, so a replayed code never admits a second sheet. `roles`
-    is the survey's `stage_roles` when the caller has it already."""
+    is the survey's `stage_roles` when the caller has it already.
+
+    `rate_limit` is (key, limit) of `core.ratelimit`: the hit is counted in the sheet's
+    own transaction (one write lock per phone, not two) and, past the limit, committed
+    without the sheet and answered by RateLimited. A sheet the checks refuse before that
+    transaction is not counted here: the caller counts it (`ratelimit.hit`)."""
     now = now or timezone.now()
     if not survey.is_open_at(now):
         if now < survey.opens_at:
@@ -598,18 +609,11 @@ def submit_response(
     # transaction, so a retry of a spent code finds its sheet instead of a refusal.
     try:
         with transaction.atomic():
-            _insert(sheet)
-            if invitation is not None:
-                spent = (
-                    Invitation.objects.unscoped("the invitation of the rater's link")
-                    .filter(pk=invitation.pk, used_at__isnull=True)
-                    .update(used_at=hour)
-                )
-                if not spent:
-                    raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
-            rollups.count_response(sheet)
-            if note is not None:
-                _insert(note)
+            if rate_limit is not None and ratelimit.count_hit(rate_limit[0]) > rate_limit[1]:
+                refused = True  # leave the block normally: the count is committed
+            else:
+                refused = False
+                _store(sheet, note, invitation, hour)
     except IntegrityError:
         existing = (
             Response.objects.unscoped("the rater's own form, sent again")
@@ -618,8 +622,27 @@ def submit_response(
         )
         if existing is None:
             raise
+        if rate_limit is not None:  # the rolled-back transaction took its count along
+            ratelimit.hit(rate_limit[0], limit=rate_limit[1])
         return existing, False
+    if refused:
+        raise RateLimited(_("提交太频繁，请稍后再试"))
     return sheet, True
+
+
+def _store(sheet: Response, note: SurveyComment | None, invitation, hour) -> None:
+    _insert(sheet)
+    if invitation is not None:
+        spent = (
+            Invitation.objects.unscoped("the invitation of the rater's link")
+            .filter(pk=invitation.pk, used_at__isnull=True)
+            .update(used_at=hour)
+        )
+        if not spent:
+            raise SurveyError(_("该邀请码已使用过，每个邀请码只能评价一次"))
+    rollups.count_response(sheet)
+    if note is not None:
+        _insert(note)
 
 
 @functools.cache

@@ -42,44 +42,68 @@ def _answered(request, survey: Survey) -> bool:
     return value == str(survey.pk)
 
 
-def _rate_limited(request, survey: Survey) -> bool:
-    """At most N submissions a minute from one network address per survey. A hall on the
-    venue's Wi-Fi or a carrier's NAT shares one address, so the limit is never below the
-    lesson's attendance (and 120 when it is not recorded yet); the address is hashed with
-    the secret key and kept only as a rate-limit key deleted minutes later
-    (`core.ratelimit`: a true minute, which refused requests do not extend)."""
+def _rate_limit(request, survey: Survey) -> tuple[str, int]:
+    """At most N submissions a minute from one network address per survey, as (key,
+    limit) of `core.ratelimit`. A hall on the venue's Wi-Fi or a carrier's NAT shares one
+    address, so the limit is never below the lesson's attendance (and 120 when it is not
+    recorded yet); the address is hashed with the secret key and kept only as a rate-limit
+    key deleted minutes later (`core.ratelimit`: a true minute, which refused requests do
+    not extend). Every POST counts once: in the sheet's transaction when the sheet gets
+    that far, by itself when the checks refuse it first."""
     limit = max(getattr(settings, "DANGKE_SURVEY_RATE_LIMIT", 120), survey.attendance or 0)
     address = request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(f"{settings.SECRET_KEY}:{survey.pk}:{address}".encode()).hexdigest()
-    return not ratelimit.hit(f"survey:{digest[:48]}", limit=limit, seconds=60)
+    return f"survey:{digest[:48]}", limit
 
 
 @dataclass(frozen=True)
 class PageParts:
-    """What every phone of one survey version is shown: the roles with their leaves, the
+    """What a sheet is checked against and answered with: the roles with their leaves, the
     heading, each role's rendered questions, and the trainee's thank-you page. Built once
-    per version (`services.rater_form_version`) and kept in the process's memory."""
+    per survey version (`services.rater_form_version`) and kept in the process's memory."""
 
     roles: dict[str, services.StageRole]
     heading: dict[str, str]
     questions: dict[str, str]
     trainee_done: str
-    trainee_form: str  # with CSRF_SLOT and NONCE_SLOT where each phone's own values go
+
+
+@dataclass(frozen=True)
+class TraineePages:
+    """What a trainee's phone is shown before and after answering, cached apart from the
+    roles: a phone's GET needs only these two strings, and the memory cache unpickles
+    whatever a key holds on every read (issue #19)."""
+
+    form: str  # with CSRF_SLOT and NONCE_SLOT where each phone's own values go; "" if no trainee
+    done: str
 
 
 # Placeholders in a cached page for what is each phone's own: its CSRF token and its form
 # nonce. Plain letters, so escaping leaves them as they are.
 CSRF_SLOT = "dkslotcsrf0x19"
 NONCE_SLOT = "dkslotnonce0x19"
+PAGES_SUFFIX = ":pages"
 
 
 def _page_parts(survey) -> PageParts:
     version = services.rater_form_version(survey)
-    cache = services.local_cache()
     if version is not None:
-        parts = cache.get(version)
+        parts = services.local_cache().get(version)
         if parts is not None:
             return parts
+    return _build_pages(survey, version)[0]
+
+
+def _trainee_pages(survey) -> TraineePages:
+    version = services.rater_form_version(survey)
+    if version is not None:
+        pages = services.local_cache().get(version + PAGES_SUFFIX)
+        if pages is not None:
+            return pages
+    return _build_pages(survey, version)[1]
+
+
+def _build_pages(survey, version) -> tuple[PageParts, TraineePages]:
     lesson = survey.lesson if survey.lesson_id else None
     heading = {
         "title": survey.rater_course_title or survey.title,
@@ -108,10 +132,13 @@ def _page_parts(survey) -> PageParts:
         if trainee
         else ""
     )  # fmt: skip
-    parts = PageParts(roles, heading, questions, trainee_done, trainee_form)
+    parts = PageParts(roles, heading, questions, trainee_done)
+    pages = TraineePages(trainee_form, trainee_done)
     if version is not None:
-        cache.set(version, parts, services.RATER_FORM_TIMEOUT)
-    return parts
+        services.local_cache().set_many(
+            {version: parts, version + PAGES_SUFFIX: pages}, services.RATER_FORM_TIMEOUT
+        )
+    return parts, pages
 
 
 def _context(survey, heading, stage, **extra) -> dict:
@@ -131,21 +158,23 @@ def _render(
     without the request's context processors (it shows nothing of a user) around the
     cached questions; a form sent back with errors is rendered afresh, with the rater's
     own choices."""
-    parts = parts or _page_parts(survey)
-    if done and invitation is None and role == RaterKind.TRAINEE:
-        return HttpResponse(parts.trainee_done, status=status)
+    trainee_phone = invitation is None and role == RaterKind.TRAINEE
+    if done and trainee_phone:
+        page = parts.trainee_done if parts else _trainee_pages(survey).done
+        return HttpResponse(page, status=status)
     now = timezone.now()
     if (
         not done
         and not errors
-        and invitation is None
-        and role == RaterKind.TRAINEE
-        and parts.trainee_form
+        and trainee_phone
         and not survey.rater_has_quiz
         and survey.is_open_at(now)
     ):  # the hall's case: the cached page with this phone's own token and nonce
-        page = parts.trainee_form.replace(CSRF_SLOT, get_token(request))
-        return HttpResponse(page.replace(NONCE_SLOT, services.new_form_nonce(survey)))
+        form = _trainee_pages(survey).form
+        if form:
+            page = form.replace(CSRF_SLOT, get_token(request))
+            return HttpResponse(page.replace(NONCE_SLOT, services.new_form_nonce(survey)))
+    parts = parts or _page_parts(survey)
     stage = parts.roles.get(role)
     context = _context(survey, parts.heading, stage, invitation=invitation, done=done)
     if not done:
@@ -204,16 +233,7 @@ def _questions(stage, values) -> list[tuple[str, list[dict]]]:
 
 def _submit(request, survey, role, invitation=None):
     parts = _page_parts(survey)
-    if _rate_limited(request, survey):
-        return _render(
-            request,
-            survey,
-            role,
-            parts=parts,
-            invitation=invitation,
-            errors=[_("提交太频繁，请稍后再试")],
-            status=429,
-        )
+    rate_limit = _rate_limit(request, survey)
     raw = {key: value for key, value in request.POST.items() if key.startswith("i_")}
     try:
         _response, created = services.submit_response(
@@ -224,8 +244,13 @@ def _submit(request, survey, role, invitation=None):
             comment=request.POST.get("comment", ""),
             invitation=invitation,
             roles=parts.roles,
+            rate_limit=rate_limit,
         )
+    except services.RateLimited as error:
+        return _refused(request, survey, role, parts, invitation, error.messages)
     except services.SurveyError as error:
+        if not ratelimit.hit(rate_limit[0], limit=rate_limit[1]):  # counted by itself
+            return _refused(request, survey, role, parts, invitation)
         return _render(
             request,
             survey,
@@ -253,6 +278,18 @@ def _submit(request, survey, role, invitation=None):
             samesite="Lax",
         )
     return response
+
+
+def _refused(request, survey, role, parts, invitation, messages=None):
+    return _render(
+        request,
+        survey,
+        role,
+        parts=parts,
+        invitation=invitation,
+        errors=messages or [_("提交太频繁，请稍后再试")],
+        status=429,
+    )
 
 
 @login_not_required  # raters are anonymous by construction
