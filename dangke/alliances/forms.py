@@ -43,10 +43,13 @@ class ExchangeRequestForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    # For a training class (optional): approved, the course becomes a module of this class.
+    training_class = forms.ModelChoiceField(label=_("培训班"), queryset=None, required=False)
 
-    def __init__(self, *args, teachers, hosts, courses, organizations, **kwargs):
+    def __init__(self, *args, teachers, hosts, courses, organizations, classes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = courses
+        self.fields["training_class"].queryset = classes
         self.fields["organization"].queryset = organizations
         self.fields["teacher"].queryset = teachers
         self.fields["teacher"].label_from_instance = lambda teacher: (

@@ -119,6 +119,7 @@ def _exchange_form(alliance, scope, hosts, data=None):
     return ExchangeRequestForm(
         data, teachers=services.lendable_teachers(alliance, scope), hosts=hosts,
         courses=courses, organizations=organizations,
+        classes=services.training_class_choices(scope, hosts),
     )  # fmt: skip
 
 
@@ -216,7 +217,7 @@ def request_exchange(request, pk):
             host_region=form.hosts[data["host_region"]], purpose=data["purpose"],
             starts_on=data["starts_on"], ends_on=data["ends_on"], note=data["note"],
             course=data["course"], organization=data["organization"],
-            lesson_starts_at=data["lesson_starts_at"],
+            lesson_starts_at=data["lesson_starts_at"], training_class=data["training_class"],
         )  # fmt: skip
     except services.AllianceError as error:
         _failed(request, error)

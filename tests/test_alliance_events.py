@@ -1,0 +1,266 @@
+"""What an exchange makes and unmakes, and joint events with sessions and speakers (#20).
+
+乐山 (5111, the test world) allies with 眉山 (5114) as in test_alliances; 雅安 (5118) stays
+outside. 乐山 lends world.teacher_a (county a) to 眉山."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from dangke.accounts.scoping import scope_for_user
+from dangke.alliances import services
+from dangke.alliances.models import ExchangeStatus, TeacherExchange
+from dangke.core.models import AuditEntry
+from dangke.delivery import services as delivery
+from dangke.delivery.models import Lesson, LessonStatus
+from dangke.faculty.models import Teacher
+from dangke.regions.models import Organization, OrganizationKind
+from dangke.training import services as training
+from dangke.training.models import ClassStatus, TrainingModule
+from tests.test_alliances import allies, seen  # noqa: F401  (the fixture)
+
+
+def _at(day: datetime.date, hour: int) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+@pytest.fixture
+def lent(allies):  # noqa: F811
+    """A lesson exchange of teacher_a to 眉山, approved by 乐山: its lesson is planned in
+    three days' time at a 眉山 organisation."""
+    world = allies.world
+    allies.ms_org = Organization.objects.create(
+        code="O-MS-001", name="东坡区苏祠社区党委", kind=OrganizationKind.COMMUNITY,
+        region=allies.dongpo, member_count=40,
+    )  # fmt: skip
+    city = scope_for_user(world.city_admin)
+    services.share_course(allies.alliance, world.course_a, scope=city, actor=world.city_admin)
+    today = timezone.localdate()
+    allies.exchange = services.request_exchange(
+        allies.alliance, world.teacher_a, scope=scope_for_user(allies.ms_admin),
+        actor=allies.ms_admin, host_region=allies.meishan, purpose="lesson",
+        starts_on=today, ends_on=today + datetime.timedelta(days=10),
+        course=world.course_a, organization=allies.ms_org,
+        lesson_starts_at=_at(today + datetime.timedelta(days=3), 10),
+    )  # fmt: skip
+    services.decide_exchange(
+        allies.exchange, scope=city, actor=world.city_admin, approve=True, reason="同意派出"
+    )
+    allies.exchange.refresh_from_db()
+    allies.lesson = allies.exchange.lesson
+    assert allies.lesson.status == LessonStatus.PLANNED
+    return allies
+
+
+def _exchange_audit(exchange, field):
+    return list(
+        AuditEntry.objects.filter(object_id=str(exchange.pk), field=field).values_list(
+            "to_value", "reason"
+        )
+    )
+
+
+def test_ending_an_exchange_cancels_its_lesson_not_yet_given(lent):
+    world = lent.world
+    services.end_exchange(
+        lent.exchange, scope=scope_for_user(lent.ms_admin), actor=lent.ms_admin,
+        reason="活动延期",
+    )  # fmt: skip
+    lent.lesson.refresh_from_db()
+    lent.exchange.refresh_from_db()
+    assert (lent.exchange.status, lent.lesson.status) == (
+        ExchangeStatus.ENDED, LessonStatus.CANCELLED,
+    )  # fmt: skip
+    # The lesson's own trail (delivery's cancel) and the exchange's say what happened.
+    assert AuditEntry.objects.filter(
+        object_id=str(lent.lesson.pk), field="status", reason="活动延期"
+    ).exists()
+    assert _exchange_audit(lent.exchange, "lesson") == [
+        (f"已取消授课活动：{world.course_a.title}", "活动延期")
+    ]
+    # The row stays, cancelled, for both offices.
+    assert lent.lesson in seen(Lesson, world.city_admin)
+    assert lent.lesson in seen(Lesson, lent.ms_admin)
+
+
+def test_declining_after_approval_cancels_the_lesson(lent):
+    world = lent.world
+    with pytest.raises(services.AllianceError, match="只有教师所在区划的管理员可以审批"):
+        services.decide_exchange(
+            lent.exchange, scope=scope_for_user(lent.ms_admin), actor=lent.ms_admin,
+            approve=False, reason="不需要了",
+        )  # fmt: skip
+    services.decide_exchange(
+        lent.exchange, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        approve=False, reason="教师临时抽调",
+    )  # fmt: skip
+    lent.exchange.refresh_from_db()
+    lent.lesson.refresh_from_db()
+    assert (lent.exchange.status, lent.exchange.decision_reason) == (
+        ExchangeStatus.DECLINED, "教师临时抽调",
+    )  # fmt: skip
+    assert lent.lesson.status == LessonStatus.CANCELLED
+    assert _exchange_audit(lent.exchange, "lesson") == [
+        (f"已取消授课活动：{world.course_a.title}", "教师临时抽调")
+    ]
+    # The teacher is no longer lent to 眉山.
+    assert world.teacher_a not in seen(Teacher, lent.ms_admin)
+
+
+def test_a_lesson_already_given_stays_when_the_exchange_ends(lent):
+    world = lent.world
+    ms_scope = scope_for_user(lent.ms_admin)
+    Lesson.objects.unscoped("test: the lesson was two days ago").filter(pk=lent.lesson.pk).update(
+        starts_at=_at(timezone.localdate() - datetime.timedelta(days=2), 10)
+    )
+    delivery.confirm_lesson(lent.lesson, scope=ms_scope, actor=lent.ms_admin)
+    delivery.deliver_lesson(lent.lesson, scope=ms_scope, actor=lent.ms_admin, attendees_count=30)
+    services.end_exchange(
+        lent.exchange, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        reason="互派任务完成",
+    )  # fmt: skip
+    lent.lesson.refresh_from_db()
+    assert (lent.lesson.status, lent.lesson.attendees_count) == (LessonStatus.DELIVERED, 30)
+    assert _exchange_audit(lent.exchange, "lesson") == [
+        (f"授课活动（已授课）保留：{world.course_a.title}", "互派任务完成")
+    ]
+
+
+def test_a_member_leaving_ends_its_exchanges_and_cancels_their_lessons(lent):
+    world = lent.world
+    waiting = services.request_exchange(
+        lent.alliance, world.teacher_b, scope=scope_for_user(lent.ms_admin),
+        actor=lent.ms_admin, host_region=lent.meishan, purpose="research",
+        starts_on=timezone.localdate(), ends_on=timezone.localdate(),
+    )  # fmt: skip
+    services.leave(
+        lent.ms_member, scope=scope_for_user(lent.ms_admin), actor=lent.ms_admin,
+        reason="机构调整",
+    )  # fmt: skip
+    lent.exchange.refresh_from_db()
+    waiting.refresh_from_db()
+    lent.lesson.refresh_from_db()
+    assert (lent.exchange.status, waiting.status, lent.lesson.status) == (
+        ExchangeStatus.ENDED, ExchangeStatus.DECLINED, LessonStatus.CANCELLED,
+    )  # fmt: skip
+    assert _exchange_audit(lent.exchange, "lesson") == [
+        (f"已取消授课活动：{world.course_a.title}", "成员退出联盟：机构调整")
+    ]
+    assert AuditEntry.objects.filter(
+        object_id=str(waiting.pk), field="status", reason="成员退出联盟：机构调整"
+    ).exists()
+
+
+# ---------------------------------------------------------------- training classes
+
+
+@pytest.fixture
+def ms_class(lent):
+    """A training class of 眉山 in preparation, running from in four days for a week."""
+    start = timezone.localdate() + datetime.timedelta(days=4)
+    ms_scope = scope_for_user(lent.ms_admin)
+    lent.ms_class = training.create_class(
+        scope=ms_scope, actor=lent.ms_admin, region=lent.meishan, title="眉山市党员教育骨干培训班",
+        starts_on=start, ends_on=start + datetime.timedelta(days=6),
+    )  # fmt: skip
+    return lent
+
+
+def _ask_for_class(allies, **changes):  # noqa: F811
+    world = allies.world
+    start = allies.ms_class.starts_on
+    asked = {
+        "scope": scope_for_user(allies.ms_admin), "actor": allies.ms_admin,
+        "host_region": allies.meishan, "purpose": "training", "starts_on": start,
+        "ends_on": start + datetime.timedelta(days=2), "course": world.course_a,
+        "training_class": allies.ms_class, "lesson_starts_at": _at(start, 14),
+    }  # fmt: skip
+    asked.update(changes)
+    return services.request_exchange(allies.alliance, world.teacher_b, **asked)
+
+
+def test_an_approved_training_exchange_becomes_a_module_of_the_hosts_class(ms_class):
+    world = ms_class.world
+    with pytest.raises(services.AllianceError, match="只有用途为「培训班授课」"):
+        _ask_for_class(ms_class, purpose="lesson")
+    with pytest.raises(services.AllianceError, match="须同时填写授课课程和授课时间"):
+        _ask_for_class(ms_class, course=None)
+    with pytest.raises(services.AllianceError, match="授课时间须在培训班举办期间内"):
+        _ask_for_class(ms_class, lesson_starts_at=_at(ms_class.ms_class.ends_on, 9) + (
+            datetime.timedelta(days=1)
+        ))  # fmt: skip
+    exchange = _ask_for_class(ms_class)
+    assert not TrainingModule.objects.unscoped("test").exists()
+    services.decide_exchange(
+        exchange, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        approve=True, reason="同意",
+    )  # fmt: skip
+    exchange.refresh_from_db()
+    module = exchange.training_module
+    assert (module.training_class, module.teacher, module.course, module.topic) == (
+        ms_class.ms_class, world.teacher_b, world.course_a, world.course_a.title,
+    )  # fmt: skip
+    assert timezone.localtime(module.starts_at).date() == ms_class.ms_class.starts_on
+    assert exchange.lesson is None
+    # The host runs it; the lending office sees it as it sees the exchange's lesson; the
+    # other county of 乐山 (not the teacher's) and an outsider do not.
+    assert module in seen(TrainingModule, ms_class.ms_admin)
+    assert module in seen(TrainingModule, world.city_admin)
+    assert module in seen(TrainingModule, world.county_b_admin)  # teacher_b's county
+    assert module not in seen(TrainingModule, world.county_a_admin)
+    assert module not in seen(TrainingModule, ms_class.ya_admin)
+
+    services.end_exchange(
+        exchange, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        reason="教师另有任务",
+    )  # fmt: skip
+    module.refresh_from_db()
+    assert (module.is_offered, module.note) == (False, "教师另有任务")
+    assert _exchange_audit(exchange, "training_module") == [
+        (f"培训模块不再开设：{world.course_a.title}", "教师另有任务")
+    ]
+
+
+def test_a_module_of_a_class_already_running_stays(ms_class):
+    world = ms_class.world
+    exchange = _ask_for_class(ms_class)
+    services.decide_exchange(
+        exchange, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        approve=True, reason="同意",
+    )  # fmt: skip
+    ms_scope = scope_for_user(ms_class.ms_admin)
+    training.open_menu(ms_class.ms_class, scope=ms_scope, actor=ms_class.ms_admin)
+    training.start_class(ms_class.ms_class, scope=ms_scope, actor=ms_class.ms_admin)
+    ms_class.ms_class.refresh_from_db()
+    assert ms_class.ms_class.status == ClassStatus.RUNNING
+    services.leave(
+        ms_class.ms_member, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        reason="联盟调整",
+    )  # fmt: skip
+    exchange.refresh_from_db()
+    assert exchange.status == ExchangeStatus.ENDED
+    assert exchange.training_module.is_offered
+    assert _exchange_audit(exchange, "training_module") == [
+        (f"培训班已开班，培训模块保留：{world.course_a.title}", "成员退出联盟：联盟调整")
+    ]
+
+
+def test_the_exchange_form_offers_the_hosts_open_classes(ms_class, client):
+    world = ms_class.world
+    client.force_login(ms_class.ms_admin)
+    start = ms_class.ms_class.starts_on
+    response = client.post(
+        f"/alliances/{ms_class.alliance.pk}/exchanges/",
+        {
+            "teacher": world.teacher_b.pk, "host_region": "5114", "purpose": "training",
+            "starts_on": start.isoformat(), "ends_on": start.isoformat(),
+            "course": world.course_a.pk, "training_class": ms_class.ms_class.pk,
+            "lesson_starts_at": f"{start.isoformat()}T09:00",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    exchange = TeacherExchange.objects.unscoped("test").get(teacher=world.teacher_b)
+    assert exchange.training_class == ms_class.ms_class
+    page = client.get(f"/alliances/{ms_class.alliance.pk}/").content.decode()
+    assert f'<option value="{ms_class.ms_class.pk}">眉山市党员教育骨干培训班</option>' in page
