@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dangke.accounts.scoping import scope_for_user
 from dangke.alliances import services
-from dangke.alliances.models import ExchangeStatus, TeacherExchange
+from dangke.alliances.models import ExchangeStatus, JointEventSession, TeacherExchange
 from dangke.core.models import AuditEntry
 from dangke.delivery import services as delivery
 from dangke.delivery.models import Lesson, LessonStatus
@@ -264,3 +264,160 @@ def test_the_exchange_form_offers_the_hosts_open_classes(ms_class, client):
     assert exchange.training_class == ms_class.ms_class
     page = client.get(f"/alliances/{ms_class.alliance.pk}/").content.decode()
     assert f'<option value="{ms_class.ms_class.pk}">眉山市党员教育骨干培训班</option>' in page
+
+
+# ---------------------------------------------------------------- joint event sessions
+
+
+@pytest.fixture
+def summit(allies):  # noqa: F811
+    world = allies.world
+    Teacher.objects.unscoped("test").filter(pk=allies.ms_teacher.pk).update(
+        employer="中共眉山市委党校", position="教授"
+    )
+    allies.ms_teacher.refresh_from_db()
+    allies.event = services.hold_joint_event(
+        allies.alliance, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        kind="summit", title="乐眉党员教育研讨峰会", region=world.city,
+        held_on=timezone.localdate() + datetime.timedelta(days=1),
+    )  # fmt: skip
+    return allies
+
+
+def _session(allies, **changes):  # noqa: F811
+    world = allies.world
+    day = allies.event.held_on
+    given = {
+        "scope": scope_for_user(world.city_admin), "actor": world.city_admin,
+        "title": "东坡文化与新时代廉洁教育", "starts_at": _at(day, 9),
+        "ends_at": _at(day, 10), "place": "主会场", "region": allies.meishan,
+        "speaker": allies.ms_teacher,
+    }  # fmt: skip
+    given.update(changes)
+    return services.add_event_session(allies.event, **given)
+
+
+def test_the_coordinator_arranges_sessions_with_speakers_of_members_or_outside(summit):
+    world = summit.world
+    with pytest.raises(services.AllianceError, match="只有联盟牵头单位可以安排活动议程"):
+        _session(summit, scope=scope_for_user(summit.ms_admin), actor=summit.ms_admin)
+    with pytest.raises(services.AllianceError, match="二选一"):
+        _session(summit, outside_speaker="王教授")
+    with pytest.raises(services.AllianceError, match="二选一"):
+        _session(summit, speaker=None)
+    with pytest.raises(services.AllianceError, match="主讲教师须是派出成员在库的教师"):
+        _session(summit, speaker=world.teacher_a)  # a 乐山 teacher said to come from 眉山
+    with pytest.raises(services.AllianceError, match="结束时间须晚于开始时间"):
+        _session(summit, ends_at=_at(summit.event.held_on, 8))
+    with pytest.raises(services.AllianceError, match="派出成员不是本联盟的成员"):
+        _session(summit, region=summit.yaan, speaker=None, outside_speaker="王教授")
+    first = _session(summit)
+    _session(
+        summit, title="基层党员教育的乐山实践", region=world.city, speaker=world.teacher_a,
+        starts_at=_at(summit.event.held_on, 10), ends_at=_at(summit.event.held_on, 11),
+    )  # fmt: skip
+    _session(
+        summit, title="数字化党员教育展望", region=summit.meishan, speaker=None,
+        outside_speaker="陈思远", outside_affiliation="四川大学马克思主义学院",
+        starts_at=_at(summit.event.held_on, 14), ends_at=_at(summit.event.held_on, 15),
+    )  # fmt: skip
+    assert AuditEntry.objects.filter(
+        object_id=str(summit.event.pk), field="sessions",
+        to_value=f"新增议程：东坡文化与新时代廉洁教育（{summit.ms_teacher.name}）",
+    ).exists()  # fmt: skip
+    # Every member sees the programme; an outsider does not.
+    assert first in seen(JointEventSession, summit.ms_admin)
+    assert first in seen(JointEventSession, world.county_b_admin)
+    assert not seen(JointEventSession, summit.ya_admin)
+    # The speaker does not widen teacher scoping: 乐山 still cannot see 眉山's teacher.
+    assert summit.ms_teacher not in seen(Teacher, world.city_admin)
+
+
+def test_the_event_page_shows_the_programme_cards_and_each_members_attendance(summit, client):
+    world = summit.world
+    _session(summit)
+    _session(
+        summit, title="基层党员教育的乐山实践", region=world.city, speaker=world.teacher_a,
+        starts_at=_at(summit.event.held_on, 10), ends_at=_at(summit.event.held_on, 11),
+    )  # fmt: skip
+    _session(
+        summit, title="数字化党员教育展望", region=summit.meishan, speaker=None,
+        outside_speaker="陈思远", outside_affiliation="四川大学马克思主义学院",
+        starts_at=_at(summit.event.held_on, 14), ends_at=_at(summit.event.held_on, 15),
+    )  # fmt: skip
+    services.register_for_event(
+        summit.event, summit.meishan, scope=scope_for_user(summit.ms_admin),
+        actor=summit.ms_admin, registered=40,
+    )  # fmt: skip
+    services.register_for_event(
+        summit.event, world.city, scope=scope_for_user(world.city_admin),
+        actor=world.city_admin, registered=60,
+    )  # fmt: skip
+    services.record_event_attendance(
+        summit.event, scope=scope_for_user(world.city_admin), actor=world.city_admin,
+        attended={"5114": 38, "5111": 57},
+    )  # fmt: skip
+    url = f"/alliances/{summit.alliance.pk}/events/{summit.event.pk}/"
+    ms_page = f"/faculty/{summit.ms_teacher.pk}/"
+    own_page = f"/faculty/{world.teacher_a.pk}/"
+
+    client.force_login(world.city_admin)
+    alliance_page = client.get(f"/alliances/{summit.alliance.pk}/").content.decode()
+    assert url in alliance_page
+    page = client.get(url).content.decode()
+    for text in ("东坡文化与新时代廉洁教育", "苏明", "中共眉山市委党校 教授", "陈思远",
+                 "四川大学马克思主义学院", "基层党员教育的乐山实践"):  # fmt: skip
+        assert text in page, text
+    # 眉山's teacher: the card's name and employer, no link, no personal data; 乐山's own
+    # teacher is a link to their page.
+    assert ms_page not in page and "13900000001" not in page
+    assert own_page in page
+    assert client.get(ms_page).status_code == 404
+    # Registrations and attendance per member, and their sums.
+    compact = " ".join(page.split())
+    assert '<td>眉山市</td> <td class="text-end">40</td><td class="text-end">38</td>' in compact
+    assert '<td>乐山市</td> <td class="text-end">60</td><td class="text-end">57</td>' in compact
+    assert '<td class="text-end">100</td><td class="text-end">95</td>' in compact
+
+    # 眉山's office: its own teacher is a link, 乐山's (not lent to it) is not.
+    client.force_login(summit.ms_admin)
+    page = client.get(url).content.decode()
+    assert ms_page in page and own_page not in page
+    assert "添加议程" not in page  # only the coordinator arranges the programme
+
+    client.force_login(summit.ya_admin)
+    assert client.get(url).status_code == 404
+
+
+def test_sessions_are_added_and_removed_on_the_event_page(summit, client):
+    world = summit.world
+    url = f"/alliances/{summit.alliance.pk}/events/{summit.event.pk}/"
+    day = summit.event.held_on.isoformat()
+    form = {
+        "title": "东坡文化与新时代廉洁教育", "starts_at": f"{day}T09:00",
+        "ends_at": f"{day}T10:30", "place": "主会场", "region": "5114",
+        "speaker": summit.ms_teacher.pk,
+    }  # fmt: skip
+    client.force_login(summit.ms_admin)  # not the coordinator
+    client.post(f"{url}sessions/", form)
+    assert not JointEventSession.objects.unscoped("test").exists()
+    client.force_login(world.city_admin)
+    assert client.post(f"{url}sessions/", form).status_code == 302
+    session = JointEventSession.objects.unscoped("test").get()
+    assert (session.speaker, session.region_id, session.place) == (
+        summit.ms_teacher, "5114", "主会场",
+    )  # fmt: skip
+    assert timezone.localtime(session.ends_at).time() == datetime.time(10, 30)
+    client.post(f"{url}sessions/", {**form, "speaker": "", "outside_speaker": ""})
+    assert JointEventSession.objects.unscoped("test").count() == 1
+    messages = [str(m) for m in client.get(url).context["messages"]]
+    assert "请选择一位成员单位的教师，或填写特邀主讲人（二选一）" in messages
+
+    client.post(f"{url}sessions/{session.pk}/remove/", {"reason": ""})
+    assert JointEventSession.objects.unscoped("test").exists()
+    client.post(f"{url}sessions/{session.pk}/remove/", {"reason": "主讲人行程冲突"})
+    assert not JointEventSession.objects.unscoped("test").exists()
+    assert AuditEntry.objects.filter(
+        object_id=str(summit.event.pk), field="sessions", to_value="删除议程",
+        reason="主讲人行程冲突",
+    ).exists()  # fmt: skip

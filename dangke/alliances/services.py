@@ -21,6 +21,7 @@ from dangke.alliances.models import (
     ExchangePurpose,
     ExchangeStatus,
     JointEvent,
+    JointEventSession,
     TeacherExchange,
 )
 from dangke.core.models import AuditEntry
@@ -553,6 +554,70 @@ def record_event_attendance(event: JointEvent, *, scope: Scope, actor, attended:
     return event
 
 
+@transaction.atomic
+def add_event_session(
+    event: JointEvent,
+    *,
+    scope: Scope,
+    actor,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    region,
+    place: str = "",
+    speaker=None,
+    outside_speaker: str = "",
+    outside_affiliation: str = "",
+) -> JointEventSession:
+    """The coordinator puts a session on the event's programme: its speaker is a teacher of
+    the member `region` that sends them, or someone from outside that member invites."""
+    from dangke.faculty.models import TeacherStatus
+
+    _require(is_coordinator(scope, event.alliance), _("只有联盟牵头单位可以安排活动议程"))
+    _require(bool(title.strip()), _("请填写议程名称"))
+    member = member_for(event.alliance, region.code)
+    _require(member is not None, _("派出成员不是本联盟的成员"))
+    outside_speaker = outside_speaker.strip()
+    _require(
+        (speaker is None) != (not outside_speaker),
+        _("请选择一位成员单位的教师，或填写特邀主讲人（二选一）"),
+    )
+    if speaker is not None:
+        _require(
+            speaker.region_id.startswith(region.code) and speaker.status == TeacherStatus.ACTIVE,
+            _("主讲教师须是派出成员在库的教师"),
+        )
+    starts_at, ends_at = _aware(starts_at), _aware(ends_at)
+    _require(ends_at > starts_at, _("结束时间须晚于开始时间"))
+    _require(timezone.localdate(starts_at) >= event.held_on, _("议程不能早于活动举办日期"))
+    session = JointEventSession.objects.create(
+        event=event, alliance=event.alliance, title=title.strip(), starts_at=starts_at,
+        ends_at=ends_at, place=place.strip(), region=region, speaker=speaker,
+        outside_speaker=outside_speaker,
+        outside_affiliation="" if speaker is not None else outside_affiliation.strip(),
+    )  # fmt: skip
+    record_audit(
+        event, actor=actor, action=AuditEntry.Action.UPDATE, field="sessions",
+        to_value=_("新增议程：%(title)s（%(speaker)s）")
+        % {"title": session.title, "speaker": session.speaker_name},
+    )  # fmt: skip
+    return session
+
+
+@transaction.atomic
+def remove_event_session(session: JointEventSession, *, scope: Scope, actor, reason: str):
+    """The coordinator takes a session off the programme; the event's trail keeps it."""
+    _require(is_coordinator(scope, session.alliance), _("只有联盟牵头单位可以安排活动议程"))
+    _require(bool(reason.strip()), _("请填写删除原因"))
+    record_audit(
+        session.event, actor=actor, action=AuditEntry.Action.UPDATE, field="sessions",
+        from_value=_("%(title)s（%(speaker)s）")
+        % {"title": session.title, "speaker": session.speaker_name},
+        to_value=_("删除议程"), reason=reason.strip(),
+    )  # fmt: skip
+    session.delete()
+
+
 # ---------------------------------------------------------------- what a page offers
 
 
@@ -629,6 +694,23 @@ def lendable_teachers(alliance: Alliance, scope: Scope):
             condition |= Q(region__code__startswith=member.region_id)
     return (
         Teacher.objects.unscoped("catalogue of allied teachers: names and levels only")
+        .filter(condition, status=TeacherStatus.ACTIVE)
+        .select_related("region")
+        .order_by("region_id", "name")
+    )
+
+
+def speaker_choices(alliance: Alliance):
+    """The active teachers of the active members the coordinator may put on a programme: a
+    catalogue of names, employers and regions (like `lendable_teachers`); choosing one
+    shows that much of them on the event, nothing else."""
+    from dangke.faculty.models import Teacher, TeacherStatus
+
+    condition = Q(pk__in=[])
+    for member in alliance.members.filter(left_on__isnull=True):
+        condition |= Q(region__code__startswith=member.region_id)
+    return (
+        Teacher.objects.unscoped("catalogue of the members' teachers: names and employers only")
         .filter(condition, status=TeacherStatus.ACTIVE)
         .select_related("region")
         .order_by("region_id", "name")
