@@ -421,3 +421,33 @@ def test_sessions_are_added_and_removed_on_the_event_page(summit, client):
         object_id=str(summit.event.pk), field="sessions", to_value="删除议程",
         reason="主讲人行程冲突",
     ).exists()  # fmt: skip
+
+
+def test_the_demo_exchange_and_summit_come_through_the_services(world):
+    from dangke.alliances.models import EventRegistration, JointEvent
+    from dangke.core.calendar import YearSoFar
+    from dangke.demo.alliance import build_alliance_demo
+    from dangke.demo.builder import reference_year
+    from dangke.regions.models import RegionLevel
+    from tests.conftest import make_region
+
+    meishan = make_region("5114", "眉山市", RegionLevel.CITY, world.province)
+    for code, name in (("511402", "东坡区"), ("511403", "彭山区"), ("511421", "仁寿县"),
+                       ("511423", "洪雅县")):  # fmt: skip
+        make_region(code, name, RegionLevel.COUNTY, meishan)
+    build_alliance_demo(YearSoFar.of(reference_year()), "5111")
+    exchange = TeacherExchange.objects.unscoped("test").get()
+    assert (exchange.status, exchange.lesson.status, exchange.lesson.region_id[:4]) == (
+        ExchangeStatus.APPROVED, LessonStatus.DELIVERED, "5114",
+    )  # fmt: skip
+    assert AuditEntry.objects.filter(object_id=str(exchange.pk), field="status").exists()
+    summit = JointEvent.objects.unscoped("test").get()
+    sessions = list(JointEventSession.objects.unscoped("test").order_by("starts_at"))
+    assert len(sessions) == 4
+    assert {s.region_id for s in sessions} == {"5114", "5111"}
+    assert {s.speaker.region_id[:4] for s in sessions if s.speaker} == {"5114", "5111"}
+    assert {
+        (r.region_id, r.registered, r.attended)
+        for r in EventRegistration.objects.unscoped("test").filter(event=summit)
+    } == {("5114", 100, 95), ("5111", 90, 85)}
+    assert summit.attendance == 180

@@ -196,7 +196,7 @@ def share_course(alliance: Alliance, course, *, scope: Scope, actor) -> CourseSh
         course=course,
         region=member.region,
         shared_on=timezone.localdate(),
-        shared_by=actor if actor.is_authenticated else None,
+        shared_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     record_audit(share, actor=actor, action=AuditEntry.Action.CREATE, to_value=str(share))
     return share
@@ -296,7 +296,7 @@ def request_exchange(
         organization=organization,
         lesson_starts_at=lesson_starts_at,
         training_class=training_class,
-        requested_by=actor if actor.is_authenticated else None,
+        requested_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     record_audit(exchange, actor=actor, action=AuditEntry.Action.CREATE, to_value=str(exchange))
     return exchange
