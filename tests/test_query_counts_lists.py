@@ -794,8 +794,8 @@ PAGES = [
     Page("media:portal", "county_a_admin", portal_row, 7, args=lambda w: [w.county_a.code]),
     Page("delivery:plan", "county_a_admin", planned_order_row, 10, args=latest_plan),
     Page(
-        "alliances:detail", "county_a_admin", alliance_share_row, 24, args=the_alliance
-    ),  # +3: the exchange form's courses and organisations, event registrations
+        "alliances:detail", "county_a_admin", alliance_share_row, 25, args=the_alliance
+    ),  # +4: the exchange form's courses, organisations, training classes; registrations
     Page(
         "evaluation:teacher_score",
         "county_a_admin",

@@ -103,6 +103,11 @@ def _alliances_rows(county, course, teacher):
     alliances.EventRegistration.objects.create(
         event=event, alliance=alliance, region=county, registered=3
     )
+    starts_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+    alliances.JointEventSession.objects.create(
+        event=event, alliance=alliance, title="主旨报告", region=county, speaker=teacher,
+        starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=1),
+    )  # fmt: skip
 
 
 def _care_rows(county, teacher, admin):

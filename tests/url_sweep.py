@@ -469,6 +469,15 @@ OBJECT_URLS = {
         "alliances.JointEvent", "pk", "event_pk", "alliance_id"
     ),
     "alliances:record_attendance": _nested("alliances.JointEvent", "pk", "event_pk", "alliance_id"),
+    **dict.fromkeys(
+        ["alliances:event_detail", "alliances:add_event_session"],
+        _nested("alliances.JointEvent", "pk", "event_pk", "alliance_id"),
+    ),
+    "alliances:remove_event_session": lambda row: {
+        "pk": row("alliances.JointEventSession").alliance_id,
+        "event_pk": row("alliances.JointEventSession").event_id,
+        "session_pk": row("alliances.JointEventSession").pk,
+    },
 }
 
 # url name → why its parameter does not name a row the sweep must hide.

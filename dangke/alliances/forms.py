@@ -43,10 +43,13 @@ class ExchangeRequestForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+    # For a training class (optional): approved, the course becomes a module of this class.
+    training_class = forms.ModelChoiceField(label=_("培训班"), queryset=None, required=False)
 
-    def __init__(self, *args, teachers, hosts, courses, organizations, **kwargs):
+    def __init__(self, *args, teachers, hosts, courses, organizations, classes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = courses
+        self.fields["training_class"].queryset = classes
         self.fields["organization"].queryset = organizations
         self.fields["teacher"].queryset = teachers
         self.fields["teacher"].label_from_instance = lambda teacher: (
@@ -79,4 +82,30 @@ class JointEventForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.regions = {member.region_id: member.region for member in members}
         self.fields["region"].choices = [(m.region_id, m.region.name) for m in members]
+        _styled(self)
+
+
+class EventSessionForm(forms.Form):
+    title = forms.CharField(label=_("议程名称"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    place = forms.CharField(label=_("地点"), max_length=200, required=False)
+    region = forms.ChoiceField(label=_("派出成员"))
+    speaker = forms.ModelChoiceField(label=_("主讲教师"), queryset=None, required=False)
+    outside_speaker = forms.CharField(label=_("或特邀主讲人"), max_length=64, required=False)
+    outside_affiliation = forms.CharField(label=_("主讲人单位"), max_length=120, required=False)
+
+    def __init__(self, *args, members, speakers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.regions = {member.region_id: member.region for member in members}
+        self.fields["region"].choices = [(m.region_id, m.region.name) for m in members]
+        self.fields["speaker"].queryset = speakers
+        self.fields["speaker"].label_from_instance = lambda teacher: (
+            f"{teacher.name}（{teacher.region.name} · "
+            f"{teacher.employer or teacher.get_level_display()}）"
+        )
         _styled(self)

@@ -147,7 +147,9 @@ class TeacherExchange(ProtectedStatusModel):
 
     STATUS_TRANSITIONS = {
         ExchangeStatus.REQUESTED: {ExchangeStatus.APPROVED, ExchangeStatus.DECLINED},
-        ExchangeStatus.APPROVED: {ExchangeStatus.ENDED},
+        # The home office may still decline after approving (the teacher falls ill); what
+        # the approval made and is not yet given is cancelled (services.decide_exchange).
+        ExchangeStatus.APPROVED: {ExchangeStatus.ENDED, ExchangeStatus.DECLINED},
         ExchangeStatus.DECLINED: set(),
         ExchangeStatus.ENDED: set(),
     }
@@ -190,6 +192,24 @@ class TeacherExchange(ProtectedStatusModel):
     lesson = models.OneToOneField(
         "delivery.Lesson",
         verbose_name=_("授课活动"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alliance_exchange",
+    )
+    # For a training class (培训班) of the host: approved, the exchange becomes a module of
+    # that class taught by the lent teacher (`training_module`), through training.services.
+    training_class = models.ForeignKey(
+        "training.TrainingClass",
+        verbose_name=_("培训班"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    training_module = models.OneToOneField(
+        "training.TrainingModule",
+        verbose_name=_("培训模块"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -310,3 +330,63 @@ class EventRegistration(models.Model):
 
     def __str__(self):
         return f"{self.event} · {self.region}"
+
+
+class JointEventSession(models.Model):
+    """One session of a joint event (峰会的一场报告、联合培训的一个专题) and its speaker: a
+    teacher of a member region, or someone from outside named in free text. `region` is
+    the member that sends (or invites) the speaker. Another member's teacher appears here
+    by name and employer only: the event is the one place the coordinator sees them."""
+
+    event = models.ForeignKey(
+        JointEvent, verbose_name=_("联合活动"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    alliance = models.ForeignKey(
+        Alliance, verbose_name=_("协作联盟"), on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(_("议程名称"), max_length=200)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("派出成员"), on_delete=models.PROTECT, related_name="+"
+    )
+    speaker = models.ForeignKey(
+        "faculty.Teacher",
+        verbose_name=_("主讲教师"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    outside_speaker = models.CharField(_("特邀主讲人"), max_length=64, blank=True)
+    outside_affiliation = models.CharField(_("主讲人单位"), max_length=120, blank=True)
+
+    scope_rules = ALLIANCE_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联合活动议程")
+        verbose_name_plural = _("联合活动议程")
+        ordering = ["event_id", "starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="event_session_time_ordered"
+            ),
+            models.CheckConstraint(
+                condition=(Q(speaker__isnull=False) & Q(outside_speaker=""))
+                | (Q(speaker__isnull=True) & ~Q(outside_speaker="")),
+                name="event_session_one_speaker",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.event} · {self.title}"
+
+    @property
+    def speaker_name(self) -> str:
+        return self.speaker.name if self.speaker_id else self.outside_speaker
+
+    @property
+    def speaker_employer(self) -> str:
+        return self.speaker.employer if self.speaker_id else self.outside_affiliation

@@ -77,8 +77,21 @@ def exchange_lesson_ids(region_codes):
     return TeacherExchange._base_manager.filter(homes, lesson__isnull=False).values("lesson_id")
 
 
+def exchange_module_ids(region_codes):
+    """The training modules approved exchanges made for the teachers of the regions."""
+    from dangke.alliances.models import TeacherExchange
+
+    homes = Q(pk__in=[])
+    for code in region_codes:
+        homes |= Q(region_id__in=_prefixes(code)) | Q(region__code__startswith=code)
+    return TeacherExchange._base_manager.filter(homes, training_module__isnull=False).values(
+        "training_module_id"
+    )
+
+
 def register() -> None:
     share_with("alliance", alliance_ids)
     share_with("course", shared_course_ids)
     share_with("teacher", lent_teacher_ids)
     share_with("lesson", exchange_lesson_ids)
+    share_with("training_module", exchange_module_ids)

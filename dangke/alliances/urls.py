@@ -22,4 +22,15 @@ urlpatterns = [
         views.record_attendance,
         name="record_attendance",
     ),
+    path("<int:pk>/events/<int:event_pk>/", views.event_detail, name="event_detail"),
+    path(
+        "<int:pk>/events/<int:event_pk>/sessions/",
+        views.add_event_session,
+        name="add_event_session",
+    ),
+    path(
+        "<int:pk>/events/<int:event_pk>/sessions/<int:session_pk>/remove/",
+        views.remove_event_session,
+        name="remove_event_session",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from dangke.accounts.scoping import get_visible_or_404
+from dangke.accounts.scoping import get_visible_or_404, shared_in_annotation
 from dangke.alliances import services
 from dangke.alliances.figures import (
     chart_data,
@@ -21,6 +21,7 @@ from dangke.alliances.figures import (
     year_figures,
 )
 from dangke.alliances.forms import (
+    EventSessionForm,
     ExchangeRequestForm,
     JointEventForm,
     ReasonForm,
@@ -32,11 +33,13 @@ from dangke.alliances.models import (
     EventRegistration,
     ExchangeStatus,
     JointEvent,
+    JointEventSession,
     TeacherExchange,
 )
 from dangke.core.export import add_sheet, workbook_response
 from dangke.core.status import StatusTransitionError
 from dangke.evaluation.scores import course_ratings
+from dangke.faculty.models import Teacher
 
 
 @login_required
@@ -135,6 +138,7 @@ def _exchange_form(alliance, scope, hosts, data=None):
     return ExchangeRequestForm(
         data, teachers=services.lendable_teachers(alliance, scope), hosts=hosts,
         courses=courses, organizations=organizations,
+        classes=services.training_class_choices(scope, hosts),
     )  # fmt: skip
 
 
@@ -279,7 +283,7 @@ def request_exchange(request, pk):
             host_region=form.hosts[data["host_region"]], purpose=data["purpose"],
             starts_on=data["starts_on"], ends_on=data["ends_on"], note=data["note"],
             course=data["course"], organization=data["organization"],
-            lesson_starts_at=data["lesson_starts_at"],
+            lesson_starts_at=data["lesson_starts_at"], training_class=data["training_class"],
         )  # fmt: skip
     except services.AllianceError as error:
         _failed(request, error)
@@ -399,3 +403,131 @@ def record_attendance(request, pk, event_pk):
     else:
         messages.success(request, _("出席情况已登记"))
     return redirect(alliance)
+
+
+# ---------------------------------------------------------------- the event page
+
+
+def _event(request, alliance, event_pk):
+    return get_visible_or_404(
+        JointEvent.objects.select_related("region"), request.scope, pk=event_pk, alliance=alliance
+    )
+
+
+def _speaker_access(scope, sessions) -> None:
+    """How the page may show each session's teacher: `speaker_link` when the viewer opens
+    the teacher's page (their own, or lent to them: that page is the professional card),
+    otherwise the name and employer the event gives, and nothing to click."""
+    ids = {session.speaker_id for session in sessions if session.speaker_id}
+    opened = dict(
+        Teacher.objects.visible_to(scope)
+        .filter(pk__in=ids)
+        .annotate(shared_in=shared_in_annotation(Teacher, scope))
+        .values_list("pk", "shared_in")
+    )
+    for session in sessions:
+        session.speaker_link = session.speaker_id in opened
+        session.speaker_lent = opened.get(session.speaker_id, False)
+
+
+def _session_form(alliance, members, data=None):
+    return EventSessionForm(data, members=members, speakers=services.speaker_choices(alliance))
+
+
+def _active_members(alliance) -> list:
+    return list(
+        alliance.members.filter(left_on__isnull=True).select_related("region").order_by("pk")
+    )
+
+
+@login_required
+def event_detail(request, pk, event_pk):
+    """One joint event: its programme and speakers, each member's registration and
+    attendance. The coordinator arranges the programme here."""
+    alliance = _alliance(request, pk)
+    event = _event(request, alliance, event_pk)
+    scope = request.scope
+    sessions = list(
+        JointEventSession.objects.visible_to(scope)
+        .filter(event=event)
+        .select_related("speaker", "region", "speaker__region")
+        .order_by("starts_at", "pk")
+    )
+    _speaker_access(scope, sessions)
+    registrations = {
+        registration.region_id: registration
+        for registration in event.registrations.select_related("region")
+    }
+    members = list(alliance.members.select_related("region").order_by("joined_on", "region_id"))
+    per_member = [
+        (member, registrations.pop(member.region_id, None))
+        for member in members
+        if member.left_on is None or member.region_id in registrations
+    ]
+    coordinator = services.is_coordinator(scope, alliance)
+    context = {
+        "alliance": alliance,
+        "event": event,
+        "sessions": sessions,
+        "per_member": per_member,
+        "registered_total": sum(r.registered for _m, r in per_member if r),
+        "is_coordinator": coordinator,
+        "session_form": (
+            _session_form(alliance, [m for m in members if m.left_on is None])
+            if coordinator
+            else None
+        ),
+    }
+    return render(request, "alliances/event_detail.html", context)
+
+
+@login_required
+@require_POST
+def add_event_session(request, pk, event_pk):
+    alliance = _alliance(request, pk)
+    event = _event(request, alliance, event_pk)
+    form = _session_form(alliance, _active_members(alliance), request.POST)
+    back = redirect("alliances:event_detail", pk=alliance.pk, event_pk=event.pk)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, "；".join(errors))
+        return back
+    data = form.cleaned_data
+    try:
+        services.add_event_session(
+            event, scope=request.scope, actor=request.user, title=data["title"],
+            starts_at=data["starts_at"], ends_at=data["ends_at"], place=data["place"],
+            region=form.regions[data["region"]], speaker=data["speaker"],
+            outside_speaker=data["outside_speaker"],
+            outside_affiliation=data["outside_affiliation"],
+        )  # fmt: skip
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("议程已添加"))
+    return back
+
+
+@login_required
+@require_POST
+def remove_event_session(request, pk, event_pk, session_pk):
+    alliance = _alliance(request, pk)
+    event = _event(request, alliance, event_pk)
+    session = get_visible_or_404(
+        JointEventSession.objects.select_related("event", "alliance", "speaker"),
+        request.scope, pk=session_pk, event=event,
+    )  # fmt: skip
+    back = redirect("alliances:event_detail", pk=alliance.pk, event_pk=event.pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("删除议程须填写原因"))
+        return back
+    try:
+        services.remove_event_session(
+            session, scope=request.scope, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    else:
+        messages.success(request, _("议程已删除"))
+    return back

@@ -3,8 +3,10 @@
 
 眉山 gets a small pool (a few teachers, courses and organisations, no villages: the
 division table holds its counties only); each city shares a few courses with the other,
-眉山 has borrowed one 乐山 teacher (approved, one lesson given), has ordered one 乐山 course,
-and both held one joint summit. Small on purpose: `make demo` stays fast."""
+眉山 has borrowed one 乐山 teacher (asked and approved through the services; the approval
+made the lesson, given since), has ordered one 乐山 course, and both held one joint summit
+with four sessions, speakers of both cities, registrations and attendance.
+Small on purpose: `make demo` stays fast."""
 
 from __future__ import annotations
 
@@ -12,19 +14,20 @@ import datetime
 
 from django.utils import timezone
 
+from dangke.accounts.scoping import Scope
+from dangke.alliances import services
 from dangke.alliances.models import (
     Alliance,
     AllianceMember,
     CourseShare,
-    ExchangeStatus,
-    JointEvent,
     JointEventKind,
     TeacherExchange,
 )
 from dangke.core.calendar import YearSoFar, local_midnight
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, OutlineItem
-from dangke.delivery.models import CourseOrder, Lesson, LessonStatus, OrderStatus
+from dangke.delivery import services as delivery
+from dangke.delivery.models import CourseOrder, Lesson, OrderStatus
 from dangke.faculty.models import Teacher, TeacherLevel, TeacherSpecialty, TeacherStatus
 from dangke.regions.models import Organization, OrganizationKind, Region
 
@@ -161,23 +164,11 @@ def build_alliance_demo(period: YearSoFar, home_root: str = "5111") -> dict[str,
         .order_by("code")
         .first()
     )
+    ally_scope, home_scope = _office(ALLY_ROOT), _office(home_root)
     lessons = 0
     if lent_teacher is not None and home_courses:
-        exchange = TeacherExchange(
-            alliance=alliance,
-            teacher=lent_teacher,
-            region=lent_teacher.region,
-            host_region=ally,
-            purpose="lesson",
-            starts_on=max(period.first_day, lent_day - datetime.timedelta(days=10)),
-            ends_on=max(lent_day, period.today + datetime.timedelta(days=60)),
-            note="东坡区“两新”组织党员专题党课",
-            status=ExchangeStatus.APPROVED,
-            decision_reason="同意派出，请做好食宿安排",
-        )
-        exchange.save()
         course = next(c for c in home_courses if lent_teacher in c.teachers.all())
-        order = CourseOrder.objects.create(
+        CourseOrder.objects.create(
             organization=organizations[0],
             course=course,
             expected_attendees=60,
@@ -185,28 +176,58 @@ def build_alliance_demo(period: YearSoFar, home_root: str = "5111") -> dict[str,
             status=OrderStatus.PLANNED,
             notes="联盟共享课程点单",
         )
-        lesson = Lesson.objects.create(
-            course=course,
-            organization=organizations[0],
-            order=order,
-            status=LessonStatus.DELIVERED,
-            attendees_count=56,
-            starts_at=local_midnight(lent_day) + datetime.timedelta(hours=9),
+        # Asked and approved through the services, as the two offices would: the approval
+        # makes the host's lesson, which 眉山 then gives through delivery.
+        lent_from = max(period.first_day, lent_day - datetime.timedelta(days=10))
+        exchange = services.request_exchange(
+            alliance, lent_teacher, scope=ally_scope, actor=None, host_region=ally,
+            purpose="lesson", starts_on=lent_from,
+            ends_on=max(lent_day, period.today + datetime.timedelta(days=60)),
+            note="东坡区“两新”组织党员专题党课", course=course, organization=organizations[0],
+            lesson_starts_at=local_midnight(lent_day) + datetime.timedelta(hours=9),
+        )  # fmt: skip
+        services.decide_exchange(
+            exchange, scope=home_scope, actor=None, approve=True, reason="同意派出，请做好食宿安排"
         )
-        lesson.teachers.add(lent_teacher)
+        lesson = Lesson.objects.unscoped("the demo exchange's lesson").get(
+            pk=TeacherExchange.objects.unscoped("the demo exchange").get(pk=exchange.pk).lesson_id
+        )
+        delivery.confirm_lesson(lesson, scope=ally_scope, actor=None)
+        delivery.deliver_lesson(lesson, scope=ally_scope, actor=None, attendees_count=56)
         lessons = 1
     summit_day = min(datetime.date(period.year, 6, 28), period.last_past_day)
-    summit = JointEvent.objects.create(
-        alliance=alliance,
-        kind=JointEventKind.SUMMIT,
-        title="乐眉党员教育研讨峰会",
-        region=ally,
-        held_on=summit_day,
-        venue="眉山市委党校报告厅",
-        attendance=180,
+    summit = services.hold_joint_event(
+        alliance, scope=ally_scope, actor=None, kind=JointEventKind.SUMMIT,
+        title="乐眉党员教育研讨峰会", region=ally, held_on=summit_day,
+        venue="眉山市委党校报告厅", participants=[ally, home],
         summary="两市交流共享课程建设与师资互派经验，签署年度合作清单。",
+    )  # fmt: skip
+    home_speaker = (
+        Teacher.objects.filter(region__code__startswith=home_root, status=TeacherStatus.ACTIVE)
+        .order_by("level", "code")
+        .first()
     )
-    summit.participant_regions.set([ally, home])
+    programme = [  # hour, title, sending region, teacher or outside speaker and affiliation
+        (9, "东坡文化中的家国情怀与廉洁修身", ally, teachers[0], ("", "")),
+        (10, "共享课程库建设的乐山经验", home, home_speaker, ("", "")),
+        (14, "县级党校教研协作的实践与思考", ally, teachers[2], ("", "")),
+        (15, "新时代党员教育数字化转型", home, None, ("陈思远", "四川省委党校党建教研部")),
+    ]
+    for hour, title, region, teacher, (outside, affiliation) in programme:
+        if teacher is None and not outside:
+            continue
+        start = local_midnight(summit_day) + datetime.timedelta(hours=hour)
+        services.add_event_session(
+            summit, scope=ally_scope, actor=None, title=title, starts_at=start,
+            ends_at=start + datetime.timedelta(minutes=50), place="眉山市委党校报告厅",
+            region=region, speaker=teacher, outside_speaker="" if teacher else outside,
+            outside_affiliation=affiliation,
+        )  # fmt: skip
+    services.register_for_event(summit, ally, scope=ally_scope, actor=None, registered=100)
+    services.register_for_event(summit, home, scope=home_scope, actor=None, registered=90)
+    services.record_event_attendance(
+        summit, scope=ally_scope, actor=None, attended={ally.code: 95, home.code: 85}
+    )
     return {
         "alliance_shared_courses": len(shares),
         "alliance_exchanges": 1 if lessons else 0,
@@ -228,3 +249,8 @@ def _teacher(code, name, region, level, employer, position) -> Teacher:
     )
     TeacherSpecialty.objects.create(teacher=teacher, category=CourseCategory.THEORY)
     return teacher
+
+
+def _office(code: str) -> Scope:
+    """The region office the demo acts as (no user: the audit trail names no one)."""
+    return Scope(region_codes=(code,), managed_region_codes=(code,))

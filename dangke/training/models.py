@@ -127,7 +127,12 @@ class TrainingModule(models.Model):
     )
     note = models.CharField(_("调整说明"), max_length=200, blank=True)
 
-    scope_rules = ScopeRules(region="training_class__region__code", teacher="teacher_id")
+    # shared: a module an alliance exchange made is also seen by the lent teacher's home office.
+    scope_rules = ScopeRules(
+        region="training_class__region__code",
+        teacher="teacher_id",
+        shared=(("training_module", "pk"),),
+    )
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -160,10 +160,12 @@ def module_adjust(request, pk):
         TrainingModule.objects.select_related("training_class"), request.scope, pk=pk
     )
     capacity = request.POST.get("capacity", "")
+    # A number the small-integer column can hold; anything else leaves the capacity as it is.
+    fits = capacity.isascii() and capacity.isdigit() and int(capacity) <= 32767
     try:
         services.adjust_module(
             module, scope=request.scope, actor=request.user,
-            capacity=int(capacity) if capacity.isdigit() else None,
+            capacity=int(capacity) if fits else None,
             is_offered=request.POST.get("is_offered") == "1", note=request.POST.get("note", ""),
         )  # fmt: skip
     except services.TrainingError as error:
