@@ -451,3 +451,25 @@ def test_the_demo_exchange_and_summit_come_through_the_services(world):
         for r in EventRegistration.objects.unscoped("test").filter(event=summit)
     } == {("5114", 100, 95), ("5111", 90, 85)}
     assert summit.attendance == 180
+
+
+def test_either_office_ends_an_approved_exchange_on_the_alliance_page(lent, client):
+    world = lent.world
+    url = f"/alliances/{lent.alliance.pk}/exchanges/{lent.exchange.pk}/end/"
+    client.force_login(lent.ms_admin)  # the host
+    page = client.get(f"/alliances/{lent.alliance.pk}/").content.decode()
+    assert f'action="{url}"' in page
+    assert client.post(url, {"reason": ""}).status_code == 302  # refused: no reason
+    lent.exchange.refresh_from_db()
+    assert lent.exchange.status == ExchangeStatus.APPROVED
+    assert client.post(url, {"reason": "场地改作他用"}).status_code == 302
+    lent.exchange.refresh_from_db()
+    lent.lesson.refresh_from_db()
+    assert (lent.exchange.status, lent.lesson.status) == (
+        ExchangeStatus.ENDED, LessonStatus.CANCELLED,
+    )  # fmt: skip
+    # Ended, it offers no second end; an office outside the alliance gets 404.
+    client.force_login(world.city_admin)
+    assert f'action="{url}"' not in client.get(f"/alliances/{lent.alliance.pk}/").content.decode()
+    client.force_login(lent.ya_admin)
+    assert client.post(url, {"reason": "x"}).status_code == 404

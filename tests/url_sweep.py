@@ -465,6 +465,9 @@ OBJECT_URLS = {
     ),
     "alliances:withdraw": _nested("alliances.CourseShare", "pk", "share_pk", "alliance_id"),
     "alliances:decide": _nested("alliances.TeacherExchange", "pk", "exchange_pk", "alliance_id"),
+    "alliances:end_exchange": _nested(
+        "alliances.TeacherExchange", "pk", "exchange_pk", "alliance_id"
+    ),
     "alliances:register_for_event": _nested(
         "alliances.JointEvent", "pk", "event_pk", "alliance_id"
     ),

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/shares/<int:share_pk>/withdraw/", views.withdraw_share, name="withdraw"),
     path("<int:pk>/exchanges/", views.request_exchange, name="request_exchange"),
     path("<int:pk>/exchanges/<int:exchange_pk>/decide/", views.decide_exchange, name="decide"),
+    path("<int:pk>/exchanges/<int:exchange_pk>/end/", views.end_exchange, name="end_exchange"),
     path("<int:pk>/events/", views.hold_event, name="hold_event"),
     path(
         "<int:pk>/events/<int:event_pk>/register/",

@@ -76,7 +76,14 @@ def alliance_detail(request, pk):
     active_shares = [share for share in shares if share.withdrawn_on is None]
     exchanges = list(
         alliance.exchanges.select_related(
-            "teacher", "region", "host_region", "course", "organization", "lesson"
+            "teacher",
+            "region",
+            "host_region",
+            "course",
+            "organization",
+            "lesson",
+            "training_class",
+            "training_module",
         ).order_by("-starts_on", "pk")
     )
     if request.GET.get("export") == "xlsx":
@@ -85,6 +92,10 @@ def alliance_detail(request, pk):
     for exchange in exchanges:
         exchange.may_decide = exchange.status == ExchangeStatus.REQUESTED and (
             scope.manages_region(exchange.region_id)
+        )
+        exchange.is_host = scope.manages_region(exchange.host_region_id)
+        exchange.may_end = exchange.status == ExchangeStatus.APPROVED and (
+            exchange.is_host or scope.manages_region(exchange.region_id)
         )
     active_members = [member for member in members if member.left_on is None]
     orders = orders_by_member_month(alliance, year, members, shares)
@@ -318,6 +329,28 @@ def decide_exchange(request, pk, exchange_pk):
         messages.error(request, error.message)
     else:
         messages.success(request, _("已同意互派") if approve else _("已拒绝互派申请"))
+    return redirect(alliance)
+
+
+@login_required
+@require_POST
+def end_exchange(request, pk, exchange_pk):
+    alliance = _alliance(request, pk)
+    exchange = get_visible_or_404(TeacherExchange, request.scope, pk=exchange_pk, alliance=alliance)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("结束互派须说明原因"))
+        return redirect(alliance)
+    try:
+        services.end_exchange(
+            exchange, scope=request.scope, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except services.AllianceError as error:
+        _failed(request, error)
+    except StatusTransitionError as error:  # ended or declined meanwhile by the other office
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已结束互派，尚未授课的活动已取消"))
     return redirect(alliance)
 
 
