@@ -19,6 +19,11 @@ Environment:
 - `BENCH_PROVINCE_UPPER` / `BENCH_PROVINCE_LOWER`: user names (defaults `province-admin`
   and `city-admin`; without a province, `city-admin` and `county-a`).
 - `BENCH_PROVINCE_RUNS`: measured requests per page and user (default 7).
+- `BENCH_PROVINCE_PAGES`: run only the pages whose name contains one of these
+  comma-separated words, e.g. `工作台,stats,覆盖,考核,报告`.
+- `BENCH_PROVINCE_TIMEOUT`: seconds a single SQL statement may run (PostgreSQL
+  `statement_timeout`); a page stopped by it is reported as "超时" instead of holding the run
+  for tens of minutes. Default: no limit.
 """
 
 from __future__ import annotations
@@ -30,9 +35,12 @@ import time
 from dataclasses import dataclass, field
 
 RUNS = int(os.environ.get("BENCH_PROVINCE_RUNS", 7))
+PAGES = [word for word in os.environ.get("BENCH_PROVINCE_PAGES", "").split(",") if word]
+TIMEOUT_S = float(os.environ.get("BENCH_PROVINCE_TIMEOUT", 0))
 INTERACTIVE_P95_MS = 300
 RATIO_GOAL = 3.0
 EXPORT_ROWS = 10_000
+TIMED_OUT = 0  # the status of a page stopped by BENCH_PROVINCE_TIMEOUT
 
 
 @dataclass
@@ -88,19 +96,25 @@ def _p95(values: list[float]) -> float:
 
 def _time(call) -> Measure:
     from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
 
     # A request empties the query log as it starts (request_started): start from empty so
     # the capture counts from the request's first query.
+    from django.db.utils import OperationalError
+    from django.test.utils import CaptureQueriesContext
+
     reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        status = call()  # the warm-up request, and the one whose queries are counted
-    queries = len(captured)  # now: the captured list is a view of the log, reset per request
-    times = []
-    for _run in range(RUNS):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            status = call()  # the warm-up request, and the one whose queries are counted
+        queries = len(captured)  # now: the captured list is a view of the log, reset per request
+        times = []
+        for _run in range(RUNS):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+    except OperationalError:  # statement_timeout: the page did not finish in time
+        connection.close()
+        return Measure(math.inf, math.inf, 0, TIMED_OUT)
     return Measure(statistics.median(times), _p95(times), queries, status)
 
 
@@ -260,8 +274,22 @@ def _plan_task(region_code: str, month: str):
     return task
 
 
+def _limit_statements() -> None:
+    if not TIMEOUT_S:
+        return
+    from django.db.backends.signals import connection_created
+
+    def limit(sender, connection, **kwargs):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = %s", [int(TIMEOUT_S * 1000)])
+
+    connection_created.connect(limit, weak=False)
+
+
 def run() -> list[dict]:
     _setup()
+    _limit_statements()
     from django.test import Client
 
     from dangke.accounts.scoping import scope_for_user
@@ -283,6 +311,8 @@ def run() -> list[dict]:
         clients[user].force_login(user)
     rows = []
     for page in _pages(subjects, year):
+        if PAGES and not any(word in page.name for word in PAGES):
+            continue
         figures = {}
         for user in (upper, lower):
             if page.task is not None:
@@ -307,6 +337,8 @@ def run() -> list[dict]:
 
 def _verdict(row) -> str:
     misses = []
+    if row["upper"].status == TIMED_OUT or row["lower"].status == TIMED_OUT:
+        return f"超时(>{TIMEOUT_S:g} s)"
     if row["ratio"] > RATIO_GOAL:
         misses.append(f"比值>{RATIO_GOAL:g}")
     if row["interactive"] and row["upper"].p95 > INTERACTIVE_P95_MS:

@@ -778,7 +778,9 @@ PAGES = [
     Page("care:festivals", "county_a_admin", care_record_row, 15),
     Page("training:detail", "organiser", module_row, 15, args=lambda w: [w.training_class.pk]),
     Page("quizzes:bank", "county_a_admin", question_row, 8, args=lambda w: [w.course_a.pk]),
-    Page("delivery:coverage", "county_a_admin", coverage_row, 12),
+    Page(
+        "delivery:coverage", "county_a_admin", coverage_row, 10
+    ),  # 12 before issue #18 (EXISTS per organisation)
     Page("faculty:quotas", "county_a_admin", quota_row, 8, {"year": 2026}),
     Page("faculty:pool", "county_a_admin", candidate_row, 13),
     Page("faculty:detail", "county_a_admin", audit_row, 14, args=lambda w: [w.teacher_a.pk]),

@@ -48,6 +48,9 @@ def rows_in_both_counties(world):
         team = LectureTeam.objects.create(name=f"{county.name}宣讲队", region=county)
         team.members.add(teacher)
         TeachingGroup.objects.create(name=f"{county.name}教研组", region=county)
+        from dangke.evaluation.models import TeacherScoreYear
+
+        TeacherScoreYear.objects.create(teacher=teacher, year=2026, lessons=1, responses=12)
         from dangke.imports.models import ImportJob
 
         ImportJob.objects.create(

@@ -25,12 +25,13 @@ from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course
 from dangke.delivery.models import CourseOrder, Lesson, LessonStatus, OrderStatus
 from dangke.evaluation.models import Survey, SurveyKind
+from dangke.evaluation.rollups import teacher_score_inputs
 from dangke.faculty import lifecycle
 from dangke.faculty.models import POOL_STATUSES, Teacher
 from dangke.regions.models import Organization, OrganizationKind, Region
 from engines.scoring import aggregate_scores
 from engines.suggestions import CourseFacts, Demand, OrganisationFacts, Rating, suggest
-from engines.warnings import LessonScore, Quota, TeacherYear, assess
+from engines.warnings import Quota, TeacherYear, assess
 
 SUGGESTIONS = 6
 HISTORY_DAYS = 400  # the lesson scores a warning reads: this year's and the end of last year's
@@ -365,49 +366,17 @@ class TeacherWarning:
         return str(LEVEL_LABELS[self.level]) if self.level else ""
 
 
-def _published_scores(teacher_ids, since) -> dict[int, list[LessonScore]]:
-    rows = (
-        Survey.objects.unscoped("published scores of teachers in scope")
-        .filter(
-            kind=SurveyKind.ON_SITE,
-            published_at__isnull=False,
-            lesson__status=LessonStatus.DELIVERED,
-            lesson__starts_at__gte=since,
-            lesson__teachers__in=teacher_ids,
-        )
-        # Only the keys the warning reads: the whole stored result (computation, basis) of
-        # every teacher's lessons took 16 s to decode on a 20× city's 工作台 (issue #18).
-        .values_list(
-            "lesson__teachers",
-            "lesson__starts_at",
-            "result__published",
-            "result__score_exact",
-            "result__ci95_exact",
-            "result__roles",
-        )
-    )
-    scores: dict[int, list[LessonScore]] = defaultdict(list)
-    for teacher_id, starts_at, published, score, ci95_exact, roles in rows:
-        if not published:
-            continue
-        n = sum(role["n"] for role in (roles or {}).values() if role["counted"])
-        ci95 = tuple(ci95_exact) if ci95_exact else None
-        scores[teacher_id].append(
-            LessonScore(timezone.localdate(starts_at), score, max(n, 1), ci95)
-        )
-    return scores
-
-
 def teacher_years(teachers, now=None) -> list[TeacherYear]:
     """The engine's facts for each teacher, read in a fixed number of queries."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     year = today.year
     ids = [t.pk for t in teachers]
-    start, end = year_bounds(year)
+    _start, end = year_bounds(year)
     given = lifecycle.lesson_figures(ids, year, upto=now)
     since = now - datetime.timedelta(days=HISTORY_DAYS)
-    scores = _published_scores(ids, since)
+    # the teachers' score years (a rollup the score writes keep), not every lesson's survey
+    scores = teacher_score_inputs(ids, since, year)
     through = Lesson.teachers.through.objects.filter(teacher_id__in=ids)
     planned = dict(
         (row["teacher_id"], row)
@@ -443,7 +412,7 @@ def teacher_years(teachers, now=None) -> list[TeacherYear]:
     for teacher in teachers:
         quota = lifecycle.quota_for(teacher, year, quotas)
         figures = given.get(teacher.pk, {"lessons": 0, "hours": 0.0})
-        own = scores.get(teacher.pk, [])
+        own, responses = scores.get(teacher.pk, ([], 0))
         plan = planned.get(teacher.pk, {"n": 0, "minutes": 0})
         result.append(
             TeacherYear(
@@ -462,7 +431,7 @@ def teacher_years(teachers, now=None) -> list[TeacherYear]:
                 hours_given=figures["hours"],
                 lessons_planned=plan["n"],
                 hours_planned=round((plan["minutes"] or 0) / 60, 1),
-                responses=sum(s.n for s in own if s.day >= start.date() and s.day.year == year),
+                responses=responses,
                 recent_lessons=recent.get(teacher.pk, 0),
                 recent_cancelled=cancelled.get(teacher.pk, 0),
             )

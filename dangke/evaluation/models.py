@@ -802,3 +802,38 @@ class ResponseTally(models.Model):
 
     def __str__(self):
         return f"{self.survey} {self.role}: {self.responses}"
+
+
+class TeacherScoreYear(models.Model):
+    """A pool teacher's published lesson scores of one year, as the early warning reads them
+    (issue #18): the year's latest few scores (day, score, counted sheets, interval) and the
+    year's counted sheets in all. The warnings card of a province reads two or three of these
+    rows per teacher instead of every published lesson score of thirteen months. Inputs
+    only, never a judgement: `engines.warnings` still decides. The score writes keep it
+    (`rollups.refresh_teacher_years`, called when a lesson's score is saved) and `dangke
+    rescore` rebuilds it from the surveys; tests/test_rollups.py proves it equals the raw
+    computation."""
+
+    teacher = models.ForeignKey(
+        "faculty.Teacher",
+        verbose_name=_("师资"),
+        on_delete=models.CASCADE,
+        related_name="score_years",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    latest = models.JSONField(_("最近的授课得分"), default=list)
+    lessons = models.PositiveIntegerField(_("已发布得分的授课场次"), default=0)
+    responses = models.PositiveIntegerField(_("计入得分的答卷数"), default=0)
+
+    scope_rules = ScopeRules(region="teacher__region__code", teacher="teacher")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("师资年度得分汇总")
+        verbose_name_plural = _("师资年度得分汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["teacher", "year"], name="teacher_score_year_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.year}: {self.lessons}"

@@ -143,6 +143,10 @@ def refresh_score(survey: Survey, *, force: bool = False, marker: int | None = N
             main.published_at = main.scored_at
             fields.append("published_at")
         main.save(update_fields=fields)
+        # the teachers' score year (the early warning's rollup) follows the new score
+        from dangke.evaluation.rollups import refresh_lesson_teachers
+
+        refresh_lesson_teachers(main)
         if newly_published:
             record_audit(
                 main,
@@ -164,14 +168,22 @@ def is_provisional(survey: Survey, now=None) -> bool:
 
 def rescore(surveys) -> int:
     """Recompute every given on-site survey from its raw answers (`dangke rescore`), and
-    recount their sheets' tallies (`rollups.rebuild_tallies`)."""
-    from dangke.evaluation.rollups import rebuild_tallies
+    recount their sheets' tallies (`rollups.rebuild_tallies`) and their teachers' score
+    years (`rollups.rebuild_teacher_years`)."""
+    from dangke.evaluation.rollups import rebuild_tallies, rebuild_teacher_years
+    from dangke.faculty.models import Teacher
 
     rebuild_tallies(surveys.filter(kind=SurveyKind.ON_SITE))
     count = 0
     for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related("system"):
         refresh_score(survey, force=True)
         count += 1
+    lessons = surveys.filter(kind=SurveyKind.ON_SITE).values("lesson_id")
+    rebuild_teacher_years(
+        Teacher.objects.unscoped("teachers of the rescored lessons")
+        .filter(lessons__in=lessons)
+        .distinct()
+    )
     return count
 
 

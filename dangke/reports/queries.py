@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 
 from dangke.accounts.scoping import Scope, as_scope, visible_within
 from dangke.core.calendar import report_year, year_bounds
@@ -230,8 +230,13 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         .filter(status=LessonStatus.DELIVERED, starts_at__gte=first, starts_at__lt=last)
         .order_by()
     )
+    # EXISTS per organisation (an index probe each), not `pk IN (every given lesson's host)`:
+    # half a million hosts do not fit a hashed subplan, and PostgreSQL then scanned the
+    # list once per organisation — over 300 s for the province (issue #18).
+    co_hosted = Lesson.other_organizations.through.objects.filter(lesson__in=given)
     reached = organizations.filter(
-        Q(pk__in=given.values("organization_id")) | Q(pk__in=given.values("other_organizations"))
+        Exists(given.filter(organization_id=OuterRef("pk")))
+        | Exists(co_hosted.filter(organization_id=OuterRef("pk")))
     ).aggregate(n=Count("pk"), members=Sum("member_count"))
 
     order_states = _zeros(OrderStatus)
@@ -243,12 +248,13 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     ):
         order_states[row["status"]] += row["n"]
 
+    # The campaigns' lessons given in the year and scope: `lessons` narrowed, not `given`
+    # filtered by `pk IN (lessons)`, a half-million-row subplan for a province (issue #18).
+    campaign_given = lessons.filter(status=LessonStatus.DELIVERED, campaign__isnull=False)
     # Teachers who gave a campaign's lessons, by level: one query for all campaigns.
     sent: dict[int, dict[str, int]] = {}
     for row in (
-        Lesson.teachers.through.objects.filter(
-            lesson__in=given.filter(pk__in=lessons.values("pk"), campaign__isnull=False)
-        )
+        Lesson.teachers.through.objects.filter(lesson__in=campaign_given)
         .values("lesson__campaign_id", "teacher__level")
         .annotate(n=Count("teacher_id", distinct=True))
         .order_by()
@@ -256,34 +262,42 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         levels = sent.setdefault(row["lesson__campaign_id"], _zeros(TeacherLevel))
         levels[row["teacher__level"]] += row["n"]
 
-    # Organisations each campaign reached, in three queries whatever the number of campaigns:
-    # the (campaign, host) and (campaign, co-host) pairs of its given lessons, then the
-    # visible organisations among them with their members.
-    campaign_given = given.filter(pk__in=lessons.values("pk"), campaign__isnull=False)
+    # Lessons given and organisations reached per campaign, in two queries whatever the
+    # number of campaigns: its given lessons per host (with whether the host is in scope and
+    # its members), then its co-hosts in scope. The organisations in scope stay a subquery:
+    # their ids never travel to Python and back as an IN list (issue #18).
+    given_by_campaign: dict[int, int] = {}
     reached_by_campaign: dict[int, set[int]] = {}
-    for campaign_id, organization_id in campaign_given.values_list(
-        "campaign_id", "organization_id"
+    members_of: dict[int, int] = {}
+    for campaign_id, organization_id, lessons_given, in_scope, member_count in (
+        campaign_given.values("campaign_id", "organization_id")
+        .annotate(
+            n=Count("pk"),
+            in_scope=Exists(organizations.filter(pk=OuterRef("organization_id"))),
+        )
+        .values_list(
+            "campaign_id", "organization_id", "n", "in_scope", "organization__member_count"
+        )
+        .order_by()
+    ):
+        given_by_campaign[campaign_id] = given_by_campaign.get(campaign_id, 0) + lessons_given
+        if in_scope:
+            reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
+            members_of[organization_id] = member_count
+    for campaign_id, organization_id, member_count in (
+        Lesson.other_organizations.through.objects.filter(
+            lesson__in=campaign_given, organization__in=organizations
+        )
+        .values_list("lesson__campaign_id", "organization_id", "organization__member_count")
+        .distinct()
     ):
         reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
-    for campaign_id, organization_id in Lesson.other_organizations.through.objects.filter(
-        lesson__in=campaign_given
-    ).values_list("lesson__campaign_id", "organization_id"):
-        reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
-    members_of = dict(
-        organizations.filter(pk__in=set().union(*reached_by_campaign.values())).values_list(
-            "pk", "member_count"
-        )
-    )
+        members_of[organization_id] = member_count
 
     campaigns = []
     for campaign in (
         visible_within(Campaign, scope, region_code)
         .filter(starts_on__lt=datetime.date(year + 1, 1, 1), ends_on__gte=datetime.date(year, 1, 1))
-        .annotate(
-            given=Count(
-                "lessons", filter=Q(lessons__in=lessons.filter(status=LessonStatus.DELIVERED))
-            )
-        )
         .order_by("starts_on", "pk")
     ):
         covered = reached_by_campaign.get(campaign.pk, set()) & members_of.keys()
@@ -291,7 +305,7 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
             {
                 "name": campaign.name,
                 "teachers_by_level": sent.get(campaign.pk, _zeros(TeacherLevel)),
-                "lessons": campaign.given,
+                "lessons": given_by_campaign.get(campaign.pk, 0),
                 "organizations_covered": len(covered),
                 "members_reached": sum(members_of[pk] or 0 for pk in covered),
                 "target_lessons": campaign.target_lessons,

@@ -9,7 +9,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import ExtractMonth
 
 from dangke.accounts.scoping import Scope, visible_within
@@ -176,26 +176,30 @@ def coverage_by_area(scope: Scope, year: int, code: str) -> list[dict]:
         status=LessonStatus.DELIVERED, starts_at__gte=first, starts_at__lt=last
     ).order_by()
     organizations = visible_within(Organization, scope, code or None).filter(is_active=True)
-    covered_q = Q(pk__in=given.values("organization_id")) | Q(
-        pk__in=given.values("other_organizations")
+    # EXISTS per organisation (an index probe), not `pk IN (every given lesson's host)`: a
+    # province's half-million hosts make no hashed subplan, and the list was scanned once
+    # per organisation (80 s for one city of the province, issue #18). One query.
+    covered = Exists(given.filter(organization_id=OuterRef("pk"))) | Exists(
+        given.filter(other_organizations=OuterRef("pk"))
     )
     rows: dict[str, dict] = defaultdict(
         lambda: {"organizations": 0, "covered": 0, "members": 0, "members_reached": 0}
     )
-    for row in organizations.values("region_id").annotate(
-        n=Count("pk"), members=Sum("member_count")
+    for row in (
+        organizations.annotate(covered=covered)
+        .values("region_id")
+        .annotate(
+            n=Count("pk"),
+            members=Sum("member_count"),
+            covered_n=Count("pk", filter=Q(covered=True)),
+            members_reached=Sum("member_count", filter=Q(covered=True)),
+        )
     ):
         area = rows[row["region_id"][:digits]]
         area["organizations"] += row["n"]
         area["members"] += row["members"] or 0
-    for row in (
-        organizations.filter(covered_q)
-        .values("region_id")
-        .annotate(n=Count("pk"), members=Sum("member_count"))
-    ):
-        area = rows[row["region_id"][:digits]]
-        area["covered"] += row["n"]
-        area["members_reached"] += row["members"] or 0
+        area["covered"] += row["covered_n"]
+        area["members_reached"] += row["members_reached"] or 0
     names = dict(Region.objects.filter(code__in=rows).values_list("code", "name"))
     return [{"code": c, "name": names.get(c, c), **rows[c]} for c in sorted(rows)]
 
@@ -218,16 +222,16 @@ def lessons_by_month(scope: Scope, year: int, code: str) -> dict[int, int]:
 def published_scores(scope: Scope, year: int, code: str) -> list[tuple[float, int, list]]:
     """(score, answers counted, 95 % interval) of each on-site survey published this year."""
     scores = []
-    for result in (
+    # Only the three keys read: not every stored result's computation and basis (issue #18).
+    for score, roles, ci95 in (
         visible_within(Survey, scope, code or None)
         .filter(kind=SurveyKind.ON_SITE, opens_at__year=year, published_at__isnull=False)
-        .values_list("result", flat=True)
+        .values_list("result__score", "result__roles", "result__ci95")
     ):
-        score = (result or {}).get("score")
         if score is None:
             continue
-        n = sum((role or {}).get("n") or 0 for role in (result.get("roles") or {}).values())
-        scores.append((float(score), n, result.get("ci95") or []))
+        n = sum((role or {}).get("n") or 0 for role in (roles or {}).values())
+        scores.append((float(score), n, ci95 or []))
     return scores
 
 
