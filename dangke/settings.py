@@ -199,8 +199,10 @@ REQUEST_BODY_MAX_BYTES = env_int("DANGKE_REQUEST_MAX_MB", 2100) * 1024 * 1024
 DANGKE_INSTALLATION_NAME = env_str("DANGKE_INSTALLATION_NAME", "党课平台")
 DANGKE_ALLOW_DEMO_ACCOUNTS = env_bool("DANGKE_ALLOW_DEMO_ACCOUNTS", DEBUG)
 DANGKE_PAGE_SIZE = env_int("DANGKE_PAGE_SIZE", 25)
-# A list export of more rows than this is written by a task with progress (core.export_jobs).
+# A list export of more rows than this is written by a task with progress: core.listing
+# hands it to DANGKE_LARGE_EXPORT (the job model sits in the imports app, above core).
 DANGKE_EXPORT_INLINE_ROWS = env_int("DANGKE_EXPORT_INLINE_ROWS", 5000)
+DANGKE_LARGE_EXPORT = "dangke.imports.export_jobs.request_export"
 
 # Notifications go by email only when an SMTP host is configured; otherwise they stay in
 # the app (and in memory for tests).

@@ -25,7 +25,7 @@ urlpatterns = [
     path("members/", include("dangke.members.urls")),
     path("advice/", include("dangke.advice.urls")),
     path("alliances/", include("dangke.alliances.urls")),
-    path("exports/", include("dangke.core.export_views")),
+    path("exports/", include("dangke.imports.export_views")),
     path("api/v1/", api_urls()),
     # The language switcher works on the sign-in page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

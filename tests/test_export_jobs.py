@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from dangke.core.export_jobs import ExportJob, ExportState
+from dangke.imports.export_jobs import ExportJob, ExportState
 from dangke.regions.models import Organization, OrganizationKind
 
 IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -58,7 +58,7 @@ def make(world):
             )  # fmt: skip
 
         def export(self, state, **fields):
-            from dangke.core.export_jobs import ExportJob
+            from dangke.imports.export_jobs import ExportJob
 
             return ExportJob.objects.create(
                 title="基层党组织", definition="x", created_by=world.county_a_admin, state=state,

@@ -57,7 +57,7 @@ def rows_in_both_counties(world):
             kind="teachers", file="imports/x.xlsx", original_name="x.xlsx", region=county,
             created_by=admin,
         )  # fmt: skip
-        from dangke.core.export_jobs import ExportJob
+        from dangke.imports.export_jobs import ExportJob
 
         ExportJob.objects.create(title="基层党组织", definition="x", created_by=admin)
         _broadcast_rows(county, village)
@@ -365,9 +365,9 @@ def scoped_models():
 
 
 def test_user_owned_rows_are_seen_by_their_owner_only(world):
-    from dangke.core.export_jobs import ExportJob
     from dangke.core.models import Notification
     from dangke.core.services import notify
+    from dangke.imports.export_jobs import ExportJob
 
     notify([world.county_a_admin], "甲的通知")
     notify([world.county_b_admin, world.teacher_user], "乙的通知")

@@ -433,8 +433,8 @@ OBJECT_URLS = {
     "care:sign_up": _pk("care.Talk"),
     "care:cards": _pk("care.CardBatch"),
     "workreport:progress": _pk("workreport.AnnualReport"),
-    "exports:detail": _pk("core.ExportJob"),
-    "exports:download": _pk("core.ExportJob"),
+    "exports:detail": _pk("imports.ExportJob"),
+    "exports:download": _pk("imports.ExportJob"),
     "workreport:download": _with("workreport.AnnualReport", kind="pdf"),
     "members:year": _pk("members.StudyYear"),
     **dict.fromkeys(

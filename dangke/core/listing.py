@@ -26,6 +26,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from dangke.core.export import xlsx_response
@@ -143,8 +144,8 @@ def render_list(request, definition: ListDefinition, *, template="core/list.html
         # A large export is written by a task the user watches (issue #18); a small one now.
         rows_total = counted.order_by()[: settings.DANGKE_EXPORT_INLINE_ROWS + 1].count()
         if rows_total > settings.DANGKE_EXPORT_INLINE_ROWS:
-            from dangke.core.export_jobs import request_export
-
+            # By name: the job model lives in the imports app, above core.
+            request_export = import_string(settings.DANGKE_LARGE_EXPORT)
             job = request_export(request, definition, counted.order_by().count())
             return redirect(job)
         rows = export_rows(definition, queryset)

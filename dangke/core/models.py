@@ -97,6 +97,3 @@ class RateWindow(models.Model):
 
     def __str__(self):
         return f"{self.key} @{self.window_start}: {self.count}"
-
-
-from dangke.core.export_jobs import ExportJob  # noqa: E402,F401  (a model of this app)

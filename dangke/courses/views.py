@@ -122,12 +122,9 @@ def course_detail(request, pk):
     # Shared in through an alliance: the ally sees the course and its published score, not
     # its history (which names the other city's users) nor its responses.
     shared_in = seen_only_as_shared(course, request.scope)
-    from dangke.evaluation.scores import course_ratings  # evaluation sits above courses
-
     context = {
         "course": course,
         "shared_in": shared_in,
-        "shared_rating": course_ratings([course.pk]).get(course.pk, {}) if shared_in else None,
         "outline": outline,
         "planned_total": sum(item.planned_minutes for item in outline),
         "teachers": course.teachers.select_related("region").order_by("name"),

@@ -40,6 +40,7 @@ from django.db.models import Count, Sum
 
 from dangke.broadcast.demo import STATUS_WEIGHTS as STATION_STATUS_WEIGHTS
 from dangke.broadcast.models import BroadcastStation
+from dangke.core.bulkload import IndexesAside, rows_for
 from dangke.core.calendar import YearSoFar
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation, OutlineItem
 from dangke.delivery.models import (
@@ -69,7 +70,6 @@ from dangke.demo.builder import (
     refresh_planner_statistics,
     scale_present,
 )
-from dangke.demo.bulkload import IndexesAside, rows_for
 from dangke.demo.people import NameMaker, point_near, scale_to_total
 from dangke.evaluation.models import Response, Survey, SurveyKind
 from dangke.evaluation.rollups import rebuild_tallies

@@ -118,3 +118,6 @@ class ImportJob(BackgroundJob):
     @property
     def is_running(self) -> bool:
         return self.state in RUNNING_STATES
+
+
+from dangke.imports.export_jobs import ExportJob  # noqa: E402,F401  (a model of this app)

@@ -131,7 +131,7 @@ def request_export(request, definition, rows_total: int) -> ExportJob:
         action=AuditEntry.Action.CREATE,
         reason=_("导出 %(rows)s 行") % {"rows": rows_total},
     )
-    from dangke.core.tasks import run_export
+    from dangke.imports.tasks import run_export
 
     result = run_export.enqueue(job.pk)
     ExportJob.objects.unscoped("the job just created").filter(pk=job.pk).update(

@@ -8,8 +8,8 @@ from django.urls import path
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.export import XLSX_CONTENT_TYPE
-from dangke.core.export_jobs import ExportJob, ExportState
 from dangke.core.pdf import _attachment
+from dangke.imports.export_jobs import ExportJob, ExportState
 
 
 @login_required
@@ -17,11 +17,11 @@ def detail(request, pk):
     job = get_visible_or_404(ExportJob, request.scope, pk=pk)
     job.fail_if_stale()
     if request.headers.get("HX-Request"):
-        response = render(request, "core/export_job.html#job", {"job": job})
+        response = render(request, "imports/export_job.html#job", {"job": job})
         if not job.is_running:
             response["HX-Refresh"] = "true"
         return response
-    return render(request, "core/export_job.html", {"job": job})
+    return render(request, "imports/export_job.html", {"job": job})
 
 
 @login_required

@@ -34,8 +34,6 @@ def is_postgresql() -> bool:
 def rows_for(model, fields: list[str], *, with_id: bool = True, timings=None):
     if is_postgresql():
         return CopyRows(model, fields, with_id=with_id, timings=timings)
-    from dangke.members.demo import BulkRows  # members.demo loads its rosters through here
-
     return BulkRows(model, fields, with_id=with_id)
 
 
@@ -180,3 +178,69 @@ class IndexesAside:
                 cursor.execute(definition)
             for table in self.tables:
                 cursor.execute(f"ANALYZE {quote(table)}")
+
+
+BATCH = 10_000
+PREPARED_TYPES = {"DateField", "DateTimeField", "DecimalField", "BooleanField"}
+
+
+class BulkRows:
+    """Rows of one table as tuples, written with `executemany`. Ids are assigned from the
+    table's current maximum (the demo builds inside one transaction), and PostgreSQL's
+    sequence is moved past them afterwards. Dates, decimals and booleans go through the
+    field's own database preparation, once per distinct value."""
+
+    def __init__(self, model, fields: list[str], *, with_id: bool = True):
+        self.model = model
+        self.fields = [model._meta.get_field(name) for name in fields]
+        self.with_id = with_id
+        self.rows: list[tuple] = []
+        self.next_id = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        # Only these columns need the database's own form of a value (text and integers
+        # go as they are); each distinct value is prepared once.
+        self.prepared = {
+            index: {}
+            for index, field in enumerate(self.fields)
+            if field.get_internal_type() in PREPARED_TYPES
+        }
+        self.written = 0
+
+    def add(self, *values) -> int:
+        row_id = self.next_id
+        self.next_id += 1
+        if self.prepared:
+            values = list(values)
+            for index, cache in self.prepared.items():
+                value = values[index]
+                if value is not None:
+                    if value not in cache:
+                        cache[value] = self.fields[index].get_db_prep_save(value, connection)
+                    values[index] = cache[value]
+        self.rows.append((row_id, *values) if self.with_id else tuple(values))
+        if len(self.rows) >= BATCH:
+            self.flush()
+        return row_id
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        columns = (["id"] if self.with_id else []) + [field.column for field in self.fields]
+        quote = connection.ops.quote_name
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            quote(self.model._meta.db_table),
+            ", ".join(quote(column) for column in columns),
+            ", ".join(["%s"] * len(columns)),
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, self.rows)
+        self.written += len(self.rows)
+        self.rows = []
+
+    def finish(self) -> int:
+        self.flush()
+        if self.with_id:
+            statements = connection.ops.sequence_reset_sql(no_style(), [self.model])
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        return self.written
