@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangke.core.calendar import year_bounds
+from dangke.core.ids import db_id
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course
 from dangke.delivery.models import CourseOrder, Lesson, LessonStatus, OrderStatus
@@ -532,8 +533,8 @@ def menu_context(scope, organization_id: str = "") -> dict:
         return {}
     organisations = Organization.objects.visible_to(scope).filter(pk__in=scope.organization_ids)
     chosen = None
-    if organization_id.isdigit():
-        chosen = organisations.filter(pk=int(organization_id)).first()
+    if db_id(organization_id):
+        chosen = organisations.filter(pk=db_id(organization_id)).first()
     chosen = chosen or organisations.order_by("code").first()
     if chosen is None:
         return {}

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from dangke.accounts.scoping import get_visible_or_404, shared_in_annotation
 from dangke.alliances import services
@@ -36,7 +35,7 @@ from dangke.alliances.models import (
     JointEventSession,
     TeacherExchange,
 )
-from dangke.core.export import add_sheet, workbook_response
+from dangke.core.export import add_sheet, new_workbook, workbook_response
 from dangke.core.status import StatusTransitionError
 from dangke.evaluation.scores import course_ratings
 from dangke.faculty.models import Teacher
@@ -158,7 +157,7 @@ def _export(alliance, year, members, shares, exchanges, events):
     with its published scores, the year's exchanges and joint events (registrations and
     attendance per member) and the year's figures. Teachers are named, nothing personal."""
     first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    workbook = Workbook(write_only=True)
+    workbook = new_workbook()
     add_sheet(workbook, _("成员单位"), [
         _("成员单位"), _("区划代码"), _("牵头单位"), _("加入日期"), _("退出日期"),
         _("联络人"), _("联络电话"),

@@ -75,11 +75,16 @@ def build_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequ
     return workbook
 
 
+def new_workbook() -> Workbook:
+    """An empty write-only workbook for several sheets: `add_sheet` each, then
+    `workbook_response`."""
+    return Workbook(write_only=True)
+
+
 def add_sheet(
     workbook: Workbook, sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence]
 ) -> None:
-    """One more sheet of a write-only workbook, written like `build_workbook`'s (a
-    workbook of several sheets: `Workbook(write_only=True)`, then `workbook_response`)."""
+    """One more sheet of a `new_workbook`, written like `build_workbook`'s."""
     sheet = workbook.create_sheet(str(sheet_title)[:31])
     header_values = [cell_value(header) for header in headers]  # lazy texts, user's language
     widths = [len(value) * 2 + 2 for value in header_values]

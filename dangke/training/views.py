@@ -268,7 +268,7 @@ def cascade(request, pk):
     enrollment = get_visible_or_404(
         Enrollment.objects.filter(training_class=training_class).select_related("teacher"),
         request.scope,
-        pk=int(enrollment_id) if enrollment_id.isdigit() else 0,
+        pk=db_id(enrollment_id) or 0,
     )
     form = _cascade_form(request, training_class, request.POST)
     if form.is_valid():

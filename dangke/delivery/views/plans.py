@@ -221,7 +221,7 @@ def plan_release(request, pk):
     kind, index = request.POST.get("kind"), request.POST.get("index", "")
     pins, forbids = list(run.pins), list(run.forbids)
     items = pins if kind == "pin" else forbids if kind == "forbid" else None
-    if items is None or not index.isdigit() or int(index) >= len(items):
+    if items is None or not (index.isascii() and index.isdigit()) or int(index) >= len(items):
         raise Http404
     del items[int(index)]
     return _replan(request, run, pins, forbids)

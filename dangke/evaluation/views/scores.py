@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from dangke.accounts.scoping import get_own_or_404, get_visible_or_404
+from dangke.core.ids import bounded_year
 from dangke.courses.models import Course
 from dangke.delivery.models import Lesson
 from dangke.evaluation.basis import basis_citation, basis_version
@@ -39,7 +40,7 @@ from engines.scoring import score_lesson
 
 def _year(request) -> int | None:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() else timezone.localdate().year
+    return bounded_year(value, timezone.localdate().year)
 
 
 def explain(survey: Survey, result: dict) -> dict:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dangke.accounts.scoping import get_own_or_404, get_visible_or_404
 from dangke.core.audit import form_changes
 from dangke.core.forms import StatusChangeForm
+from dangke.core.ids import db_id
 from dangke.core.listing import Column, ListDefinition, ScopedFilterForm, render_list
 from dangke.core.permissions import may
 from dangke.core.redirects import next_or
@@ -249,8 +250,8 @@ def comment_queue(request):
         status = ""
         comments = comments.exclude(status=CommentStatus.REMOVED)
     work_id = request.GET.get("work", "")
-    if work_id.isdigit():
-        comments = comments.filter(work_id=int(work_id))
+    if db_id(work_id):
+        comments = comments.filter(work_id=db_id(work_id))
     page = Paginator(comments, 50).get_page(request.GET.get("page"))
     manageable = {
         comment.pk
