@@ -31,6 +31,13 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
+def move_sequence_past_rows(model) -> None:
+    """Ids were given in Python: the table's sequence (PostgreSQL) must start after them."""
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [model]):
+            cursor.execute(statement)
+
+
 def rows_for(model, fields: list[str], *, with_id: bool = True, timings=None):
     if is_postgresql():
         return CopyRows(model, fields, with_id=with_id, timings=timings)
@@ -113,10 +120,7 @@ class CopyRows:
     def finish(self) -> int:
         self.flush()
         if self.with_id:
-            statements = connection.ops.sequence_reset_sql(no_style(), [self.model])
-            with connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
+            move_sequence_past_rows(self.model)
         return self.written
 
 
@@ -239,8 +243,5 @@ class BulkRows:
     def finish(self) -> int:
         self.flush()
         if self.with_id:
-            statements = connection.ops.sequence_reset_sql(no_style(), [self.model])
-            with connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
+            move_sequence_past_rows(self.model)
         return self.written

@@ -122,11 +122,14 @@ def responses_marker(survey: Survey) -> int:
     )
 
 
-def refresh_score(survey: Survey, *, force: bool = False, marker: int | None = None) -> dict:
+def refresh_score(
+    survey: Survey, *, force: bool = False, marker: int | None = None, teacher_years: bool = True
+) -> dict:
     """The lesson's score, recomputed when answers arrived since it was last computed,
     naming the indicator-system version it was computed with (`basis`). The first time it
     reaches the publish threshold is audited. `marker` is the survey's `responses_marker`
-    when the caller counted many surveys' answers at once."""
+    when the caller counted many surveys' answers at once. `teacher_years=False`: the
+    caller rebuilds the teachers' score years once for all its surveys (`rescore`)."""
     main = survey.on_site
     last = responses_marker(main) if marker is None else marker
     if main.result and main.scored_upto == last and not force:
@@ -143,10 +146,10 @@ def refresh_score(survey: Survey, *, force: bool = False, marker: int | None = N
             main.published_at = main.scored_at
             fields.append("published_at")
         main.save(update_fields=fields)
-        # the teachers' score year (the early warning's rollup) follows the new score
-        from dangke.evaluation.rollups import refresh_lesson_teachers
+        if teacher_years:  # the early warning's rollup follows the new score
+            from dangke.evaluation.rollups import refresh_lesson_teachers
 
-        refresh_lesson_teachers(main)
+            refresh_lesson_teachers(main)
         if newly_published:
             record_audit(
                 main,
@@ -176,7 +179,7 @@ def rescore(surveys) -> int:
     rebuild_tallies(surveys.filter(kind=SurveyKind.ON_SITE))
     count = 0
     for survey in surveys.filter(kind=SurveyKind.ON_SITE).select_related("system"):
-        refresh_score(survey, force=True)
+        refresh_score(survey, force=True, teacher_years=False)
         count += 1
     lessons = surveys.filter(kind=SurveyKind.ON_SITE).values("lesson_id")
     rebuild_teacher_years(
