@@ -277,8 +277,7 @@ def request_exchange(
             Course.objects.visible_to(scope).filter(pk=course.pk).exists(),
             _("只能选择本区划的课程或联盟共享的课程"),
         )
-        if timezone.is_naive(lesson_starts_at):
-            lesson_starts_at = timezone.make_aware(lesson_starts_at)
+        lesson_starts_at = _aware(lesson_starts_at)
         _require(
             starts_on <= timezone.localdate(lesson_starts_at) <= ends_on,
             _("授课时间须在互派期间内"),
@@ -300,6 +299,14 @@ def request_exchange(
     )
     record_audit(exchange, actor=actor, action=AuditEntry.Action.CREATE, to_value=str(exchange))
     return exchange
+
+
+def _within(codes) -> Q:
+    """Rows whose region lies inside any of the region `codes` (none: no rows)."""
+    condition = Q(pk__in=[])
+    for code in codes:
+        condition |= Q(region__code__startswith=code)
+    return condition
 
 
 def _aware(moment: datetime.datetime) -> datetime.datetime:
@@ -628,9 +635,7 @@ def shareable_courses(alliance: Alliance, scope: Scope):
     managed = [code for code in scope.managed_region_codes if member_for(alliance, code)]
     if not managed and scope.is_superuser:
         managed = [m.region_id for m in alliance.members.filter(left_on__isnull=True)]
-    condition = Q(pk__in=[])
-    for code in managed:
-        condition |= Q(region__code__startswith=code)
+    condition = _within(managed)
     shared = alliance.shares.filter(withdrawn_on__isnull=True).values("course_id")
     return (
         Course.objects.visible_to(scope)
@@ -655,9 +660,7 @@ def lesson_choices(scope: Scope, hosts) -> tuple:
     from dangke.courses.models import CourseStatus
     from dangke.regions.models import Organization
 
-    in_hosts = Q(pk__in=[])
-    for region in hosts:
-        in_hosts |= Q(region__code__startswith=region.code)
+    in_hosts = _within(region.code for region in hosts)
     courses = Course.objects.visible_to(scope).filter(status=CourseStatus.LISTED).order_by("code")
     organizations = (
         Organization.objects.visible_to(scope).filter(in_hosts, is_active=True).order_by("code")
@@ -669,9 +672,7 @@ def training_class_choices(scope: Scope, hosts):
     """The host's training classes an exchange may add a module to: not started yet."""
     from dangke.training.models import ClassStatus, TrainingClass
 
-    in_hosts = Q(pk__in=[])
-    for region in hosts:
-        in_hosts |= Q(region__code__startswith=region.code)
+    in_hosts = _within(region.code for region in hosts)
     return (
         TrainingClass.objects.visible_to(scope)
         .filter(in_hosts, status__in=(ClassStatus.DRAFT, ClassStatus.CHOOSING))
@@ -688,10 +689,8 @@ def lendable_teachers(alliance: Alliance, scope: Scope):
     if not hosts:
         return Teacher.objects.none()
     host_codes = {region.code for region in hosts}
-    condition = Q(pk__in=[])
-    for member in alliance.members.filter(left_on__isnull=True):
-        if member.region_id not in host_codes:
-            condition |= Q(region__code__startswith=member.region_id)
+    members = alliance.members.filter(left_on__isnull=True)
+    condition = _within(m.region_id for m in members if m.region_id not in host_codes)
     return (
         Teacher.objects.unscoped("catalogue of allied teachers: names and levels only")
         .filter(condition, status=TeacherStatus.ACTIVE)
@@ -706,9 +705,8 @@ def speaker_choices(alliance: Alliance):
     shows that much of them on the event, nothing else."""
     from dangke.faculty.models import Teacher, TeacherStatus
 
-    condition = Q(pk__in=[])
-    for member in alliance.members.filter(left_on__isnull=True):
-        condition |= Q(region__code__startswith=member.region_id)
+    members = alliance.members.filter(left_on__isnull=True)
+    condition = _within(member.region_id for member in members)
     return (
         Teacher.objects.unscoped("catalogue of the members' teachers: names and employers only")
         .filter(condition, status=TeacherStatus.ACTIVE)
