@@ -23,6 +23,7 @@ from dangke.delivery.models import (
     LessonStatus,
     OrderStatus,
 )
+from dangke.delivery.services import hosted_one_of
 from dangke.faculty.models import (
     POOL_STATUSES,
     LectureTeam,
@@ -230,14 +231,9 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         .filter(status=LessonStatus.DELIVERED, starts_at__gte=first, starts_at__lt=last)
         .order_by()
     )
-    # EXISTS per organisation (an index probe each), not `pk IN (every given lesson's host)`:
-    # half a million hosts do not fit a hashed subplan, and PostgreSQL then scanned the
-    # list once per organisation — over 300 s for the province (issue #18).
-    co_hosted = Lesson.other_organizations.through.objects.filter(lesson__in=given)
-    reached = organizations.filter(
-        Exists(given.filter(organization_id=OuterRef("pk")))
-        | Exists(co_hosted.filter(organization_id=OuterRef("pk")))
-    ).aggregate(n=Count("pk"), members=Sum("member_count"))
+    reached = organizations.filter(hosted_one_of(given)).aggregate(
+        n=Count("pk"), members=Sum("member_count")
+    )
 
     order_states = _zeros(OrderStatus)
     for row in (
