@@ -49,6 +49,8 @@ def test_text_that_looks_like_a_formula_is_written_as_text():
         3, 2.5, datetime.datetime(2027, 1, 1), datetime.datetime(2027, 1, 1, 0, 30)
     ]  # fmt: skip
     assert [c.data_type for c in sheet[2][1:]] == ["n", "n", "d", "d"]
+    # A day reads as a day and an instant to the minute, not with seconds nobody recorded.
+    assert [c.number_format for c in sheet[2][3:]] == ["yyyy-mm-dd", "yyyy-mm-dd hh:mm"]
 
 
 def test_ordinary_text_keeps_no_quote_prefix():

@@ -46,6 +46,12 @@ def _style_cell(cell, value):
         cell.data_type = "s"
         if value.startswith(FORMULA_STARTS):
             cell.quotePrefix = True
+    elif isinstance(value, datetime.datetime):
+        # An instant to the minute, as offices write it (openpyxl's default shows seconds
+        # nobody recorded).
+        cell.number_format = "yyyy-mm-dd hh:mm"
+    elif isinstance(value, datetime.date):
+        cell.number_format = "yyyy-mm-dd"
     elif isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         # Large figures read with thousands separators (47,000) and stay numbers; a year
         # or a small count (2026, 485) is left as it is written.
