@@ -46,6 +46,18 @@ PROVINCE_LABELS = {
     "survey_responses": "测评答卷",
     "attendances": "签到记录（生成的城市）",
     "stations": "大喇叭站点（生成的城市）",
+    "province_programmes": "大喇叭节目（生成的城市）",
+    "province_plays": "上月大喇叭播放（生成的城市）",
+    "province_listeners": "上月大喇叭收听人次（生成的城市）",
+    "province_contests": "十佳课程擂台赛（生成的城市）",
+    "contest_entries": "擂台赛参赛作品（生成的城市）",
+    "contest_sheets": "擂台赛评分表（生成的城市）",
+    "province_reviews": "本年度考核（生成的城市和省级）",
+    "province_status_proposals": "能进能退待审核建议（生成的城市）",
+    "media_works": "微党课作品（生成的城市）",
+    "media_views": "微党课播放次数（生成的城市）",
+    "media_comments": "微党课评论（生成的城市）",
+    "media_danmaku": "微党课弹幕（生成的城市）",
     "generated_regions": "生成的乡镇、村（区划代码第七位为 8）",
 }
 
