@@ -23,7 +23,13 @@ from dangke.demo.alliance import ALLY_ROOT, build_alliance_demo, clear_alliance_
 from dangke.demo.builder import reference_year
 from dangke.demo.province import HOME_CITY, PROVINCE, TARGETS, is_generated
 from dangke.evaluation.models import Response, Survey
-from dangke.faculty.models import POOL_STATUSES, AnnualReview, Teacher
+from dangke.faculty.models import (
+    POOL_STATUSES,
+    AnnualReview,
+    Teacher,
+    TeacherStatus,
+    TrialLecture,
+)
 from dangke.media.models import CommentStatus, MediaColumn, MediaComment, MediaWork, WorkStatus
 from dangke.members.models import Member
 from dangke.regions.models import Organization, Region, RegionLevel
@@ -230,6 +236,9 @@ def test_every_generated_city_has_its_contest_reviews_media_and_loudspeaker_mont
         assert reviews.count() == pool.count() > 0
         assert not reviews.filter(quota__isnull=True).exists()
         assert {r.quota.region_id for r in reviews.select_related("quota")} == {city.code}
+        candidates = Teacher.objects.filter(status=TeacherStatus.CANDIDATE, **inside)
+        trials = TrialLecture.objects.filter(**inside)
+        assert trials.count() == min(4, candidates.count()) > 0
         # 40 new-media works in 嘉州's kinds and states, 10,000+ views, every comment state.
         works = MediaWork.objects.filter(**inside)
         assert works.count() == 40

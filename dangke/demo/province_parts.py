@@ -6,8 +6,9 @@ scope, with the city demo's states and shares:
   expert and peer judges, the solver's assignments, scored sheets, the final, the notice
   and the promotion), as far as the calendar has reached;
 - annual reviews: each city's quotas and 能进能退 rules as 嘉州's office sets them, the
-  year's review of its pool (`faculty.lifecycle.compute_reviews`) and the proposals its
-  rule makes (`propose_changes`); the province's office reviews its 省级 teachers;
+  year's review of its pool (`faculty.lifecycle.compute_reviews`), the proposals its
+  rule makes (`propose_changes`) and four candidates' trial lectures; the province's
+  office reviews its 省级 teachers;
 - media: per city seed 004's four columns, three series and 40 works in 嘉州's kinds and
   states, views and completions, members' comments and 弹幕 in every review state (no
   files: the city demo's recordings and slideshows stay 嘉州's);
@@ -84,8 +85,15 @@ def build_reviews(builder) -> dict[str, int]:
     office has them (`faculty.demo`); a quota for the office's 省级 teachers; then the
     year's reviews and what the rule proposes from them."""
     from dangke.faculty import lifecycle
-    from dangke.faculty.demo import QUOTAS
-    from dangke.faculty.models import LifecycleRule, Quota, Teacher, TeacherLevel
+    from dangke.faculty.demo import FAILING, PASSING, QUOTAS, TOPICS
+    from dangke.faculty.models import (
+        LifecycleRule,
+        Quota,
+        Teacher,
+        TeacherLevel,
+        TeacherStatus,
+        TrialLecture,
+    )
 
     year, today = builder.year, builder.period.today
     quotas, rules = [], []
@@ -114,6 +122,21 @@ def build_reviews(builder) -> dict[str, int]:
             counts[key] += made[key]
         rule = LifecycleRule.objects.get(region=city.region, year=year)
         counts["proposals"] += len(lifecycle.propose_changes(rule, today=today, recompute=False))
+        # Candidates' trial lectures, as 嘉州's: some pass the rule's line, some do not yet.
+        rng = builder.rng(f"trials:{city.code}")
+        candidates = Teacher.objects.unscoped("the city's candidates, just generated").filter(
+            region__code__startswith=city.code, status=TeacherStatus.CANDIDATE
+        )
+        lectures = [
+            TrialLecture(
+                teacher=teacher, region_id=teacher.region_id,
+                held_on=today - datetime.timedelta(days=20 + index * 7), topic=rng.choice(TOPICS),
+                score=Decimal(str(round(rng.uniform(*PASSING if index % 2 == 0 else FAILING), 1))),
+                remarks="试讲评议组意见：内容扎实，表达清楚" if index % 2 == 0 else "需加强案例",
+            )
+            for index, teacher in enumerate(candidates.order_by("code")[:4])
+        ]  # fmt: skip
+        counts["trials"] += len(TrialLecture.objects.bulk_create(lectures))
     office = Teacher.objects.unscoped("the province office's own pool").filter(
         region_id=builder.province.code, status__in=lifecycle.IN_POOL
     )
@@ -125,6 +148,7 @@ def build_reviews(builder) -> dict[str, int]:
         "province_reviews_passed": counts["passed"],
         "province_reviews_failed": counts["failed"],
         "province_status_proposals": counts["proposals"],
+        "province_trial_lectures": counts["trials"],
     }
 
 

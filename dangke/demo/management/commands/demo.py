@@ -54,6 +54,7 @@ PROVINCE_LABELS = {
     "contest_sheets": "擂台赛评分表（生成的城市）",
     "province_reviews": "本年度考核（生成的城市和省级）",
     "province_status_proposals": "能进能退待审核建议（生成的城市）",
+    "province_trial_lectures": "候选师资试讲（生成的城市）",
     "media_works": "微党课作品（生成的城市）",
     "media_views": "微党课播放次数（生成的城市）",
     "media_comments": "微党课评论（生成的城市）",
