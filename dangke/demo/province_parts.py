@@ -6,7 +6,8 @@ scope, with the city demo's states and shares:
   expert and peer judges, the solver's assignments, scored sheets, the final, the notice
   and the promotion), as far as the calendar has reached;
 - annual reviews: each city's quotas and 能进能退 rules as 嘉州's office sets them, the
-  year's review of its pool (`faculty.lifecycle.compute_reviews`), the proposals its
+  year's review of its pool (as `faculty.lifecycle.compute_reviews` makes it, but
+  without the scores: `UnscoredReviews`), the proposals its
   rule makes (`propose_changes`) and four candidates' trial lectures; the province's
   office reviews its 省级 teachers;
 - media: per city seed 004's four columns, three series and 40 works in 嘉州's kinds and
@@ -21,13 +22,14 @@ Contests, columns, works and programmes are per city (one contest a year, 40 wor
 programmes: seed figures of a city, not scaled by `--fraction`); reviews follow the
 teachers, plays and slot links the stations, so those scale with the fraction.
 
-Contests and reviews go through their apps' services (a few hundred rows a city, already
-written in batches there); media and loudspeaker rows go through `bulkload.rows_for` (COPY
-on PostgreSQL, `executemany` on SQLite, the same rows)."""
+Contests and proposals go through their apps' services (a few hundred rows a city,
+already written in batches there); reviews, media and loudspeaker rows go through
+`bulkload.rows_for` (COPY on PostgreSQL, `executemany` on SQLite, the same rows)."""
 
 from __future__ import annotations
 
 import datetime
+import json
 from collections import defaultdict
 from decimal import Decimal
 
@@ -116,10 +118,14 @@ def build_reviews(builder) -> dict[str, int]:
     Quota.objects.bulk_create(quotas)
     LifecycleRule.objects.bulk_create(rules)
     counts: dict[str, int] = defaultdict(int)
+    reviews = UnscoredReviews(builder, year, today)
     for city in builder.cities:
-        made = lifecycle.compute_reviews(city.code, year, today=today)
-        for key in ("reviews", "passed", "failed"):
-            counts[key] += made[key]
+        pool = Teacher.objects.unscoped("the city's pool, just generated").filter(
+            region__code__startswith=city.code, status__in=lifecycle.IN_POOL
+        )
+        for key, value in reviews.write(pool).items():
+            counts[key] += value
+        reviews.flush()  # the rule reads them back
         rule = LifecycleRule.objects.get(region=city.region, year=year)
         counts["proposals"] += len(lifecycle.propose_changes(rule, today=today, recompute=False))
         # Candidates' trial lectures, as 嘉州's: some pass the rule's line, some do not yet.
@@ -140,9 +146,9 @@ def build_reviews(builder) -> dict[str, int]:
     office = Teacher.objects.unscoped("the province office's own pool").filter(
         region_id=builder.province.code, status__in=lifecycle.IN_POOL
     )
-    made = lifecycle.compute_reviews(builder.province.code, year, today=today, teachers=office)
-    for key in ("reviews", "passed", "failed"):
-        counts[key] += made[key]
+    for key, value in reviews.write(office).items():
+        counts[key] += value
+    reviews.finish()
     return {
         "province_reviews": counts["reviews"],
         "province_reviews_passed": counts["passed"],
@@ -150,6 +156,69 @@ def build_reviews(builder) -> dict[str, int]:
         "province_status_proposals": counts["proposals"],
         "province_trial_lectures": counts["trials"],
     }
+
+
+class UnscoredReviews:
+    """`faculty.lifecycle.compute_reviews` without the scores: the province's surveys are
+    loaded unscored (`dangke rescore` scores them), and the review would score every one of
+    a teacher's surveys first (about twelve queries each: hours for 28,000 surveys at
+    fraction 0.05). Everything else is the app's own: lessons and hours, campaigns,
+    trainings, further study and contest results read by `lifecycle`, the quota along the
+    region chain and `lifecycle.judge`, whose verdict leaves a score without responses
+    unjudged (样本不足). After a rescore the office's 重新计算 on the review page adds the
+    scores."""
+
+    def __init__(self, builder, year: int, today: datetime.date):
+        from dangke.faculty import lifecycle
+        from dangke.faculty.models import AnnualReview
+
+        self.lifecycle = lifecycle
+        self.year, self.final = year, today.year > year
+        self.quotas = lifecycle.quotas_by_key(year)
+        self.now = timezone.now()
+        self.rows = builder.rows(
+            AnnualReview,
+            ["teacher", "year", "region", "level", "quota", "lessons", "hours", "campaigns",
+             "score", "ci_low", "ci_high", "n_responses", "lessons_scored", "trainings",
+             "further_study", "contest_results", "passed", "shortfalls", "is_final",
+             "computed_at"],
+        )  # fmt: skip
+
+    def write(self, teachers) -> dict[str, int]:
+        lifecycle, year = self.lifecycle, self.year
+        teachers = list(teachers.only("pk", "region_id", "level").order_by("pk"))
+        ids = [t.pk for t in teachers]
+        lessons = lifecycle.lesson_figures(ids, year)
+        trainings = lifecycle.training_figures(ids, year)
+        further_study = lifecycle.further_study_figures(ids, year)
+        contests = lifecycle.contest_results_hook(ids, year)
+        counts = {"reviews": 0, "passed": 0, "failed": 0}
+        for teacher in teachers:
+            figures = {
+                **lessons.get(teacher.pk, {"lessons": 0, "hours": 0.0, "campaigns": 0}),
+                **lifecycle.EMPTY_SCORE,
+                "trainings": trainings.get(teacher.pk, 0),
+                "further_study": further_study.get(teacher.pk, 0),
+            }
+            quota = lifecycle.quota_for(teacher, year, self.quotas)
+            verdict = lifecycle.judge(figures, quota)
+            self.rows.add(
+                teacher.pk, year, teacher.region_id, teacher.level, quota.pk if quota else None,
+                figures["lessons"], Decimal(str(figures["hours"])), figures["campaigns"],
+                None, None, None, 0, 0, figures["trainings"], figures["further_study"],
+                json.dumps(contests.get(teacher.pk, []), ensure_ascii=False), verdict.passed,
+                json.dumps(verdict.shortfalls, ensure_ascii=False), self.final, self.now,
+            )  # fmt: skip
+            counts["reviews"] += 1
+            if verdict.passed is not None:
+                counts["passed" if verdict.passed else "failed"] += 1
+        return counts
+
+    def flush(self) -> None:
+        self.rows.flush()
+
+    def finish(self) -> None:
+        self.rows.finish()
 
 
 # --- media ----------------------------------------------------------------------------------
