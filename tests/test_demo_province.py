@@ -1,26 +1,36 @@
 """The province demo (issue #18) at a tiny fraction, on SQLite: the same generator as the
 full build on PostgreSQL, whose loader falls back to `executemany` here."""
 
+import calendar
 import json
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Sum
+from django.db.models import F, Sum
+from django.utils import timezone
 
 from dangke.accounts.models import Role
 from dangke.accounts.scoping import scope_for_user
 from dangke.accounts.services import create_user_with_role
-from dangke.broadcast.models import BroadcastStation
+from dangke.broadcast.models import AudioProgramme, BroadcastSlot, BroadcastStation, PlayLog
+from dangke.contests.models import Contest, JudgeKind, JudgeScore
 from dangke.core.calendar import YearSoFar
 from dangke.courses.models import Course
-from dangke.delivery.models import Attendance, Lesson
+from dangke.delivery.models import Attendance, Lesson, LessonStatus
 from dangke.demo.alliance import ALLY_ROOT, build_alliance_demo, clear_alliance_demo
 from dangke.demo.builder import reference_year
 from dangke.demo.province import HOME_CITY, PROVINCE, TARGETS, is_generated
 from dangke.evaluation.models import Response, Survey
-from dangke.faculty.models import POOL_STATUSES, Teacher
+from dangke.faculty.models import (
+    POOL_STATUSES,
+    AnnualReview,
+    Teacher,
+    TeacherStatus,
+    TrialLecture,
+)
+from dangke.media.models import CommentStatus, MediaColumn, MediaComment, MediaWork, WorkStatus
 from dangke.members.models import Member
 from dangke.regions.models import Organization, Region, RegionLevel
 from dangke.reports.queries import year_figures
@@ -193,3 +203,106 @@ def test_province_builds_meishan_beside_the_alliance_pool_and_a_rebuild_keeps_it
     assert not Teacher.objects.filter(code__startswith="MS-T-").exists()
     assert meishan.count() == generated
     assert Lesson.objects.filter(region__code__startswith=ALLY_ROOT).count() == generated_lessons
+
+
+def test_every_generated_city_has_its_contest_reviews_media_and_loudspeaker_month(province, world):
+    """Each of the twenty generated cities holds what 嘉州 holds besides lessons, at the
+    seeds' figures, and only its own office (and the province's) sees it."""
+    output, _home, province_admin = province
+    period = YearSoFar.of(reference_year())
+    year = period.year
+    cities = list(
+        Region.objects.filter(level=RegionLevel.CITY, code__startswith=PROVINCE)
+        .exclude(code=HOME_CITY)
+        .order_by("code")
+    )
+    assert len(cities) == 20
+    month = period.last_past_month
+    slots_a_month = 2 * calendar.monthrange(*month)[1]
+    for city in cities:
+        inside = {"region__code__startswith": city.code}
+        # One 十佳课程擂台赛 a year, run as 嘉州's: entries, 7 experts and peers, sheets.
+        contest = Contest.objects.get(**inside)
+        assert contest.year == year
+        entries = contest.entries.count()
+        assert 12 <= entries <= 40
+        assert contest.judges.filter(kind=JudgeKind.EXPERT).count() == 7
+        assert contest.judges.filter(kind=JudgeKind.PEER).exists()
+        if period.today > contest.first_round_ends:
+            assert JudgeScore.objects.filter(assignment__entry__contest=contest).exists()
+        # The year's review of every teacher in the city's pool, by its own quota.
+        pool = Teacher.objects.filter(status__in=POOL_STATUSES, **inside)
+        reviews = AnnualReview.objects.filter(year=year, **inside)
+        assert reviews.count() == pool.count() > 0
+        assert not reviews.filter(quota__isnull=True).exists()
+        assert {r.quota.region_id for r in reviews.select_related("quota")} == {city.code}
+        # The app's figures (lessons given in the year); scores wait for `dangke rescore`.
+        review = reviews.select_related("teacher").order_by("teacher__code").first()
+        given = Lesson.objects.filter(
+            teachers=review.teacher, starts_at__year=year, status=LessonStatus.DELIVERED
+        )
+        assert review.lessons == given.count()
+        assert review.score is None and review.n_responses == 0
+        candidates = Teacher.objects.filter(status=TeacherStatus.CANDIDATE, **inside)
+        trials = TrialLecture.objects.filter(**inside)
+        assert trials.count() == min(4, candidates.count()) > 0
+        # 40 new-media works in 嘉州's kinds and states, 10,000+ views, every comment state.
+        works = MediaWork.objects.filter(**inside)
+        assert works.count() == 40
+        assert works.filter(status=WorkStatus.PUBLISHED).count() == 34
+        assert sum(works.values_list("view_count", flat=True)) >= 10_000
+        comments = MediaComment.objects.filter(**inside)
+        assert set(comments.values_list("status", flat=True)) == set(CommentStatus.values)
+        assert comments.filter(danmaku_at_seconds__isnull=False).exists()
+        assert not comments.filter(created_at__lt=F("work__published_at")).exists()
+        assert MediaColumn.objects.filter(region=city).count() == 4
+        # The loudspeakers' month: 12 programmes, 07:00 and 19:00 every day on every
+        # station, and seed 004's plays and listeners per village (5,136 and 120,000 for
+        # 乐山's 1,371).
+        stations = BroadcastStation.objects.filter(**inside)
+        villages = stations.count()
+        assert AudioProgramme.objects.filter(region=city).count() == 12
+        slots = BroadcastSlot.objects.filter(region=city)
+        assert slots.count() == slots_a_month
+        links = BroadcastSlot.stations.through.objects.filter(broadcastslot__region=city)
+        assert links.count() == slots_a_month * villages
+        plays = PlayLog.objects.filter(**inside)
+        assert plays.count() == round(villages * 5136 / 1371)
+        assert plays.aggregate(n=Sum("listeners"))["n"] == round(villages * 120_000 / 1371)
+        assert not plays.exclude(station__status="online").exists()
+        played = {timezone.localtime(at) for at in plays.values_list("played_at", flat=True)}
+        assert {(at.year, at.month) for at in played} == {month}
+    office = AnnualReview.objects.filter(year=year, region_id=PROVINCE)
+    assert office.count() == Teacher.objects.filter(region_id=PROVINCE).count() > 0
+    assert "擂台赛（生成的城市）" in output
+    assert f"微党课作品（生成的城市）：{40 * 20:,}" in output
+
+    # Scoping: 嘉州's office sees none of it; a generated city's office sees its own only.
+    models = (Contest, AnnualReview, MediaWork, MediaComment, AudioProgramme, PlayLog)
+    home_scope = scope_for_user(world.city_admin)
+    for model in models:
+        assert not model.objects.visible_to(home_scope).exclude(region__code__startswith=HOME_CITY)
+    seen_by_province = scope_for_user(province_admin)
+    for model in models:
+        assert model.objects.visible_to(seen_by_province).count() == model.objects.count()
+    chengdu, zigong = cities[0], cities[1]
+    chengdu_admin = create_user_with_role(
+        "chengdu-admin", password="x", role=Role.REGION_ADMIN, region=chengdu
+    )
+    seen_by_chengdu = scope_for_user(chengdu_admin)
+    for model in models:
+        mine = model.objects.visible_to(seen_by_chengdu)
+        assert mine.count() == model.objects.filter(region__code__startswith=chengdu.code).count()
+        assert mine.exists()
+        assert not mine.filter(region__code__startswith=zigong.code).exists()
+
+    # `dangke stats --json --region 51` counts them in its existing keys.
+    figures = json.loads(run("stats", "--json", "--region", PROVINCE))
+    assert figures["contests"]["contests"] == Contest.objects.filter(year=year).count() >= 20
+    assert (
+        figures["faculty"]["quota_attainment"]["reviews"]
+        == AnnualReview.objects.filter(year=year).count()
+    )
+    published = MediaWork.objects.filter(published_at__year=year)
+    assert figures["media"]["works"]["total"] == published.count() >= 35 * 20
+    assert figures["plays"]["total"] == PlayLog.objects.filter(played_at__year=year).count()

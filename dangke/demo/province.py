@@ -18,12 +18,15 @@ bring the province to DESIGN's figures, and loaded with COPY (`bulkload`):
   lesson's sign-ins and its survey with the trainees' answer sheets, in one pass.
 
 - loudspeakers and outlines: a 大喇叭 station in every generated village and community,
-  and every generated course's outline (knowledge points).
+  and every generated course's outline (knowledge points);
+- then per city its contest, its pool's annual reviews and the proposals of its rule, its
+  new-media works with comments and 弹幕, and its loudspeaker programmes, a month's slots
+  and plays (`province_parts`).
 
-Not generated for the twenty cities: loudspeaker programmes and plays, contests, annual
-reviews, media, study ledgers (学时: a line per sign-in would be another 18 million rows)
-and published scores (嘉州 has them; `dangke rescore` scores the surveys). `--fraction F`
-scales everything generated (not 嘉州), for tests and trials.
+Not generated for the twenty cities: study ledgers (学时: a line per sign-in would be
+another 18 million rows) and published scores (嘉州 has them; `dangke rescore` scores the
+surveys). `--fraction F` scales everything generated (not 嘉州), for tests and trials;
+a city's contest, media works and programmes are a city's (seed figures, not scaled).
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ from dangke.delivery.models import (
     LessonStatus,
     OrderStatus,
 )
-from dangke.demo import catalogue
+from dangke.demo import catalogue, province_parts
 from dangke.demo import names as words
 from dangke.demo.builder import (
     BEYOND_POOL_SHARES,
@@ -177,6 +180,7 @@ class CityPlan:
     teachers: dict[str, list] = field(default_factory=lambda: defaultdict(list))  # "" = city's
     organizations: list = field(default_factory=list)
     pairs: dict[str, list] = field(default_factory=lambda: defaultdict(list))  # (course, …)
+    stations: list = field(default_factory=list)  # (pk, village code, status, listeners)
 
     @property
     def code(self) -> str:
@@ -285,6 +289,18 @@ class ProvinceBuilder:
         )
         self.counts["tallied_surveys"] = rebuild_tallies(generated.values("pk"))
         self.phase("答卷计数（汇总表）", started)
+
+        # The cities' contests, reviews, media and loudspeakers (province_parts): reviews
+        # after contests, whose results they show.
+        for label, part in (
+            ("擂台赛（生成的城市）", province_parts.build_contests),
+            ("年度考核和能进能退（生成的城市和省级）", province_parts.build_reviews),
+            ("微党课作品、评论和弹幕（生成的城市）", province_parts.build_media),
+            ("大喇叭节目、播出安排和播放（生成的城市）", province_parts.build_broadcast),
+        ):
+            started = time.monotonic()
+            self.counts.update(part(self))
+            self.phase(label, started)
         totals = {
             "teachers": home["teachers"] + self.counts["province_teachers"],
             "organizations": home["organizations"] + self.counts["province_organizations"],
@@ -690,7 +706,7 @@ class ProvinceBuilder:
 
     def build_city_stations(self, city: CityPlan) -> None:
         """A loudspeaker station in every village and community, as 嘉州 has (seed 004),
-        online, off or faulty in its shares; programmes and plays stay 嘉州's."""
+        online, off or faulty in its shares (their programmes and plays: province_parts)."""
         if not hasattr(self, "station_rows"):
             self.station_rows = self.rows(
                 BroadcastStation,
@@ -702,11 +718,13 @@ class ProvinceBuilder:
         for county in city.counties:
             for _township, villages in city.places[county.code]:
                 for village in villages:
-                    self.station_rows.add(
+                    status = str(rng.choices(statuses, weights)[0])
+                    listeners = rng.randint(15, 32)
+                    pk = self.station_rows.add(
                         f"{village.name}大喇叭", village.code, village.code, village.code,
-                        str(rng.choices(statuses, weights)[0]), rng.randint(15, 32), "",
-                        self.period.now,
+                        status, listeners, "", self.period.now,
                     )  # fmt: skip
+                    city.stations.append((pk, village.code, status, listeners))
                     self.counts["stations"] += 1
 
     def add_outline(self, rng, course: int, entry, duration: int) -> None:
