@@ -506,21 +506,31 @@ def warnings_for(scope, *, teachers=None, now=None, include_quiet: bool = False)
     # The figures' queries name the teachers by this subquery, not by their ids: a province's
     # 10,962 ids sent five times cost more to send and plan than the lookups themselves.
     ids = teachers.values("pk")
-    teachers = list(teachers.select_related("region").order_by("name", "pk"))
-    by_id = {t.pk: t for t in teachers}
-    rows = []
-    for year in teacher_years(teachers, now, ids=ids):
+    if include_quiet:
+        keys = list(teachers.select_related("region").order_by("name", "pk"))
+    else:
+        # What the figures need of each teacher (the quota's region and level); the records
+        # themselves only for the few warned (a province's pool is 10,962 teachers).
+        keys = list(teachers.order_by().values_list("pk", "region_id", "level", named=True))
+    assessed = []
+    for year in teacher_years(keys, now, ids=ids):
         warning = assess(year)
-        if not warning.level and not include_quiet:
-            continue
-        rows.append(
-            TeacherWarning(
-                teacher=by_id[year.teacher_id],
-                level=warning.level,
-                evidence=[word_evidence(e) for e in warning.evidence],
-                helps=word_helps(warning.helps),
-            )
+        if warning.level or include_quiet:
+            assessed.append((year.teacher_id, warning))
+    if include_quiet:
+        by_id = {t.pk: t for t in keys}
+    else:
+        warned = [teacher_id for teacher_id, _warning in assessed]
+        by_id = teachers.select_related("region").in_bulk(warned) if warned else {}
+    rows = [
+        TeacherWarning(
+            teacher=by_id[teacher_id],
+            level=warning.level,
+            evidence=[word_evidence(e) for e in warning.evidence],
+            helps=word_helps(warning.helps),
         )
+        for teacher_id, warning in assessed
+    ]
     order = {"warn": 0, "watch": 1, "": 2}
     rows.sort(key=lambda row: (order[row.level], row.teacher.name, row.teacher.pk))
     return rows
