@@ -750,8 +750,9 @@ PAGES = [
     Page("members:years", "county_a_admin", member_row, 8),
     Page("broadcast:stations", "county_a_admin", station_row, 8),
     Page("faculty:list", "county_a_admin", teacher_row, 10),
-    Page("delivery:lessons", "county_a_admin", lesson_row, 9),  # 8: the day counts (issue #18)
-    Page("delivery:lessons", "teacher_user", teacher_lesson_row, 9),
+    # the day counts, then each day's first lessons numbered alone and read (issue #18)
+    Page("delivery:lessons", "county_a_admin", lesson_row, 10),
+    Page("delivery:lessons", "teacher_user", teacher_lesson_row, 10),
     Page("delivery:plans", "county_a_admin", plan_row, 7),
     Page("delivery:campaigns", "county_a_admin", campaign_row, 13),
     Page("delivery:my_orders", "liaison", my_order_row, 6),

@@ -135,7 +135,7 @@ class Scope:
             subquery = shared_into(kind, self.region_codes)
             if subquery is not None:
                 rows = list(
-                    subquery.values_list(*subquery.query.values_select, flat=True)[
+                    subquery.order_by().values_list(*subquery.query.values_select, flat=True)[
                         : SHARED_IDS_LISTED + 1
                     ]
                 )
