@@ -14,7 +14,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -397,19 +397,19 @@ def teacher_years(teachers, now=None, *, ids=None) -> list[TeacherYear]:
         lesson__starts_at__lt=now,
         lesson__status__in=[LessonStatus.DELIVERED, LessonStatus.CANCELLED],
     )
-    recent = dict(
+    # The window's lessons and its cancelled ones in one pass over the pairs.
+    recent, cancelled = {}, {}
+    for teacher_id, n, n_cancelled in (
         window.values("teacher_id")
-        .annotate(n=Count("lesson_id"))
-        .values_list("teacher_id", "n")
+        .annotate(
+            n=Count("lesson_id"),
+            cancelled=Count("lesson_id", filter=Q(lesson__status=LessonStatus.CANCELLED)),
+        )
+        .values_list("teacher_id", "n", "cancelled")
         .order_by()
-    )
-    cancelled = dict(
-        window.filter(lesson__status=LessonStatus.CANCELLED)
-        .values("teacher_id")
-        .annotate(n=Count("lesson_id"))
-        .values_list("teacher_id", "n")
-        .order_by()
-    )
+    ):
+        recent[teacher_id] = n
+        cancelled[teacher_id] = n_cancelled
     quotas = lifecycle.quotas_by_key(year)
     result = []
     for teacher in teachers:
