@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from dangke.accounts import scoping
 from dangke.accounts.models import Role
 from dangke.accounts.scoping import scope_for_user
 from dangke.accounts.services import create_user_with_role
@@ -731,3 +732,33 @@ def test_members_register_for_a_joint_event_and_the_coordinator_records_who_came
     assert not seen(EventRegistration, allies.ya_admin)
     client.force_login(allies.ya_admin)
     assert client.post(f"{url}/register/", {"region": "5118", "registered": "5"}).status_code == 404
+
+
+def test_shared_ids_are_listed_once_per_scope_and_a_subquery_above_the_bound(
+    allies, monkeypatch, django_assert_num_queries
+):
+    """The scope lists what is shared in (so PostgreSQL can OR the region-prefix index with
+    the primary key), reads it once, and falls back to the subquery above the bound with the
+    same rows."""
+    world = allies.world
+    services.share_course(
+        allies.alliance,
+        world.course_a,
+        scope=scope_for_user(world.county_a_admin),
+        actor=world.county_a_admin,
+    )
+    scope = scope_for_user(allies.ms_admin)
+    with django_assert_num_queries(1):
+        assert scope.shared_ids("course") == [world.course_a.pk]
+        assert scope.shared_ids("course") == [world.course_a.pk]
+    assert "IN (SELECT" not in str(Course.objects.visible_to(scope).query)
+    listed = set(Course.objects.visible_to(scope))
+    assert listed == {allies.ms_course, world.course_a}
+
+    monkeypatch.setattr(scoping, "SHARED_IDS_LISTED", 0)
+    scope = scope_for_user(allies.ms_admin)
+    assert not isinstance(scope.shared_ids("course"), list)
+    assert "IN (SELECT" in str(Course.objects.visible_to(scope).query)
+    assert set(Course.objects.visible_to(scope)) == listed
+    # Nothing shared in: no condition at all, not an empty IN.
+    assert scope_for_user(allies.ya_admin).shared_ids("course") == []

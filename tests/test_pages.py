@@ -153,10 +153,12 @@ def test_lists_and_dashboard_keep_a_fixed_number_of_queries(
         # (+ 11: faculty lifecycle 4, training 7; + 3 contests; + 2 delivery analyses; + 6 care;
         # + 2 the year row: lessons by month, teachers behind quota; + 1 members' study;
         # + 2 the organisations campaigns reached: 3 for all campaigns, not 1 per campaign;
-        # + 7 the warnings card: teachers, lessons, scores, planned, recent, cancelled, quotas)
-        (f"/courses/{world.course_a.pk}/", 16),  # 31 teachers who can give it
+        # + 7 the warnings card: teachers, lessons, scores, planned, recent and cancelled,
+        # quotas, the warned teachers' records)
+        (f"/courses/{world.course_a.pk}/", 17),  # 31 teachers who can give it
+        # (+ 1: the lessons an alliance shares in, read once: Scope.shared_ids)
         (f"/organizations/{world.org_a.pk}/", 12),  # 30 child organisations
-        (f"/faculty/{world.teacher_a.pk}/", 16),
+        (f"/faculty/{world.teacher_a.pk}/", 17),  # + 1 likewise
     ):
         with django_assert_max_num_queries(most):
             html_of(client, url)

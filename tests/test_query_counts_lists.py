@@ -736,20 +736,25 @@ class Page:
     args: Callable | None = None  # the page's URL arguments, from the world with its rows
 
 
+# Pages that read lessons, teachers, courses or training modules ask once per request and
+# kind what an alliance shares in (`Scope.shared_ids`, issue #18): a short list of ids lets
+# PostgreSQL use the region-prefix index, where the shared subquery in the OR made it scan
+# the province's 500,083 lessons for a city.
 PAGES = [
     Page("evaluation:index", "county_a_admin", survey_row, 8),
     Page("delivery:queue", "county_a_admin", order_row, 9),
     Page("media:list", "county_a_admin", media_row, 10),
-    Page("courses:list", "county_a_admin", course_row, 10),
+    Page("courses:list", "county_a_admin", course_row, 11),
     Page("regions:list", "county_a_admin", organization_row, 8),
     Page("members:roster", "county_a_admin", member_row, 8),
     Page("members:years", "county_a_admin", member_row, 8),
     Page("broadcast:stations", "county_a_admin", station_row, 8),
-    Page("faculty:list", "county_a_admin", teacher_row, 9),
-    Page("delivery:lessons", "county_a_admin", lesson_row, 8),  # 8: the day counts (issue #18)
-    Page("delivery:lessons", "teacher_user", teacher_lesson_row, 9),
+    Page("faculty:list", "county_a_admin", teacher_row, 10),
+    # the day counts, then each day's first lessons numbered alone and read (issue #18)
+    Page("delivery:lessons", "county_a_admin", lesson_row, 10),
+    Page("delivery:lessons", "teacher_user", teacher_lesson_row, 10),
     Page("delivery:plans", "county_a_admin", plan_row, 7),
-    Page("delivery:campaigns", "county_a_admin", campaign_row, 12),
+    Page("delivery:campaigns", "county_a_admin", campaign_row, 13),
     Page("delivery:my_orders", "liaison", my_order_row, 6),
     Page("delivery:menu", "liaison", menu_row, 20),
     Page("delivery:demand_map", "county_a_admin", order_row, 7),
@@ -757,7 +762,7 @@ PAGES = [
     Page("accounts:login_history", "county_a_admin", login_row, 7),
     Page("imports:index", "county_a_admin", import_row, 6),
     Page("training:index", "county_a_admin", training_row, 8),
-    Page("insights:index", "county_a_admin", analysis_row, 11),
+    Page("insights:index", "county_a_admin", analysis_row, 13),
     Page("workreport:index", "county_a_admin", annual_report_row, 7),
     Page("faculty:review", "city_admin", review_row, 14, {"year": 2026, "show": "all"}),
     Page("faculty:proposals", "county_a_admin", proposal_row, 8),
@@ -769,23 +774,25 @@ PAGES = [
     Page("evaluation:systems", "county_a_admin", system_row, 7),
     Page("evaluation:rectifications", "county_a_admin", rectification_row, 7),
     Page("contests:index", "county_a_admin", contest_row, 7),
-    Page("contests:detail", "county_a_admin", entry_row, 14, args=lambda w: [w.contest.pk]),
+    Page("contests:detail", "county_a_admin", entry_row, 15, args=lambda w: [w.contest.pk]),
     Page("members:collective", "county_a_admin", collective_row, 7),
     Page("members:classes", "county_a_admin", study_class_row, 6),
     Page("members:completion", "county_a_admin", organization_member_row, 8, BY_ORGANIZATION),
     Page("care:index", "county_a_admin", room_row, 8),
     Page("care:counselling", "county_a_admin", counselling_row, 10),
     Page("care:festivals", "county_a_admin", care_record_row, 15),
-    Page("training:detail", "organiser", module_row, 15, args=lambda w: [w.training_class.pk]),
-    Page("quizzes:bank", "county_a_admin", question_row, 8, args=lambda w: [w.course_a.pk]),
+    Page("training:detail", "organiser", module_row, 16, args=lambda w: [w.training_class.pk]),
+    Page("quizzes:bank", "county_a_admin", question_row, 9, args=lambda w: [w.course_a.pk]),
     Page(
         "delivery:coverage", "county_a_admin", coverage_row, 10
     ),  # 12 before issue #18 (EXISTS per organisation)
     Page("faculty:quotas", "county_a_admin", quota_row, 8, {"year": 2026}),
     Page("faculty:pool", "county_a_admin", candidate_row, 13),
-    Page("faculty:detail", "county_a_admin", audit_row, 14, args=lambda w: [w.teacher_a.pk]),
+    Page("faculty:detail", "county_a_admin", audit_row, 16, args=lambda w: [w.teacher_a.pk]),
     Page("members:progress", "liaison", progress_member_row, 7, args=lambda w: [w.org_a.pk]),
-    Page("advice:warnings", "county_a_admin", warned_teacher_row, 13),
+    Page(
+        "advice:warnings", "county_a_admin", warned_teacher_row, 13
+    ),  # the warned teachers read after the pool's figures; recent and cancelled in one query
     Page("care:honours", "county_a_admin", honoured_teacher_row, 15, {"year": LAST_YEAR}),
     Page("care:lodging", "county_a_admin", lodging_row, 11),
     Page("faculty:fund", "county_a_admin", allocation_row, 8, args=lambda w: [w.fund.pk]),
@@ -794,15 +801,15 @@ PAGES = [
     Page("contests:ranking", "county_a_admin", judged_entry_row, 11, args=lambda w: [w.contest.pk]),
     Page("members:lesson_roster", "liaison", roster_member_row, 9, args=the_roster_lesson),
     Page("media:portal", "county_a_admin", portal_row, 7, args=lambda w: [w.county_a.code]),
-    Page("delivery:plan", "county_a_admin", planned_order_row, 10, args=latest_plan),
+    Page("delivery:plan", "county_a_admin", planned_order_row, 11, args=latest_plan),
     Page(
-        "alliances:detail", "county_a_admin", alliance_share_row, 25, args=the_alliance
+        "alliances:detail", "county_a_admin", alliance_share_row, 27, args=the_alliance
     ),  # +4: the exchange form's courses, organisations, training classes; registrations
     Page(
         "evaluation:teacher_score",
         "county_a_admin",
         scored_lesson_row,
-        11,
+        12,
         THIS_YEAR,
         args=lambda w: [w.teacher_a.pk],
     ),
@@ -810,7 +817,7 @@ PAGES = [
         "evaluation:course_score",
         "county_a_admin",
         scored_lesson_row,
-        11,
+        12,
         THIS_YEAR,
         args=lambda w: [w.course_a.pk],
     ),

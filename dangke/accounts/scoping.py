@@ -69,6 +69,9 @@ class Scope:
     group_ids: tuple[int, ...] = ()
     managed_region_codes: tuple[str, ...] = ()
     allowed_region_codes: tuple[str, ...] = field(default=())
+    # What other regions share in, read once per scope (a request's) by `shared_into_ids`:
+    # kind -> ids, or the subquery itself when there are too many to list.
+    _shared: dict = field(default_factory=dict, init=False, compare=False, hash=False, repr=False)
 
     @property
     def is_empty(self) -> bool:
@@ -114,10 +117,37 @@ class Scope:
         if rules.user and self.user_id:
             condition |= _q_in(model, rules.user, (self.user_id,))
         for kind, path in rules.shared if shared else ():
-            shared_ids = shared_into(kind, self.region_codes)
-            if shared_ids is not None:
+            shared_ids = self.shared_ids(kind)
+            if isinstance(shared_ids, list):
+                if shared_ids:
+                    condition |= _q_in(model, path, tuple(shared_ids))
+            elif shared_ids is not None:
                 condition |= _q_in_subquery(model, path, shared_ids)
         return condition
+
+    def shared_ids(self, kind: str):
+        """The pks of `kind`'s rows shared into this scope's regions, read once per scope: a
+        short list, so that `region LIKE '5111%' OR pk IN (1, 2, 3)` lets PostgreSQL
+        combine the region-prefix index with the primary key (with the subquery in the OR it
+        scanned all 500,083 lessons of a province for a city's count). Above
+        `SHARED_IDS_LISTED` ids the subquery itself; None when nothing is shared."""
+        if kind not in self._shared:
+            subquery = shared_into(kind, self.region_codes)
+            if subquery is not None:
+                rows = list(
+                    subquery.order_by().values_list(*subquery.query.values_select, flat=True)[
+                        : SHARED_IDS_LISTED + 1
+                    ]
+                )
+                if len(rows) <= SHARED_IDS_LISTED:
+                    subquery = sorted({pk for pk in rows if pk is not None})
+            self._shared[kind] = subquery
+        return self._shared[kind]
+
+
+# Up to this many shared rows of a kind are listed in the scope's filter; more (an alliance
+# sharing thousands of courses) stay a subquery, which PostgreSQL runs as one hashed lookup.
+SHARED_IDS_LISTED = 1000
 
 
 # Sharing across regions (an alliance of cities) is told by the app that owns it, above this

@@ -14,7 +14,7 @@ import functools
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from dangke.evaluation.models import (
@@ -236,7 +236,10 @@ def teacher_score_inputs(teacher_ids, since, year: int) -> dict[int, tuple[list,
     since_stamp = since.timestamp()
     rows = (
         TeacherScoreYear.objects.unscoped("score years of teachers in scope")
-        .filter(teacher_id__in=list(teacher_ids), year__gte=timezone.localdate(since).year)
+        .filter(
+            teacher_id__in=teacher_ids if isinstance(teacher_ids, QuerySet) else list(teacher_ids),
+            year__gte=timezone.localdate(since).year,
+        )
         .values_list("teacher_id", "year", "latest", "responses")
     )
     entries: dict[int, list] = defaultdict(list)

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,38 +154,53 @@ def describe_rule(rule: LifecycleRule) -> str:
 # --- figures ----------------------------------------------------------------------------------
 
 
-def lesson_figures(teacher_ids, year: int, upto: datetime.datetime | None = None) -> dict:
-    """Lessons given (已授课) in the year, their hours and the campaigns they belonged to,
-    per teacher, in one query."""
+def lesson_figures(
+    teacher_ids, year: int, upto: datetime.datetime | None = None, *, campaigns: bool = True
+) -> dict:
+    """Lessons given (已授课) in the year, their hours and (unless `campaigns=False`) the
+    campaigns they belonged to, per teacher, in one query. `teacher_ids`: ids, or a
+    subquery of the teachers (a scope's whole pool)."""
     from dangke.delivery.models import Lesson, LessonStatus
 
     start, end = year_bounds(year)
     if upto is not None:
         end = min(end, upto)
-    given = Lesson.objects.filter(
-        status=LessonStatus.DELIVERED, starts_at__gte=start, starts_at__lt=end
-    ).values("pk")
-    wanted = set(teacher_ids)
-    # The lessons by subquery: joined with a long teacher list SQLite picks a slow plan.
-    # PostgreSQL takes the list and so reads only these teachers' lessons, not the whole
-    # province's year (issue #18: 1.2 s → 0.2 s for a county of a 20× city).
-    through = Lesson.teachers.through.objects.filter(lesson__in=given)
-    if len(wanted) <= 50 or connection.vendor == "postgresql":
-        through = through.filter(teacher_id__in=wanted)
-    rows = through.values("teacher_id").annotate(
-        n=Count("lesson_id", distinct=True),
-        minutes=Sum("lesson__duration_minutes"),
-        campaigns=Count("lesson__campaign_id", distinct=True),
-    )
-    return {
-        row["teacher_id"]: {
-            "lessons": row["n"],
-            "hours": round((row["minutes"] or 0) / 60, 1),
-            "campaigns": row["campaigns"],
-        }
-        for row in rows.order_by()
-        if row["teacher_id"] in wanted
+    window = {"status": LessonStatus.DELIVERED, "starts_at__gte": start, "starts_at__lt": end}
+    through = Lesson.teachers.through.objects
+    if isinstance(teacher_ids, QuerySet):
+        # A pool read whole (a province's 10,962 teachers): one join of the pairs with the
+        # year's lessons, hashed, instead of the lessons twice (issue #18, EXPLAIN ANALYZE).
+        through = through.filter(
+            teacher_id__in=teacher_ids, **{f"lesson__{key}": v for key, v in window.items()}
+        )
+        wanted = None
+    else:
+        through = through.filter(lesson__in=Lesson.objects.filter(**window).values("pk"))
+        wanted = set(teacher_ids)
+        # The lessons by subquery: joined with a long teacher list SQLite picks a slow plan.
+        # PostgreSQL takes the list and so reads only these teachers' lessons, not the whole
+        # province's year (issue #18: 1.2 s → 0.2 s for a county of a 20× city).
+        if len(wanted) <= 50 or connection.vendor == "postgresql":
+            through = through.filter(teacher_id__in=wanted)
+    # A teacher is on a lesson once (the pair is unique): the distinct count is only needed
+    # where the lessons were not joined one to one.
+    aggregates = {
+        "n": Count("lesson_id", distinct=wanted is not None),
+        "minutes": Sum("lesson__duration_minutes"),
     }
+    if campaigns:
+        aggregates["campaigns"] = Count("lesson__campaign_id", distinct=True)
+    rows = through.values("teacher_id").annotate(**aggregates)
+    figures = {}
+    for row in rows.order_by():
+        if wanted is None or row["teacher_id"] in wanted:
+            figures[row["teacher_id"]] = {
+                "lessons": row["n"],
+                "hours": round((row["minutes"] or 0) / 60, 1),
+            }
+            if campaigns:
+                figures[row["teacher_id"]]["campaigns"] = row["campaigns"]
+    return figures
 
 
 EMPTY_SCORE = {

@@ -71,9 +71,16 @@ def lessons(request):
     local_day = TruncDate("starts_at", tzinfo=tz)
     per_day = rows.annotate(day=local_day).values_list("day").annotate(n=Count("pk"))
     totals = dict(per_day.order_by())
-    shown = rows.annotate(
-        place=Window(RowNumber(), partition_by=local_day, order_by=("starts_at", "pk"))
-    ).filter(place__lte=DAY_LESSONS)
+    # Numbered on the lessons alone, then joined: numbering the joined rows sorted every
+    # lesson of a province's busiest month with its course and organisation (0.5 s of 0.6 s).
+    first_of_day = (
+        rows.select_related(None)
+        .prefetch_related(None)
+        .annotate(place=Window(RowNumber(), partition_by=local_day, order_by=("starts_at", "pk")))
+        .filter(place__lte=DAY_LESSONS)
+        .values_list("pk", flat=True)
+    )
+    shown = rows.filter(pk__in=list(first_of_day))
     by_day = defaultdict(list)
     for lesson in shown.order_by("starts_at", "pk"):
         by_day[timezone.localtime(lesson.starts_at).date()].append(lesson)
