@@ -115,7 +115,7 @@ def _solve_flow(problem: Problem, index: OptionIndex, network: str = "compact"):
     `network` is "compact" (the default: a teacher-day with one option is no node of its
     own, and OR-Tools is handed the network with every arc turned round) or "full" (every
     teacher-day a node, arcs as drawn above: the network as first built, kept to compare
-    against). Both have the same optimal flows; see NETWORKS.
+    against). Both have the same optimal flows.
     """
     if network not in NETWORKS:
         raise ValueError(f"network must be one of {NETWORKS}, not {network!r}")
