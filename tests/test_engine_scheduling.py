@@ -18,6 +18,8 @@ from engines.scheduling import (
     main,
     solve,
 )
+from engines.scheduling.flow import NETWORKS, _solve_flow
+from engines.scheduling.options import build_options
 from engines.scheduling.problem import EARTH_RADIUS_KM
 
 BASE = (29.5, 103.7)
@@ -290,6 +292,33 @@ def _brute_force(p):
 def test_exact_solver_matches_brute_force(seed):
     p, exact, _ = run(_random_instance(random.Random(seed)))
     assert exact.objective == pytest.approx(_brute_force(p), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "seed, teachers, orders, months",
+    [(1, 40, 120, 1), (2, 8, 150, 2), (3, 15, 400, 3), (4, 60, 300, 12)],
+)
+def test_compact_network_reaches_the_full_networks_optimum(seed, teachers, orders, months):
+    """The network OR-Tools is handed (single-option teacher-days folded into their
+    teacher-month, every arc turned round) has exactly the optimal cost of the network as
+    drawn, on instances with plentiful and with scarce teachers (caps that bind)."""
+    p = load_problem(generate(seed, teachers=teachers, orders=orders, months=months))
+    index = build_options(p)
+    full = _solve_flow(p, index, "full")
+    compact = _solve_flow(p, index, "compact")
+    assert compact[1] == full[1]  # the rounded optimum, to the thousandth of a point
+    assert compact[2] == full[2]  # the same rounding slack
+    assert compact[3]["nodes"] < full[3]["nodes"]
+    plans = [solve(p, network=network) for network in NETWORKS]
+    assert [check(p, plan) for plan in plans] == [[], []]
+    assert plans[0].upper_bound == plans[1].upper_bound
+    assert plans[0].objective == pytest.approx(plans[1].objective, abs=0.001 * len(p.orders))
+
+
+def test_unknown_network_is_refused():
+    p = load_problem(generate(1, teachers=5, orders=5))
+    with pytest.raises(ValueError, match="network must be one of"):
+        solve(p, network="lazy")
 
 
 def test_cli_writes_a_plan_or_nothing(tmp_path, capsys):

@@ -149,18 +149,21 @@ def test_every_post_counts_once_whether_stored_refused_or_sent_again(
 
 def test_a_phones_page_is_served_without_reading_the_roles(open_survey, monkeypatch):
     """The trainee's page and thank-you page are cached apart from the roles a sheet is
-    checked against, so a phone's GET reads one small entry; the POST reads the roles."""
+    checked against, so a phone's GET reads one small entry; the POST reads the roles.
+    Both come from the process's own copies once read: nothing is unpickled per phone."""
     from dangke.evaluation import services
+    from dangke.evaluation.views import rate
 
     cache = services.local_cache()
     cache.clear()
     _answer(open_survey)  # builds and caches both entries
-    read = []
-    real_get = type(cache).get
+    read, unpickled = [], []
+    real_cached, real_get = rate._cached, type(cache).get
+    monkeypatch.setattr(rate, "_cached", lambda key: read.append(key) or real_cached(key))
     monkeypatch.setattr(
         type(cache),
         "get",
-        lambda self, key, *a, **k: read.append(key) or real_get(self, key, *a, **k),
+        lambda self, key, *a, **k: unpickled.append(key) or real_get(self, key, *a, **k),
     )
     url = reverse("evaluation:rate", args=[open_survey.public_key])
     phone = Client()
@@ -171,4 +174,16 @@ def test_a_phones_page_is_served_without_reading_the_roles(open_survey, monkeypa
     done = phone.post(url, {"nonce": form_nonce(page), **stars(5)})
     assert done.status_code == 200
     assert [key.endswith(":pages") for key in read] == [False]
+    assert unpickled == []
     assert Response.objects.filter(survey=open_survey).count() == 2
+
+
+def test_the_process_keeps_the_last_page_parts_it_read_and_no_more():
+    from dangke.evaluation.views import rate
+
+    rate._keep({f"test-version-{n}": object() for n in range(rate.KEPT_ENTRIES + 5)})
+    assert len(rate._kept) == rate.KEPT_ENTRIES
+    assert (
+        "test-version-4" not in rate._kept and f"test-version-{rate.KEPT_ENTRIES + 4}" in rate._kept
+    )
+    rate._kept.clear()
