@@ -179,6 +179,14 @@ def test_status_changes_moves_and_attendance_keep_it(rw, monkeypatch):
 
 def test_co_hosts_teachers_moves_and_deletions_keep_it(rw, monkeypatch):
     w = rw
+    # org_a reached by the campaign from both counties: two marks, one organisation
+    record(
+        w, w.county_b_admin, w.org_b, w.course_b, w.teacher_b, at(YEAR, 8, 1),
+        other_organizations=[w.org_a], campaign=w.campaign, attendees_count=5,
+    )  # fmt: skip
+    city = assert_rollup_equals_raw(w, monkeypatch)
+    assert city["year"]["campaigns"][0]["organizations_covered"] == 2
+    assert city["year"]["campaigns"][0]["members_reached"] == 95
     lesson = Lesson.objects.get(pk=w.given_a.pk)
     lesson.other_organizations.add(w.org_a2)
     lesson.teachers.add(w.teacher_b)
@@ -187,10 +195,10 @@ def test_co_hosts_teachers_moves_and_deletions_keep_it(rw, monkeypatch):
     assert city["year"]["campaigns"][0]["teachers_by_level"]["county"] == 2
 
     lesson.other_organizations.remove(w.org_b)
-    w.org_b.guest_lessons.clear()  # from the organisation's side too
+    w.org_a.guest_lessons.clear()  # from the organisation's side too
     lesson.teachers.set([w.teacher_b])
     city = assert_rollup_equals_raw(w, monkeypatch)
-    assert city["year"]["campaigns"][0]["organizations_covered"] == 2  # org_a, org_a2
+    assert city["year"]["campaigns"][0]["organizations_covered"] == 3  # org_a, org_a2, org_b
 
     lesson.organization = w.org_b  # a host moved to another county, and a year later
     lesson.starts_at = at(YEAR + 1, 1, 1, 0, 10)
@@ -199,7 +207,8 @@ def test_co_hosts_teachers_moves_and_deletions_keep_it(rw, monkeypatch):
 
     Lesson.objects.get(pk=w.given_b.pk).delete()
     city = assert_rollup_equals_raw(w, monkeypatch)
-    assert city["year"]["lessons"]["by_state"]["delivered"] == 0 and city["covered"] == 0
+    # left: 1 August's campaign lesson at org_b (its co-host org_a cleared above)
+    assert city["year"]["lessons"]["by_state"]["delivered"] == 1 and city["covered"] == 1
 
 
 def test_a_course_changing_category_recounts_its_lessons(rw, monkeypatch):

@@ -10,23 +10,29 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dangke.delivery import rollup
 from dangke.evaluation import services
 from tests.test_evaluation import make_lesson
 
 pytestmark = pytest.mark.usefixtures("pinned_clock")
 
 # role -> the most queries its 工作台 may take (the count measured when this was written)
+# Issue #18's delivery rollup: +1 for an admin (a campaign's organisations reached are
+# added up by the database, with a second query correcting the few reached from two counties,
+# instead of every reached organisation read into Python).
 PINNED = {
-    "city_admin": 63,
-    "county_a_admin": 63,
+    "city_admin": 64,
+    "county_a_admin": 64,
     "organiser": 12,
     "group_leader": 12,
     "teacher_user": 28,
     "liaison": 9,
     "judge": 5,
 }
-STATS_PINNED = 52
-COVERAGE_PINNED = 10  # 12 before issue #18's EXISTS per organisation
+STATS_PINNED = 53  # 52 before the delivery rollup (see PINNED)
+# 12 before issue #18's EXISTS per organisation; 11 since the rollup: organisations per county
+# and those reached in two plain aggregates, not a subplan per organisation inside one
+COVERAGE_PINNED = 11
 HOUR = datetime.timedelta(hours=1)
 
 
@@ -43,6 +49,7 @@ def add_answered_lessons(world, count: int) -> None:
 def queries_for(client, url) -> int:
     """The queries of a second visit: the first may store scores computed for new answers."""
     client.get(url)
+    rollup.flush()  # the delivery rollup's upkeep of the writes runs on commit, never in a test
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200

@@ -23,7 +23,7 @@ import threading
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.utils import timezone
@@ -307,15 +307,22 @@ def tallies(codes: tuple[str, ...], year: int):
     )
 
 
-def reached_in(year: int, *, campaign=None, codes: tuple[str, ...] | None = None) -> Exists:
-    """A condition on organisations: hosted or co-hosted a lesson given in `year` (of
-    `campaign`; located within `codes` when given) — the rollup's `hosted_one_of`."""
+def reached_marks(year: int, *, campaign=None, codes: tuple[str, ...] | None = None):
+    """The organisations (ids, a subquery) that hosted or co-hosted a lesson given in `year`
+    (of `campaign`; located within `codes` when given)."""
     marks = ReachedOrganization.objects.unscoped("a filter of organisations in scope").filter(
-        organization_id=OuterRef("pk"), year=year, campaign=campaign
+        year=year, campaign=campaign
     )
     if codes is not None:
         marks = marks.filter(within("lesson_county", codes))
-    return Exists(marks)
+    return marks.values("organization_id")
+
+
+def reached_in(year: int, *, campaign=None, codes: tuple[str, ...] | None = None) -> Q:
+    """A condition on organisations: the rollup's `hosted_one_of` a year's given lessons. A
+    semi-join (`pk IN (marks)`), not an EXISTS per organisation, so that it also serves as an
+    aggregate's filter without a subplan per row."""
+    return Q(pk__in=reached_marks(year, campaign=campaign, codes=codes))
 
 
 def delivering_teachers(year: int, codes: tuple[str, ...], *, campaign=None):

@@ -926,10 +926,10 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
     `dangke stats`; hours and teachers active count lessons given (已授课). An organisation
     is reached when it hosted or co-hosted a lesson given in the year; with a campaign,
     only the campaign's lessons count and only the organisations it targets. Organisations
-    and members count active organisations visible to the scope. Four queries, whatever
+    and members count active organisations visible to the scope. Five queries, whatever
     the size of the region.
     """
-    from django.db.models import Count, Q, Sum
+    from django.db.models import Count, Sum
     from django.db.models.functions import Substr
 
     from dangke.regions.models import Organization, Region
@@ -965,25 +965,23 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
     rollup.flush()
     codes = rollup.prefixes(scope)
     if codes is None:
-        reached = hosted_one_of(given)
-    else:
-        reached = rollup.reached_in(year, campaign=campaign, codes=codes)
-    for row in (
-        organizations.annotate(county=Substr("region_id", 1, 6), reached=reached)
-        .values("county")
-        .annotate(
-            n=Count("pk"),
-            members=Sum("member_count"),
-            reached_n=Count("pk", filter=Q(reached=True)),
-            members_reached=Sum("member_count", filter=Q(reached=True)),
+        per_county = organizations.annotate(reached=hosted_one_of(given)).values_list(
+            Substr("region_id", 1, 6)
         )
-        .order_by()
-    ):
-        entry = county(row["county"])
-        entry["organizations"] += row["n"]
-        entry["members"] += row["members"] or 0
-        entry["reached"] += row["reached_n"]
-        entry["members_reached"] += row["members_reached"] or 0
+        reached_per_county = per_county.filter(reached=True)
+    else:  # all, then those reached: no subplan per organisation inside the aggregate
+        per_county = organizations.values_list(Substr("region_id", 1, 6))
+        reached_per_county = per_county.filter(
+            rollup.reached_in(year, campaign=campaign, codes=codes)
+        )
+    for code, n, members in per_county.annotate(n=Count("pk"), members=Sum("member_count")):
+        entry = county(code)
+        entry["organizations"] += n
+        entry["members"] += members or 0
+    for code, n, members in reached_per_county.annotate(n=Count("pk"), members=Sum("member_count")):
+        entry = county(code)
+        entry["reached"] += n
+        entry["members_reached"] += members or 0
 
     if codes is None:
         lesson_rows = (

@@ -181,21 +181,17 @@ def coverage_by_area(scope: Scope, year: int, code: str) -> list[dict]:
     rows: dict[str, dict] = defaultdict(
         lambda: {"organizations": 0, "covered": 0, "members": 0, "members_reached": 0}
     )
-    for row in (
-        organizations.annotate(covered=covered)
-        .values("region_id")
-        .annotate(
-            n=Count("pk"),
-            members=Sum("member_count"),
-            covered_n=Count("pk", filter=Q(covered=True)),
-            members_reached=Sum("member_count", filter=Q(covered=True)),
-        )
-    ):
+    per_region = organizations.values("region_id").annotate(
+        n=Count("pk"), members=Sum("member_count")
+    )
+    for row in per_region:
         area = rows[row["region_id"][:digits]]
         area["organizations"] += row["n"]
         area["members"] += row["members"] or 0
-        area["covered"] += row["covered_n"]
-        area["members_reached"] += row["members_reached"] or 0
+    for row in per_region.filter(covered):  # all, then those covered: two plain aggregates
+        area = rows[row["region_id"][:digits]]
+        area["covered"] += row["n"]
+        area["members_reached"] += row["members"] or 0
     names = dict(Region.objects.filter(code__in=rows).values_list("code", "name"))
     return [{"code": c, "name": names.get(c, c), **rows[c]} for c in sorted(rows)]
 
