@@ -299,7 +299,8 @@ def _lessons_of_year(scope: Scope, year: int, region_code: str | None):
 
 def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
     """The campaigns' teachers by level, lessons given and organisations reached (with their
-    members) within `codes`, from the rollup: four queries."""
+    members) within `codes`, from the rollup: three queries (four when an organisation was
+    reached from two counties)."""
     sent: dict[int, dict[str, int]] = {}
     for row in (
         DeliveringTeacher.objects.unscoped("read by the scope's region prefixes")
@@ -319,8 +320,8 @@ def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
         .order_by()
     )
     # Organisations reached per campaign and their members, added up by the database: an
-    # organisation reached from lessons of two counties has two marks, counted once by the
-    # second query's correction (rare: a co-host across a county line).
+    # organisation reached from lessons of two counties has two marks, counted once by a
+    # second query's correction, asked only then (rare: a co-host across a county line).
     marks = ReachedOrganization.objects.unscoped("marks of organisations in scope").filter(
         rollup.within("lesson_county", codes),
         rollup.within("organization__region__code", codes),
@@ -328,20 +329,29 @@ def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
         campaign__isnull=False,
         organization__is_active=True,
     )
-    reach: dict[int, list[int]] = {
-        campaign_id: [n, members or 0]
-        for campaign_id, n, members in marks.values_list("campaign_id")
+    reach: dict[int, list[int]] = {}
+    doubled = []
+    for campaign_id, n, members, rows in (
+        marks.values_list("campaign_id")
         .annotate(
-            n=Count("organization_id", distinct=True), members=Sum("organization__member_count")
+            n=Count("organization_id", distinct=True),
+            members=Sum("organization__member_count"),
+            rows=Count("pk"),
         )
         .order_by()
-    }
+    ):
+        reach[campaign_id] = [n, members or 0]
+        if rows > n:
+            doubled.append(campaign_id)
     for campaign_id, member_count, marked in (
-        marks.values_list("campaign_id", "organization_id", "organization__member_count")
+        marks.filter(campaign_id__in=doubled)
+        .values_list("campaign_id", "organization_id", "organization__member_count")
         .annotate(marked=Count("pk"))
         .filter(marked__gt=1)
         .values_list("campaign_id", "organization__member_count", "marked")
         .order_by()
+        if doubled
+        else ()
     ):
         reach[campaign_id][1] -= (member_count or 0) * (marked - 1)
     return sent, given_by_campaign, {key: tuple(value) for key, value in reach.items()}
