@@ -345,7 +345,16 @@ def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
         lessons_changed([instance.pk])  # where it was: a moved lesson leaves its old keys
 
 
-def _after_save(sender, instance, raw=False, **kwargs):
+# What the rollup counts a lesson by: a save naming none of these leaves it as it was.
+_COUNTED_FIELDS = _KEY_FIELDS | {
+    "status", "mode", "attendees_count", "duration_minutes", "course", "course_id",
+    "campaign", "campaign_id",
+}  # fmt: skip
+
+
+def _after_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if update_fields is not None and not _COUNTED_FIELDS & set(update_fields):
+        return
     if not raw:
         lessons_changed([instance.pk])
 
