@@ -270,8 +270,6 @@ def test_figures_take_a_bounded_number_of_queries(stats_world, django_assert_max
     # The delivery rollup's upkeep of the fixture's writes runs when their transaction
     # commits, which a test's never does: run it first, outside the count.
     rollup.flush()
-    # (Since the rollup, issue #18: one query fewer — the campaigns' lessons given are read
-    # with their tallies.)
     with django_assert_max_num_queries(27 + LIFECYCLE_QUERIES + LATER_QUERIES):
         year_figures(scope, YEAR)
 
