@@ -485,7 +485,10 @@ def coverage_row(world, n: int) -> str:
     from dangke.delivery.models import LessonStatus
 
     lesson = new_lesson(world, n)
+    from dangke.delivery import rollup
+
     Lesson.objects.filter(pk=lesson.pk).update(status=LessonStatus.DELIVERED)
+    rollup.lessons_changed([lesson.pk])  # a raw update: tell the rollup, as services do
     return f'id="figure-reached">{n} /'
 
 
@@ -784,8 +787,9 @@ PAGES = [
     Page("training:detail", "organiser", module_row, 16, args=lambda w: [w.training_class.pk]),
     Page("quizzes:bank", "county_a_admin", question_row, 9, args=lambda w: [w.course_a.pk]),
     Page(
-        "delivery:coverage", "county_a_admin", coverage_row, 10
-    ),  # 12 before issue #18 (EXISTS per organisation)
+        "delivery:coverage", "county_a_admin", coverage_row, 11
+    ),  # 12 before issue #18 (EXISTS per organisation); 11 with the delivery rollup: the
+    # organisations and those reached in two plain aggregates, no subplan per organisation
     Page("faculty:quotas", "county_a_admin", quota_row, 8, {"year": 2026}),
     Page("faculty:pool", "county_a_admin", candidate_row, 13),
     Page("faculty:detail", "county_a_admin", audit_row, 16, args=lambda w: [w.teacher_a.pk]),

@@ -17,7 +17,7 @@ def region_of(obj) -> str:
         return obj.code
     paths = ("region_id", "course.region_id", "lesson.region_id", "survey.region_id")
     paths += ("member.region_id", "study_class.region_id", "attendance.lesson.region_id")
-    paths += ("teacher.region_id", "quiz.survey.region_id")
+    paths += ("teacher.region_id", "quiz.survey.region_id", "organization.region_id", "county")
     for path in paths:
         value = obj
         for part in path.split("."):
@@ -78,6 +78,7 @@ def rows_in_both_counties(world):
             at=timezone.now(),
         )  # fmt: skip
         _members_rows(county, org, course, admin)
+        _delivery_rollup_rows(county, org, teacher)
         _alliances_rows(county, course, teacher)
     return world
 
@@ -187,6 +188,17 @@ def _insights_rows(county, org, course, teacher, admin):
         teacher=teacher, course=course, region=county, recording="insights/x.wav",
         original_name="x.wav", shared_region=county,
     )  # fmt: skip
+
+
+def _delivery_rollup_rows(county, org, teacher):
+    """The year's delivery rollup (issue #18): the tallies as the lesson writes keep them
+    (recounted here, as on commit), and the marks a given lesson would leave."""
+    from dangke.delivery import rollup
+    from dangke.delivery.models import DeliveringTeacher, ReachedOrganization
+
+    rollup.flush()
+    ReachedOrganization.objects.create(organization=org, year=2026, lesson_county=county.code)
+    DeliveringTeacher.objects.create(teacher=teacher, year=2026, lesson_county=county.code)
 
 
 def _delivery_rows(county, org, course, teacher, admin):

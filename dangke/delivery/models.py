@@ -499,3 +499,126 @@ class Attendance(models.Model):
 
     def __str__(self):
         return f"{self.name} · {self.lesson}"
+
+
+# --- the year's delivery rollup (issue #18) ---------------------------------------------------
+# A province's figures (the 工作台, /api/v1/stats, coverage, the year's report) add these up
+# instead of reading a year of half a million lessons. The lesson writes keep them
+# (`delivery.rollup`: the touched keys are recomputed from the raw rows when the transaction
+# commits, or before the next read in it); `dangke rebuild_delivery_rollup` rebuilds them.
+# `county` is the first six digits of the lesson's region code (a city-level organisation's
+# lesson keeps its shorter code): a scope by region at county level or above reads them by
+# prefix. tests/test_delivery_rollup.py proves each equals its raw computation.
+
+
+class LessonTally(models.Model):
+    """Lessons and their attendance per county, local month, state, mode, course category
+    and campaign: a few thousand rows a province-year."""
+
+    county = models.CharField(_("县级区划代码"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    status = models.CharField(_("状态"), max_length=16, choices=LessonStatus.choices)
+    mode = models.CharField(_("授课方式"), max_length=16, choices=DeliveryMode.choices)
+    category = models.CharField(_("课程类别"), max_length=16, choices=CourseCategory.choices)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("专项活动"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,  # its lessons stay counted, as the lessons themselves do
+        related_name="+",
+    )
+    lessons = models.PositiveIntegerField(_("授课场次"), default=0)
+    attendees = models.PositiveBigIntegerField(_("参学人次"), default=0)
+    minutes = models.PositiveBigIntegerField(_("授课时长(分钟)"), default=0)
+
+    scope_rules = ScopeRules(region="county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("授课年度汇总")
+        verbose_name_plural = _("授课年度汇总")
+        indexes = [models.Index(fields=["year", "county"], name="lesson_tally_year_county")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=LessonStatus.values), name="lesson_tally_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode__in=DeliveryMode.values), name="lesson_tally_mode_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.year}-{self.month:02d} {self.status}: {self.lessons}"
+
+
+class ReachedOrganization(models.Model):
+    """An organisation hosted or co-hosted a lesson given (已授课) in the year, with the
+    county of that lesson; `campaign` empty: any lesson, else one of that campaign's. Counts
+    of organisations and their members join the live organisation, so a roster change
+    needs no upkeep here."""
+
+    organization = models.ForeignKey(
+        "regions.Organization",
+        verbose_name=_("基层党组织"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("专项活动"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    lesson_county = models.CharField(_("授课所在县级区划代码"), max_length=12)
+
+    scope_rules = ScopeRules(region="organization__region__code", organization="organization_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度覆盖组织")
+        verbose_name_plural = _("年度覆盖组织")
+        indexes = [
+            models.Index(fields=["organization", "year"], name="reached_org_year"),
+            models.Index(fields=["year", "campaign"], name="reached_year_campaign"),
+        ]
+
+    def __str__(self):
+        return f"{self.organization_id} {self.year} {self.campaign_id or ''}"
+
+
+class DeliveringTeacher(models.Model):
+    """A teacher gave a lesson (已授课) in the year in `lesson_county`; `campaign` empty: any
+    lesson, else one of that campaign's. The teacher's level is read live."""
+
+    teacher = models.ForeignKey(
+        "faculty.Teacher", verbose_name=_("师资"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("专项活动"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    lesson_county = models.CharField(_("授课所在县级区划代码"), max_length=12)
+
+    scope_rules = ScopeRules(region="lesson_county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度授课师资")
+        verbose_name_plural = _("年度授课师资")
+        indexes = [
+            models.Index(fields=["teacher", "year"], name="delivering_teacher_year"),
+            models.Index(fields=["year", "lesson_county"], name="delivering_year_county"),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.year} {self.campaign_id or ''}"

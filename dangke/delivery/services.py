@@ -29,6 +29,7 @@ from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, change_statuses, record_audit
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus
+from dangke.delivery import rollup
 from dangke.delivery.limits import PLANNED_START
 from dangke.delivery.models import (
     Attendance,
@@ -542,6 +543,7 @@ def publish_plan(run: PlanRun, *, actor, scope: Scope | None = None) -> PublishR
                 for lesson, teacher in zip(lessons, lesson_teachers, strict=True)
             ]
         )
+        rollup.lessons_changed([lesson.pk for lesson in lessons])  # bulk: no signals
         planned, planned_reasons = [], []
         for lesson, teacher, assignment in zip(lessons, lesson_teachers, assignments, strict=True):
             outcome = _("%(teacher)s，%(date)s（约 %(km)s 公里）") % {
@@ -673,7 +675,9 @@ def notify_lessons(lesson_ids: list[int], subject: str) -> int:
 def _lesson_change(lesson: Lesson, new_status: str, *, scope: Scope, actor, reason: str):
     if not may_manage_lesson(scope, lesson):
         raise PermissionDenied(_("只有承办组织的联络员或所在区划的管理员可以操作该授课活动"))
-    return change_status(lesson, new_status, actor=actor, reason=reason)
+    entry = change_status(lesson, new_status, actor=actor, reason=reason)
+    rollup.lessons_changed([lesson.pk])  # a bulk update: no save signal tells the rollup
+    return entry
 
 
 def confirm_lesson(
@@ -713,6 +717,7 @@ def deliver_lesson(
         if attendees_count is not None:
             Lesson.objects.filter(pk=lesson.pk).update(attendees_count=attendees_count)
             lesson.attendees_count = attendees_count
+            rollup.lessons_changed([lesson.pk], reach=False)
     return lesson
 
 
@@ -804,6 +809,7 @@ def _sign(lesson: Lesson, *, name: str, phone: str, organization_name: str, meth
     Lesson.objects.unscoped("sign-in: the lesson of the QR code").filter(pk=lesson.pk).update(
         attendees_count=F("attendees_count") + 1
     )
+    rollup.lessons_changed([lesson.pk], reach=False)
     return attendance, True
 
 
@@ -920,10 +926,10 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
     `dangke stats`; hours and teachers active count lessons given (已授课). An organisation
     is reached when it hosted or co-hosted a lesson given in the year; with a campaign,
     only the campaign's lessons count and only the organisations it targets. Organisations
-    and members count active organisations visible to the scope. Four queries, whatever
+    and members count active organisations visible to the scope. Five queries, whatever
     the size of the region.
     """
-    from django.db.models import Count, Q, Sum
+    from django.db.models import Count, Sum
     from django.db.models.functions import Substr
 
     from dangke.regions.models import Organization, Region
@@ -953,48 +959,70 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
 
     # Organisations per county with those reached, added up by the database instead of
     # every given lesson's host read into Python and every organisation read back to test
-    # it — 11 s for a province (issue #18).
-    reached = hosted_one_of(given)
-    for row in (
-        organizations.annotate(county=Substr("region_id", 1, 6), reached=reached)
-        .values("county")
-        .annotate(
-            n=Count("pk"),
-            members=Sum("member_count"),
-            reached_n=Count("pk", filter=Q(reached=True)),
-            members_reached=Sum("member_count", filter=Q(reached=True)),
+    # it — 11 s for a province (issue #18). A scope by region at county level or above reads
+    # the reach marks and the lesson tallies of the rollup (`delivery.rollup`); a narrower
+    # one the lessons themselves.
+    rollup.flush()
+    codes = rollup.prefixes(scope)
+    if codes is None:
+        per_county = organizations.annotate(reached=hosted_one_of(given)).values_list(
+            Substr("region_id", 1, 6)
         )
-        .order_by()
-    ):
-        entry = county(row["county"])
-        entry["organizations"] += row["n"]
-        entry["members"] += row["members"] or 0
-        entry["reached"] += row["reached_n"]
-        entry["members_reached"] += row["members_reached"] or 0
+        reached_per_county = per_county.filter(reached=True)
+    else:  # all, then those reached: no subplan per organisation inside the aggregate
+        per_county = organizations.values_list(Substr("region_id", 1, 6))
+        reached_per_county = per_county.filter(
+            rollup.reached_in(year, campaign=campaign, codes=codes)
+        )
+    for code, n, members in per_county.annotate(n=Count("pk"), members=Sum("member_count")):
+        entry = county(code)
+        entry["organizations"] += n
+        entry["members"] += members or 0
+    for code, n, members in reached_per_county.annotate(n=Count("pk"), members=Sum("member_count")):
+        entry = county(code)
+        entry["reached"] += n
+        entry["members_reached"] += members or 0
 
+    if codes is None:
+        lesson_rows = (
+            lessons.annotate(county=Substr("region_id", 1, 6))
+            .values("county", "status", "mode", category=F("course__category"))
+            .annotate(n=Count("pk"), minutes=Sum("duration_minutes"), people=Sum("attendees_count"))
+        )
+        teachers_active = (
+            Lesson.teachers.through.objects.filter(lesson__in=given.values("pk"))
+            .values("teacher_id")
+            .distinct()
+            .count()
+        )
+    else:
+        tallies = rollup.tallies(codes, year).exclude(status=LessonStatus.CANCELLED)
+        if campaign is not None:
+            tallies = tallies.filter(campaign=campaign)
+        lesson_rows = (
+            tallies.values("county", "status", "mode", "category")
+            .annotate(n=Sum("lessons"), minutes=Sum("minutes"), people=Sum("attendees"))
+            .order_by()
+        )
+        teachers_active = (
+            rollup.delivering_teachers(year, codes, campaign=campaign)
+            .values("teacher_id")
+            .distinct()
+            .count()
+        )
     by_mode = {value: 0 for value in DeliveryMode.values}
     by_category = {value: 0 for value in CourseCategory.values}
     attendees = given_count = 0
-    for row in (
-        lessons.annotate(county=Substr("region_id", 1, 6))
-        .values("county", "status", "mode", "course__category")
-        .annotate(n=Count("pk"), minutes=Sum("duration_minutes"), people=Sum("attendees_count"))
-    ):
+    for row in lesson_rows:
         entry = county(row["county"])
         entry["lessons"] += row["n"]
         by_mode[row["mode"]] += row["n"]
-        by_category[row["course__category"]] += row["n"]
+        by_category[row["category"]] += row["n"]
         if row["status"] == LessonStatus.DELIVERED:
             entry["minutes"] += row["minutes"] or 0
             attendees += row["people"] or 0
             given_count += row["n"]
 
-    teachers_active = (
-        Lesson.teachers.through.objects.filter(lesson__in=given.values("pk"))
-        .values("teacher_id")
-        .distinct()
-        .count()
-    )
     names = dict(
         Region.objects.unscoped("county names")
         .filter(code__in=list(counties))

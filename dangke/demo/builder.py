@@ -381,6 +381,9 @@ class DemoBuilder:
             from dangke.demo.alliance import build_alliance_demo
 
             self.counts.update(build_alliance_demo(self.period, self.spec.root))
+        from dangke.delivery.rollup import rebuild  # the lessons went in by bulk_create
+
+        self.counts["delivery_rollup_rows"] = sum(rebuild(region=self.spec.root).values())
         refresh_planner_statistics()  # the rosters and their ledger were bulk-loaded last
         return dict(self.counts)
 

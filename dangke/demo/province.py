@@ -46,6 +46,7 @@ from dangke.broadcast.models import BroadcastStation
 from dangke.core.bulkload import IndexesAside, rows_for
 from dangke.core.calendar import YearSoFar
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation, OutlineItem
+from dangke.delivery import rollup as delivery_rollup
 from dangke.delivery.models import (
     Attendance,
     AttendanceMethod,
@@ -301,6 +302,9 @@ class ProvinceBuilder:
             started = time.monotonic()
             self.counts.update(part(self))
             self.phase(label, started)
+        started = time.monotonic()  # the lessons went in by COPY, past the rollup's upkeep
+        self.counts["delivery_rollup_rows"] = sum(delivery_rollup.rebuild().values())
+        self.phase("年度授课汇总（汇总表）", started)
         totals = {
             "teachers": home["teachers"] + self.counts["province_teachers"],
             "organizations": home["organizations"] + self.counts["province_organizations"],

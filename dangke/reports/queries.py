@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, F, OuterRef, Sum
 
 from dangke.accounts.scoping import Scope, as_scope, visible_within
 from dangke.core.calendar import report_year, year_bounds
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
+from dangke.delivery import rollup
 from dangke.delivery.models import (
     Campaign,
     CourseOrder,
+    DeliveringTeacher,
     DeliveryMode,
     Lesson,
     LessonStatus,
     OrderStatus,
+    ReachedOrganization,
 )
-from dangke.delivery.services import hosted_one_of
 from dangke.faculty.models import (
     POOL_STATUSES,
     LectureTeam,
@@ -203,38 +205,42 @@ def _broadcast(scope, year, region_code) -> dict:
 
 
 def _delivery_figures(scope: Scope, year: int, region_code: str | None, organizations) -> dict:
-    """Lessons, attendance, coverage, orders and campaigns of the year (eight queries,
-    whatever the number of campaigns)."""
-    first, last = year_bounds(year)
-    lessons = visible_within(Lesson, scope, region_code).filter(
-        starts_at__gte=first, starts_at__lt=last
-    )
+    """Lessons, attendance, coverage, orders and campaigns of the year: from the delivery
+    rollup (`delivery.rollup`, issue #18) for a scope by region at county level or above,
+    from the raw rows for a narrower one. Seven queries, whatever the number of campaigns."""
+    rollup.flush()
+    codes = rollup.prefixes(scope, region_code)
     by_state, by_mode, by_category = (
         _zeros(LessonStatus),
         _zeros(DeliveryMode),
         _zeros(CourseCategory),
     )
     attendees = 0
-    for row in lessons.values("status", "mode", "course__category").annotate(
-        n=Count("pk"), people=Sum("attendees_count")
-    ):
+    if codes is None:
+        lesson_rows = _lessons_of_year(scope, year, region_code)
+    else:
+        lesson_rows = (
+            rollup.tallies(codes, year)
+            .values("status", "mode", "category")
+            .annotate(n=Sum("lessons"), people=Sum("attendees"))
+            .order_by()
+        )
+    for row in lesson_rows:
         by_state[row["status"]] += row["n"]
         if row["status"] == LessonStatus.CANCELLED:
             continue
         by_mode[row["mode"]] += row["n"]
-        by_category[row["course__category"]] += row["n"]
+        by_category[row["category"]] += row["n"]
         if row["status"] == LessonStatus.DELIVERED:
             attendees += row["people"] or 0
 
-    given = (
-        Lesson.objects.unscoped("only as a filter of organisations in scope")
-        .filter(status=LessonStatus.DELIVERED, starts_at__gte=first, starts_at__lt=last)
-        .order_by()
-    )
-    reached = organizations.filter(hosted_one_of(given)).aggregate(
+    # Reached: hosted or co-hosted a lesson given in the year, wherever the lesson was — a
+    # mark per organisation and year, kept by the lesson writes, for every scope.
+    reached = organizations.filter(rollup.reached_in(year)).aggregate(
         n=Count("pk"), members=Sum("member_count")
     )
 
+    first, last = year_bounds(year)
     order_states = _zeros(OrderStatus)
     for row in (
         visible_within(CourseOrder, scope, region_code)
@@ -244,6 +250,120 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     ):
         order_states[row["status"]] += row["n"]
 
+    if codes is None:
+        sent, given_by_campaign, reach = _campaigns_raw(scope, year, region_code, organizations)
+    else:
+        sent, given_by_campaign, reach = _campaigns_rolled_up(codes, year)
+
+    campaigns = []
+    for campaign in (
+        visible_within(Campaign, scope, region_code)
+        .filter(starts_on__lt=datetime.date(year + 1, 1, 1), ends_on__gte=datetime.date(year, 1, 1))
+        .order_by("starts_on", "pk")
+    ):
+        covered, members_reached = reach.get(campaign.pk, (0, 0))
+        campaigns.append(
+            {
+                "name": campaign.name,
+                "teachers_by_level": sent.get(campaign.pk, _zeros(TeacherLevel)),
+                "lessons": given_by_campaign.get(campaign.pk, 0),
+                "organizations_covered": covered,
+                "members_reached": members_reached,
+                "target_lessons": campaign.target_lessons,
+            }
+        )
+    return {
+        "lessons": {
+            "total": sum(by_mode.values()),
+            "by_state": by_state,
+            "by_mode": by_mode,
+            "by_category": by_category,
+        },
+        "attendees": attendees,
+        "covered": reached["n"],
+        "members_reached": reached["members"] or 0,
+        "orders": {"total": sum(order_states.values()), "by_state": order_states},
+        "campaigns": campaigns,
+    }
+
+
+def _lessons_of_year(scope: Scope, year: int, region_code: str | None):
+    first, last = year_bounds(year)
+    return (
+        visible_within(Lesson, scope, region_code)
+        .filter(starts_at__gte=first, starts_at__lt=last)
+        .values("status", "mode", category=F("course__category"))
+        .annotate(n=Count("pk"), people=Sum("attendees_count"))
+    )
+
+
+def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
+    """The campaigns' teachers by level, lessons given and organisations reached (with their
+    members) within `codes`, from the rollup: three queries (four when an organisation was
+    reached from two counties)."""
+    sent: dict[int, dict[str, int]] = {}
+    for row in (
+        DeliveringTeacher.objects.unscoped("read by the scope's region prefixes")
+        .filter(rollup.within("lesson_county", codes), year=year, campaign__isnull=False)
+        .values("campaign_id", "teacher__level")
+        .annotate(n=Count("teacher_id", distinct=True))
+        .order_by()
+    ):
+        levels = sent.setdefault(row["campaign_id"], _zeros(TeacherLevel))
+        levels[row["teacher__level"]] += row["n"]
+    given_by_campaign = dict(
+        rollup.tallies(codes, year)
+        .filter(status=LessonStatus.DELIVERED, campaign__isnull=False)
+        .values("campaign_id")
+        .annotate(n=Sum("lessons"))
+        .values_list("campaign_id", "n")
+        .order_by()
+    )
+    # Organisations reached per campaign and their members, added up by the database: an
+    # organisation reached from lessons of two counties has two marks, counted once by a
+    # second query's correction, asked only then (rare: a co-host across a county line).
+    marks = ReachedOrganization.objects.unscoped("marks of organisations in scope").filter(
+        rollup.within("lesson_county", codes),
+        rollup.within("organization__region__code", codes),
+        year=year,
+        campaign__isnull=False,
+        organization__is_active=True,
+    )
+    reach: dict[int, list[int]] = {}
+    doubled = []
+    for campaign_id, n, members, rows in (
+        marks.values_list("campaign_id")
+        .annotate(
+            n=Count("organization_id", distinct=True),
+            members=Sum("organization__member_count"),
+            rows=Count("pk"),
+        )
+        .order_by()
+    ):
+        reach[campaign_id] = [n, members or 0]
+        if rows > n:
+            doubled.append(campaign_id)
+    for campaign_id, member_count, marked in (
+        marks.filter(campaign_id__in=doubled)
+        .values_list("campaign_id", "organization_id", "organization__member_count")
+        .annotate(marked=Count("pk"))
+        .filter(marked__gt=1)
+        .values_list("campaign_id", "organization__member_count", "marked")
+        .order_by()
+        if doubled
+        else ()
+    ):
+        reach[campaign_id][1] -= (member_count or 0) * (marked - 1)
+    return sent, given_by_campaign, {key: tuple(value) for key, value in reach.items()}
+
+
+def _campaigns_raw(scope: Scope, year: int, region_code: str | None, organizations):
+    """`_campaigns_rolled_up` from the lessons themselves, for a scope narrower than a county
+    (or one that sees lessons by organisation or teacher)."""
+    first, last = year_bounds(year)
+    lessons = visible_within(Lesson, scope, region_code).filter(
+        starts_at__gte=first, starts_at__lt=last
+    )
     # The campaigns' lessons given in the year and scope: `lessons` narrowed, not `given`
     # filtered by `pk IN (lessons)`, a half-million-row subplan for a province (issue #18).
     campaign_given = lessons.filter(status=LessonStatus.DELIVERED, campaign__isnull=False)
@@ -289,34 +409,8 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     ):
         reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
         members_of[organization_id] = member_count
-
-    campaigns = []
-    for campaign in (
-        visible_within(Campaign, scope, region_code)
-        .filter(starts_on__lt=datetime.date(year + 1, 1, 1), ends_on__gte=datetime.date(year, 1, 1))
-        .order_by("starts_on", "pk")
-    ):
-        covered = reached_by_campaign.get(campaign.pk, set()) & members_of.keys()
-        campaigns.append(
-            {
-                "name": campaign.name,
-                "teachers_by_level": sent.get(campaign.pk, _zeros(TeacherLevel)),
-                "lessons": given_by_campaign.get(campaign.pk, 0),
-                "organizations_covered": len(covered),
-                "members_reached": sum(members_of[pk] or 0 for pk in covered),
-                "target_lessons": campaign.target_lessons,
-            }
-        )
-    return {
-        "lessons": {
-            "total": sum(by_mode.values()),
-            "by_state": by_state,
-            "by_mode": by_mode,
-            "by_category": by_category,
-        },
-        "attendees": attendees,
-        "covered": reached["n"],
-        "members_reached": reached["members"] or 0,
-        "orders": {"total": sum(order_states.values()), "by_state": order_states},
-        "campaigns": campaigns,
+    reach = {
+        campaign_id: (len(reached), sum(members_of[pk] or 0 for pk in reached))
+        for campaign_id, reached in reached_by_campaign.items()
     }
+    return sent, given_by_campaign, reach

@@ -15,8 +15,8 @@ from django.db.models.functions import ExtractMonth
 from dangke.accounts.scoping import Scope, visible_within
 from dangke.core.calendar import year_bounds
 from dangke.courses.models import ExcellentDesignation
+from dangke.delivery import rollup
 from dangke.delivery.models import Lesson, LessonStatus
-from dangke.delivery.services import hosted_one_of
 from dangke.evaluation.models import Survey, SurveyKind
 from dangke.faculty.models import AnnualReview
 from dangke.regions.models import Organization, Region
@@ -172,38 +172,47 @@ def coverage_by_area(scope: Scope, year: int, code: str) -> list[dict]:
     """Per county (per township in a county's report): organisations, those that hosted a
     lesson given this year, their members and all members."""
     digits = {2: 4, 4: 6, 6: 9, 9: 12}.get(len(code), 6)
-    first, last = year_bounds(year)
-    given = Lesson.objects.filter(
-        status=LessonStatus.DELIVERED, starts_at__gte=first, starts_at__lt=last
-    ).order_by()
     organizations = visible_within(Organization, scope, code or None).filter(is_active=True)
-    covered = hosted_one_of(given)  # one query (80 s for a city as `pk IN`, issue #18)
+    # Hosted or co-hosted a lesson given this year, wherever the lesson was: the rollup's
+    # mark per organisation and year (80 s for a city as `pk IN`, then 1 s as an EXISTS on
+    # the lessons, issue #18).
+    rollup.flush()
+    covered = rollup.reached_in(year)
     rows: dict[str, dict] = defaultdict(
         lambda: {"organizations": 0, "covered": 0, "members": 0, "members_reached": 0}
     )
-    for row in (
-        organizations.annotate(covered=covered)
-        .values("region_id")
-        .annotate(
-            n=Count("pk"),
-            members=Sum("member_count"),
-            covered_n=Count("pk", filter=Q(covered=True)),
-            members_reached=Sum("member_count", filter=Q(covered=True)),
-        )
-    ):
+    per_region = organizations.values("region_id").annotate(
+        n=Count("pk"), members=Sum("member_count")
+    )
+    for row in per_region:
         area = rows[row["region_id"][:digits]]
         area["organizations"] += row["n"]
         area["members"] += row["members"] or 0
-        area["covered"] += row["covered_n"]
-        area["members_reached"] += row["members_reached"] or 0
+    for row in per_region.filter(covered):  # all, then those covered: two plain aggregates
+        area = rows[row["region_id"][:digits]]
+        area["covered"] += row["n"]
+        area["members_reached"] += row["members"] or 0
     names = dict(Region.objects.filter(code__in=rows).values_list("code", "name"))
     return [{"code": c, "name": names.get(c, c), **rows[c]} for c in sorted(rows)]
 
 
 def lessons_by_month(scope: Scope, year: int, code: str) -> dict[int, int]:
     """Lessons given per month (local months: ExtractMonth uses Asia/Shanghai)."""
-    first, last = year_bounds(year)
     months = dict.fromkeys(range(1, 13), 0)
+    rollup.flush()
+    codes = rollup.prefixes(scope, code or None)
+    if codes is not None:  # a county or wider: the rollup's tallies (issue #18)
+        for month, n in (
+            rollup.tallies(codes, year)
+            .filter(status=LessonStatus.DELIVERED)
+            .values("month")
+            .annotate(n=Sum("lessons"))
+            .values_list("month", "n")
+            .order_by()
+        ):
+            months[month] = n
+        return months
+    first, last = year_bounds(year)
     for row in (
         visible_within(Lesson, scope, code or None)
         .filter(status=LessonStatus.DELIVERED, starts_at__gte=first, starts_at__lt=last)

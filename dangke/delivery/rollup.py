@@ -1,0 +1,411 @@
+"""The year's delivery rollup (issue #18): lessons per county and month, organisations
+reached and teachers who gave lessons, so that a province's figures stop reading a year of
+half a million lessons on every request.
+
+Kept by the writes: whatever writes a lesson (a save, a status change, attendance, its
+co-hosts or teachers, moving it) names the lessons with `lessons_changed`, before and after
+the write when its keys (county, year, organisations, teachers) may move; the models'
+signals do so for saves, deletions and the two many-to-many sets. The keys those lessons
+touch are recomputed from the raw rows once per transaction, when it commits
+(`transaction.on_commit`), or earlier, when a reader in the same transaction asks
+(`flush`): never increment arithmetic. `rebuild` recomputes everything (`dangke
+rebuild_delivery_rollup`, the demo and the province loader).
+
+Readers ask `prefixes` whether a scope can read the rollup: a scope by region at county
+level or above (the province, a city, a county) reads it by region prefix; a narrower one
+(a township, a liaison's organisation, a teacher's own lessons) keeps the raw query, which
+is small for it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear, Substr
+from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
+from django.utils import timezone
+
+from dangke.accounts.scoping import Scope
+from dangke.core.calendar import year_bounds
+from dangke.delivery.models import (
+    DeliveringTeacher,
+    Lesson,
+    LessonStatus,
+    LessonTally,
+    ReachedOrganization,
+)
+
+COUNTY_DIGITS = 6
+BATCH = 5000
+
+_pending = threading.local()
+
+
+def _keys() -> dict[str, set]:
+    if not hasattr(_pending, "keys"):
+        _pending.keys = {"counties": set(), "organizations": set(), "teachers": set()}
+    return _pending.keys
+
+
+def _lessons():
+    return Lesson.objects.unscoped("the delivery rollup counts every lesson by its own keys")
+
+
+# --- which keys a write touches -----------------------------------------------------------------
+
+
+def lessons_changed(lesson_ids, *, reach: bool = True) -> None:
+    """Note the rollup keys of these lessons as they are in the database now; they are
+    recomputed when the transaction commits (or before the next read in it). Call it after
+    a write, and also before one that may move a lesson's county, year, hosts or teachers.
+    `reach=False`: only its counts changed (attendance), not who hosted or taught it."""
+    ids = [pk for pk in lesson_ids if pk is not None]
+    if not ids:
+        return
+    keys = _keys()
+    years_of: dict[int, int] = {}
+    for pk, region_id, starts_at, organization_id in (
+        _lessons().filter(pk__in=ids).values_list("pk", "region_id", "starts_at", "organization_id")
+    ):
+        year = timezone.localtime(starts_at).year
+        years_of[pk] = year
+        keys["counties"].add((region_id[:COUNTY_DIGITS], year))
+        if reach:
+            keys["organizations"].add((organization_id, year))
+    transaction.on_commit(flush)  # every call registers; the first to run empties the set
+    if not years_of or not reach:
+        return
+    for lesson_id, organization_id in Lesson.other_organizations.through.objects.filter(
+        lesson_id__in=list(years_of)
+    ).values_list("lesson_id", "organization_id"):
+        keys["organizations"].add((organization_id, years_of[lesson_id]))
+    for lesson_id, teacher_id in Lesson.teachers.through.objects.filter(
+        lesson_id__in=list(years_of)
+    ).values_list("lesson_id", "teacher_id"):
+        keys["teachers"].add((teacher_id, years_of[lesson_id]))
+
+
+def flush() -> None:
+    """Recompute the keys noted so far from the raw rows (idempotent, cheap when none)."""
+    keys = _keys()
+    if not any(keys.values()):
+        return
+    counties, organizations, teachers = (
+        set(keys["counties"]),
+        set(keys["organizations"]),
+        set(keys["teachers"]),
+    )
+    for noted in keys.values():
+        noted.clear()
+    with transaction.atomic():
+        _recount_counties(counties)
+        _remark_organizations(organizations)
+        _remark_teachers(teachers)
+
+
+def _by_year(pairs) -> dict[int, set]:
+    grouped: dict[int, set] = defaultdict(set)
+    for key, year in pairs:
+        grouped[year].add(key)
+    return grouped
+
+
+def _in_county(county: str) -> Q:
+    """Lessons whose county key is `county` (a city-level organisation's shorter code too):
+    the prefix lets the region index serve, the cut makes it exact."""
+    return Q(region__code__startswith=county, county_key=county)
+
+
+def _recount_counties(pairs) -> None:
+    for year, counties in _by_year(pairs).items():
+        first, last = year_bounds(year)
+        LessonTally.objects.unscoped("the rollup's own upkeep").filter(
+            year=year, county__in=counties
+        ).delete()
+        condition = Q(pk__in=[])
+        for county in counties:
+            condition |= _in_county(county)
+        lessons = (
+            _lessons()
+            .annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS))
+            .filter(condition, starts_at__gte=first, starts_at__lt=last)
+        )
+        _insert_tallies(lessons)
+
+
+def _insert_tallies(lessons) -> int:
+    rows = [
+        LessonTally(
+            county=row["county_key"],
+            year=row["y"],
+            month=row["m"],
+            status=row["status"],
+            mode=row["mode"],
+            category=row["course__category"],
+            campaign_id=row["campaign_id"],
+            lessons=row["n"],
+            attendees=row["people"] or 0,
+            minutes=row["minutes"] or 0,
+        )
+        for row in lessons.annotate(
+            county_key=Substr("region_id", 1, COUNTY_DIGITS),
+            y=ExtractYear("starts_at"),
+            m=ExtractMonth("starts_at"),
+        )
+        .values("county_key", "y", "m", "status", "mode", "course__category", "campaign_id")
+        .annotate(n=Count("pk"), people=Sum("attendees_count"), minutes=Sum("duration_minutes"))
+        .order_by()
+    ]
+    LessonTally.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def _given():
+    return _lessons().filter(status=LessonStatus.DELIVERED)
+
+
+def _mark_rows(model, key_field: str, rows) -> int:
+    """One mark per (key, year, lesson county) for any lesson and one more per campaign."""
+    marks = set()
+    for key, year, campaign_id, county in rows:
+        marks.add((key, year, None, county))
+        if campaign_id is not None:
+            marks.add((key, year, campaign_id, county))
+    model.objects.bulk_create(
+        [
+            model(**{key_field: key}, year=year, campaign_id=campaign_id, lesson_county=county)
+            for key, year, campaign_id, county in marks
+        ],
+        batch_size=BATCH,
+    )
+    return len(marks)
+
+
+def _reach_rows(given, organizations=None):
+    """(organisation, year, campaign, lesson county) of hosts and co-hosts of `given`."""
+    hosts = given.annotate(
+        y=ExtractYear("starts_at"), county_key=Substr("region_id", 1, COUNTY_DIGITS)
+    )
+    through = Lesson.other_organizations.through.objects.filter(lesson__in=given).annotate(
+        y=ExtractYear("lesson__starts_at"),
+        county_key=Substr("lesson__region_id", 1, COUNTY_DIGITS),
+    )
+    if organizations is not None:
+        hosts = hosts.filter(organization_id__in=organizations)
+        through = through.filter(organization_id__in=organizations)
+    yield from hosts.values_list("organization_id", "y", "campaign_id", "county_key").distinct()
+    yield from through.values_list(
+        "organization_id", "y", "lesson__campaign_id", "county_key"
+    ).distinct()
+
+
+def _teacher_rows(given, teachers=None):
+    through = Lesson.teachers.through.objects.filter(lesson__in=given).annotate(
+        y=ExtractYear("lesson__starts_at"),
+        county_key=Substr("lesson__region_id", 1, COUNTY_DIGITS),
+    )
+    if teachers is not None:
+        through = through.filter(teacher_id__in=teachers)
+    return through.values_list("teacher_id", "y", "lesson__campaign_id", "county_key").distinct()
+
+
+def _remark_organizations(pairs) -> None:
+    for year, organizations in _by_year(pairs).items():
+        first, last = year_bounds(year)
+        ReachedOrganization.objects.unscoped("the rollup's own upkeep").filter(
+            year=year, organization_id__in=organizations
+        ).delete()
+        given = _given().filter(starts_at__gte=first, starts_at__lt=last)
+        _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given, organizations))
+
+
+def _remark_teachers(pairs) -> None:
+    for year, teachers in _by_year(pairs).items():
+        first, last = year_bounds(year)
+        DeliveringTeacher.objects.unscoped("the rollup's own upkeep").filter(
+            year=year, teacher_id__in=teachers
+        ).delete()
+        given = _given().filter(starts_at__gte=first, starts_at__lt=last)
+        _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given, teachers))
+
+
+def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int]:
+    """Recompute the rollup from the raw rows: every year or one local year, everywhere or
+    within one region (its code cut to the county: a row of the rollup is made of the lessons
+    of one county)."""
+    for noted in _keys().values():
+        noted.clear()
+    region = (region or "")[:COUNTY_DIGITS]
+    lessons = _lessons()
+    with transaction.atomic():
+        for model, county_field in (
+            (LessonTally, "county"),
+            (ReachedOrganization, "lesson_county"),
+            (DeliveringTeacher, "lesson_county"),
+        ):
+            rows = model.objects.unscoped("the rollup is rebuilt")
+            if year is not None:
+                rows = rows.filter(year=year)
+            if region:
+                rows = rows.filter(**{f"{county_field}__startswith": region})
+            rows.delete()
+        if year is not None:
+            first, last = year_bounds(year)
+            lessons = lessons.filter(starts_at__gte=first, starts_at__lt=last)
+        if region:
+            lessons = lessons.filter(region__code__startswith=region)
+        given = lessons.filter(status=LessonStatus.DELIVERED)
+        return {
+            "tallies": _insert_tallies(lessons),
+            "organizations": _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given)),
+            "teachers": _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given)),
+        }
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def prefixes(scope: Scope, region_code: str | None = None) -> tuple[str, ...] | None:
+    """The region prefixes through which `scope` (narrowed to `region_code`) sees lessons
+    and organisations when that is all it sees by: read the rollup by them. None: the scope
+    is narrower than a county or sees rows by organisation or teacher; read the raw rows."""
+    if scope.organization_ids or scope.teacher_ids:
+        return None
+    if scope.region_codes:
+        codes = scope.region_codes
+    elif scope.is_superuser:
+        codes = ("",)
+    else:
+        return None
+    if region_code:
+        codes = tuple(
+            region_code if region_code.startswith(code) else code
+            for code in codes
+            if region_code.startswith(code) or code.startswith(region_code)
+        )
+    if any(len(code) > COUNTY_DIGITS for code in codes):
+        return None
+    return codes
+
+
+def within(field: str, codes: tuple[str, ...]) -> Q:
+    """Rows whose `field` (a county code) lies in one of `codes`; none for no code."""
+    if "" in codes:  # everything (`Q() | …` would drop the empty Q, not widen to all)
+        return Q()
+    condition = Q(pk__in=[])
+    for code in codes:
+        condition |= Q(**{f"{field}__startswith": code})
+    return condition
+
+
+def tallies(codes: tuple[str, ...], year: int):
+    return LessonTally.objects.unscoped("read by the scope's region prefixes").filter(
+        within("county", codes), year=year
+    )
+
+
+def reached_marks(year: int, *, campaign=None, codes: tuple[str, ...] | None = None):
+    """The organisations (ids, a subquery) that hosted or co-hosted a lesson given in `year`
+    (of `campaign`; located within `codes` when given)."""
+    marks = ReachedOrganization.objects.unscoped("a filter of organisations in scope").filter(
+        year=year, campaign=campaign
+    )
+    if codes is not None:
+        marks = marks.filter(within("lesson_county", codes))
+    return marks.values("organization_id")
+
+
+def reached_in(year: int, *, campaign=None, codes: tuple[str, ...] | None = None) -> Q:
+    """A condition on organisations: the rollup's `hosted_one_of` a year's given lessons. A
+    semi-join (`pk IN (marks)`), not an EXISTS per organisation, so that it also serves as an
+    aggregate's filter without a subplan per row."""
+    return Q(pk__in=reached_marks(year, campaign=campaign, codes=codes))
+
+
+def delivering_teachers(year: int, codes: tuple[str, ...], *, campaign=None):
+    return DeliveringTeacher.objects.unscoped("read by the scope's region prefixes").filter(
+        within("lesson_county", codes), year=year, campaign=campaign
+    )
+
+
+# --- the writes the signals see ---------------------------------------------------------------
+
+
+# A save naming its fields moves no key unless it names one of these.
+_KEY_FIELDS = {"starts_at", "organization", "organization_id", "region", "region_id"}
+
+
+def _before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if update_fields is not None and not _KEY_FIELDS & set(update_fields):
+        return
+    if instance.pk is not None and not raw:
+        lessons_changed([instance.pk])  # where it was: a moved lesson leaves its old keys
+
+
+# What the rollup counts a lesson by: a save naming none of these leaves it as it was.
+_COUNTED_FIELDS = _KEY_FIELDS | {
+    "status", "mode", "attendees_count", "duration_minutes", "course", "course_id",
+    "campaign", "campaign_id",
+}  # fmt: skip
+
+
+def _after_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if update_fields is not None and not _COUNTED_FIELDS & set(update_fields):
+        return
+    if not raw:
+        lessons_changed([instance.pk])
+
+
+def _before_delete(sender, instance, **kwargs):
+    lessons_changed([instance.pk])
+
+
+_SET_ACTIONS = {"pre_add", "post_add", "pre_remove", "post_remove", "pre_clear", "post_clear"}
+
+
+def _sets_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in _SET_ACTIONS:
+        return
+    if reverse:  # from the organisation's or teacher's side: the lessons are in pk_set
+        if action.endswith("clear"):
+            field = "organization" if sender is Lesson.other_organizations.through else "teacher"
+            pk_set = sender.objects.filter(**{f"{field}_id": instance.pk}).values_list(
+                "lesson_id", flat=True
+            )
+        lessons_changed(list(pk_set or ()))
+    else:
+        lessons_changed([instance.pk])
+
+
+def _course_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+    """A course's category is a key of its lessons' tallies: a changed one recounts them."""
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and "category" not in update_fields:
+        return
+    stored = sender._base_manager.filter(pk=instance.pk).values_list("category", flat=True)
+    if list(stored) in ([instance.category], []):
+        return
+    keys = _keys()
+    for county, year in (
+        _lessons()
+        .filter(course_id=instance.pk)
+        .annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS), y=ExtractYear("starts_at"))
+        .values_list("county_key", "y")
+        .distinct()
+    ):
+        keys["counties"].add((county, year))
+    transaction.on_commit(flush)
+
+
+def connect() -> None:
+    """Called by the app's `ready`."""
+    pre_save.connect(_before_save, sender=Lesson, dispatch_uid="rollup_before_save")
+    post_save.connect(_after_save, sender=Lesson, dispatch_uid="rollup_after_save")
+    pre_delete.connect(_before_delete, sender=Lesson, dispatch_uid="rollup_before_delete")
+    pre_save.connect(_course_saved, sender="courses.Course", dispatch_uid="rollup_course")
+    for through in (Lesson.other_organizations.through, Lesson.teachers.through):
+        m2m_changed.connect(_sets_changed, sender=through, dispatch_uid=f"rollup_{through}")
