@@ -1,7 +1,7 @@
 """bench/province.py names why a page misses the goal (issue #18): a known cause per page
 name, and "unknown" for a page that newly misses."""
 
-from bench.province import Measure, misses_explained
+from bench.province import KNOWN_CAUSES, Measure, misses_explained
 
 
 def row(page: str, upper_ms: float, lower_ms: float) -> dict:
@@ -21,7 +21,6 @@ def test_each_missing_page_is_explained_and_a_page_that_meets_the_goal_is_not_li
         row("新页面", 900, 100),
     ]
     assert misses_explained(rows) == [
-        "- 工作台: 年度数据仍从原始行汇总全省全年（每位师资授课数、专项活动覆盖、答卷计数）；"
-        "预警卡片对全省在库师资逐一评估（无按师资-年度的授课汇总表）",
+        f"- 工作台: {KNOWN_CAUSES['工作台']}",
         "- 新页面: 原因未知（新出现的未达标）",
     ]
