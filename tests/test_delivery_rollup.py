@@ -5,10 +5,13 @@ lesson write, after a rebuild, for each county's scope and the city's. Small dat
 purpose: the benchmark, not a test, measures the size."""
 
 import datetime
+import threading
+import time
 from contextlib import contextmanager
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dangke.accounts.scoping import scope_for_user
@@ -281,3 +284,53 @@ def test_narrow_scopes_read_the_raw_lessons(rw):
     assert rollup.prefixes(city, "511102001") is None
     assert rollup.prefixes(city, "511102") == ("511102",)
     assert rollup.prefixes(city, "5112") == ()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_recounting_one_county_at_once_do_not_double_it(rw):
+    """Two sign-ins of one county on two web workers: the second recount waits for the
+    first to commit, then replaces its rows (without the wait, READ COMMITTED lets the
+    second DELETE miss the first's new rows and the county's lessons count twice)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time")
+    lesson = Lesson.objects.get(pk=rw.given_a.pk)
+    first_recounted = threading.Event()
+    failures = []
+
+    def first_worker():
+        try:
+            with transaction.atomic():
+                rollup.lessons_changed([lesson.pk], reach=False)
+                rollup.flush()
+                first_recounted.set()
+                time.sleep(0.5)  # still uncommitted while the second worker recounts
+        except Exception as error:
+            failures.append(error)
+        finally:
+            first_recounted.set()
+            connection.close()
+
+    def second_worker():
+        try:
+            first_recounted.wait(5)
+            rollup.lessons_changed([lesson.pk], reach=False)
+            rollup.flush()
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=first_worker), threading.Thread(target=second_worker)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(10)
+    assert not failures
+    county, (first, last) = lesson.region_id[:6], year_bounds(YEAR)
+    counted = LessonTally.objects.unscoped("the test reads the tallies").filter(
+        county=county, year=YEAR
+    )
+    raw = Lesson.objects.unscoped("the test's raw count").filter(
+        region__code__startswith=county, starts_at__gte=first, starts_at__lt=last
+    )
+    assert sum(counted.values_list("lessons", flat=True)) == raw.count() == 3

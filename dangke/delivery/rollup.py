@@ -20,9 +20,10 @@ is small for it.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
@@ -101,9 +102,37 @@ def flush() -> None:
     for noted in keys.values():
         noted.clear()
     with transaction.atomic():
+        _serialise(counties, organizations, teachers)
         _recount_counties(counties)
         _remark_organizations(organizations)
         _remark_teachers(teachers)
+
+
+# Lock keys of the rollup's upkeep: one namespace per kind in the high bits, a CRC of the
+# key in the low 32 (Python's own hash() differs from process to process).
+_LOCK_NAMESPACES = {"county": 0x4B31, "organization": 0x4B32, "teacher": 0x4B33}
+
+
+def _serialise(counties, organizations, teachers) -> None:
+    """Two commits recounting the same key at once (two sign-ins of one county, on two web
+    workers) would each delete the key's rows and insert their own: under READ COMMITTED the
+    second DELETE does not see the rows the first inserted, so the figures would double. On
+    PostgreSQL each key's recount holds a transaction lock, taken in one order (no
+    deadlock); SQLite writes one transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        (_LOCK_NAMESPACES[kind] << 32) | zlib.crc32(f"{key}:{year}".encode())
+        for kind, pairs in (
+            ("county", counties),
+            ("organization", organizations),
+            ("teacher", teachers),
+        )
+        for key, year in pairs
+    )
+    with connection.cursor() as cursor:
+        for key in dict.fromkeys(keys):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _by_year(pairs) -> dict[int, set]:
