@@ -305,6 +305,13 @@ class ProvinceBuilder:
         started = time.monotonic()  # the lessons went in by COPY, past the rollup's upkeep
         self.counts["delivery_rollup_rows"] = sum(delivery_rollup.rebuild().values())
         self.phase("年度授课汇总（汇总表）", started)
+
+        # The contests, reviews, media, loudspeakers and rollups above were written after the
+        # first ANALYZE: a table the planner still believes empty gets nested loops over
+        # sequential scans (a contest count ran for minutes on PostgreSQL).
+        started = time.monotonic()
+        refresh_planner_statistics()
+        self.phase("更新统计信息（各城市其余部分和汇总表）", started)
         totals = {
             "teachers": home["teachers"] + self.counts["province_teachers"],
             "organizations": home["organizations"] + self.counts["province_organizations"],
