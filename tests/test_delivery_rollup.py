@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dangke.accounts.scoping import scope_for_user
+from dangke.accounts.scoping import Scope, scope_for_user
 from dangke.core.calendar import year_bounds
 from dangke.courses.categories import CourseCategory
 from dangke.delivery import rollup, services
@@ -99,7 +99,7 @@ def raw_rows(monkeypatch):
         return services.hosted_one_of(given.order_by())
 
     with monkeypatch.context() as patched:
-        patched.setattr(rollup, "prefixes", lambda scope, region_code=None: None)
+        patched.setattr(Scope, "county_prefixes", lambda scope, region_code=None: None)
         patched.setattr(rollup, "reached_in", reached_raw)
         yield
 
@@ -123,7 +123,7 @@ def assert_rollup_equals_raw(w, monkeypatch) -> dict:
     from the rollup equal those from the raw lessons. Returns the city's of this year."""
     for year in (YEAR, YEAR + 1):
         for user in (w.county_a_admin, w.county_b_admin, w.city_admin):
-            assert rollup.prefixes(scope_for_user(user)) is not None
+            assert scope_for_user(user).county_prefixes() is not None
             rolled_up = _figures(user, w.campaign, year)
             with raw_rows(monkeypatch):
                 raw = _figures(user, w.campaign, year)
@@ -279,11 +279,11 @@ def test_the_rebuild_command(rw, monkeypatch, capsys):
 
 def test_narrow_scopes_read_the_raw_lessons(rw):
     """A liaison (by organisation) and a township scope never read the rollup."""
-    assert rollup.prefixes(scope_for_user(rw.liaison)) is None
+    assert scope_for_user(rw.liaison).county_prefixes() is None
     city = scope_for_user(rw.city_admin)
-    assert rollup.prefixes(city, "511102001") is None
-    assert rollup.prefixes(city, "511102") == ("511102",)
-    assert rollup.prefixes(city, "5112") == ()
+    assert city.county_prefixes("511102001") is None
+    assert city.county_prefixes("511102") == ("511102",)
+    assert city.county_prefixes("5112") == ()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -56,6 +56,21 @@ class ScopeRules:
     shared: tuple[tuple[str, str], ...] = ()
 
 
+# Region codes: 2 digits a province, 4 a city, 6 a county, 9 a township, 12 a village.
+COUNTY_DIGITS = 6
+
+
+def within_prefixes(field: str, codes: tuple[str, ...]) -> Q:
+    """Rows whose `field` (a region code) starts with one of `codes`; none for no code, all
+    for the empty code."""
+    if "" in codes:  # everything (`Q() | …` would drop the empty Q, not widen to all)
+        return Q()
+    condition = Q(pk__in=[])
+    for code in codes:
+        condition |= Q(**{f"{field}__startswith": code})
+    return condition
+
+
 @dataclass(frozen=True)
 class Scope:
     """What one user may see, as plain values. Built by `scope_for_user`."""
@@ -88,6 +103,29 @@ class Scope:
         if self.is_superuser and not self.region_codes:
             return True
         return any(code.startswith(prefix) for prefix in self.region_codes)
+
+    def county_prefixes(self, region_code: str | None = None) -> tuple[str, ...] | None:
+        """The region prefixes (county level or above) through which this scope, narrowed to
+        `region_code`, sees rows when region is all it sees by: a rollup kept per county can
+        be read by them. None: the scope is narrower than a county or sees rows by
+        organisation or teacher; read the raw rows, which are few for it."""
+        if self.organization_ids or self.teacher_ids:
+            return None
+        if self.region_codes:
+            codes = self.region_codes
+        elif self.is_superuser:
+            codes = ("",)
+        else:
+            return None
+        if region_code:
+            codes = tuple(
+                region_code if region_code.startswith(code) else code
+                for code in codes
+                if region_code.startswith(code) or code.startswith(region_code)
+            )
+        if any(len(code) > COUNTY_DIGITS for code in codes):
+            return None
+        return codes
 
     def manages_region(self, code: str) -> bool:
         """True when the user administers `code` (may edit, import, change status there)."""

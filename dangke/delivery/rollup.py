@@ -20,17 +20,17 @@ is small for it.
 from __future__ import annotations
 
 import threading
-import zlib
 from collections import defaultdict
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from dangke.accounts.scoping import Scope
+from dangke.accounts.scoping import COUNTY_DIGITS, within_prefixes
 from dangke.core.calendar import year_bounds
+from dangke.core.locks import hold_locks
 from dangke.delivery.models import (
     DeliveringTeacher,
     Lesson,
@@ -39,7 +39,6 @@ from dangke.delivery.models import (
     ReachedOrganization,
 )
 
-COUNTY_DIGITS = 6
 BATCH = 5000
 
 _pending = threading.local()
@@ -108,21 +107,19 @@ def flush() -> None:
         _remark_teachers(teachers)
 
 
-# Lock keys of the rollup's upkeep: one namespace per kind in the high bits, a CRC of the
-# key in the low 32 (Python's own hash() differs from process to process).
-_LOCK_NAMESPACES = {"county": 0x4B31, "organization": 0x4B32, "teacher": 0x4B33}
+_LOCK_NAMESPACES = {
+    "county": "delivery-county",
+    "organization": "delivery-organization",
+    "teacher": "delivery-teacher",
+}
 
 
 def _serialise(counties, organizations, teachers) -> None:
     """Two commits recounting the same key at once (two sign-ins of one county, on two web
     workers) would each delete the key's rows and insert their own: under READ COMMITTED the
-    second DELETE does not see the rows the first inserted, so the figures would double. On
-    PostgreSQL each key's recount holds a transaction lock, taken in one order (no
-    deadlock); SQLite writes one transaction at a time anyway."""
-    if connection.vendor != "postgresql":
-        return
-    keys = sorted(
-        (_LOCK_NAMESPACES[kind] << 32) | zlib.crc32(f"{key}:{year}".encode())
+    second DELETE does not see the rows the first inserted, so the figures would double."""
+    hold_locks(
+        (_LOCK_NAMESPACES[kind], f"{key}:{year}")
         for kind, pairs in (
             ("county", counties),
             ("organization", organizations),
@@ -130,9 +127,6 @@ def _serialise(counties, organizations, teachers) -> None:
         )
         for key, year in pairs
     )
-    with connection.cursor() as cursor:
-        for key in dict.fromkeys(keys):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
 def _by_year(pairs) -> dict[int, set]:
@@ -297,42 +291,9 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
 # --- reading --------------------------------------------------------------------------------
 
 
-def prefixes(scope: Scope, region_code: str | None = None) -> tuple[str, ...] | None:
-    """The region prefixes through which `scope` (narrowed to `region_code`) sees lessons
-    and organisations when that is all it sees by: read the rollup by them. None: the scope
-    is narrower than a county or sees rows by organisation or teacher; read the raw rows."""
-    if scope.organization_ids or scope.teacher_ids:
-        return None
-    if scope.region_codes:
-        codes = scope.region_codes
-    elif scope.is_superuser:
-        codes = ("",)
-    else:
-        return None
-    if region_code:
-        codes = tuple(
-            region_code if region_code.startswith(code) else code
-            for code in codes
-            if region_code.startswith(code) or code.startswith(region_code)
-        )
-    if any(len(code) > COUNTY_DIGITS for code in codes):
-        return None
-    return codes
-
-
-def within(field: str, codes: tuple[str, ...]) -> Q:
-    """Rows whose `field` (a county code) lies in one of `codes`; none for no code."""
-    if "" in codes:  # everything (`Q() | …` would drop the empty Q, not widen to all)
-        return Q()
-    condition = Q(pk__in=[])
-    for code in codes:
-        condition |= Q(**{f"{field}__startswith": code})
-    return condition
-
-
 def tallies(codes: tuple[str, ...], year: int):
     return LessonTally.objects.unscoped("read by the scope's region prefixes").filter(
-        within("county", codes), year=year
+        within_prefixes("county", codes), year=year
     )
 
 
@@ -343,7 +304,7 @@ def reached_marks(year: int, *, campaign=None, codes: tuple[str, ...] | None = N
         year=year, campaign=campaign
     )
     if codes is not None:
-        marks = marks.filter(within("lesson_county", codes))
+        marks = marks.filter(within_prefixes("lesson_county", codes))
     return marks.values("organization_id")
 
 
@@ -356,7 +317,7 @@ def reached_in(year: int, *, campaign=None, codes: tuple[str, ...] | None = None
 
 def delivering_teachers(year: int, codes: tuple[str, ...], *, campaign=None):
     return DeliveringTeacher.objects.unscoped("read by the scope's region prefixes").filter(
-        within("lesson_county", codes), year=year, campaign=campaign
+        within_prefixes("lesson_county", codes), year=year, campaign=campaign
     )
 
 

@@ -963,7 +963,7 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
     # the reach marks and the lesson tallies of the rollup (`delivery.rollup`); a narrower
     # one the lessons themselves.
     rollup.flush()
-    codes = rollup.prefixes(scope)
+    codes = scope.county_prefixes()
     if codes is None:
         per_county = organizations.annotate(reached=hosted_one_of(given)).values_list(
             Substr("region_id", 1, 6)

@@ -11,7 +11,7 @@ import datetime
 
 from django.db.models import Count, Exists, F, OuterRef, Sum
 
-from dangke.accounts.scoping import Scope, as_scope, visible_within
+from dangke.accounts.scoping import Scope, as_scope, visible_within, within_prefixes
 from dangke.core.calendar import report_year, year_bounds
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
@@ -209,7 +209,7 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     rollup (`delivery.rollup`, issue #18) for a scope by region at county level or above,
     from the raw rows for a narrower one. Seven queries, whatever the number of campaigns."""
     rollup.flush()
-    codes = rollup.prefixes(scope, region_code)
+    codes = scope.county_prefixes(region_code)
     by_state, by_mode, by_category = (
         _zeros(LessonStatus),
         _zeros(DeliveryMode),
@@ -304,7 +304,7 @@ def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
     sent: dict[int, dict[str, int]] = {}
     for row in (
         DeliveringTeacher.objects.unscoped("read by the scope's region prefixes")
-        .filter(rollup.within("lesson_county", codes), year=year, campaign__isnull=False)
+        .filter(within_prefixes("lesson_county", codes), year=year, campaign__isnull=False)
         .values("campaign_id", "teacher__level")
         .annotate(n=Count("teacher_id", distinct=True))
         .order_by()
@@ -323,8 +323,8 @@ def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
     # organisation reached from lessons of two counties has two marks, counted once by a
     # second query's correction, asked only then (rare: a co-host across a county line).
     marks = ReachedOrganization.objects.unscoped("marks of organisations in scope").filter(
-        rollup.within("lesson_county", codes),
-        rollup.within("organization__region__code", codes),
+        within_prefixes("lesson_county", codes),
+        within_prefixes("organization__region__code", codes),
         year=year,
         campaign__isnull=False,
         organization__is_active=True,

@@ -200,7 +200,7 @@ def lessons_by_month(scope: Scope, year: int, code: str) -> dict[int, int]:
     """Lessons given per month (local months: ExtractMonth uses Asia/Shanghai)."""
     months = dict.fromkeys(range(1, 13), 0)
     rollup.flush()
-    codes = rollup.prefixes(scope, code or None)
+    codes = scope.county_prefixes(code or None)
     if codes is not None:  # a county or wider: the rollup's tallies (issue #18)
         for month, n in (
             rollup.tallies(codes, year)
