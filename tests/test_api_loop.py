@@ -18,6 +18,7 @@ from dangke.accounts.scoping import scope_for_user
 from dangke.contests import services as contest_services
 from dangke.contests.models import Round, Stage
 from dangke.core.calendar import report_year
+from dangke.delivery import rollup
 from dangke.delivery.models import Campaign, DeliveryMode, Lesson, LessonStatus
 from dangke.evaluation import scores
 from dangke.evaluation import services as evaluation
@@ -172,6 +173,50 @@ def test_lesson_filters_narrow_and_never_widen(client, world, tokens, lessons):
     assert get(client, "/lessons?status=finished", a).status_code == 422
 
 
+LESSON_QUERIES = (
+    "",
+    "year=2026",
+    "year=2025",
+    "status=delivered",
+    "status=cancelled&year=2025",
+    "mode=loudspeaker",
+    "mode=online&year=2026",
+    "region=511123",
+    "region=5111",
+    "region=5112",
+    "region=511102001",  # narrower than a county: counted
+    "campaign={campaign}",
+    "teacher={teacher}",  # not kept by the tallies: counted
+    "course={course}",
+)
+
+
+@pytest.mark.parametrize("who", ["a", "b", "city", "teacher", "liaison"])
+def test_lesson_counts_from_the_tallies_equal_the_lessons_listed(
+    client, world, tokens, lessons, who, monkeypatch
+):
+    """The list's count comes from the rollup's tallies for an office by region (issue #18)
+    and from the lessons otherwise: either way it is the number of lessons listed."""
+    from dangke.core.apicontract import BoundedPages
+
+    counted = []
+    real_count = BoundedPages._items_count
+    monkeypatch.setattr(
+        BoundedPages, "_items_count", lambda self, qs: counted.append(1) or real_count(self, qs)
+    )
+    for template in LESSON_QUERIES:
+        query = template.format(
+            campaign=world.campaign.pk, teacher=world.city_teacher.pk, course=world.course_a.pk
+        )
+        counted.clear()
+        body = get(client, f"/lessons?page_size=1000&{query}", tokens[who]).json()
+        assert body["count"] == len(body["items"]), (who, query)
+        by_tallies = who in ("a", "b", "city") and not any(
+            query.startswith(raw) for raw in ("teacher=", "course=", "region=511102001")
+        )
+        assert (not counted) == by_tallies, (who, query)
+
+
 def test_lesson_list_reads_in_a_fixed_number_of_queries(
     client, world, tokens, lessons, django_assert_max_num_queries
 ):
@@ -182,6 +227,7 @@ def test_lesson_list_reads_in_a_fixed_number_of_queries(
             starts_at=datetime.datetime(2026, 6, day, 9, 0, tzinfo=SHANGHAI),
         )
         lesson.teachers.add(world.teacher_a)
+    rollup.flush()  # the rollup's upkeep of the lessons above, due at their commit
     with django_assert_max_num_queries(8):
         assert len(ids(get(client, "/lessons", tokens["city"]))) == 24
 

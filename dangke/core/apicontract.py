@@ -41,10 +41,14 @@ class BoundedPages(PageNumberPagination):
 
     def paginate_queryset(self, queryset, pagination: Input, request, **params: Any):
         page_size = self._get_page_size(pagination.page_size)
-        count = self._items_count(queryset)
+        count = self.count(queryset, request, **params)
         offset = (pagination.page - 1) * page_size
         items = [] if offset >= count else queryset[offset : offset + page_size]
         return {self.items_attribute: items, "count": count}
+
+    def count(self, queryset, request, **params: Any) -> int:
+        """The rows of the whole list; a subclass may know it without counting them."""
+        return self._items_count(queryset)
 
 
 class OfflineSwagger(Swagger):

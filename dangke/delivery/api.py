@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from dangke.accounts.scoping import get_visible_or_404
 from dangke.core.apicontract import BoundedPages, DbId, Year
+from dangke.delivery import services
 from dangke.delivery.models import DeliveryMode, Lesson, LessonStatus
 
 router = Router(tags=["授课"])
@@ -106,8 +107,17 @@ def _lessons(scope):
     )
 
 
+class LessonPages(BoundedPages):
+    """A province's list counts half a million lessons on every page: the rollup's tallies
+    know the count when the filters are among theirs (issue #18)."""
+
+    def count(self, queryset, request, **params):
+        counted = services.lessons_counted(request.scope, **params["filters"].model_dump())
+        return self._items_count(queryset) if counted is None else counted
+
+
 @router.get("/lessons", response=list[LessonOut], summary="授课活动（按开始时间排序）")
-@paginate(BoundedPages, page_size=50)
+@paginate(LessonPages, page_size=50)
 def list_lessons(request, filters: Query[LessonFilter]):
     return filters.filter(_lessons(request.scope))
 

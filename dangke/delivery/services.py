@@ -17,13 +17,19 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangke.accounts.models import Role, RoleAssignment
-from dangke.accounts.scoping import Scope, scope_for_user, shared_into
+from dangke.accounts.scoping import (
+    COUNTY_DIGITS,
+    Scope,
+    scope_for_user,
+    shared_into,
+    within_prefixes,
+)
 from dangke.core.calendar import report_year, year_bounds
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, change_statuses, record_audit
@@ -40,6 +46,7 @@ from dangke.delivery.models import (
     Lesson,
     LessonSource,
     LessonStatus,
+    LessonTally,
     OrderStatus,
     PlanRun,
     PlanState,
@@ -917,6 +924,29 @@ def hosted_one_of(lessons):
     return Exists(lessons.filter(organization_id=OuterRef("pk"))) | Exists(
         lessons.filter(other_organizations=OuterRef("pk"))
     )
+
+
+def lessons_counted(
+    scope: Scope, *, year=None, status=None, mode=None, region=None, campaign=None, **others
+) -> int | None:
+    """How many lessons the scope sees with these filters, from the rollup's tallies; None
+    when the tallies cannot tell (a filter they do not keep, or a scope narrower than a
+    county), and the lessons must be counted."""
+    if any(value is not None for value in others.values()):
+        return None
+    codes = scope.county_prefixes(region or None)
+    if codes is None or (region and len(region) > COUNTY_DIGITS):
+        return None
+    rollup.flush()
+    tallies = LessonTally.objects.unscoped("read by the scope's region prefixes").filter(
+        within_prefixes("county", codes)
+    )
+    for field, value in (("year", year), ("status", status), ("mode", mode)):
+        if value is not None:
+            tallies = tallies.filter(**{field: value})
+    if campaign is not None:
+        tallies = tallies.filter(campaign_id=campaign)
+    return tallies.aggregate(n=Sum("lessons"))["n"] or 0
 
 
 def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = None) -> dict:
