@@ -19,8 +19,10 @@ is small for it.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -29,7 +31,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_sav
 from django.utils import timezone
 
 from dangke.accounts.scoping import COUNTY_DIGITS, within_prefixes
-from dangke.core.calendar import year_bounds
+from dangke.core.calendar import month_bounds, year_bounds
 from dangke.core.locks import hold_locks
 from dangke.delivery.models import (
     DeliveringTeacher,
@@ -37,6 +39,7 @@ from dangke.delivery.models import (
     LessonStatus,
     LessonTally,
     ReachedOrganization,
+    TeacherMonth,
 )
 
 BATCH = 5000
@@ -103,8 +106,9 @@ def flush() -> None:
     with transaction.atomic():
         _serialise(counties, organizations, teachers)
         _recount_counties(counties)
-        _remark_organizations(organizations)
-        _remark_teachers(teachers)
+        _remark(ReachedOrganization, "organization_id", _reach_rows, organizations)
+        _remark(DeliveringTeacher, "teacher_id", _teacher_rows, teachers)
+        _recount_teacher_months(teachers)
 
 
 _LOCK_NAMESPACES = {
@@ -235,24 +239,56 @@ def _teacher_rows(given, teachers=None):
     return through.values_list("teacher_id", "y", "lesson__campaign_id", "county_key").distinct()
 
 
-def _remark_organizations(pairs) -> None:
-    for year, organizations in _by_year(pairs).items():
+def _remark(model, key_field: str, rows_of, pairs) -> None:
+    """The marks of these (key, year) pairs made again from the year's given lessons."""
+    for year, keys in _by_year(pairs).items():
         first, last = year_bounds(year)
-        ReachedOrganization.objects.unscoped("the rollup's own upkeep").filter(
-            year=year, organization_id__in=organizations
+        model.objects.unscoped("the rollup's own upkeep").filter(
+            year=year, **{f"{key_field}__in": keys}
         ).delete()
         given = _given().filter(starts_at__gte=first, starts_at__lt=last)
-        _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given, organizations))
+        _mark_rows(model, key_field, rows_of(given, keys))
 
 
-def _remark_teachers(pairs) -> None:
+def _insert_teacher_months(pairs) -> int:
+    """`pairs`: teacher–lesson pairs (the through rows) to add up per teacher, local month
+    and state."""
+    rows = [
+        TeacherMonth(
+            teacher_id=row["teacher_id"],
+            year=row["y"],
+            month=row["m"],
+            status=row["lesson__status"],
+            lessons=row["n"],
+            minutes=row["minutes"] or 0,
+        )
+        for row in pairs.annotate(
+            y=ExtractYear("lesson__starts_at"), m=ExtractMonth("lesson__starts_at")
+        )
+        .values("teacher_id", "y", "m", "lesson__status")
+        .annotate(n=Count("lesson_id"), minutes=Sum("lesson__duration_minutes"))
+        .order_by()
+    ]
+    TeacherMonth.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def _recount_teacher_months(pairs) -> int:
+    """Every lesson of these (teacher, year) pairs, whatever its state, counted again."""
+    inserted = 0
     for year, teachers in _by_year(pairs).items():
         first, last = year_bounds(year)
-        DeliveringTeacher.objects.unscoped("the rollup's own upkeep").filter(
+        TeacherMonth.objects.unscoped("the rollup's own upkeep").filter(
             year=year, teacher_id__in=teachers
         ).delete()
-        given = _given().filter(starts_at__gte=first, starts_at__lt=last)
-        _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given, teachers))
+        inserted += _insert_teacher_months(
+            Lesson.teachers.through.objects.filter(
+                teacher_id__in=teachers,
+                lesson__starts_at__gte=first,
+                lesson__starts_at__lt=last,
+            )
+        )
+    return inserted
 
 
 def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int]:
@@ -281,10 +317,26 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
         if region:
             lessons = lessons.filter(region__code__startswith=region)
         given = lessons.filter(status=LessonStatus.DELIVERED)
+        pairs = Lesson.teachers.through.objects.filter(lesson__in=lessons)
+        if region:
+            # A teacher's months count their lessons everywhere: those who taught in the
+            # region are counted again whole, for the years they taught there.
+            months = _recount_teacher_months(
+                pairs.annotate(y=ExtractYear("lesson__starts_at"))
+                .values_list("teacher_id", "y")
+                .distinct()
+            )
+        else:
+            months_kept = TeacherMonth.objects.unscoped("the rollup is rebuilt")
+            if year is not None:
+                months_kept = months_kept.filter(year=year)
+            months_kept.delete()
+            months = _insert_teacher_months(pairs)
         return {
             "tallies": _insert_tallies(lessons),
             "organizations": _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given)),
             "teachers": _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given)),
+            "teacher_months": months,
         }
 
 
@@ -319,6 +371,76 @@ def delivering_teachers(year: int, codes: tuple[str, ...], *, campaign=None):
     return DeliveringTeacher.objects.unscoped("read by the scope's region prefixes").filter(
         within_prefixes("lesson_county", codes), year=year, campaign=campaign
     )
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lessons in `statuses` starting in [start, end)."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    statuses: tuple[str, ...]
+
+
+def _local_months(start, end):
+    """The local months that meet [start, end), each as (year, month, its start, its end)."""
+    day = timezone.localtime(start).date().replace(day=1)
+    while True:
+        first, last = month_bounds(day.year, day.month)
+        if first >= end:
+            return
+        yield day.year, day.month, first, last
+        day = timezone.localtime(last).date()
+
+
+def teacher_spans(teacher_ids, spans: dict[str, Span]) -> dict[str, dict[int, tuple[int, int]]]:
+    """For each named span, each teacher's (lessons, minutes) in it, a lesson once per
+    teacher on it, wherever it was: the whole local months inside a span from the rollup,
+    the months it cuts at its edges from the lessons (an index on their start serves them).
+    Two queries whatever the spans. `teacher_ids`: ids or a subquery of the teachers."""
+    flush()
+    whole: dict[str, Q] = {}  # span → its whole months, read from the rollup
+    edges: dict[str, Q] = {}  # span → the parts of months it cuts, read from the lessons
+    for name, span in spans.items():
+        for year, month, first, last in _local_months(span.start, span.end):
+            if span.start <= first and last <= span.end:
+                piece = Q(year=year, month=month, status__in=span.statuses)
+                whole[name] = whole[name] | piece if name in whole else piece
+            else:
+                piece = Q(
+                    lesson__starts_at__gte=max(first, span.start),
+                    lesson__starts_at__lt=min(last, span.end),
+                    lesson__status__in=span.statuses,
+                )
+                edges[name] = edges[name] | piece if name in edges else piece
+    figures: dict[str, dict[int, tuple[int, int]]] = {name: {} for name in spans}
+    months = TeacherMonth.objects.unscoped("read by teachers already scoped")
+    pairs = Lesson.teachers.through.objects
+    for rows, conditions, counted, minutes in (
+        (months, whole, lambda c: Sum("lessons", filter=c), "minutes"),
+        (pairs, edges, lambda c: Count("lesson_id", filter=c), "lesson__duration_minutes"),
+    ):
+        if not conditions:
+            continue
+        anywhere = Q()
+        for condition in conditions.values():
+            anywhere |= condition
+        aggregates = {}
+        for name, condition in conditions.items():
+            aggregates[f"{name}_n"] = counted(condition)
+            aggregates[f"{name}_minutes"] = Sum(minutes, filter=condition)
+        for row in (
+            rows.filter(anywhere, teacher_id__in=teacher_ids)
+            .values("teacher_id")
+            .annotate(**aggregates)
+            .order_by()
+        ):
+            for name in conditions:
+                n, total = row[f"{name}_n"] or 0, row[f"{name}_minutes"] or 0
+                if n:
+                    had = figures[name].get(row["teacher_id"], (0, 0))
+                    figures[name][row["teacher_id"]] = (had[0] + n, had[1] + total)
+    return figures
 
 
 # --- the writes the signals see ---------------------------------------------------------------
