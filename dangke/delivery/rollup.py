@@ -402,10 +402,10 @@ def teacher_spans(teacher_ids, spans: dict[str, Span]) -> dict[str, dict[int, tu
     whole: dict[str, Q] = {}  # span → its whole months, read from the rollup
     edges: dict[str, Q] = {}  # span → the parts of months it cuts, read from the lessons
     for name, span in spans.items():
+        months_of: dict[int, list[int]] = defaultdict(list)  # the whole months, by year
         for year, month, first, last in _local_months(span.start, span.end):
             if span.start <= first and last <= span.end:
-                piece = Q(year=year, month=month, status__in=span.statuses)
-                whole[name] = whole[name] | piece if name in whole else piece
+                months_of[year].append(month)
             else:
                 piece = Q(
                     lesson__starts_at__gte=max(first, span.start),
@@ -413,6 +413,11 @@ def teacher_spans(teacher_ids, spans: dict[str, Span]) -> dict[str, dict[int, tu
                     lesson__status__in=span.statuses,
                 )
                 edges[name] = edges[name] | piece if name in edges else piece
+        for year, months in months_of.items():  # a span's whole months follow each other
+            piece = Q(
+                year=year, month__gte=months[0], month__lte=months[-1], status__in=span.statuses
+            )
+            whole[name] = whole[name] | piece if name in whole else piece
     figures: dict[str, dict[int, tuple[int, int]]] = {name: {} for name in spans}
     months = TeacherMonth.objects.unscoped("read by teachers already scoped")
     pairs = Lesson.teachers.through.objects
