@@ -313,3 +313,21 @@ def test_an_office_never_reads_another_citys_teachers(lw):
         pool.values("pk"), {"all": rollup.Span(*year_bounds(2026), tuple(LessonStatus.values))}
     )
     assert set(spans["all"]) == {w.teacher_a.pk}
+
+
+@pytest.mark.parametrize("complement", [True, False])
+@pytest.mark.parametrize(
+    "instant",
+    [
+        "2026-11-20T04:00:00+00:00",  # 12:00 on 20 November: the window opens on 22 August
+        "2026-08-31T15:30:00+00:00",  # 23:30 on 31 August
+        "2026-12-31T16:30:00+00:00",  # 00:30 on New Year's Day
+    ],
+)
+def test_a_cut_month_read_either_way_is_the_same(lw, travel, monkeypatch, instant, complement):
+    """A month cut by a span is read from its lessons, or as the whole month less the rest:
+    which is a guess of cost only, never of the figures."""
+    monkeypatch.setattr(rollup, "by_complement", lambda *args: complement)
+    now = datetime.datetime.fromisoformat(instant)
+    travel.move_to(now)
+    assert_equal_to_raw(lw, now)

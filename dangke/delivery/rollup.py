@@ -393,59 +393,113 @@ def _local_months(start, end):
         day = timezone.localtime(last).date()
 
 
+_PAST = {LessonStatus.DELIVERED, LessonStatus.CANCELLED}
+_AHEAD = {LessonStatus.PLANNED, LessonStatus.CONFIRMED}
+
+
+def _expected(ranges, statuses, now) -> float:
+    """How much of these ranges can hold lessons in `statuses`: given and cancelled lessons
+    lie (almost all) before now, planned and confirmed ones after. A guess of cost only."""
+    total = 0.0
+    for first, last in ranges:
+        if set(statuses) <= _PAST:
+            last = min(last, now)
+        elif set(statuses) <= _AHEAD:
+            first = max(first, now)
+        total += max((last - first).total_seconds(), 0)
+    return total
+
+
+def by_complement(piece, rest, statuses, now) -> bool:
+    """Read a month's `piece` as the month (rollup) less the `rest` of it (lessons) when the
+    rest holds fewer such lessons: the current month up to now is nearly all given lessons,
+    after now nearly all planned ones, so either way the lessons read are few."""
+    return _expected(rest, statuses, now) < _expected([piece], statuses, now)
+
+
 def teacher_spans(teacher_ids, spans: dict[str, Span]) -> dict[str, dict[int, tuple[int, int]]]:
     """For each named span, each teacher's (lessons, minutes) in it, a lesson once per
-    teacher on it, wherever it was: the whole local months inside a span from the rollup,
-    the months it cuts at its edges from the lessons (an index on their start serves them).
-    Two queries whatever the spans. `teacher_ids`: ids or a subquery of the teachers."""
+    teacher on it, wherever it was: the whole local months inside a span from the rollup; a
+    month it cuts at an edge from the lessons of that part, or, when fewer, as the month
+    from the rollup less the lessons of the rest (`by_complement`; an index on the lessons'
+    start serves them). Two queries whatever the spans. `teacher_ids`: ids or a subquery of
+    the teachers."""
     flush()
-    whole: dict[str, Q] = {}  # span → its whole months, read from the rollup
-    edges: dict[str, Q] = {}  # span → the parts of months it cuts, read from the lessons
+    now = timezone.now()
+    whole: dict[str, Q] = {}  # span → its months read from the rollup
+    plus: dict[str, Q] = {}  # span → parts of months read from the lessons, to add
+    less: dict[str, Q] = {}  # span → the rest of months read whole, to take away
+
+    def add(conditions, name, piece):
+        conditions[name] = conditions[name] | piece if name in conditions else piece
+
+    def lessons_in(first, last, statuses):
+        return Q(
+            lesson__starts_at__gte=first, lesson__starts_at__lt=last, lesson__status__in=statuses
+        )
+
     for name, span in spans.items():
-        months_of: dict[int, list[int]] = defaultdict(list)  # the whole months, by year
+        months_of: dict[int, list[int]] = defaultdict(list)  # the months read whole, by year
         for year, month, first, last in _local_months(span.start, span.end):
             if span.start <= first and last <= span.end:
                 months_of[year].append(month)
+                continue
+            piece = (max(first, span.start), min(last, span.end))
+            rest = [(a, b) for a, b in ((first, piece[0]), (piece[1], last)) if a < b]
+            if by_complement(piece, rest, span.statuses, now):
+                months_of[year].append(month)
+                for a, b in rest:
+                    add(less, name, lessons_in(a, b, span.statuses))
             else:
-                piece = Q(
-                    lesson__starts_at__gte=max(first, span.start),
-                    lesson__starts_at__lt=min(last, span.end),
-                    lesson__status__in=span.statuses,
+                add(plus, name, lessons_in(*piece, span.statuses))
+        for year, months in months_of.items():
+            runs: list[list[int]] = []
+            for month in months:
+                if runs and month == runs[-1][-1] + 1:
+                    runs[-1].append(month)
+                else:
+                    runs.append([month])
+            for run in runs:
+                add(
+                    whole,
+                    name,
+                    Q(year=year, month__gte=run[0], month__lte=run[-1], status__in=span.statuses),
                 )
-                edges[name] = edges[name] | piece if name in edges else piece
-        for year, months in months_of.items():  # a span's whole months follow each other
-            piece = Q(
-                year=year, month__gte=months[0], month__lte=months[-1], status__in=span.statuses
-            )
-            whole[name] = whole[name] | piece if name in whole else piece
-    figures: dict[str, dict[int, tuple[int, int]]] = {name: {} for name in spans}
+    totals: dict[str, dict[int, list[int]]] = {name: {} for name in spans}
     months = TeacherMonth.objects.unscoped("read by teachers already scoped")
     pairs = Lesson.teachers.through.objects
-    for rows, conditions, counted, minutes in (
-        (months, whole, lambda c: Sum("lessons", filter=c), "minutes"),
-        (pairs, edges, lambda c: Count("lesson_id", filter=c), "lesson__duration_minutes"),
+    for rows, signed, counted, minutes in (
+        (months, [(whole, 1)], lambda c: Sum("lessons", filter=c), "minutes"),
+        (
+            pairs,
+            [(plus, 1), (less, -1)],
+            lambda c: Count("lesson_id", filter=c),
+            "lesson__duration_minutes",
+        ),
     ):
-        if not conditions:
+        anywhere, aggregates, read = Q(), {}, []
+        for index, (conditions, sign) in enumerate(signed):
+            for name, condition in conditions.items():
+                anywhere |= condition
+                aggregates[f"n{index}_{name}"] = counted(condition)
+                aggregates[f"m{index}_{name}"] = Sum(minutes, filter=condition)
+                read.append((index, name, sign))
+        if not read:
             continue
-        anywhere = Q()
-        for condition in conditions.values():
-            anywhere |= condition
-        aggregates = {}
-        for name, condition in conditions.items():
-            aggregates[f"{name}_n"] = counted(condition)
-            aggregates[f"{name}_minutes"] = Sum(minutes, filter=condition)
         for row in (
             rows.filter(anywhere, teacher_id__in=teacher_ids)
             .values("teacher_id")
             .annotate(**aggregates)
             .order_by()
         ):
-            for name in conditions:
-                n, total = row[f"{name}_n"] or 0, row[f"{name}_minutes"] or 0
-                if n:
-                    had = figures[name].get(row["teacher_id"], (0, 0))
-                    figures[name][row["teacher_id"]] = (had[0] + n, had[1] + total)
-    return figures
+            for index, name, sign in read:
+                total = totals[name].setdefault(row["teacher_id"], [0, 0])
+                total[0] += sign * (row[f"n{index}_{name}"] or 0)
+                total[1] += sign * (row[f"m{index}_{name}"] or 0)
+    return {
+        name: {teacher: (n, m) for teacher, (n, m) in by_teacher.items() if n}
+        for name, by_teacher in totals.items()
+    }
 
 
 # --- the writes the signals see ---------------------------------------------------------------
