@@ -24,7 +24,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
@@ -486,16 +486,29 @@ def teacher_spans(teacher_ids, spans: dict[str, Span]) -> dict[str, dict[int, tu
                 read.append((index, name, sign))
         if not read:
             continue
-        for row in (
+        query = (
             rows.filter(anywhere, teacher_id__in=teacher_ids)
             .values("teacher_id")
             .annotate(**aggregates)
             .order_by()
-        ):
-            for index, name, sign in read:
-                total = totals[name].setdefault(row["teacher_id"], [0, 0])
-                total[0] += sign * (row[f"n{index}_{name}"] or 0)
-                total[1] += sign * (row[f"m{index}_{name}"] or 0)
+        )
+        # Read as plain tuples: a province's 10,000 rows of a dozen sums each spent more time
+        # in the ORM's per-value converters than in the database.
+        columns = list(aggregates)
+        where = [
+            (name, sign, 1 + columns.index(f"n{i}_{name}"), 1 + columns.index(f"m{i}_{name}"))
+            for i, name, sign in read
+        ]
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        for row in fetched:
+            for name, sign, n_at, m_at in where:
+                if row[n_at]:
+                    total = totals[name].setdefault(row[0], [0, 0])
+                    total[0] += sign * int(row[n_at])
+                    total[1] += sign * int(row[m_at] or 0)
     return {
         name: {teacher: (n, m) for teacher, (n, m) in by_teacher.items() if n}
         for name, by_teacher in totals.items()
