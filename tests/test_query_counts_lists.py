@@ -795,8 +795,9 @@ PAGES = [
     Page("faculty:detail", "county_a_admin", audit_row, 16, args=lambda w: [w.teacher_a.pk]),
     Page("members:progress", "liaison", progress_member_row, 7, args=lambda w: [w.org_a.pk]),
     Page(
-        "advice:warnings", "county_a_admin", warned_teacher_row, 13
-    ),  # the warned teachers read after the pool's figures; recent and cancelled in one query
+        "advice:warnings", "county_a_admin", warned_teacher_row, 12
+    ),  # the warned teachers read after the pool's figures; the lessons given, planned and of
+    # the last 90 days in two (the teacher months of the delivery rollup, the cut months)
     Page("care:honours", "county_a_admin", honoured_teacher_row, 15, {"year": LAST_YEAR}),
     Page("care:lodging", "county_a_admin", lodging_row, 11),
     Page("faculty:fund", "county_a_admin", allocation_row, 8, args=lambda w: [w.fund.pk]),

@@ -14,7 +14,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from dangke.core.calendar import year_bounds
 from dangke.core.ids import db_id
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course
+from dangke.delivery import rollup
 from dangke.delivery.models import CourseOrder, Lesson, LessonStatus, OrderStatus
 from dangke.evaluation.models import Survey, SurveyKind
 from dangke.evaluation.rollups import teacher_score_inputs
@@ -375,48 +376,37 @@ def teacher_years(teachers, now=None, *, ids=None) -> list[TeacherYear]:
     year = today.year
     if ids is None:
         ids = [t.pk for t in teachers]
-    _start, end = year_bounds(year)
-    given = lifecycle.lesson_figures(ids, year, upto=now, campaigns=False)
+    start, end = year_bounds(year)
     since = now - datetime.timedelta(days=HISTORY_DAYS)
     # the teachers' score years (a rollup the score writes keep), not every lesson's survey
     scores = teacher_score_inputs(ids, since, year)
-    through = Lesson.teachers.through.objects.filter(teacher_id__in=ids)
-    planned = dict(
-        (row["teacher_id"], row)
-        for row in through.filter(
-            lesson__status__in=[LessonStatus.PLANNED, LessonStatus.CONFIRMED],
-            lesson__starts_at__gte=now,
-            lesson__starts_at__lt=end,
-        )
-        .values("teacher_id")
-        .annotate(n=Count("lesson_id"), minutes=Sum("lesson__duration_minutes"))
-        .order_by()
+    # The lessons from the delivery rollup's teacher months, the months cut by `now` and by
+    # the window's start from the lessons themselves: two queries, not a province's year of
+    # lessons joined with their teachers three times (issue #18).
+    spans = rollup.teacher_spans(
+        ids,
+        {
+            "given": rollup.Span(start, now, (LessonStatus.DELIVERED,)),
+            "planned": rollup.Span(now, end, (LessonStatus.PLANNED, LessonStatus.CONFIRMED)),
+            "recent": rollup.Span(
+                now - datetime.timedelta(days=CANCEL_WINDOW_DAYS),
+                now,
+                (LessonStatus.DELIVERED, LessonStatus.CANCELLED),
+            ),
+            "cancelled": rollup.Span(
+                now - datetime.timedelta(days=CANCEL_WINDOW_DAYS),
+                now,
+                (LessonStatus.CANCELLED,),
+            ),
+        },
     )
-    window = through.filter(
-        lesson__starts_at__gte=now - datetime.timedelta(days=CANCEL_WINDOW_DAYS),
-        lesson__starts_at__lt=now,
-        lesson__status__in=[LessonStatus.DELIVERED, LessonStatus.CANCELLED],
-    )
-    # The window's lessons and its cancelled ones in one pass over the pairs.
-    recent, cancelled = {}, {}
-    for teacher_id, n, n_cancelled in (
-        window.values("teacher_id")
-        .annotate(
-            n=Count("lesson_id"),
-            cancelled=Count("lesson_id", filter=Q(lesson__status=LessonStatus.CANCELLED)),
-        )
-        .values_list("teacher_id", "n", "cancelled")
-        .order_by()
-    ):
-        recent[teacher_id] = n
-        cancelled[teacher_id] = n_cancelled
     quotas = lifecycle.quotas_by_key(year)
     result = []
     for teacher in teachers:
         quota = lifecycle.quota_for(teacher, year, quotas)
-        figures = given.get(teacher.pk, {"lessons": 0, "hours": 0.0})
+        given = spans["given"].get(teacher.pk, (0, 0))
         own, responses = scores.get(teacher.pk, ([], 0))
-        plan = planned.get(teacher.pk, {"n": 0, "minutes": 0})
+        planned = spans["planned"].get(teacher.pk, (0, 0))
         result.append(
             TeacherYear(
                 teacher_id=teacher.pk,
@@ -430,13 +420,13 @@ def teacher_years(teachers, now=None, *, ids=None) -> list[TeacherYear]:
                 if quota
                 else None,
                 scores=own,
-                lessons_given=figures["lessons"],
-                hours_given=figures["hours"],
-                lessons_planned=plan["n"],
-                hours_planned=round((plan["minutes"] or 0) / 60, 1),
+                lessons_given=given[0],
+                hours_given=round(given[1] / 60, 1),
+                lessons_planned=planned[0],
+                hours_planned=round(planned[1] / 60, 1),
                 responses=responses,
-                recent_lessons=recent.get(teacher.pk, 0),
-                recent_cancelled=cancelled.get(teacher.pk, 0),
+                recent_lessons=spans["recent"].get(teacher.pk, (0, 0))[0],
+                recent_cancelled=spans["cancelled"].get(teacher.pk, (0, 0))[0],
             )
         )
     return result

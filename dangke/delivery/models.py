@@ -553,18 +553,10 @@ class LessonTally(models.Model):
         return f"{self.county} {self.year}-{self.month:02d} {self.status}: {self.lessons}"
 
 
-class ReachedOrganization(models.Model):
-    """An organisation hosted or co-hosted a lesson given (已授课) in the year, with the
-    county of that lesson; `campaign` empty: any lesson, else one of that campaign's. Counts
-    of organisations and their members join the live organisation, so a roster change
-    needs no upkeep here."""
+class YearMark(models.Model):
+    """What a reach mark and a teaching mark share: the year of the lesson given, its
+    campaign (empty: any lesson) and its county. Abstract: no table of its own."""
 
-    organization = models.ForeignKey(
-        "regions.Organization",
-        verbose_name=_("基层党组织"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
     year = models.PositiveSmallIntegerField(_("年度"))
     campaign = models.ForeignKey(
         Campaign,
@@ -576,8 +568,26 @@ class ReachedOrganization(models.Model):
     )
     lesson_county = models.CharField(_("授课所在县级区划代码"), max_length=12)
 
-    scope_rules = ScopeRules(region="organization__region__code", organization="organization_id")
     objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class ReachedOrganization(YearMark):
+    """An organisation hosted or co-hosted a lesson given (已授课) in the year, with the
+    county of that lesson; `campaign` empty: any lesson, else one of that campaign's. Counts
+    of organisations and their members join the live organisation, so a roster change
+    needs no upkeep here."""
+
+    organization = models.ForeignKey(
+        "regions.Organization",
+        verbose_name=_("基层党组织"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+
+    scope_rules = ScopeRules(region="organization__region__code", organization="organization_id")
 
     class Meta:
         verbose_name = _("年度覆盖组织")
@@ -591,26 +601,15 @@ class ReachedOrganization(models.Model):
         return f"{self.organization_id} {self.year} {self.campaign_id or ''}"
 
 
-class DeliveringTeacher(models.Model):
+class DeliveringTeacher(YearMark):
     """A teacher gave a lesson (已授课) in the year in `lesson_county`; `campaign` empty: any
     lesson, else one of that campaign's. The teacher's level is read live."""
 
     teacher = models.ForeignKey(
         "faculty.Teacher", verbose_name=_("师资"), on_delete=models.CASCADE, related_name="+"
     )
-    year = models.PositiveSmallIntegerField(_("年度"))
-    campaign = models.ForeignKey(
-        Campaign,
-        verbose_name=_("专项活动"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    lesson_county = models.CharField(_("授课所在县级区划代码"), max_length=12)
 
     scope_rules = ScopeRules(region="lesson_county")
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("年度授课师资")
@@ -622,3 +621,44 @@ class DeliveringTeacher(models.Model):
 
     def __str__(self):
         return f"{self.teacher_id} {self.year} {self.campaign_id or ''}"
+
+
+class TeacherMonth(models.Model):
+    """A teacher's lessons and their minutes per local month and state, wherever the lessons
+    were (a pair of the teacher and the lesson counts once): the early-warning card's year so
+    far, plans to the year's end and recent cancellations for a whole pool. About twenty rows
+    a teacher-year. Read by the teacher's id (the pool comes from a scoped query)."""
+
+    teacher = models.ForeignKey(
+        "faculty.Teacher",
+        verbose_name=_("师资"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique key below starts with the teacher
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    status = models.CharField(_("状态"), max_length=16, choices=LessonStatus.choices)
+    lessons = models.PositiveIntegerField(_("授课场次"), default=0)
+    minutes = models.PositiveBigIntegerField(_("授课时长(分钟)"), default=0)
+
+    scope_rules = ScopeRules(region="teacher__region__code", teacher="teacher_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("师资月度授课汇总")
+        verbose_name_plural = _("师资月度授课汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["teacher", "year", "month", "status"], name="teacher_month_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=LessonStatus.values), name="teacher_month_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(month__gte=1, month__lte=12), name="teacher_month_month_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.year}-{self.month:02d} {self.status}: {self.lessons}"

@@ -19,17 +19,19 @@ is small for it.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections import defaultdict
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 from dangke.accounts.scoping import COUNTY_DIGITS, within_prefixes
-from dangke.core.calendar import year_bounds
+from dangke.core.calendar import month_bounds, year_bounds
 from dangke.core.locks import hold_locks
 from dangke.delivery.models import (
     DeliveringTeacher,
@@ -37,6 +39,7 @@ from dangke.delivery.models import (
     LessonStatus,
     LessonTally,
     ReachedOrganization,
+    TeacherMonth,
 )
 
 BATCH = 5000
@@ -103,8 +106,9 @@ def flush() -> None:
     with transaction.atomic():
         _serialise(counties, organizations, teachers)
         _recount_counties(counties)
-        _remark_organizations(organizations)
-        _remark_teachers(teachers)
+        _remark(ReachedOrganization, "organization_id", _reach_rows, organizations)
+        _remark(DeliveringTeacher, "teacher_id", _teacher_rows, teachers)
+        _recount_teacher_months(teachers)
 
 
 _LOCK_NAMESPACES = {
@@ -235,24 +239,56 @@ def _teacher_rows(given, teachers=None):
     return through.values_list("teacher_id", "y", "lesson__campaign_id", "county_key").distinct()
 
 
-def _remark_organizations(pairs) -> None:
-    for year, organizations in _by_year(pairs).items():
+def _remark(model, key_field: str, rows_of, pairs) -> None:
+    """The marks of these (key, year) pairs made again from the year's given lessons."""
+    for year, keys in _by_year(pairs).items():
         first, last = year_bounds(year)
-        ReachedOrganization.objects.unscoped("the rollup's own upkeep").filter(
-            year=year, organization_id__in=organizations
+        model.objects.unscoped("the rollup's own upkeep").filter(
+            year=year, **{f"{key_field}__in": keys}
         ).delete()
         given = _given().filter(starts_at__gte=first, starts_at__lt=last)
-        _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given, organizations))
+        _mark_rows(model, key_field, rows_of(given, keys))
 
 
-def _remark_teachers(pairs) -> None:
+def _insert_teacher_months(pairs) -> int:
+    """`pairs`: teacher–lesson pairs (the through rows) to add up per teacher, local month
+    and state."""
+    rows = [
+        TeacherMonth(
+            teacher_id=row["teacher_id"],
+            year=row["y"],
+            month=row["m"],
+            status=row["lesson__status"],
+            lessons=row["n"],
+            minutes=row["minutes"] or 0,
+        )
+        for row in pairs.annotate(
+            y=ExtractYear("lesson__starts_at"), m=ExtractMonth("lesson__starts_at")
+        )
+        .values("teacher_id", "y", "m", "lesson__status")
+        .annotate(n=Count("lesson_id"), minutes=Sum("lesson__duration_minutes"))
+        .order_by()
+    ]
+    TeacherMonth.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
+def _recount_teacher_months(pairs) -> int:
+    """Every lesson of these (teacher, year) pairs, whatever its state, counted again."""
+    inserted = 0
     for year, teachers in _by_year(pairs).items():
         first, last = year_bounds(year)
-        DeliveringTeacher.objects.unscoped("the rollup's own upkeep").filter(
+        TeacherMonth.objects.unscoped("the rollup's own upkeep").filter(
             year=year, teacher_id__in=teachers
         ).delete()
-        given = _given().filter(starts_at__gte=first, starts_at__lt=last)
-        _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given, teachers))
+        inserted += _insert_teacher_months(
+            Lesson.teachers.through.objects.filter(
+                teacher_id__in=teachers,
+                lesson__starts_at__gte=first,
+                lesson__starts_at__lt=last,
+            )
+        )
+    return inserted
 
 
 def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int]:
@@ -281,10 +317,26 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
         if region:
             lessons = lessons.filter(region__code__startswith=region)
         given = lessons.filter(status=LessonStatus.DELIVERED)
+        pairs = Lesson.teachers.through.objects.filter(lesson__in=lessons)
+        if region:
+            # A teacher's months count their lessons everywhere: those who taught in the
+            # region are counted again whole, for the years they taught there.
+            months = _recount_teacher_months(
+                pairs.annotate(y=ExtractYear("lesson__starts_at"))
+                .values_list("teacher_id", "y")
+                .distinct()
+            )
+        else:
+            months_kept = TeacherMonth.objects.unscoped("the rollup is rebuilt")
+            if year is not None:
+                months_kept = months_kept.filter(year=year)
+            months_kept.delete()
+            months = _insert_teacher_months(pairs)
         return {
             "tallies": _insert_tallies(lessons),
             "organizations": _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given)),
             "teachers": _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given)),
+            "teacher_months": months,
         }
 
 
@@ -319,6 +371,148 @@ def delivering_teachers(year: int, codes: tuple[str, ...], *, campaign=None):
     return DeliveringTeacher.objects.unscoped("read by the scope's region prefixes").filter(
         within_prefixes("lesson_county", codes), year=year, campaign=campaign
     )
+
+
+@dataclass(frozen=True)
+class Span:
+    """Lessons in `statuses` starting in [start, end)."""
+
+    start: datetime.datetime
+    end: datetime.datetime
+    statuses: tuple[str, ...]
+
+
+def _local_months(start, end):
+    """The local months that meet [start, end), each as (year, month, its start, its end)."""
+    day = timezone.localtime(start).date().replace(day=1)
+    while True:
+        first, last = month_bounds(day.year, day.month)
+        if first >= end:
+            return
+        yield day.year, day.month, first, last
+        day = timezone.localtime(last).date()
+
+
+_PAST = {LessonStatus.DELIVERED, LessonStatus.CANCELLED}
+_AHEAD = {LessonStatus.PLANNED, LessonStatus.CONFIRMED}
+
+
+def _expected(ranges, statuses, now) -> float:
+    """How much of these ranges can hold lessons in `statuses`: given and cancelled lessons
+    lie (almost all) before now, planned and confirmed ones after. A guess of cost only."""
+    total = 0.0
+    for first, last in ranges:
+        if set(statuses) <= _PAST:
+            last = min(last, now)
+        elif set(statuses) <= _AHEAD:
+            first = max(first, now)
+        total += max((last - first).total_seconds(), 0)
+    return total
+
+
+def by_complement(piece, rest, statuses, now) -> bool:
+    """Read a month's `piece` as the month (rollup) less the `rest` of it (lessons) when the
+    rest holds fewer such lessons: the current month up to now is nearly all given lessons,
+    after now nearly all planned ones, so either way the lessons read are few."""
+    return _expected(rest, statuses, now) < _expected([piece], statuses, now)
+
+
+def teacher_spans(teacher_ids, spans: dict[str, Span]) -> dict[str, dict[int, tuple[int, int]]]:
+    """For each named span, each teacher's (lessons, minutes) in it, a lesson once per
+    teacher on it, wherever it was: the whole local months inside a span from the rollup; a
+    month it cuts at an edge from the lessons of that part, or, when fewer, as the month
+    from the rollup less the lessons of the rest (`by_complement`; an index on the lessons'
+    start serves them). Two queries whatever the spans. `teacher_ids`: ids or a subquery of
+    the teachers."""
+    flush()
+    now = timezone.now()
+    whole: dict[str, Q] = {}  # span → its months read from the rollup
+    plus: dict[str, Q] = {}  # span → parts of months read from the lessons, to add
+    less: dict[str, Q] = {}  # span → the rest of months read whole, to take away
+
+    def add(conditions, name, piece):
+        conditions[name] = conditions[name] | piece if name in conditions else piece
+
+    def lessons_in(first, last, statuses):
+        return Q(
+            lesson__starts_at__gte=first, lesson__starts_at__lt=last, lesson__status__in=statuses
+        )
+
+    for name, span in spans.items():
+        months_of: dict[int, list[int]] = defaultdict(list)  # the months read whole, by year
+        for year, month, first, last in _local_months(span.start, span.end):
+            if span.start <= first and last <= span.end:
+                months_of[year].append(month)
+                continue
+            piece = (max(first, span.start), min(last, span.end))
+            rest = [(a, b) for a, b in ((first, piece[0]), (piece[1], last)) if a < b]
+            if by_complement(piece, rest, span.statuses, now):
+                months_of[year].append(month)
+                for a, b in rest:
+                    add(less, name, lessons_in(a, b, span.statuses))
+            else:
+                add(plus, name, lessons_in(*piece, span.statuses))
+        for year, months in months_of.items():
+            runs: list[list[int]] = []
+            for month in months:
+                if runs and month == runs[-1][-1] + 1:
+                    runs[-1].append(month)
+                else:
+                    runs.append([month])
+            for run in runs:
+                add(
+                    whole,
+                    name,
+                    Q(year=year, month__gte=run[0], month__lte=run[-1], status__in=span.statuses),
+                )
+    totals: dict[str, dict[int, list[int]]] = {name: {} for name in spans}
+    months = TeacherMonth.objects.unscoped("read by teachers already scoped")
+    pairs = Lesson.teachers.through.objects
+    for rows, signed, counted, minutes in (
+        (months, [(whole, 1)], lambda c: Sum("lessons", filter=c), "minutes"),
+        (
+            pairs,
+            [(plus, 1), (less, -1)],
+            lambda c: Count("lesson_id", filter=c),
+            "lesson__duration_minutes",
+        ),
+    ):
+        anywhere, aggregates, read = Q(), {}, []
+        for index, (conditions, sign) in enumerate(signed):
+            for name, condition in conditions.items():
+                anywhere |= condition
+                aggregates[f"n{index}_{name}"] = counted(condition)
+                aggregates[f"m{index}_{name}"] = Sum(minutes, filter=condition)
+                read.append((index, name, sign))
+        if not read:
+            continue
+        query = (
+            rows.filter(anywhere, teacher_id__in=teacher_ids)
+            .values("teacher_id")
+            .annotate(**aggregates)
+            .order_by()
+        )
+        # Read as plain tuples: a province's 10,000 rows of a dozen sums each spent more time
+        # in the ORM's per-value converters than in the database.
+        columns = list(aggregates)
+        where = [
+            (name, sign, 1 + columns.index(f"n{i}_{name}"), 1 + columns.index(f"m{i}_{name}"))
+            for i, name, sign in read
+        ]
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        for row in fetched:
+            for name, sign, n_at, m_at in where:
+                if row[n_at]:
+                    total = totals[name].setdefault(row[0], [0, 0])
+                    total[0] += sign * int(row[n_at])
+                    total[1] += sign * int(row[m_at] or 0)
+    return {
+        name: {teacher: (n, m) for teacher, (n, m) in by_teacher.items() if n}
+        for name, by_teacher in totals.items()
+    }
 
 
 # --- the writes the signals see ---------------------------------------------------------------
