@@ -245,12 +245,10 @@ def rebuild(year: int | None = None, region: str | None = None, *, now=None) -> 
             _lock((county, each) for county in counties)  # before counting: see every commit
             kept.delete()
             rows = _count(each, lambda path: _within(region, path), closed_by(now))
-            EvaluationYear.objects.bulk_create(
-                # a county first seen after the locks were taken is its own writer's to count
-                [row for county, row in rows.items() if county in counties],
-                batch_size=BATCH,
-            )
-            written += len(rows)
+            # a county first seen after the locks were taken is its own writer's to count
+            kept_rows = [row for county, row in rows.items() if county in counties]
+            EvaluationYear.objects.bulk_create(kept_rows, batch_size=BATCH)
+            written += len(kept_rows)
     return written
 
 
