@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangke.delivery import rollup
-from dangke.evaluation import services
+from dangke.evaluation import services, year_rollup
 from dangke.evaluation.models import SurveyComment
 from tests.test_delivery import dw  # noqa: F401  (fixture)
 from tests.test_evaluation import make_lesson
@@ -15,6 +15,7 @@ from tests.test_evaluation import make_lesson
 
 def queries_for(client, url) -> int:
     rollup.flush()  # the delivery rollup's upkeep of the writes runs on commit, never in a test
+    year_rollup.flush()  # and the evaluation rollup's
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200

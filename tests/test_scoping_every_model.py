@@ -250,6 +250,9 @@ def _evaluation_rows(county, org, course, teacher, admin):
         deadline=datetime.date(2026, 12, 31),
     )  # fmt: skip
     ExcellentProposal.objects.create(course=course, region=county, year=2026, rule=rule)
+    from dangke.evaluation import year_rollup
+
+    year_rollup.flush()  # the county's year of surveys, as on commit
     from dangke.evaluation.models import ResponseExclusion
 
     exclusion = ResponseExclusion.objects.create(survey=survey, flag="identical", reason="重复")

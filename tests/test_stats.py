@@ -13,6 +13,7 @@ from dangke.core.services import change_status
 from dangke.courses.models import CourseStatus, ExcellentDesignation
 from dangke.delivery import rollup
 from dangke.delivery.models import Campaign, CourseOrder, Lesson
+from dangke.evaluation import year_rollup
 from dangke.faculty.models import LectureTeam
 from dangke.reports.queries import year_figures
 
@@ -270,6 +271,7 @@ def test_figures_take_a_bounded_number_of_queries(stats_world, django_assert_max
     # The delivery rollup's upkeep of the fixture's writes runs when their transaction
     # commits, which a test's never does: run it first, outside the count.
     rollup.flush()
+    year_rollup.flush()  # the evaluation rollup's too
     with django_assert_max_num_queries(27 + LIFECYCLE_QUERIES + LATER_QUERIES):
         year_figures(scope, YEAR)
 

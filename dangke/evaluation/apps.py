@@ -14,6 +14,10 @@ class EvaluationConfig(AppConfig):
 
         read_course_scores_with(_course_score)
 
+        from dangke.evaluation import year_rollup
+
+        year_rollup.connect()  # a survey's writes recount its county's year on commit
+
 
 def _course_score(course):
     # Imported on first use: scores brings the scoring engine and the evaluation services,

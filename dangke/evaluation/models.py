@@ -388,7 +388,12 @@ class Survey(models.Model):
         verbose_name = _("测评")
         verbose_name_plural = _("测评")
         ordering = ["-opens_at", "-id"]
-        indexes = [models.Index(fields=["region", "opens_at"])]
+        indexes = [
+            models.Index(fields=["region", "opens_at"]),
+            # The year figures add up, live, the sheets of the surveys that were still open
+            # when their county's year was last counted (`year_rollup`): few, found by this.
+            models.Index(fields=["closes_at"], name="survey_closes_at"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=SurveyKind.values), name="survey_kind_valid"
@@ -837,3 +842,40 @@ class TeacherScoreYear(models.Model):
 
     def __str__(self):
         return f"{self.teacher_id} {self.year}: {self.lessons}"
+
+
+class EvaluationYear(models.Model):
+    """A county's surveys of one local year (by `Survey.opens_at`, Asia/Shanghai), as the year
+    figures read them (issue #18): the on-site and follow-up surveys, the on-site ones with a
+    published score, and the answer sheets per rater role of those that had closed by
+    `closed_by`. A province's figures add up a row per county instead of counting half a
+    million surveys and their tallies; the sheets of surveys still open at `closed_by` are
+    added live from `ResponseTally`, so a rater's answer never touches this table. A
+    city-level survey's region (a shorter code) is a county key of its own.
+
+    Kept by the survey writes (`year_rollup`: a save or deletion recounts its county-year
+    from the raw rows on commit) and by `rollups.rebuild_tallies`; `dangke
+    rebuild_evaluation_rollup` rebuilds it. Counts only, naming no one."""
+
+    county = models.CharField(_("县级区划代码"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    surveys = models.PositiveIntegerField(_("现场测评"), default=0)
+    follow_up_surveys = models.PositiveIntegerField(_("效果回访测评"), default=0)
+    scores_published = models.PositiveIntegerField(_("已发布得分的现场测评"), default=0)
+    closed_by = models.DateTimeField(_("已结束测评的计数时点"))
+    closed_sheets = models.JSONField(
+        _("已结束测评的答卷数"), default=dict, help_text=_("按评价主体：截止时点之前结束的测评")
+    )
+
+    scope_rules = ScopeRules(region="county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("测评年度汇总")
+        verbose_name_plural = _("测评年度汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["year", "county"], name="evaluation_year_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.year}: {self.surveys}"

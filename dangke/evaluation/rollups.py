@@ -5,7 +5,8 @@ A rollup holds inputs (counts), never a score: scores stay computed by `engines.
 from the raw answers (shared/specs/evaluation.md). Writes keep it current
 (`count_response`, called where a sheet is saved); `rebuild_tallies` recomputes it from the
 raw sheets (`dangke rescore` and the demo's bulk loads go through it), and
-tests/test_rollups.py proves both equal the raw count."""
+tests/test_rollups.py proves both equal the raw count. The county-years of the surveys it
+recounts are recounted after it (`year_rollup`, which adds the tallies up per county)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
+from dangke.evaluation import year_rollup
 from dangke.evaluation.models import (
     Response,
     ResponseTally,
@@ -68,6 +70,9 @@ def rebuild_tallies(surveys) -> int:
         batch = survey_ids[first : first + REBUILD_BATCH_SURVEYS]
         batch += follow_ups.filter(main_id__in=batch).values_list("pk", flat=True)
         done += _recount(batch)
+        # Closed surveys' sheets may have changed: their county-years are recounted.
+        year_rollup.surveys_changed(batch)
+    year_rollup.flush()  # once, for every batch's keys
     return done
 
 

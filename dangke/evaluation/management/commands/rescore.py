@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangke.evaluation.models import Survey, SurveyKind
 from dangke.evaluation.scores import rescore, survey_document
+from dangke.evaluation.year_rollup import rebuild as rebuild_evaluation_years
 
 
 class Command(BaseCommand):
@@ -36,6 +37,8 @@ class Command(BaseCommand):
                 raise CommandError("--dump 需要同时给出 --survey")
             with open(dump, "w", encoding="utf-8") as handle:
                 json.dump(survey_document(surveys.get()), handle, ensure_ascii=False, indent=2)
-        count = rescore(surveys)
+        count = rescore(surveys)  # recounts the tallies, and the county-years they touch
+        if not survey:  # and every row of the years and region asked, stale ones too
+            rebuild_evaluation_years(year, region)
         published = surveys.filter(published_at__isnull=False).count()
         self.stdout.write(f"已重新计分 {count} 个测评，其中 {published} 个达到发布门槛")
