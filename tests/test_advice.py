@@ -121,3 +121,30 @@ def test_the_offices_dashboard_card_counts_only_its_county(client, world, quota)
 
 def test_a_warning_level_outside_the_list_is_refused(client, world, quota):
     assert api(client, world.county_a_admin, "/api/v1/warnings?level=all").status_code == 422
+
+
+def test_the_office_card_shows_the_first_warnings_of_the_list_and_counts_them_all(world, quota):
+    """The card words only the few it shows (a province's pool may hold thousands of warned
+    teachers): the same rows, in the same order, as the head of the full list."""
+    from dangke.accounts.scoping import scope_for_user
+    from dangke.advice.services import CARD_ROWS, warnings_card, warnings_for
+    from dangke.faculty.models import Teacher
+
+    for n in range(CARD_ROWS + 3):  # more warned than the card shows, names out of pk order
+        Teacher.objects.create(
+            code=f"T-X-{n:03d}",
+            name=f"测试师资{(CARD_ROWS + 3 - n):02d}",
+            region=world.county_a,
+            level=TeacherLevel.COUNTY,
+            status=TeacherStatus.ACTIVE,
+        )
+    for user in (world.city_admin, world.county_a_admin, world.county_b_admin):
+        scope = scope_for_user(user)
+        full = warnings_for(scope)
+        card = warnings_card(scope)["warning_card"]
+        assert [(r.teacher.pk, r.level, r.evidence, r.helps) for r in card["rows"]] == [
+            (r.teacher.pk, r.level, r.evidence, r.helps) for r in full[:CARD_ROWS]
+        ], user.username
+        assert card["warn"] == sum(r.level == "warn" for r in full)
+        assert card["watch"] == sum(r.level == "watch" for r in full)
+    assert len(warnings_for(scope_for_user(world.city_admin))) > CARD_ROWS

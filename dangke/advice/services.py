@@ -488,11 +488,9 @@ def pool_teachers(scope):
     return Teacher.objects.visible_to(scope, shared=False).filter(status__in=POOL_STATUSES)
 
 
-def warnings_for(scope, *, teachers=None, now=None, include_quiet: bool = False):
-    """Warnings for the pool teachers the scope sees (or the given ones, already scoped),
-    most serious first. Advice only: no status is changed."""
-    if teachers is None:
-        teachers = pool_teachers(scope)
+def _assessed(teachers, now, *, include_quiet: bool):
+    """(teacher id, warning) for each pool teacher given (already scoped) that is warned,
+    or every one with `include_quiet`; and the teacher records when they were read whole."""
     # The figures' queries name the teachers by this subquery, not by their ids: a province's
     # 10,962 ids sent five times cost more to send and plan than the lookups themselves.
     ids = teachers.values("pk")
@@ -500,18 +498,20 @@ def warnings_for(scope, *, teachers=None, now=None, include_quiet: bool = False)
         keys = list(teachers.select_related("region").order_by("name", "pk"))
     else:
         # What the figures need of each teacher (the quota's region and level); the records
-        # themselves only for the few warned (a province's pool is 10,962 teachers).
+        # themselves only for the warned ones shown (a province's pool is 10,962 teachers).
         keys = list(teachers.order_by().values_list("pk", "region_id", "level", named=True))
     assessed = []
     for year in teacher_years(keys, now, ids=ids):
         warning = assess(year)
         if warning.level or include_quiet:
             assessed.append((year.teacher_id, warning))
-    if include_quiet:
-        by_id = {t.pk: t for t in keys}
-    else:
-        warned = [teacher_id for teacher_id, _warning in assessed]
-        by_id = teachers.select_related("region").in_bulk(warned) if warned else {}
+    return assessed, ({t.pk: t for t in keys} if include_quiet else None)
+
+
+LEVEL_ORDER = {"warn": 0, "watch": 1, "": 2}
+
+
+def _worded(assessed, by_id) -> list[TeacherWarning]:
     rows = [
         TeacherWarning(
             teacher=by_id[teacher_id],
@@ -521,9 +521,20 @@ def warnings_for(scope, *, teachers=None, now=None, include_quiet: bool = False)
         )
         for teacher_id, warning in assessed
     ]
-    order = {"warn": 0, "watch": 1, "": 2}
-    rows.sort(key=lambda row: (order[row.level], row.teacher.name, row.teacher.pk))
+    rows.sort(key=lambda row: (LEVEL_ORDER[row.level], row.teacher.name, row.teacher.pk))
     return rows
+
+
+def warnings_for(scope, *, teachers=None, now=None, include_quiet: bool = False):
+    """Warnings for the pool teachers the scope sees (or the given ones, already scoped),
+    most serious first. Advice only: no status is changed."""
+    if teachers is None:
+        teachers = pool_teachers(scope)
+    assessed, by_id = _assessed(teachers, now, include_quiet=include_quiet)
+    if by_id is None:
+        warned = [teacher_id for teacher_id, _warning in assessed]
+        by_id = teachers.select_related("region").in_bulk(warned) if warned else {}
+    return _worded(assessed, by_id)
 
 
 # --- context for other apps' pages (small, so the pages that show them only include) -------
@@ -548,16 +559,31 @@ def menu_context(scope, organization_id: str = "") -> dict:
 
 def warnings_card(scope, teacher=None) -> dict:
     """The warnings card of a 工作台: the teacher's own warning, or for a group leader and an
-    office the most serious few of those they see."""
+    office the most serious few of those they see, with how many are warned and watched.
+    Only the few shown are read whole and worded: a province's pool may hold thousands of
+    warned teachers, and wording each cost seconds (issue #18)."""
     if teacher is not None:
         rows = warnings_for(scope, teachers=pool_teachers(scope).filter(pk=teacher.pk))
         return {"warning_card": {"own": True, "rows": rows}}
-    rows = warnings_for(scope)
+    teachers = pool_teachers(scope)
+    assessed, _records = _assessed(teachers, None, include_quiet=False)
+    levels = {teacher_id: warning.level for teacher_id, warning in assessed}
+    # The few to show, by level and name: names of the warned (of the whole pool, by its
+    # subquery, when a list of the warned ids would be longer than the pool's query).
+    named = teachers.filter(pk__in=list(levels)) if len(levels) <= 1000 else teachers
+    first = sorted(
+        (LEVEL_ORDER[levels[pk]], name, pk)
+        for pk, name in named.order_by().values_list("pk", "name")
+        if pk in levels
+    )[:CARD_ROWS]
+    shown = {pk for _order, _name, pk in first}
+    by_id = teachers.select_related("region").in_bulk(list(shown)) if shown else {}
+    rows = _worded([(pk, w) for pk, w in assessed if pk in shown], by_id)
     return {
         "warning_card": {
             "own": False,
-            "rows": rows[:CARD_ROWS],
-            "warn": sum(1 for row in rows if row.level == "warn"),
-            "watch": sum(1 for row in rows if row.level == "watch"),
+            "rows": rows,
+            "warn": sum(1 for level in levels.values() if level == "warn"),
+            "watch": sum(1 for level in levels.values() if level == "watch"),
         }
     }
