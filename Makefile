@@ -90,11 +90,12 @@ runtime-deps:
 	  { [ "$(MAKECMDGOALS)" = demo ] && echo "未能安装 fonts-noto-cjk espeak-ng libpangoft2-1.0-0：PDF 与合成语音不可用"; }; \
 	fi
 
-# Tests also drive Debian's Chromium; nothing downloads a browser or a voice.
+# Tests also drive Debian's Chromium and read generated PDFs back with poppler's pdftotext;
+# nothing downloads a browser or a voice.
 system-deps: runtime-deps
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "Installing Debian's chromium"; \
-	  $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq chromium >/dev/null; \
+	@if [ ! -x /usr/bin/chromium ] || ! command -v pdftotext >/dev/null; then \
+	  echo "Installing Debian's chromium and poppler-utils"; \
+	  $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq chromium poppler-utils >/dev/null; \
 	fi
 
 test: install system-deps
