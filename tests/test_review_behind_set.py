@@ -45,3 +45,50 @@ def test_failing_on_pace_is_listed_and_exported_like_the_figure(world, client):
     visible = AnnualReview.objects.visible_to(scope_for_user(world.county_a_admin))
     assert sorted(lifecycle.behind(visible.filter(year=YEAR)).values_list(
         "teacher__code", flat=True)) == ["T-A-001", "T-A-002"]  # fmt: skip
+
+
+def test_the_lagging_filter_marks_the_reviews_the_row_badge_marks(world):
+    """The page counts lagging reviews in the database (a province has thousands): the same
+    reviews `lagging` marks one by one, on and off pace, final or not, with or without a
+    quota, at the year's start, middle and end."""
+    import datetime
+    import itertools
+
+    from django.utils import timezone
+
+    from dangke.faculty.models import AnnualReview
+
+    with_quota = quota(world.city, min_lessons=6, min_hours=Decimal("12"))
+    reviews = []
+    cases = itertools.product(
+        (0, 3, 6, 9), (Decimal("0"), Decimal("5.9"), Decimal("12")), (False, True)
+    )
+    for n, (lessons, hours, final) in enumerate(cases):
+        for has_quota in (True, False):
+            teacher = make_teacher(f"T-L-{n:02d}{int(has_quota)}", f"师资{n}", world.county_a)
+            reviews.append(
+                AnnualReview.objects.create(
+                    teacher=teacher,
+                    year=YEAR,
+                    region=world.county_a,
+                    level=teacher.level,
+                    quota=with_quota if has_quota else None,
+                    lessons=lessons,
+                    hours=hours,
+                    is_final=final,
+                    passed=False,
+                    computed_at=timezone.now(),
+                )
+            )
+    everything = AnnualReview.objects.unscoped("the test's reviews").filter(year=YEAR)
+    for today in (
+        datetime.date(YEAR, 1, 1),
+        datetime.date(YEAR, 7, 2),
+        datetime.date(YEAR, 12, 31),
+    ):
+        marked = {r.pk for r in everything.select_related("quota") if lifecycle.lagging(r, today)}
+        assert (
+            set(everything.filter(lifecycle.lagging_q(YEAR, today)).values_list("pk", flat=True))
+            == marked
+        )
+    assert 0 < len(marked) < len(reviews)

@@ -18,7 +18,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -448,6 +449,18 @@ def behind(reviews):
     the dashboard count. A teacher lagging the pro-rata lessons or hours is always among
     them (pro rata never asks more than the quota); `lagging` marks those."""
     return reviews.filter(passed=False)
+
+
+def lagging_q(year: int, today: datetime.date) -> Q:
+    """`lagging` as a filter, so a province's page counts its thousands of reviews below the
+    quota in the database instead of reading each (issue #18). Same arithmetic: the quota's
+    figures times the share of the year, in double precision."""
+    share = Value(elapsed_share(year, today), output_field=FloatField())
+    pro_rata = Q(lessons__lt=F("quota__min_lessons") * share) | Q(
+        hours__lt=Cast("quota__min_hours", FloatField()) * share
+    )
+    final = Q(lessons__lt=F("quota__min_lessons")) | Q(hours__lt=F("quota__min_hours"))
+    return Q(quota__isnull=False) & ((Q(is_final=True) & final) | (Q(is_final=False) & pro_rata))
 
 
 def lagging(review, today=None) -> bool:

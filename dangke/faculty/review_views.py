@@ -110,7 +110,7 @@ def review(request):
         "show": show,
         "page": page,
         "counts": lifecycle.review_counts(reviews),
-        "lagging_count": sum(lifecycle.lagging(r, today) for r in failing),
+        "lagging_count": failing.filter(lifecycle.lagging_q(year, today)).count(),
         "quotas": Quota.objects.visible_to(request.scope)
         .filter(year=year)
         .select_related("region"),
