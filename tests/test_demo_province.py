@@ -306,3 +306,46 @@ def test_every_generated_city_has_its_contest_reviews_media_and_loudspeaker_mont
     published = MediaWork.objects.filter(published_at__year=year)
     assert figures["media"]["works"]["total"] == published.count() >= 35 * 20
     assert figures["plays"]["total"] == PlayLog.objects.filter(played_at__year=year).count()
+
+
+def test_every_teacher_who_may_teach_gets_a_listed_course_of_their_own_place():
+    """The generated cities spread their lessons over the pool: a teacher left without a
+    listed course by the draw is attached to one of their county's (or city's), of a category
+    they teach where there is one; nobody is attached twice, nobody out of the pool."""
+    import random
+    from types import SimpleNamespace
+
+    from dangke.demo.province import CityPlan, ProvinceBuilder, TeacherRow
+
+    attached = []
+    builder = SimpleNamespace(
+        rng=lambda stream: random.Random(stream),
+        course_teacher_rows=SimpleNamespace(
+            add=lambda course, teacher: attached.append((course, teacher))
+        ),
+    )
+    city = CityPlan(region=Region(code="5199", name="测试市"), lat=0, lon=0, spread=0)
+    teachers = {
+        1: TeacherRow(1, "甲", "519901", "active", ["theory"]),  # teaches course 10 already
+        2: TeacherRow(2, "乙", "519901", "active", ["history"]),  # history: course 11
+        3: TeacherRow(3, "丙", "519901", "warning", ["law"]),  # no law course: any
+        4: TeacherRow(4, "丁", "519901", "exited", ["theory"]),  # left the pool
+        5: TeacherRow(5, "戊", "5199", "active", ["theory"]),  # the city's own
+        6: TeacherRow(6, "己", "519902", "active", ["theory"]),  # a county with no course
+    }
+    city.teachers["519901"] = [teachers[n] for n in (1, 2, 3, 4)]
+    city.teachers[""] = [teachers[5]]
+    city.teachers["519902"] = [teachers[6]]
+    city.pairs["519901"] = [
+        (10, "理论课", "theory", 60, teachers[1]),
+        (11, "党史课", "history", 60, teachers[1]),
+    ]
+    city.pairs[""] = [(20, "市级课", "theory", 90, teachers[1])]
+
+    ProvinceBuilder.give_every_teacher_a_course(builder, city)
+
+    by_teacher = dict((teacher, course) for course, teacher in attached)
+    assert sorted(by_teacher) == [2, 3, 5] and len(attached) == 3
+    assert by_teacher[2] == 11 and by_teacher[3] in (10, 11) and by_teacher[5] == 20
+    assert {pair[4].pk for pair in city.pairs["519901"]} == {1, 2, 3}
+    assert "519902" not in city.pairs or not city.pairs["519902"]

@@ -711,9 +711,30 @@ class ProvinceBuilder:
                     city.pairs[key].append((pk, entry.title, entry.category, duration, teacher))
                 if rng.random() < EXCELLENT_SHARE:
                     self.excellent_rows.add(pk, self.year, "精品课程遴选认定", now)
+        self.give_every_teacher_a_course(city)
         # Every county can be served: one with no listed course of its own uses the city's.
         if not city.pairs[""]:
             city.pairs[""] = [pair for pairs in city.pairs.values() for pair in pairs]
+
+    def give_every_teacher_a_course(self, city: CityPlan) -> None:
+        """A pool teacher with no listed course of their own county (or of the city, for the
+        city's teachers) is attached to one, of a category they teach where there is one: a
+        real pool gives lessons across it, and a year where two teachers in three taught
+        nothing would warn most of a province's pool (issue #18's 工作台)."""
+        rng = self.rng(f"courses-for-every-teacher:{city.code}")
+        for key, pairs in list(city.pairs.items()):
+            if not pairs:
+                continue
+            teaching = {pair[4].pk for pair in pairs}
+            for teacher in city.teachers.get(key, ()):
+                if teacher.status not in ("active", "warning") or teacher.pk in teaching:
+                    continue
+                pk, title, category, duration, _other = rng.choice(
+                    [pair for pair in pairs if pair[2] in teacher.categories] or pairs
+                )
+                self.course_teacher_rows.add(pk, teacher.pk)
+                pairs.append((pk, title, category, duration, teacher))
+                teaching.add(teacher.pk)
 
     def build_city_stations(self, city: CityPlan) -> None:
         """A loudspeaker station in every village and community, as 嘉州 has (seed 004),
