@@ -331,3 +331,15 @@ def test_a_cut_month_read_either_way_is_the_same(lw, travel, monkeypatch, instan
     now = datetime.datetime.fromisoformat(instant)
     travel.move_to(now)
     assert_equal_to_raw(lw, now)
+
+
+def test_a_scope_with_no_pool_teacher_reads_no_spans(world):
+    """A judge or a liaison sees no pool teacher: the spans are empty, not an error (the
+    warnings page and API answered 500 for them)."""
+    from dangke.accounts.scoping import scope_for_user
+    from dangke.advice.services import pool_teachers, warnings_for
+
+    for user in (world.judge, world.liaison):
+        scope = scope_for_user(user)
+        assert not pool_teachers(scope).exists()
+        assert warnings_for(scope) == []

@@ -24,6 +24,7 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
@@ -499,7 +500,10 @@ def teacher_spans(teacher_ids, spans: dict[str, Span]) -> dict[str, dict[int, tu
             (name, sign, 1 + columns.index(f"n{i}_{name}"), 1 + columns.index(f"m{i}_{name}"))
             for i, name, sign in read
         ]
-        sql, params = query.query.sql_with_params()
+        try:
+            sql, params = query.query.sql_with_params()
+        except EmptyResultSet:  # no teacher at all (a scope whose pool is empty)
+            continue
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             fetched = cursor.fetchall()
