@@ -98,18 +98,23 @@ system-deps: runtime-deps
 	  $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq chromium poppler-utils >/dev/null; \
 	fi
 
+# The suite runs in one process per core (pytest-xdist; each process has its own test
+# database): on our 2-core machines that halves it. TEST_PROCESSES=0 runs it in this process.
+TEST_PROCESSES ?= $(shell nproc 2>/dev/null || echo 2)
+PYTEST_ALL := $(PYTEST) -n $(TEST_PROCESSES)
+
 test: install system-deps
-	$(PYTEST)
+	$(PYTEST_ALL)
 
 test-fast: install
-	$(PYTEST) -m "not browser"
+	$(PYTEST_ALL) -m "not browser"
 
 # The suite without the browser under a moved clock (Debian's faketime): 16:30 UTC on
 # 31 December is 00:30 on New Year's Day in Shanghai. CLOCK=@... moves it elsewhere.
 CLOCK ?= @2026-12-31 16:30:00
 test-clock: install
 	@command -v faketime >/dev/null || { $(APT_INSTALL) update -qq && $(APT_INSTALL) install -y -qq faketime >/dev/null; }
-	TZ=UTC faketime -f "$(CLOCK)" $(PYTEST) -m "not browser"
+	TZ=UTC faketime -f "$(CLOCK)" $(PYTEST_ALL) -m "not browser"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -62,7 +62,14 @@ def province(world):
     return output, home, admin
 
 
-def test_province_has_every_city_in_proportion_and_scopes_by_city(province, world):
+def test_one_province_build_holds_every_city_and_each_sees_its_own(province, world):
+    """One build checked for both (a build takes minutes on PostgreSQL, and the suite runs
+    there too): the cities' sizes, scopes and stats; what each generated city holds."""
+    every_city_in_proportion_and_scoped_by_city(province, world)
+    every_generated_city_has_its_contest_reviews_media_and_loudspeaker_month(province, world)
+
+
+def every_city_in_proportion_and_scoped_by_city(province, world):
     province, home, province_admin = province
     # The command says how long each phase took.
     assert "嘉州（乐山市）已有演示数据，沿用" in province
@@ -205,7 +212,7 @@ def test_province_builds_meishan_beside_the_alliance_pool_and_a_rebuild_keeps_it
     assert Lesson.objects.filter(region__code__startswith=ALLY_ROOT).count() == generated_lessons
 
 
-def test_every_generated_city_has_its_contest_reviews_media_and_loudspeaker_month(province, world):
+def every_generated_city_has_its_contest_reviews_media_and_loudspeaker_month(province, world):
     """Each of the twenty generated cities holds what 嘉州 holds besides lessons, at the
     seeds' figures, and only its own office (and the province's) sees it."""
     output, _home, province_admin = province
