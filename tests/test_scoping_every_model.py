@@ -274,6 +274,7 @@ def _faculty_rows(county, org, course, teacher, admin):
 
     from dangke.faculty.models import (
         AnnualReview,
+        KeptWarningLevel,
         LifecycleRule,
         Quota,
         StatusProposal,
@@ -281,6 +282,9 @@ def _faculty_rows(county, org, course, teacher, admin):
     )
 
     rule = LifecycleRule.objects.create(region=county, year=2026)
+    KeptWarningLevel.objects.update_or_create(
+        teacher=teacher, defaults={"level": "warn", "judged_at": timezone.now()}
+    )  # the quota below marks the row (update, not create, then)
     Quota.objects.create(region=county, year=2026, level="county")
     AnnualReview.objects.create(
         teacher=teacher, year=2026, region=county, level="county", computed_at=timezone.now()

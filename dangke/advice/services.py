@@ -14,7 +14,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from dangke.delivery import rollup
 from dangke.delivery.models import CourseOrder, Lesson, LessonStatus, OrderStatus
 from dangke.evaluation.models import Survey, SurveyKind
 from dangke.evaluation.rollups import teacher_score_inputs
-from dangke.faculty import lifecycle
+from dangke.faculty import lifecycle, warning_levels
 from dangke.faculty.models import POOL_STATUSES, Teacher
 from dangke.regions.models import Organization, OrganizationKind, Region
 from engines.scoring import aggregate_scores
@@ -560,30 +560,45 @@ def menu_context(scope, organization_id: str = "") -> dict:
 def warnings_card(scope, teacher=None) -> dict:
     """The warnings card of a 工作台: the teacher's own warning, or for a group leader and an
     office the most serious few of those they see, with how many are warned and watched.
-    Only the few shown are read whole and worded: a province's pool may hold thousands of
-    warned teachers, and wording each cost seconds (issue #18)."""
+    The counts and the few come from the kept levels (a province's pool is 10,000 teachers:
+    judging each on every request cost a second, issue #18); only the few shown are judged
+    again and worded."""
     if teacher is not None:
         rows = warnings_for(scope, teachers=pool_teachers(scope).filter(pk=teacher.pk))
         return {"warning_card": {"own": True, "rows": rows}}
     teachers = pool_teachers(scope)
-    assessed, _records = _assessed(teachers, None, include_quiet=False)
-    levels = {teacher_id: warning.level for teacher_id, warning in assessed}
-    # The few to show, by level and name: names of the warned (of the whole pool, by its
-    # subquery, when a list of the warned ids would be longer than the pool's query).
-    named = teachers.filter(pk__in=list(levels)) if len(levels) <= 1000 else teachers
-    first = sorted(
-        (LEVEL_ORDER[levels[pk]], name, pk)
-        for pk, name in named.order_by().values_list("pk", "name")
-        if pk in levels
-    )[:CARD_ROWS]
-    shown = {pk for _order, _name, pk in first}
-    by_id = teachers.select_related("region").in_bulk(list(shown)) if shown else {}
-    rows = _worded([(pk, w) for pk, w in assessed if pk in shown], by_id)
+    warned = kept_levels(teachers).exclude(level="")
+    counts = dict(warned.values_list("level").annotate(n=Count("pk")).order_by())
+    first = warned.order_by(
+        Case(*(When(level=level, then=order) for level, order in LEVEL_ORDER.items())),
+        "teacher__name",
+        "teacher_id",
+    ).values_list("teacher_id", flat=True)[:CARD_ROWS]
+    shown = list(first)
     return {
         "warning_card": {
             "own": False,
-            "rows": rows,
-            "warn": sum(1 for level in levels.values() if level == "warn"),
-            "watch": sum(1 for level in levels.values() if level == "watch"),
+            "rows": warnings_for(scope, teachers=teachers.filter(pk__in=shown)) if shown else [],
+            "warn": counts.get("warn", 0),
+            "watch": counts.get("watch", 0),
         }
     }
+
+
+def kept_levels(teachers):
+    """The kept warning levels (faculty.KeptWarningLevel) of these pool teachers (a scoped
+    queryset), good for today: those without one are judged now and kept first. A teacher
+    whose lessons or scores change while they are judged is left out of this answer (their
+    judgement is not kept) and judged at the next."""
+    rollup.flush()  # this thread's own lesson writes mark their teachers first
+    warning_levels.flush()
+    now = timezone.now()
+    good = warning_levels.good_levels(timezone.localdate(now))
+    unjudged = teachers.exclude(pk__in=good.values("teacher_id"))
+    ids = list(unjudged.order_by().values_list("pk", flat=True))
+    if ids:
+        judged = teachers.filter(pk__in=ids) if len(ids) <= 1000 else unjudged
+        assessed, _records = _assessed(judged, now, include_quiet=False)
+        levels = {pk: warning.level for pk, warning in assessed}
+        warning_levels.keep({pk: levels.get(pk, "") for pk in ids}, now)
+    return good.filter(teacher__in=teachers.values("pk"))

@@ -42,6 +42,7 @@ from dangke.delivery.models import (
     ReachedOrganization,
     TeacherMonth,
 )
+from dangke.faculty import warning_levels
 
 BATCH = 5000
 
@@ -275,7 +276,9 @@ def _insert_teacher_months(pairs) -> int:
 
 
 def _recount_teacher_months(pairs) -> int:
-    """Every lesson of these (teacher, year) pairs, whatever its state, counted again."""
+    """Every lesson of these (teacher, year) pairs, whatever its state, counted again; the
+    teachers' kept warning levels, judged on those lessons, are forgotten."""
+    warning_levels.forget(teacher for teacher, _year in pairs)
     inserted = 0
     for year, teachers in _by_year(pairs).items():
         first, last = year_bounds(year)
@@ -332,6 +335,7 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
             if year is not None:
                 months_kept = months_kept.filter(year=year)
             months_kept.delete()
+            warning_levels.forget_all()
             months = _insert_teacher_months(pairs)
         return {
             "tallies": _insert_tallies(lessons),

@@ -26,6 +26,7 @@ from dangke.evaluation.models import (
     SurveyKind,
     TeacherScoreYear,
 )
+from dangke.faculty import warning_levels
 from engines.warnings import LessonScore
 from engines.warnings.model import EARLIER, LEVEL_WINDOW, RECENT
 
@@ -207,6 +208,7 @@ def refresh_teacher_years(teacher_ids, years=None) -> int:
             stale = stale.filter(year__in=list(years))
         stale.delete()
         TeacherScoreYear.objects.bulk_create(rows, batch_size=1000)
+        warning_levels.forget(teacher_ids)  # judged on these scores
     return len(rows)
 
 

@@ -8,8 +8,10 @@ class FacultyConfig(AppConfig):
 
     def ready(self):
         from dangke.accounts.scoping import find_teacher_ids_with
+        from dangke.faculty import warning_levels
 
         find_teacher_ids_with(_teacher_ids_of_user)
+        warning_levels.connect()  # a saved teacher or quota forgets the kept warning levels
 
 
 def _teacher_ids_of_user(user):

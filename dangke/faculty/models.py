@@ -239,6 +239,45 @@ class Quota(models.Model):
         return f"{self.year} {self.get_level_display()} · {self.region_id}"
 
 
+class KeptWarningLevel(models.Model):
+    """A pool teacher's early-warning level (预警, 关注 or none) as `engines.warnings` judged
+    it at `judged_at`, kept so that a 工作台's warnings card counts a province's pool by
+    reading rows instead of judging 10,000 teachers on every request (issue #18).
+
+    A level is good on the local day it was judged, unless what it was judged on changed
+    after (`changed_at`): the teacher's lessons (delivery.rollup) and scores
+    (evaluation.rollups), the teacher's record and their quota (faculty.warning_levels) mark
+    it when their transaction commits. advice.services judges whoever has no good level and
+    keeps the result only where nothing changed since it began to read. The level only,
+    never the evidence: the few teachers a card shows are judged live."""
+
+    teacher = models.OneToOneField(
+        Teacher,
+        verbose_name=_("师资"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    level = models.CharField(_("预警级别"), max_length=8, blank=True)
+    judged_at = models.DateTimeField(_("判断时间"), null=True)
+    changed_at = models.DateTimeField(_("依据变动时间"), null=True)
+
+    scope_rules = ScopeRules(region="teacher__region__code", teacher="teacher_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("师资预警级别")
+        verbose_name_plural = _("师资预警级别")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__in=["", "warn", "watch"]), name="kept_warning_level_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.teacher_id} {self.level or '-'} {self.judged_at}"
+
+
 class LifecycleRule(models.Model):
     """The region's rules for status proposals in one year (能者进、庸者退). Proposals
     carry the rule and the figures; the office confirms or rejects each one."""
