@@ -99,6 +99,7 @@ def test_dashboard_queries_do_not_grow_with_campaigns(world, client):
     client.force_login(world.county_a_admin)
     url = reverse("reports:dashboard")
     add_campaigns(world, 1)
+    client.get(url)  # the first read judges the pool's warning levels and keeps them
     one = queries_for(client, url)
     add_campaigns(world, 2)
     assert "专项活动已授课" in client.get(url).content.decode()

@@ -70,6 +70,8 @@ def flush() -> None:
     teacher_ids, everyone = sorted(marks["teachers"]), marks["all"]
     marks["teachers"].clear()
     marks["all"] = False
+    if not teacher_ids and not everyone:
+        return
     now = timezone.now()
     if everyone:
         _kept().update(changed_at=now)
