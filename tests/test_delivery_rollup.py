@@ -16,14 +16,18 @@ from django.utils import timezone
 
 from dangke.accounts.scoping import Scope, scope_for_user
 from dangke.core.calendar import year_bounds
+from dangke.core.services import change_statuses
 from dangke.courses.categories import CourseCategory
 from dangke.delivery import rollup, services
 from dangke.delivery.models import (
     Campaign,
+    CourseOrder,
     DeliveringTeacher,
     Lesson,
     LessonStatus,
     LessonTally,
+    OrderStatus,
+    OrderTally,
     ReachedOrganization,
 )
 from dangke.regions.models import Organization, OrganizationKind
@@ -49,7 +53,8 @@ def record(w, actor, organization, course, teacher, when, **extra):
 def rw(world):
     """County A: org_a hosts a campaign lesson co-hosted by org_b of county B (given, 50
     people), org_a2 a planned and a cancelled one; county B: org_b gives one online (30), and
-    one at 00:30 on 1 January of the year after (local time: not this year's)."""
+    one at 00:30 on 1 January of the year after (local time: not this year's). Orders: org_a's
+    two placed now (the year after), org_b's placed at 23:30 on 31 December."""
     w = world
     w.org_a2 = Organization.objects.create(
         code="O-A-002", name="张公桥村党支部", kind=OrganizationKind.VILLAGE,
@@ -82,6 +87,17 @@ def rw(world):
     services.cancel_lesson(
         cancelled, scope=scope_for_user(w.county_a_admin), actor=w.county_a_admin, reason="雨天"
     )
+    w.orders = [
+        services.place_order(
+            scope=scope_for_user(admin), actor=admin, organization=organization,
+            course=w.course_a, expected_attendees=30, dates=[timezone.localdate().isoformat()],
+        )
+        for admin, organization in (
+            (w.county_a_admin, w.org_a), (w.county_a_admin, w.org_a), (w.county_b_admin, w.org_b),
+        )
+    ]  # fmt: skip
+    w.orders[2].created_at = at(YEAR, 12, 31, 23, 30)  # a save moving it: old and new keys
+    w.orders[2].save()
     return w
 
 
@@ -150,6 +166,35 @@ def test_the_rollup_equals_the_raw_lessons_as_recorded(rw, monkeypatch):
     assert county_b["campaign"]["reached"] == 0
     assert county_b["covered"] == 1
     assert _figures(rw.county_b_admin, rw.campaign, YEAR + 1)["year"]["lessons"]["total"] == 1
+
+
+def test_orders_by_state_are_kept_as_orders_are_placed_withdrawn_planned_and_deleted(
+    rw, monkeypatch
+):
+    w = rw
+    assert _figures(w.city_admin, w.campaign, YEAR + 1)["year"]["orders"]["by_state"] == {
+        "submitted": 2, "planned": 0, "withdrawn": 0, "unserved": 0,
+    }  # fmt: skip
+    city = assert_rollup_equals_raw(w, monkeypatch)
+    assert city["year"]["orders"]["by_state"]["submitted"] == 1  # 31 December, 23:30 local
+
+    services.withdraw_order(
+        w.orders[0], scope=scope_for_user(w.county_a_admin), actor=w.county_a_admin
+    )
+    with transaction.atomic():  # as publishing a plan does: the orders locked, changed in bulk
+        locked = list(CourseOrder.objects.unscoped("the test").select_for_update().filter(
+            pk__in=[w.orders[1].pk, w.orders[2].pk]
+        ))  # fmt: skip
+        change_statuses(
+            locked, OrderStatus.UNSERVED, actor=w.city_admin, reasons=["无空闲师资"] * 2
+        )
+    assert_rollup_equals_raw(w, monkeypatch)
+    by_state = _figures(w.county_a_admin, w.campaign, YEAR + 1)["year"]["orders"]["by_state"]
+    assert (by_state["withdrawn"], by_state["unserved"], by_state["submitted"]) == (1, 1, 0)
+
+    CourseOrder.objects.unscoped("the test").get(pk=w.orders[2].pk).delete()
+    city = assert_rollup_equals_raw(w, monkeypatch)
+    assert city["year"]["orders"]["total"] == 0
 
 
 def test_status_changes_moves_and_attendance_keep_it(rw, monkeypatch):
@@ -252,6 +297,7 @@ def test_the_writes_are_counted_when_their_transaction_commits(
 
 def _spoil():
     LessonTally.objects.unscoped("the test spoils the rollup").update(lessons=99)
+    OrderTally.objects.unscoped("the test spoils the rollup").update(orders=99)
     ReachedOrganization.objects.unscoped("the test spoils the rollup").all().delete()
     DeliveringTeacher.objects.unscoped("the test spoils the rollup").filter(year=YEAR).delete()
 

@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from dangke.core.models import AuditEntry
+from dangke.core.signals import statuses_changed
 from dangke.core.status import ProtectedStatusModel, StatusTransitionError
 
 
@@ -72,6 +73,7 @@ def change_statuses(
         model.objects.bulk_update(objs, ["status", *also], batch_size=500)
         for obj in objs:
             obj._stored_status = new_status
+        statuses_changed.send(sender=model, objects=objs)
         content_type = ContentType.objects.get_for_model(model)
         by = actor if getattr(actor, "is_authenticated", False) else None
         new_label = label_of(model, new_status)

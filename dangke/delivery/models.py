@@ -503,11 +503,12 @@ class Attendance(models.Model):
 
 # --- the year's delivery rollup (issue #18) ---------------------------------------------------
 # A province's figures (the 工作台, /api/v1/stats, coverage, the year's report) add these up
-# instead of reading a year of half a million lessons. The lesson writes keep them
-# (`delivery.rollup`: the touched keys are recomputed from the raw rows when the transaction
-# commits, or before the next read in it); `dangke rebuild_delivery_rollup` rebuilds them.
-# `county` is the first six digits of the lesson's region code (a city-level organisation's
-# lesson keeps its shorter code): a scope by region at county level or above reads them by
+# instead of reading a year of half a million lessons and 400,000 orders. The lesson and
+# order writes keep them (`delivery.rollup`: the touched keys are recomputed from the raw rows
+# when the transaction commits, or before the next read in it); `dangke
+# rebuild_delivery_rollup` rebuilds them.
+# `county` is the first six digits of the lesson's (order's) region code (a city-level
+# organisation's keeps its shorter code): a scope by region at county level or above reads them by
 # prefix. tests/test_delivery_rollup.py proves each equals its raw computation.
 
 
@@ -551,6 +552,33 @@ class LessonTally(models.Model):
 
     def __str__(self):
         return f"{self.county} {self.year}-{self.month:02d} {self.status}: {self.lessons}"
+
+
+class OrderTally(models.Model):
+    """Orders per county, local month of placing and state: the year's orders by state
+    without reading a province's 400,000 orders."""
+
+    county = models.CharField(_("县级区划代码"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    status = models.CharField(_("状态"), max_length=16, choices=OrderStatus.choices)
+    orders = models.PositiveIntegerField(_("点单数"), default=0)
+
+    scope_rules = ScopeRules(region="county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("点单年度汇总")
+        verbose_name_plural = _("点单年度汇总")
+        indexes = [models.Index(fields=["year", "county"], name="order_tally_year_county")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=OrderStatus.values), name="order_tally_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.year}-{self.month:02d} {self.status}: {self.orders}"
 
 
 class YearMark(models.Model):

@@ -1,11 +1,13 @@
 """The year's delivery rollup (issue #18): lessons per county and month, organisations
-reached and teachers who gave lessons, so that a province's figures stop reading a year of
-half a million lessons on every request.
+reached, teachers who gave lessons and orders per county and month, so that a province's
+figures stop reading a year of half a million lessons and 400,000 orders on every request.
 
 Kept by the writes: whatever writes a lesson (a save, a status change, attendance, its
 co-hosts or teachers, moving it) names the lessons with `lessons_changed`, before and after
 the write when its keys (county, year, organisations, teachers) may move; the models'
-signals do so for saves, deletions and the two many-to-many sets. The keys those lessons
+signals do so for saves, deletions and the two many-to-many sets. An order's write names
+its county and year the same way (`orders_changed`: its saves and deletions by the model's
+signals, its changes of state by `core.signals.statuses_changed`). The keys those lessons
 touch are recomputed from the raw rows once per transaction, when it commits
 (`transaction.on_commit`), or earlier, when a reader in the same transaction asks
 (`flush`): never increment arithmetic. `rebuild` recomputes everything (`dangke
@@ -34,11 +36,14 @@ from django.utils import timezone
 from dangke.accounts.scoping import COUNTY_DIGITS, within_prefixes
 from dangke.core.calendar import month_bounds, year_bounds
 from dangke.core.locks import hold_locks
+from dangke.core.signals import statuses_changed
 from dangke.delivery.models import (
+    CourseOrder,
     DeliveringTeacher,
     Lesson,
     LessonStatus,
     LessonTally,
+    OrderTally,
     ReachedOrganization,
     TeacherMonth,
 )
@@ -51,12 +56,21 @@ _pending = threading.local()
 
 def _keys() -> dict[str, set]:
     if not hasattr(_pending, "keys"):
-        _pending.keys = {"counties": set(), "organizations": set(), "teachers": set()}
+        _pending.keys = {
+            "counties": set(),
+            "organizations": set(),
+            "teachers": set(),
+            "orders": set(),
+        }
     return _pending.keys
 
 
 def _lessons():
     return Lesson.objects.unscoped("the delivery rollup counts every lesson by its own keys")
+
+
+def _orders():
+    return CourseOrder.objects.unscoped("the delivery rollup counts every order by its keys")
 
 
 # --- which keys a write touches -----------------------------------------------------------------
@@ -93,21 +107,37 @@ def lessons_changed(lesson_ids, *, reach: bool = True) -> None:
         keys["teachers"].add((teacher_id, years_of[lesson_id]))
 
 
+def orders_changed(order_ids) -> None:
+    """Note the (county, year) of these orders as they are in the database now, recounted
+    when the transaction commits; before a write that may move one too (its region)."""
+    ids = [pk for pk in order_ids if pk is not None]
+    if not ids:
+        return
+    keys = _keys()
+    for region_id, created_at in (
+        _orders().filter(pk__in=ids).values_list("region_id", "created_at")
+    ):
+        keys["orders"].add((region_id[:COUNTY_DIGITS], timezone.localtime(created_at).year))
+    transaction.on_commit(flush)
+
+
 def flush() -> None:
     """Recompute the keys noted so far from the raw rows (idempotent, cheap when none)."""
     keys = _keys()
     if not any(keys.values()):
         return
-    counties, organizations, teachers = (
+    counties, organizations, teachers, orders = (
         set(keys["counties"]),
         set(keys["organizations"]),
         set(keys["teachers"]),
+        set(keys["orders"]),
     )
     for noted in keys.values():
         noted.clear()
     with transaction.atomic():
-        _serialise(counties, organizations, teachers)
+        _serialise(counties, organizations, teachers, orders)
         _recount_counties(counties)
+        _recount_orders(orders)
         _remark(ReachedOrganization, "organization_id", _reach_rows, organizations)
         _remark(DeliveringTeacher, "teacher_id", _teacher_rows, teachers)
         _recount_teacher_months(teachers)
@@ -117,10 +147,11 @@ _LOCK_NAMESPACES = {
     "county": "delivery-county",
     "organization": "delivery-organization",
     "teacher": "delivery-teacher",
+    "orders": "delivery-orders",
 }
 
 
-def _serialise(counties, organizations, teachers) -> None:
+def _serialise(counties, organizations, teachers, orders) -> None:
     """Two commits recounting the same key at once (two sign-ins of one county, on two web
     workers) would each delete the key's rows and insert their own: under READ COMMITTED the
     second DELETE does not see the rows the first inserted, so the figures would double."""
@@ -130,6 +161,7 @@ def _serialise(counties, organizations, teachers) -> None:
             ("county", counties),
             ("organization", organizations),
             ("teacher", teachers),
+            ("orders", orders),
         )
         for key, year in pairs
     )
@@ -163,6 +195,38 @@ def _recount_counties(pairs) -> None:
             .filter(condition, starts_at__gte=first, starts_at__lt=last)
         )
         _insert_tallies(lessons)
+
+
+def _recount_orders(pairs) -> None:
+    for year, counties in _by_year(pairs).items():
+        first, last = year_bounds(year)
+        OrderTally.objects.unscoped("the rollup's own upkeep").filter(
+            year=year, county__in=counties
+        ).delete()
+        condition = Q(pk__in=[])
+        for county in counties:
+            condition |= _in_county(county)
+        _insert_order_tallies(
+            _orders()
+            .annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS))
+            .filter(condition, created_at__gte=first, created_at__lt=last)
+        )
+
+
+def _insert_order_tallies(orders) -> int:
+    rows = [
+        OrderTally(county=county, year=year, month=month, status=status, orders=n)
+        for county, year, month, status, n in orders.annotate(
+            county_key=Substr("region_id", 1, COUNTY_DIGITS),
+            y=ExtractYear("created_at"),
+            m=ExtractMonth("created_at"),
+        )
+        .values_list("county_key", "y", "m", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ]
+    OrderTally.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def _insert_tallies(lessons) -> int:
@@ -306,6 +370,7 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
     with transaction.atomic():
         for model, county_field in (
             (LessonTally, "county"),
+            (OrderTally, "county"),
             (ReachedOrganization, "lesson_county"),
             (DeliveringTeacher, "lesson_county"),
         ):
@@ -315,11 +380,14 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
             if region:
                 rows = rows.filter(**{f"{county_field}__startswith": region})
             rows.delete()
+        orders = _orders()
         if year is not None:
             first, last = year_bounds(year)
             lessons = lessons.filter(starts_at__gte=first, starts_at__lt=last)
+            orders = orders.filter(created_at__gte=first, created_at__lt=last)
         if region:
             lessons = lessons.filter(region__code__startswith=region)
+            orders = orders.filter(region__code__startswith=region)
         given = lessons.filter(status=LessonStatus.DELIVERED)
         pairs = Lesson.teachers.through.objects.filter(lesson__in=lessons)
         if region:
@@ -342,6 +410,7 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
             "organizations": _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given)),
             "teachers": _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given)),
             "teacher_months": months,
+            "order_tallies": _insert_order_tallies(orders),
         }
 
 
@@ -350,6 +419,12 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
 
 def tallies(codes: tuple[str, ...], year: int):
     return LessonTally.objects.unscoped("read by the scope's region prefixes").filter(
+        within_prefixes("county", codes), year=year
+    )
+
+
+def order_tallies(codes: tuple[str, ...], year: int):
+    return OrderTally.objects.unscoped("read by the scope's region prefixes").filter(
         within_prefixes("county", codes), year=year
     )
 
@@ -593,8 +668,36 @@ def _course_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     transaction.on_commit(flush)
 
 
+def _order_before_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if update_fields is not None and not {"region", "region_id"} & set(update_fields):
+        return
+    if instance.pk is not None and not raw:
+        orders_changed([instance.pk])  # a moved order leaves its old county
+
+
+def _order_after_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if update_fields is not None and not {"status", "region", "region_id"} & set(update_fields):
+        return
+    if not raw:
+        orders_changed([instance.pk])
+
+
+def _order_before_delete(sender, instance, **kwargs):
+    orders_changed([instance.pk])
+
+
+def _order_statuses_changed(sender, objects, **kwargs):
+    orders_changed([order.pk for order in objects])
+
+
 def connect() -> None:
     """Called by the app's `ready`."""
+    pre_save.connect(_order_before_save, sender=CourseOrder, dispatch_uid="rollup_order_before")
+    post_save.connect(_order_after_save, sender=CourseOrder, dispatch_uid="rollup_order_after")
+    pre_delete.connect(_order_before_delete, sender=CourseOrder, dispatch_uid="rollup_order_delete")
+    statuses_changed.connect(
+        _order_statuses_changed, sender=CourseOrder, dispatch_uid="rollup_order_statuses"
+    )
     pre_save.connect(_before_save, sender=Lesson, dispatch_uid="rollup_before_save")
     post_save.connect(_after_save, sender=Lesson, dispatch_uid="rollup_after_save")
     pre_delete.connect(_before_delete, sender=Lesson, dispatch_uid="rollup_before_delete")

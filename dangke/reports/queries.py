@@ -240,14 +240,20 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         n=Count("pk"), members=Sum("member_count")
     )
 
-    first, last = year_bounds(year)
     order_states = _zeros(OrderStatus)
-    for row in (
-        visible_within(CourseOrder, scope, region_code)
-        .filter(created_at__gte=first, created_at__lt=last)
-        .values("status")
-        .annotate(n=Count("pk"))
-    ):
+    if codes is None:
+        first, last = year_bounds(year)
+        order_rows = (
+            visible_within(CourseOrder, scope, region_code)
+            .filter(created_at__gte=first, created_at__lt=last)
+            .values("status")
+            .annotate(n=Count("pk"))
+        )
+    else:
+        order_rows = (
+            rollup.order_tallies(codes, year).values("status").annotate(n=Sum("orders")).order_by()
+        )
+    for row in order_rows:
         order_states[row["status"]] += row["n"]
 
     if codes is None:
