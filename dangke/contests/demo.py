@@ -66,7 +66,11 @@ def _sheet(rng, keys, quality: float, bias: float, erratic: bool) -> dict[str, s
 
 
 def build_contests_demo(
-    seed: int, root_code: str, admin=None, period: YearSoFar | None = None
+    seed: int,
+    root_code: str,
+    admin=None,
+    period: YearSoFar | None = None,
+    entries_wanted: int = ENTRIES,
 ) -> dict[str, int]:
     period = period or YearSoFar.of(report_year())
     rng = random.Random(f"dangke-demo:contests:{seed}")
@@ -84,7 +88,7 @@ def build_contests_demo(
     )
     if len(courses) < 12:
         return {"contests": 0, "entries": 0, "judges": 0, "reviews": 0, "promoted": 0}
-    chosen = sorted(rng.sample(courses, min(ENTRIES, len(courses))), key=lambda c: c.code)
+    chosen = sorted(rng.sample(courses, min(entries_wanted, len(courses))), key=lambda c: c.code)
     contest = services.create_contest(
         root, year, actor=admin,
         registration_ends=date(year, 5, 31), preparation_ends=date(year, 7, 31),

@@ -761,13 +761,16 @@ def teacher_contest_results(teacher_ids, year: int) -> dict[int, list[dict]]:
     {teacher_id: [{"contest", "entry", "rank", "award"}]} (plain strings and numbers)."""
     wanted = set(teacher_ids)
     results: dict[int, list[dict]] = {}
+    # The entries by subquery, not a join to the teachers: a join repeats an award per
+    # teacher and needs a DISTINCT over whole rows (the contest's ranking among them), which
+    # a province's annual reviews paid for seconds per batch of teachers.
+    entered = ContestEntry.teachers.through.objects.filter(teacher_id__in=wanted)
     awards = (
         ContestAward.objects.unscoped("awards of teachers in scope")
-        .filter(contest__year=year, entry__teachers__in=wanted)
+        .filter(contest__year=year, entry__in=entered.values("contestentry_id"))
         .select_related("contest", "entry__course")
         .prefetch_related("entry__teachers")
-        .order_by("rank")
-        .distinct()
+        .order_by("rank", "pk")
     )
     for award in awards:
         for teacher in award.entry.teachers.all():

@@ -61,13 +61,16 @@ def local(text: str, city) -> str:
 
 
 def build_contests(builder) -> dict[str, int]:
-    from dangke.contests.demo import build_contests_demo
+    from dangke.contests.demo import ENTRIES, build_contests_demo
 
+    # A contest in proportion to the city (40 entries at full size), never too small to fill
+    # a final of 15 with one entry left out of it: a trial at a small fraction stays quick.
+    entries = max(16, round(ENTRIES * builder.fraction))
     counts: dict[str, int] = defaultdict(int)
     for city in builder.cities:
         # Each city's own draw: the same seed would give every city the same judges' moods.
         seed = builder.seed * 10_000 + int(city.code)
-        made = build_contests_demo(seed, city.code, period=builder.period)
+        made = build_contests_demo(seed, city.code, period=builder.period, entries_wanted=entries)
         for key, value in made.items():
             counts[key] += value
     return {
