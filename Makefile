@@ -100,8 +100,10 @@ system-deps: runtime-deps
 
 # The suite runs in one process per core (pytest-xdist; each process has its own test
 # database): on our 2-core machines that halves it. TEST_PROCESSES=0 runs it in this process.
+# Work-stealing: a process done with its share takes tests queued behind another's slow ones
+# (the demo builds, minutes each) instead of waiting idle. The slowest tests are listed last.
 TEST_PROCESSES ?= $(shell nproc 2>/dev/null || echo 2)
-PYTEST_ALL := $(PYTEST) -n $(TEST_PROCESSES)
+PYTEST_ALL := $(PYTEST) -n $(TEST_PROCESSES) --dist worksteal --durations=20
 
 test: install system-deps
 	$(PYTEST_ALL)

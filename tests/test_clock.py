@@ -76,6 +76,7 @@ def test_a_year_so_far_never_reaches_past_its_moment():
 
 
 @pytest.mark.parametrize("instant", list(CLOCK_INSTANTS))
+@pytest.mark.bulk_build
 def test_county_demo_built_at_any_hour_has_a_whole_year_and_no_future(db, instant):
     with time_machine.travel(datetime.datetime.fromisoformat(CLOCK_INSTANTS[instant])):
         call_command("demo", "--scale", "county", "--seed", "5", stdout=StringIO())

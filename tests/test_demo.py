@@ -33,6 +33,8 @@ from dangke.faculty.models import (
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
 from dangke.reports.queries import year_figures
 
+pytestmark = pytest.mark.bulk_build
+
 
 @pytest.fixture(autouse=True)
 def demo_environment(settings):

@@ -36,6 +36,7 @@ from dangke.regions.models import Organization, Region, RegionLevel
 from dangke.reports.queries import year_figures
 
 FRACTION = 0.002
+pytestmark = pytest.mark.bulk_build
 
 
 def run(*args) -> str:

@@ -90,6 +90,7 @@ def test_the_review_counts_further_study_where_the_quota_asks(world):
     ).items()
 
 
+@pytest.mark.bulk_build
 def test_the_demo_teacher_has_a_plan_on_their_career_panel(db, client, settings, tmp_path):
     from tests.test_demo import run
 

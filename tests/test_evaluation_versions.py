@@ -284,6 +284,7 @@ def demo_county(db, settings):
     call_command("demo", "--scale", "county", "--seed", "7", stdout=StringIO())
 
 
+@pytest.mark.bulk_build
 def test_rescoring_the_demo_reproduces_every_stored_result_from_filled_snapshots(demo_county):
     on_site = Survey.objects.filter(kind=SurveyKind.ON_SITE, lesson__isnull=False)
     stored = dict(on_site.values_list("pk", "result"))

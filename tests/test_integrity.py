@@ -254,6 +254,7 @@ def test_sheets_sent_long_after_the_lesson_are_flagged(world):
     assert "3 份学员答卷（共 15 份）提交于授课时段之外" in flag.message
 
 
+@pytest.mark.bulk_build
 def test_the_demo_has_one_stuffed_survey_and_honest_ones(db):
     from tests.test_demo import run
 

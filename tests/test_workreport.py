@@ -276,6 +276,7 @@ def test_the_office_landing_page_shows_the_year_with_links_and_the_report_button
     assert f'href="{reverse("delivery:coverage")}?year={year}">60</a>' in figures
 
 
+@pytest.mark.bulk_build
 def test_the_demos_reports_say_the_seeds_sentences(db):
     """`--scale city` writes seed 004's campaign and loudspeaker sentences, `--scale county`
     follows seed 000's three 突出 with its lecture teams."""
