@@ -6,9 +6,11 @@ that a change overtook is not kept. Small data: the benchmark measures the size.
 
 import datetime
 from decimal import Decimal
+from io import StringIO
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 
 from dangke.accounts.scoping import scope_for_user
@@ -17,7 +19,7 @@ from dangke.delivery import services as delivery
 from dangke.delivery.models import LessonStatus
 from dangke.evaluation.rollups import refresh_teacher_years
 from dangke.faculty import warning_levels
-from dangke.faculty.models import KeptWarningLevel, Quota, TeacherLevel
+from dangke.faculty.models import POOL_STATUSES, KeptWarningLevel, Quota, Teacher, TeacherLevel
 
 pytestmark = pytest.mark.usefixtures("pinned_clock")
 
@@ -138,3 +140,20 @@ def test_a_mark_for_a_teacher_deleted_since_is_dropped(world, quota):
     warning_levels.flush()
     marked = set(KeptWarningLevel.objects.unscoped("test").values_list("teacher_id", flat=True))
     assert world.teacher_b.pk in marked and gone not in marked
+
+
+def test_the_days_judgement_ahead_leaves_the_offices_first_read_nothing_to_judge(world, quota):
+    out = StringIO()
+    call_command("judge_warnings", stdout=out)
+    pool = set(Teacher.objects.filter(status__in=POOL_STATUSES).values_list("pk", flat=True))
+    assert len(pool) >= 2
+    assert f"判定当日预警等级的教师 {len(pool):,} 名" in out.getvalue()
+    rows = KeptWarningLevel.objects.unscoped("test")
+    good = warning_levels.good_levels(timezone.localdate())
+    assert set(good.values_list("teacher_id", flat=True)) == pool
+    judged_at = dict(rows.values_list("teacher_id", "judged_at"))
+    assert_kept_equals_live(world)  # the offices' reads: every level as judged ahead
+    assert dict(rows.values_list("teacher_id", "judged_at")) == judged_at
+    out = StringIO()
+    call_command("judge_warnings", stdout=out)
+    assert "判定当日预警等级的教师 0 名" in out.getvalue()

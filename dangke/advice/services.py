@@ -590,6 +590,23 @@ def kept_levels(teachers):
     queryset), good for today: those without one are judged now and kept first. A teacher
     whose lessons or scores change while they are judged is left out of this answer (their
     judgement is not kept) and judged at the next."""
+    good = _judge_unjudged(teachers)
+    return good.filter(teacher__in=teachers.values("pk"))
+
+
+def judge_the_day() -> int:
+    """Every pool teacher without a level kept today judged now and kept, for cron after
+    midnight (`dangke judge_warnings`): the first office to open its 工作台 then finds its
+    pool judged (a province's, judged at that read, held it 1–3 s). Returns how many."""
+    pool = Teacher.objects.unscoped("the day's judgement covers every pool")
+    judged = []
+    _judge_unjudged(pool.filter(status__in=POOL_STATUSES), judged)
+    return len(judged)
+
+
+def _judge_unjudged(teachers, judged: list | None = None):
+    """Today's good kept levels, once those of `teachers` without one are judged and kept
+    (their ids added to `judged`)."""
     rollup.flush()  # this thread's own lesson writes mark their teachers first
     warning_levels.flush()
     now = timezone.now()
@@ -597,8 +614,10 @@ def kept_levels(teachers):
     unjudged = teachers.exclude(pk__in=good.values("teacher_id"))
     ids = list(unjudged.order_by().values_list("pk", flat=True))
     if ids:
-        judged = teachers.filter(pk__in=ids) if len(ids) <= 1000 else unjudged
-        assessed, _records = _assessed(judged, now, include_quiet=False)
+        subject = teachers.filter(pk__in=ids) if len(ids) <= 1000 else unjudged
+        assessed, _records = _assessed(subject, now, include_quiet=False)
         levels = {pk: warning.level for pk, warning in assessed}
         warning_levels.keep({pk: levels.get(pk, "") for pk in ids}, now)
-    return good.filter(teacher__in=teachers.values("pk"))
+        if judged is not None:
+            judged.extend(ids)
+    return good
