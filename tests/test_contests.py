@@ -18,6 +18,7 @@ from dangke.contests.models import (
     Contest,
     ContestAward,
     ContestEntry,
+    Judge,
     JudgeAssignment,
     JudgeKind,
     JudgeScore,
@@ -500,9 +501,12 @@ def test_stats_gain_contest_figures(setup, django_assert_num_queries):
         figures["reviews"] == 18 + JudgeScore.objects.filter(assignment__round=Round.FINAL).count()
     )
     assert figures["promoted_courses"] == 2
+    experts = Judge.objects.filter(kind=JudgeKind.EXPERT).count()
+    assert (figures["expert_judges"], figures["peer_judges"]) == (experts, 6 - experts)
+    assert 0 < experts < 6
     assert year_figures(scope_for_user(setup.county_b_admin), YEAR)["contests"]["entries"] == 0
     scope = scope_for_user(setup.city_admin)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):  # each count per contest, added up in one query
         assert contest_figures(scope, YEAR)["by_stage"] == {"result": 1}
 
 
