@@ -372,6 +372,9 @@ def _broadcast_rows(county, village):
     broadcast.schedule_slot(programme, timezone.now(), target_region=county)
     played = {"report_id": "r1", "played_at": "2026-03-02T07:00:00+08:00", "duration_seconds": 600}
     broadcast.record_plays(station, [played])
+    from dangke.broadcast import rollup as play_rollup
+
+    play_rollup.flush()  # the county's month of plays (PlayTally), as on commit
 
 
 def scoped_models():

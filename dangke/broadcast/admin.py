@@ -46,3 +46,8 @@ class PlayLogAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The stations' own record, counted in the plays' rollup (broadcast.rollup); so a
+        # station that has played is not deleted here either, only taken out of service.
+        return False

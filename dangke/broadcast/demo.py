@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from dangke.broadcast import rollup
 from dangke.broadcast.models import (
     AudioProgramme,
     BroadcastSlot,
@@ -91,6 +92,7 @@ def build_broadcast_demo(
         spoken = _speak(programmes) if speak else 0
         slots = _slots(city, programmes, stations, year, month_number)
         plays = _plays(rng, stations, slots, len(villages))
+        rollup.rebuild(region=city_code)  # the plays went in (and out) in bulk
     return {
         "stations": len(stations),
         "programmes": len(programmes),
@@ -105,6 +107,7 @@ def build_broadcast_demo(
 def clear_broadcast_demo(city_code: str) -> None:
     """Delete the broadcast rows inside `city_code` (before a demo is rebuilt)."""
     _clear(city_code)
+    rollup.rebuild(region=city_code)
 
 
 def _clear(city_code: str) -> None:

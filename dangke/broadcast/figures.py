@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 
 from dangke.accounts.scoping import as_scope, visible_within
+from dangke.broadcast import rollup
 from dangke.broadcast.models import BroadcastStation, PlayLog, StationStatus
 from dangke.core.calendar import report_year
 
@@ -26,21 +27,34 @@ def broadcast_figures(scope, year: int | None = None, region_code: str | None = 
     for row in stations.values("status").annotate(n=Count("pk")):
         by_status[row["status"]] += row["n"]
 
-    plays = visible_within(PlayLog, scope, region_code).filter(
-        played_at__gte=datetime(year, 1, 1, tzinfo=zone),
-        played_at__lt=datetime(year + 1, 1, 1, tzinfo=zone),
-    )
     by_month = {f"{year}-{month:02d}": 0 for month in range(1, 13)}
-    for row in (
-        plays.annotate(month=TruncMonth("played_at", tzinfo=zone))
-        .values("month")
-        .annotate(n=Count("pk"))
-    ):
-        by_month[f"{row['month']:%Y-%m}"] += row["n"]
-    totals = plays.aggregate(listeners=Sum("listeners"), seconds=Sum("duration_seconds"))
+    listeners = seconds = 0
+    codes = scope.county_prefixes(region_code)
+    if codes is None:  # narrower than a county: its own plays are few
+        plays = visible_within(PlayLog, scope, region_code).filter(
+            played_at__gte=datetime(year, 1, 1, tzinfo=zone),
+            played_at__lt=datetime(year + 1, 1, 1, tzinfo=zone),
+        )
+        months = (
+            plays.annotate(month=ExtractMonth("played_at", tzinfo=zone))
+            .values_list("month")
+            .annotate(n=Count("pk"), people=Sum("listeners"), length=Sum("duration_seconds"))
+            .order_by()
+        )
+    else:  # a county or wider: the plays' rollup per county and month (broadcast.rollup)
+        months = (
+            rollup.tallies(codes, year)
+            .values_list("month")
+            .annotate(n=Sum("plays"), people=Sum("listeners"), length=Sum("seconds"))
+            .order_by()
+        )
+    for month, n, people, length in months:
+        by_month[f"{year}-{month:02d}"] += n
+        listeners += people or 0
+        seconds += length or 0
     return {
         "stations": {"total": sum(by_status.values()), "by_status": by_status},
         "plays": {"total": sum(by_month.values()), "by_month": by_month},
-        "listeners": totals["listeners"] or 0,
-        "hours": round((totals["seconds"] or 0) / 3600, 1),
+        "listeners": listeners,
+        "hours": round(seconds / 3600, 1),
     }

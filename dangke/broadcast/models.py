@@ -230,3 +230,33 @@ class PlayLog(models.Model):
 
     def __str__(self):
         return f"{self.station} {self.played_at:%Y-%m-%d %H:%M}"
+
+
+class PlayTally(models.Model):
+    """Plays, listener-times and seconds per county and local month (issue #18): a
+    province's year of loudspeaker plays — a play a day in 100,000 villages — added up from
+    a few thousand rows. Kept by `broadcast.rollup`; tests/test_broadcast_rollup.py proves
+    it equals the plays themselves."""
+
+    county = models.CharField(_("县级区划代码"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    month = models.PositiveSmallIntegerField(_("月份"))
+    plays = models.PositiveIntegerField(_("播放次数"), default=0)
+    listeners = models.PositiveBigIntegerField(_("收听人次"), default=0)
+    seconds = models.PositiveBigIntegerField(_("播放时长（秒）"), default=0)
+
+    scope_rules = ScopeRules(region="county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("播放月度汇总")
+        verbose_name_plural = _("播放月度汇总")
+        indexes = [models.Index(fields=["year", "county"], name="play_tally_year_county")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "year", "month"], name="play_tally_once_per_county_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.year}-{self.month:02d}: {self.plays}"

@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from dangke.accounts.scoping import Scope, as_scope
+from dangke.broadcast import rollup
 from dangke.broadcast.models import (
     AudioProgramme,
     BroadcastSlot,
@@ -429,6 +430,7 @@ def record_plays(
         # ignore_conflicts: a copy of the same backlog arriving at the same moment on
         # another connection is dropped by the unique constraint instead of failing.
         PlayLog.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
+        rollup.plays_changed(new)
         changes = {"last_seen_at": now}
         if station.status == StationStatus.OFFLINE:
             changes["status"] = StationStatus.ONLINE

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from dangke.broadcast import rollup
 from dangke.broadcast.models import AudioProgramme, BroadcastStation, PlayLog
 from dangke.broadcast.services import FUTURE_TOLERANCE
 from dangke.imports import columns as c
@@ -225,6 +226,7 @@ class PlayLogSheet(SheetSpec):
                     )
                 )
             else:
+                rollup.plays_changed([row.existing])  # the month it leaves, if it moves
                 for name, value in values.items():
                     setattr(row.existing, name, value)
                 changed.append(row.existing)
@@ -233,6 +235,7 @@ class PlayLogSheet(SheetSpec):
             progress(start + len(new[start : start + BATCH]), len(rows))
         for start in range(0, len(changed), BATCH):
             PlayLog.objects.bulk_update(changed[start : start + BATCH], UPDATED_FIELDS)
+        rollup.plays_changed(new + changed)
         progress(len(rows), len(rows))
         return ApplyCounts(created=len(new), updated=len(changed))
 

@@ -36,6 +36,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from dangke.broadcast import demo as broadcast_demo
+from dangke.broadcast import rollup as play_rollup
 from dangke.broadcast.models import AudioProgramme, BroadcastSlot, PlayLog, StationStatus
 from dangke.core.bulkload import IndexesAside
 from dangke.core.calendar import local_midnight
@@ -425,6 +426,7 @@ def build_broadcast(builder) -> dict[str, int]:
     for rows in (programme_rows, slot_rows, link_rows, play_rows):
         rows.finish()
     aside.restore()
+    play_rollup.rebuild()  # the plays went in by COPY, past the rollup's upkeep
     return {
         "province_programmes": counts["programmes"],
         "province_slots": counts["slots"],
