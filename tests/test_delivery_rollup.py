@@ -192,6 +192,11 @@ def test_orders_by_state_are_kept_as_orders_are_placed_withdrawn_planned_and_del
     by_state = _figures(w.county_a_admin, w.campaign, YEAR + 1)["year"]["orders"]["by_state"]
     assert (by_state["withdrawn"], by_state["unserved"], by_state["submitted"]) == (1, 1, 0)
 
+    moved = CourseOrder.objects.unscoped("the test").get(pk=w.orders[2].pk)
+    moved.created_at = at(YEAR + 1, 1, 1, 0, 30)  # a save naming only when it was placed
+    moved.save(update_fields=["created_at"])
+    assert_rollup_equals_raw(w, monkeypatch)
+
     CourseOrder.objects.unscoped("the test").get(pk=w.orders[2].pk).delete()
     city = assert_rollup_equals_raw(w, monkeypatch)
     assert city["year"]["orders"]["total"] == 0

@@ -668,15 +668,19 @@ def _course_saved(sender, instance, raw=False, update_fields=None, **kwargs):
     transaction.on_commit(flush)
 
 
+# What an order is counted by: where (its region) and when it was placed, and its state.
+_ORDER_KEY_FIELDS = {"region", "region_id", "created_at"}
+
+
 def _order_before_save(sender, instance, raw=False, update_fields=None, **kwargs):
-    if update_fields is not None and not {"region", "region_id"} & set(update_fields):
+    if update_fields is not None and not _ORDER_KEY_FIELDS & set(update_fields):
         return
     if instance.pk is not None and not raw:
         orders_changed([instance.pk])  # a moved order leaves its old county
 
 
 def _order_after_save(sender, instance, raw=False, update_fields=None, **kwargs):
-    if update_fields is not None and not {"status", "region", "region_id"} & set(update_fields):
+    if update_fields is not None and not (_ORDER_KEY_FIELDS | {"status"}) & set(update_fields):
         return
     if not raw:
         orders_changed([instance.pk])
