@@ -590,7 +590,7 @@ def kept_levels(teachers):
     queryset), good for today: those without one are judged now and kept first. A teacher
     whose lessons or scores change while they are judged is left out of this answer (their
     judgement is not kept) and judged at the next."""
-    good = _judge_unjudged(teachers)
+    good, _judged = _judge_unjudged(teachers)
     return good.filter(teacher__in=teachers.values("pk"))
 
 
@@ -599,14 +599,13 @@ def judge_the_day() -> int:
     midnight (`dangke judge_warnings`): the first office to open its 工作台 then finds its
     pool judged (a province's, judged at that read, held it 1–3 s). Returns how many."""
     pool = Teacher.objects.unscoped("the day's judgement covers every pool")
-    judged = []
-    _judge_unjudged(pool.filter(status__in=POOL_STATUSES), judged)
-    return len(judged)
+    _good, judged = _judge_unjudged(pool.filter(status__in=POOL_STATUSES))
+    return judged
 
 
-def _judge_unjudged(teachers, judged: list | None = None):
-    """Today's good kept levels, once those of `teachers` without one are judged and kept
-    (their ids added to `judged`)."""
+def _judge_unjudged(teachers):
+    """Today's good kept levels, once those of `teachers` without one are judged and kept;
+    and how many were judged now."""
     rollup.flush()  # this thread's own lesson writes mark their teachers first
     warning_levels.flush()
     now = timezone.now()
@@ -618,6 +617,4 @@ def _judge_unjudged(teachers, judged: list | None = None):
         assessed, _records = _assessed(subject, now, include_quiet=False)
         levels = {pk: warning.level for pk, warning in assessed}
         warning_levels.keep({pk: levels.get(pk, "") for pk in ids}, now)
-        if judged is not None:
-            judged.extend(ids)
-    return good
+    return good, len(ids)

@@ -25,8 +25,8 @@ def contest_figures(scope, year: int, region_code: str | None = None) -> dict:
     counted per contest and added up (a judge, entry or award belongs to one contest), not
     by joining them all, whose cross product a province's 21 contests made 126,000 rows."""
     judges = Judge.objects.unscoped("judges of contests in scope")
-    by_stage, totals = {}, dict.fromkeys(("entries", "judges", "experts", "peers"), 0)
-    totals |= {"reviews": 0, "promoted": 0}
+    by_stage = {}
+    totals = dict.fromkeys(("entries", "judges", "experts", "peers", "reviews", "promoted"), 0)
     for row in (
         visible_within(Contest, scope, region_code)
         .filter(year=year)

@@ -175,42 +175,35 @@ def _by_year(pairs) -> dict[int, set]:
 
 
 def _in_county(county: str) -> Q:
-    """Lessons whose county key is `county` (a city-level organisation's shorter code too):
+    """Lessons or orders whose county key is `county` (a city-level organisation's too):
     the prefix lets the region index serve, the cut makes it exact."""
     return Q(region__code__startswith=county, county_key=county)
 
 
-def _recount_counties(pairs) -> None:
+def _recount_county_years(tally, rows, moment: str, insert, pairs) -> None:
+    """The tally rows of these (county, year) pairs made again by `insert` from `rows` (the
+    lessons or the orders) of those counties whose `moment` falls in the local year."""
     for year, counties in _by_year(pairs).items():
         first, last = year_bounds(year)
-        LessonTally.objects.unscoped("the rollup's own upkeep").filter(
+        tally.objects.unscoped("the rollup's own upkeep").filter(
             year=year, county__in=counties
         ).delete()
         condition = Q(pk__in=[])
         for county in counties:
             condition |= _in_county(county)
-        lessons = (
-            _lessons()
-            .annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS))
-            .filter(condition, starts_at__gte=first, starts_at__lt=last)
+        insert(
+            rows.annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS)).filter(
+                condition, **{f"{moment}__gte": first, f"{moment}__lt": last}
+            )
         )
-        _insert_tallies(lessons)
+
+
+def _recount_counties(pairs) -> None:
+    _recount_county_years(LessonTally, _lessons(), "starts_at", _insert_tallies, pairs)
 
 
 def _recount_orders(pairs) -> None:
-    for year, counties in _by_year(pairs).items():
-        first, last = year_bounds(year)
-        OrderTally.objects.unscoped("the rollup's own upkeep").filter(
-            year=year, county__in=counties
-        ).delete()
-        condition = Q(pk__in=[])
-        for county in counties:
-            condition |= _in_county(county)
-        _insert_order_tallies(
-            _orders()
-            .annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS))
-            .filter(condition, created_at__gte=first, created_at__lt=last)
-        )
+    _recount_county_years(OrderTally, _orders(), "created_at", _insert_order_tallies, pairs)
 
 
 def _insert_order_tallies(orders) -> int:
