@@ -30,9 +30,11 @@ from dangke.delivery.models import (
     OrderTally,
     ReachedOrganization,
 )
+from dangke.imports.models import ImportJob, ImportState
 from dangke.regions.models import Organization, OrganizationKind
 from dangke.reports.queries import year_figures
 from dangke.workreport.data import coverage_by_area, lessons_by_month
+from tests.test_imports import ORG_HEADERS, upload, workbook
 
 YEAR = timezone.localdate().year - 1  # a whole past year: every lesson in it may be given
 DELIVERY_KEYS = ("lessons", "attendees", "members_reached", "orders", "campaigns")
@@ -126,7 +128,8 @@ def _figures(user, campaign, year=YEAR):
     code = scope.region_codes[0]
     return {
         "year": {key: figures[key] for key in DELIVERY_KEYS},
-        "covered": figures["organizations"]["covered"],
+        "organizations": figures["organizations"],
+        "members": figures["members"],
         "coverage": services.coverage(scope, year),
         "campaign": services.coverage(scope, year, campaign),
         "by_area": coverage_by_area(scope, year, code),
@@ -154,7 +157,7 @@ def test_the_rollup_equals_the_raw_lessons_as_recorded(rw, monkeypatch):
     }  # fmt: skip
     assert city["year"]["lessons"]["total"] == 3
     assert city["year"]["attendees"] == 80
-    assert city["covered"] == 2  # org_a, and org_b as co-host and host
+    assert city["organizations"]["covered"] == 2  # org_a, and org_b as co-host and host
     assert city["year"]["campaigns"][0]["organizations_covered"] == 2
     assert city["year"]["campaigns"][0]["teachers_by_level"]["county"] == 1
     assert city["coverage"]["teachers_active"] == 2
@@ -164,7 +167,7 @@ def test_the_rollup_equals_the_raw_lessons_as_recorded(rw, monkeypatch):
     # lesson of county A: B's own scope does not see that lesson, so it is not its reach.
     county_b = _figures(rw.county_b_admin, rw.campaign)
     assert county_b["campaign"]["reached"] == 0
-    assert county_b["covered"] == 1
+    assert county_b["organizations"]["covered"] == 1
     assert _figures(rw.county_b_admin, rw.campaign, YEAR + 1)["year"]["lessons"]["total"] == 1
 
 
@@ -213,7 +216,7 @@ def test_status_changes_moves_and_attendance_keep_it(rw, monkeypatch):
     city = assert_rollup_equals_raw(w, monkeypatch)
     assert city["year"]["lessons"]["by_state"]["delivered"] == 3
     assert city["year"]["attendees"] == 92
-    assert city["covered"] == 3
+    assert city["organizations"]["covered"] == 3
     assert city["by_month"][3] == 1 and city["by_month"][7] == 0
 
     services.sign_listed(w.given_b, name="赵六", phone="13900000000")
@@ -244,7 +247,7 @@ def test_co_hosts_teachers_moves_and_deletions_keep_it(rw, monkeypatch):
     lesson.other_organizations.add(w.org_a2)
     lesson.teachers.add(w.teacher_b)
     city = assert_rollup_equals_raw(w, monkeypatch)
-    assert city["covered"] == 3 and city["coverage"]["teachers_active"] == 2
+    assert city["organizations"]["covered"] == 3 and city["coverage"]["teachers_active"] == 2
     assert city["year"]["campaigns"][0]["teachers_by_level"]["county"] == 2
 
     lesson.other_organizations.remove(w.org_b)
@@ -261,7 +264,10 @@ def test_co_hosts_teachers_moves_and_deletions_keep_it(rw, monkeypatch):
     Lesson.objects.get(pk=w.given_b.pk).delete()
     city = assert_rollup_equals_raw(w, monkeypatch)
     # left: 1 August's campaign lesson at org_b (its co-host org_a cleared above)
-    assert city["year"]["lessons"]["by_state"]["delivered"] == 1 and city["covered"] == 1
+    assert (
+        city["year"]["lessons"]["by_state"]["delivered"] == 1
+        and city["organizations"]["covered"] == 1
+    )
 
 
 def test_a_course_changing_category_recounts_its_lessons(rw, monkeypatch):
@@ -275,7 +281,7 @@ def test_roster_changes_need_no_upkeep(rw, monkeypatch):
     Organization.objects.filter(pk=rw.org_a.pk).update(member_count=70)
     Organization.objects.filter(pk=rw.org_b.pk).update(is_active=False)
     city = assert_rollup_equals_raw(rw, monkeypatch)
-    assert city["year"]["members_reached"] == 70 and city["covered"] == 1
+    assert city["year"]["members_reached"] == 70 and city["organizations"]["covered"] == 1
 
 
 def test_the_writes_are_counted_when_their_transaction_commits(
@@ -385,3 +391,87 @@ def test_two_workers_recounting_one_county_at_once_do_not_double_it(rw):
         region__code__startswith=county, starts_at__gte=first, starts_at__lt=last
     )
     assert sum(counted.values_list("lessons", flat=True)) == raw.count() == 3
+
+
+def test_organisation_writes_keep_the_counts_by_kind_and_the_coverage(
+    rw, monkeypatch, client, settings, tmp_path
+):
+    """Members, kind, county and whether active are the organisation's own fields, written
+    by its form, the admin and the organisations import: the counts by kind and the coverage
+    (organisations reached and their members, per campaign too) follow each write."""
+    w = rw
+    city = assert_rollup_equals_raw(w, monkeypatch)
+    assert (city["year"]["members_reached"], city["members"]) == (
+        w.org_a.member_count + w.org_b.member_count,
+        w.org_a.member_count + w.org_a2.member_count + w.org_b.member_count,
+    )
+
+    w.org_b.member_count += 25  # a co-host of the campaign's lesson and a host
+    w.org_b.save()
+    city = assert_rollup_equals_raw(w, monkeypatch)
+    assert city["year"]["members_reached"] == w.org_a.member_count + w.org_b.member_count
+    assert city["year"]["campaigns"][0]["members_reached"] == city["year"]["members_reached"]
+
+    w.org_a.is_active = False  # only the field it names: still counted as a save
+    w.org_a.save(update_fields=["is_active"])
+    city = assert_rollup_equals_raw(w, monkeypatch)
+    assert (
+        city["organizations"]["covered"] == 1
+        and city["year"]["campaigns"][0]["organizations_covered"] == 1
+    )
+
+    w.org_a2.region = w.village_b  # moves to county B, changes kind
+    w.org_a2.kind = OrganizationKind.SCHOOL
+    w.org_a2.save()
+    assert_rollup_equals_raw(w, monkeypatch)
+    county_b = _figures(w.county_b_admin, w.campaign)
+    assert county_b["organizations"]["by_kind"]["school"] == 1
+
+    # A co-host added, counted, then deleted: its marks go with it.
+    co_host = Organization.objects.create(
+        code="O-B-009", name="大榜村小学党支部", kind=OrganizationKind.SCHOOL,
+        region=w.village_b, member_count=7,
+    )  # fmt: skip
+    w.given_a.other_organizations.add(co_host)
+    assert _figures(w.county_b_admin, w.campaign)["year"]["members_reached"] == (
+        w.org_b.member_count + 7
+    )
+    assert_rollup_equals_raw(w, monkeypatch)
+    co_host.delete()
+    assert _figures(w.county_b_admin, w.campaign)["year"]["members_reached"] == w.org_b.member_count
+    assert_rollup_equals_raw(w, monkeypatch)
+
+    # The organisations import writes in bulk, past the model's signals.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(w.city_admin)
+    upload(
+        client, "organizations",
+        workbook(ORG_HEADERS, [
+            [w.org_b.code, w.org_b.name, "村", w.village_b.code, None, 300, None],
+            ["O-A-100", "新建企业党支部", "企业", w.village_a.code, None, 12, None],
+        ]),
+    )  # fmt: skip
+    job = ImportJob.objects.latest("id")
+    client.post(f"/imports/jobs/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.state == ImportState.DONE, job.errors
+    assert_rollup_equals_raw(w, monkeypatch)
+    county_b = _figures(w.county_b_admin, w.campaign)
+    assert county_b["year"]["members_reached"] == 300
+    assert _figures(w.county_a_admin, w.campaign)["organizations"]["by_kind"]["enterprise"] == 1
+
+
+def test_a_rebuild_counts_the_organisations_and_their_coverage_again(rw, monkeypatch):
+    from dangke.delivery.models import ReachTally
+    from dangke.regions import rollup as organization_rollup
+    from dangke.regions.models import OrganizationTally
+
+    rollup.flush()  # what the fixture's writes noted, as at their commit
+    ReachTally.objects.unscoped("the test spoils the rollup").update(members=0)
+    OrganizationTally.objects.unscoped("the test spoils the rollup").update(organizations=0)
+    organization_rollup.rebuild(region=rw.county_a.code)  # county A's coverage, B's still spoilt
+    assert _figures(rw.county_a_admin, rw.campaign)["organizations"]["total"] == 2
+    assert _figures(rw.county_b_admin, rw.campaign)["year"]["members_reached"] == 0
+    call_command("rebuild_organization_rollup")
+    assert_rollup_equals_raw(rw, monkeypatch)

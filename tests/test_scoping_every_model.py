@@ -194,10 +194,11 @@ def _delivery_rollup_rows(county, org, teacher):
     """The year's delivery rollup (issue #18): the tallies as the lesson writes keep them
     (recounted here, as on commit), and the marks a given lesson would leave."""
     from dangke.delivery import rollup
-    from dangke.delivery.models import DeliveringTeacher, ReachedOrganization
+    from dangke.delivery.models import DeliveringTeacher, ReachedOrganization, ReachTally
 
     rollup.flush()
     ReachedOrganization.objects.create(organization=org, year=2026, lesson_county=county.code)
+    ReachTally.objects.create(county=county.code, year=2026, organizations=1, members=1)
     DeliveringTeacher.objects.create(teacher=teacher, year=2026, lesson_county=county.code)
 
 

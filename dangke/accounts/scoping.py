@@ -33,6 +33,8 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, Value
 from django.http import Http404
 
+from dangke.regions.codes import COUNTY_DIGITS
+
 
 @dataclass(frozen=True)
 class ScopeRules:
@@ -54,21 +56,6 @@ class ScopeRules:
     group: str | None = None
     user: str | None = None
     shared: tuple[tuple[str, str], ...] = ()
-
-
-# Region codes: 2 digits a province, 4 a city, 6 a county, 9 a township, 12 a village.
-COUNTY_DIGITS = 6
-
-
-def within_prefixes(field: str, codes: tuple[str, ...]) -> Q:
-    """Rows whose `field` (a region code) starts with one of `codes`; none for no code, all
-    for the empty code."""
-    if "" in codes:  # everything (`Q() | …` would drop the empty Q, not widen to all)
-        return Q()
-    condition = Q(pk__in=[])
-    for code in codes:
-        condition |= Q(**{f"{field}__startswith": code})
-    return condition
 
 
 @dataclass(frozen=True)

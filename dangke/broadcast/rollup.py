@@ -19,10 +19,10 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.utils import timezone
 
-from dangke.accounts.scoping import COUNTY_DIGITS, within_prefixes
 from dangke.broadcast.models import PlayLog, PlayTally
 from dangke.core.calendar import month_bounds
 from dangke.core.locks import hold_locks
+from dangke.regions.codes import COUNTY_DIGITS, within_prefixes
 
 BATCH = 5000
 

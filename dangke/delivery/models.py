@@ -581,6 +581,37 @@ class OrderTally(models.Model):
         return f"{self.county} {self.year}-{self.month:02d} {self.status}: {self.orders}"
 
 
+class ReachTally(models.Model):
+    """Organisations reached in the year (hosted or co-hosted a lesson given, wherever the
+    lesson was) and their members, per the organisations' county, year and campaign (empty:
+    any lesson): the year's coverage without reading a province's reach marks and
+    organisations. Active organisations only, as the figures count them."""
+
+    county = models.CharField(_("县级区划代码"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("专项活动"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,  # its marks go with it; empty means any lesson
+        related_name="+",
+    )
+    organizations = models.PositiveIntegerField(_("覆盖组织数"), default=0)
+    members = models.PositiveBigIntegerField(_("覆盖党员数"), default=0)
+
+    scope_rules = ScopeRules(region="county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度覆盖汇总")
+        verbose_name_plural = _("年度覆盖汇总")
+        indexes = [models.Index(fields=["year", "county"], name="reach_tally_year_county")]
+
+    def __str__(self):
+        return f"{self.county} {self.year} {self.campaign_id or ''}: {self.organizations}"
+
+
 class YearMark(models.Model):
     """What a reach mark and a teaching mark share: the year of the lesson given, its
     campaign (empty: any lesson) and its county. Abstract: no table of its own."""

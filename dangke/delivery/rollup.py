@@ -33,7 +33,6 @@ from django.db.models.functions import ExtractMonth, ExtractYear, Substr
 from django.db.models.signals import m2m_changed, post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from dangke.accounts.scoping import COUNTY_DIGITS, within_prefixes
 from dangke.core.calendar import month_bounds, year_bounds
 from dangke.core.locks import hold_locks
 from dangke.core.signals import statuses_changed
@@ -45,9 +44,13 @@ from dangke.delivery.models import (
     LessonTally,
     OrderTally,
     ReachedOrganization,
+    ReachTally,
     TeacherMonth,
 )
 from dangke.faculty import warning_levels
+from dangke.regions import rollup as organization_rollup
+from dangke.regions.codes import COUNTY_DIGITS, within_prefixes
+from dangke.regions.models import Organization
 
 BATCH = 5000
 
@@ -122,7 +125,9 @@ def orders_changed(order_ids) -> None:
 
 
 def flush() -> None:
-    """Recompute the keys noted so far from the raw rows (idempotent, cheap when none)."""
+    """Recompute the keys noted so far from the raw rows (idempotent, cheap when none); the
+    organisations' counties first, whose recount the coverage follows."""
+    organization_rollup.flush()
     keys = _keys()
     if not any(keys.values()):
         return
@@ -139,6 +144,7 @@ def flush() -> None:
         _recount_counties(counties)
         _recount_orders(orders)
         _remark(ReachedOrganization, "organization_id", _reach_rows, organizations)
+        _recount_reach(_counties_of(organizations))
         _remark(DeliveringTeacher, "teacher_id", _teacher_rows, teachers)
         _recount_teacher_months(teachers)
 
@@ -309,6 +315,89 @@ def _remark(model, key_field: str, rows_of, pairs) -> None:
         _mark_rows(model, key_field, rows_of(given, keys))
 
 
+def _counties_of(organization_pairs) -> set:
+    """(county, year) of these (organisation, year) pairs: the coverage tallies they touch."""
+    years_of: dict[int, set] = defaultdict(set)
+    for organization_id, year in organization_pairs:
+        years_of[organization_id].add(year)
+    return {
+        (region_id[:COUNTY_DIGITS], year)
+        for pk, region_id in Organization.objects.unscoped("the counties of reached organisations")
+        .filter(pk__in=list(years_of))
+        .values_list("pk", "region_id")
+        for year in years_of[pk]
+    }
+
+
+def _reach_tallies(marks) -> list[ReachTally]:
+    """Coverage rows from reach marks: each organisation once per (its county, year,
+    campaign) however many lesson counties reached it, with its members; active ones only."""
+    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for county, year, campaign_id, _organization, members in (
+        marks.filter(organization__is_active=True)
+        .annotate(county_key=Substr("organization__region_id", 1, COUNTY_DIGITS))
+        .values_list(
+            "county_key", "year", "campaign_id", "organization_id", "organization__member_count"
+        )
+        .distinct()
+        .order_by()
+        .iterator(chunk_size=BATCH)
+    ):
+        total = totals[county, year, campaign_id]
+        total[0] += 1
+        total[1] += members or 0
+    return [
+        ReachTally(county=county, year=year, campaign_id=campaign_id, organizations=n, members=m)
+        for (county, year, campaign_id), (n, m) in totals.items()
+    ]
+
+
+def _marks():
+    return ReachedOrganization.objects.unscoped("the coverage counts every reach mark")
+
+
+def _recount_reach(pairs) -> None:
+    """The coverage of these (county, year) pairs counted again from the reach marks; a year
+    of None: every year of that county (its organisations changed)."""
+    if not pairs:
+        return
+    hold_locks(("delivery-reach", county) for county, _year in pairs)
+    years_of: dict[str, set] = defaultdict(set)
+    for county, year in pairs:
+        years_of[county].add(year)
+    stale, wanted = Q(pk__in=[]), Q(pk__in=[])
+    for county, years in years_of.items():
+        in_years = {} if None in years else {"year__in": years}
+        stale |= Q(county=county, **in_years)
+        wanted |= Q(county_key=county, **in_years)
+    ReachTally.objects.unscoped("the rollup's own upkeep").filter(stale).delete()
+    marks = (
+        _marks()
+        .annotate(county_key=Substr("organization__region_id", 1, COUNTY_DIGITS))
+        .filter(within_prefixes("organization__region__code", tuple(years_of)), wanted)
+    )
+    ReachTally.objects.bulk_create(_reach_tallies(marks), batch_size=BATCH)
+
+
+def _organizations_recounted(sender, counties=None, region=None, **kwargs):
+    """The organisations changed (their members, kind, county, whether active): their
+    counties' coverage is counted again, every year."""
+    if counties:
+        _recount_reach({(county, None) for county in counties})
+    elif region is not None:
+        with transaction.atomic():
+            _rebuild_reach(region=region)
+
+
+def _rebuild_reach(year: int | None = None, region: str = "") -> int:
+    tallies = ReachTally.objects.unscoped("the rollup is rebuilt").filter(county__startswith=region)
+    marks = _marks().filter(organization__region__code__startswith=region)
+    if year is not None:
+        tallies, marks = tallies.filter(year=year), marks.filter(year=year)
+    tallies.delete()
+    return len(ReachTally.objects.bulk_create(_reach_tallies(marks), batch_size=BATCH))
+
+
 def _insert_teacher_months(pairs) -> int:
     """`pairs`: teacher–lesson pairs (the through rows) to add up per teacher, local month
     and state."""
@@ -404,6 +493,8 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
             "teachers": _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given)),
             "teacher_months": months,
             "order_tallies": _insert_order_tallies(orders),
+            # the organisations' counties, not the lessons': a co-host across the line
+            "reach_tallies": _rebuild_reach(year, region),
         }
 
 
@@ -418,6 +509,13 @@ def tallies(codes: tuple[str, ...], year: int):
 
 def order_tallies(codes: tuple[str, ...], year: int):
     return OrderTally.objects.unscoped("read by the scope's region prefixes").filter(
+        within_prefixes("county", codes), year=year
+    )
+
+
+def reach_tallies(codes: tuple[str, ...], year: int):
+    """The year's coverage of the organisations within `codes`; `campaign` empty: any lesson."""
+    return ReachTally.objects.unscoped("read by the scope's region prefixes").filter(
         within_prefixes("county", codes), year=year
     )
 
@@ -701,3 +799,6 @@ def connect() -> None:
     pre_save.connect(_course_saved, sender="courses.Course", dispatch_uid="rollup_course")
     for through in (Lesson.other_organizations.through, Lesson.teachers.through):
         m2m_changed.connect(_sets_changed, sender=through, dispatch_uid=f"rollup_{through}")
+    organization_rollup.organizations_recounted.connect(
+        _organizations_recounted, dispatch_uid="rollup_reach_organizations"
+    )

@@ -23,13 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dangke.accounts.models import Role, RoleAssignment
-from dangke.accounts.scoping import (
-    COUNTY_DIGITS,
-    Scope,
-    scope_for_user,
-    shared_into,
-    within_prefixes,
-)
+from dangke.accounts.scoping import Scope, scope_for_user, shared_into
 from dangke.core.calendar import report_year, year_bounds
 from dangke.core.models import AuditEntry
 from dangke.core.services import change_status, change_statuses, record_audit
@@ -60,6 +54,7 @@ from dangke.delivery.planning import (
 )
 from dangke.delivery.rules import may_manage_lesson, may_order_for, may_plan
 from dangke.faculty.models import Teacher
+from dangke.regions.codes import COUNTY_DIGITS, within_prefixes
 from engines.scheduling import ProblemError, check, greedy, load_problem, solve
 
 logger = logging.getLogger(__name__)

@@ -387,7 +387,9 @@ class DemoBuilder:
 
             self.counts.update(build_alliance_demo(self.period, self.spec.root))
         from dangke.delivery.rollup import rebuild  # the lessons went in by bulk_create
+        from dangke.regions import rollup as organization_rollup  # so did the organisations
 
+        self.counts["organization_rollup_rows"] = organization_rollup.rebuild(self.spec.root)
         self.counts["delivery_rollup_rows"] = sum(rebuild(region=self.spec.root).values())
         refresh_planner_statistics()  # the rosters and their ledger were bulk-loaded last
         return dict(self.counts)

@@ -79,6 +79,7 @@ from dangke.evaluation.models import Response, Survey, SurveyKind
 from dangke.evaluation.rollups import rebuild_tallies
 from dangke.faculty.models import POOL_STATUSES, Teacher, TeacherSpecialty, TeachingGroup
 from dangke.members.models import Gender, Member, MemberCategory, MemberStatus, PartyPost
+from dangke.regions import rollup as organization_rollup
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
 
 PROVINCE = "51"
@@ -302,7 +303,9 @@ class ProvinceBuilder:
             started = time.monotonic()
             self.counts.update(part(self))
             self.phase(label, started)
-        started = time.monotonic()  # the lessons went in by COPY, past the rollup's upkeep
+        started = time.monotonic()  # the lessons and organisations went in by COPY, past the
+        # rollups' upkeep
+        self.counts["organization_rollup_rows"] = organization_rollup.rebuild()
         self.counts["delivery_rollup_rows"] = sum(delivery_rollup.rebuild().values())
         self.phase("年度授课汇总（汇总表）", started)
 

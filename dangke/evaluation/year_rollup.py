@@ -35,10 +35,10 @@ from django.db.models.functions import ExtractYear, Substr
 from django.db.models.signals import post_save, pre_delete, pre_save
 from django.utils import timezone
 
-from dangke.accounts.scoping import COUNTY_DIGITS, within_prefixes
 from dangke.core.calendar import year_bounds
 from dangke.core.locks import hold_locks
 from dangke.evaluation.models import EvaluationYear, ResponseTally, Survey, SurveyKind
+from dangke.regions.codes import COUNTY_DIGITS, within_prefixes
 
 # A sheet is accepted when its survey is open as the request starts and is committed a moment
 # later: a survey counts as closed in a row only once it closed this long before the count.

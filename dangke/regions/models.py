@@ -150,3 +150,31 @@ class Organization(models.Model):
     @property
     def busy_months_display(self) -> str:
         return "、".join(f"{month}月" for month in self.busy_months) or "—"
+
+
+class OrganizationTally(models.Model):
+    """Active organisations and their members per county and kind (issue #18): a
+    province's organisations by kind without reading its 100,000 rows. Kept by
+    `regions.rollup`."""
+
+    county = models.CharField(_("县级区划代码"), max_length=12)
+    kind = models.CharField(_("类型"), max_length=16, choices=OrganizationKind.choices)
+    organizations = models.PositiveIntegerField(_("组织数"), default=0)
+    members = models.PositiveBigIntegerField(_("党员人数"), default=0)
+
+    scope_rules = ScopeRules(region="county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("基层党组织汇总")
+        verbose_name_plural = _("基层党组织汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "kind"], name="organization_tally_key"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=OrganizationKind.values),
+                name="organization_tally_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.kind}: {self.organizations}"

@@ -2,6 +2,7 @@
 
 from dangke.imports import columns as c
 from dangke.imports.sheets import ApplyCounts, SheetSpec
+from dangke.regions import rollup
 from dangke.regions.models import Organization, OrganizationKind, RegionLevel
 
 BATCH = 1000
@@ -170,6 +171,11 @@ class OrganizationSheet(SheetSpec):
                 for name, value in values.items():
                     setattr(row.existing, name, value)
                 (changed_with_parent if parent else changed).append(row.existing)
+        # The organisations rollup's counties, as they were before (a row may move county)
+        # and as they are after; bulk writes pass the model's signals by.
+        rollup.organizations_changed(
+            organization.pk for organization in [*changed, *changed_with_parent]
+        )
         for start in range(0, len(new), BATCH):
             Organization.objects.bulk_create(new[start : start + BATCH])
         for objects, fields in (
@@ -181,6 +187,9 @@ class OrganizationSheet(SheetSpec):
         pk_of.update((organization.code, organization.pk) for organization in new)
         pk_of.update((organization.code, organization.pk) for organization in changed)
         pk_of.update((organization.code, organization.pk) for organization in changed_with_parent)
+        rollup.organizations_changed(
+            organization.pk for organization in [*new, *changed, *changed_with_parent]
+        )
         return len(new), len(changed) + len(changed_with_parent)
 
 

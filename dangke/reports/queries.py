@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, F, OuterRef, Sum
+from django.db.models import Count, F, Sum
 
-from dangke.accounts.scoping import Scope, as_scope, visible_within, within_prefixes
+from dangke.accounts.scoping import Scope, as_scope, visible_within
 from dangke.core.calendar import report_year, year_bounds
 from dangke.courses.categories import CourseCategory
 from dangke.courses.models import Course, CourseStatus, ExcellentDesignation
@@ -35,6 +35,8 @@ from dangke.faculty.models import (
     TeachingGroup,
 )
 from dangke.members.queries import study_figures
+from dangke.regions import rollup as organization_rollup
+from dangke.regions.codes import within_prefixes
 from dangke.regions.models import Organization, OrganizationKind, Region, RegionLevel
 
 
@@ -77,9 +79,10 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
     Lessons are those starting in the year: `total`, `by_mode` and `by_category` leave out
     cancelled ones, `by_state` shows all four states. `attendees` sums the attendance of
     lessons given (已授课). An organisation is covered when it hosted or co-hosted a lesson
-    given this year; `members_reached` sums the members of covered organisations. Orders
-    are those placed in the year. `campaigns` lists the campaigns running in the year, each
-    with its lessons given, organisations covered, members reached, target lessons and
+    given this year, wherever the lesson was; `members_reached` sums the members of covered
+    organisations. Orders are those placed in the year. `campaigns` lists the campaigns
+    running in the year, each with its lessons given (in the region), organisations covered
+    (in the region, by its lessons wherever), members reached, target lessons and
     `teachers_by_level`: the teachers (any status now) who gave one of its lessons.
     """
     scope = as_scope(scope)
@@ -94,9 +97,21 @@ def year_figures(scope, year: int | None = None, region_code: str | None = None)
 
     by_kind, members = _zeros(OrganizationKind), 0
     organizations = visible_within(Organization, scope, region_code).filter(is_active=True)
-    for row in organizations.values("kind").annotate(n=Count("pk"), members=Sum("member_count")):
-        by_kind[row["kind"]] += row["n"]
-        members += row["members"] or 0
+    codes = scope.county_prefixes(region_code)
+    if codes is None:
+        organization_rows = organizations.values_list("kind").annotate(
+            n=Count("pk"), members=Sum("member_count")
+        )
+    else:
+        organization_rows = (
+            organization_rollup.tallies(codes)
+            .values_list("kind")
+            .annotate(n=Sum("organizations"), members=Sum("members"))
+            .order_by()
+        )
+    for kind, n, kind_members in organization_rows:
+        by_kind[kind] += n
+        members += kind_members or 0
 
     by_category, by_course_status = _zeros(CourseCategory), _zeros(CourseStatus)
     courses = visible_within(Course, scope, region_code)
@@ -207,7 +222,7 @@ def _broadcast(scope, year, region_code) -> dict:
 def _delivery_figures(scope: Scope, year: int, region_code: str | None, organizations) -> dict:
     """Lessons, attendance, coverage, orders and campaigns of the year: from the delivery
     rollup (`delivery.rollup`, issue #18) for a scope by region at county level or above,
-    from the raw rows for a narrower one. Seven queries, whatever the number of campaigns."""
+    from the raw rows for a narrower one. Six queries, whatever the number of campaigns."""
     rollup.flush()
     codes = scope.county_prefixes(region_code)
     by_state, by_mode, by_category = (
@@ -234,11 +249,10 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         if row["status"] == LessonStatus.DELIVERED:
             attendees += row["people"] or 0
 
-    # Reached: hosted or co-hosted a lesson given in the year, wherever the lesson was — a
-    # mark per organisation and year, kept by the lesson writes, for every scope.
-    reached = organizations.filter(rollup.reached_in(year)).aggregate(
-        n=Count("pk"), members=Sum("member_count")
-    )
+    # Reached: hosted or co-hosted a lesson given in the year, wherever the lesson was — the
+    # organisations' coverage per county, or their marks for a narrower scope.
+    reach = _reach(organizations, year, codes)
+    covered, members_reached = reach.pop(None, (0, 0))
 
     order_states = _zeros(OrderStatus)
     if codes is None:
@@ -257,9 +271,9 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         order_states[row["status"]] += row["n"]
 
     if codes is None:
-        sent, given_by_campaign, reach = _campaigns_raw(scope, year, region_code, organizations)
+        sent, given_by_campaign = _campaigns_raw(scope, year, region_code)
     else:
-        sent, given_by_campaign, reach = _campaigns_rolled_up(codes, year)
+        sent, given_by_campaign = _campaigns_rolled_up(codes, year)
 
     campaigns = []
     for campaign in (
@@ -267,14 +281,14 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
         .filter(starts_on__lt=datetime.date(year + 1, 1, 1), ends_on__gte=datetime.date(year, 1, 1))
         .order_by("starts_on", "pk")
     ):
-        covered, members_reached = reach.get(campaign.pk, (0, 0))
+        campaign_covered, campaign_members = reach.get(campaign.pk, (0, 0))
         campaigns.append(
             {
                 "name": campaign.name,
                 "teachers_by_level": sent.get(campaign.pk, _zeros(TeacherLevel)),
                 "lessons": given_by_campaign.get(campaign.pk, 0),
-                "organizations_covered": covered,
-                "members_reached": members_reached,
+                "organizations_covered": campaign_covered,
+                "members_reached": campaign_members,
                 "target_lessons": campaign.target_lessons,
             }
         )
@@ -286,8 +300,8 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
             "by_category": by_category,
         },
         "attendees": attendees,
-        "covered": reached["n"],
-        "members_reached": reached["members"] or 0,
+        "covered": covered,
+        "members_reached": members_reached,
         "orders": {"total": sum(order_states.values()), "by_state": order_states},
         "campaigns": campaigns,
     }
@@ -304,9 +318,8 @@ def _lessons_of_year(scope: Scope, year: int, region_code: str | None):
 
 
 def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
-    """The campaigns' teachers by level, lessons given and organisations reached (with their
-    members) within `codes`, from the rollup: three queries (four when an organisation was
-    reached from two counties)."""
+    """The campaigns' teachers by level and lessons given within `codes`, from the rollup:
+    two queries."""
     sent: dict[int, dict[str, int]] = {}
     for row in (
         DeliveringTeacher.objects.unscoped("read by the scope's region prefixes")
@@ -325,47 +338,41 @@ def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
         .values_list("campaign_id", "n")
         .order_by()
     )
-    # Organisations reached per campaign and their members, added up by the database: an
-    # organisation reached from lessons of two counties has two marks, counted once by a
-    # second query's correction, asked only then (rare: a co-host across a county line).
-    marks = ReachedOrganization.objects.unscoped("marks of organisations in scope").filter(
-        within_prefixes("lesson_county", codes),
-        within_prefixes("organization__region__code", codes),
-        year=year,
-        campaign__isnull=False,
-        organization__is_active=True,
-    )
-    reach: dict[int, list[int]] = {}
-    doubled = []
-    for campaign_id, n, members, rows in (
-        marks.values_list("campaign_id")
-        .annotate(
-            n=Count("organization_id", distinct=True),
-            members=Sum("organization__member_count"),
-            rows=Count("pk"),
-        )
-        .order_by()
-    ):
-        reach[campaign_id] = [n, members or 0]
-        if rows > n:
-            doubled.append(campaign_id)
-    for campaign_id, member_count, marked in (
-        marks.filter(campaign_id__in=doubled)
+    return sent, given_by_campaign
+
+
+def _reach(organizations, year: int, codes: tuple[str, ...] | None) -> dict:
+    """(organisations reached, their members) in the year per campaign, None: any lesson. An
+    organisation counts once, for any lesson of the campaign given wherever. From the
+    coverage tallies for a scope by region at county level or above; from the reach marks of
+    the organisations in scope for a narrower one (few)."""
+    reach: dict[int | None, tuple[int, int]] = {}
+    if codes is not None:
+        for campaign_id, n, members in (
+            rollup.reach_tallies(codes, year)
+            .values_list("campaign_id")
+            .annotate(n=Sum("organizations"), members=Sum("members"))
+            .order_by()
+        ):
+            reach[campaign_id] = (n, members or 0)
+        return reach
+    totals: dict[int | None, list[int]] = {}
+    for campaign_id, _organization, members in (
+        ReachedOrganization.objects.unscoped("marks of the organisations in scope")
+        .filter(year=year, organization__in=organizations)
         .values_list("campaign_id", "organization_id", "organization__member_count")
-        .annotate(marked=Count("pk"))
-        .filter(marked__gt=1)
-        .values_list("campaign_id", "organization__member_count", "marked")
+        .distinct()
         .order_by()
-        if doubled
-        else ()
     ):
-        reach[campaign_id][1] -= (member_count or 0) * (marked - 1)
-    return sent, given_by_campaign, {key: tuple(value) for key, value in reach.items()}
+        total = totals.setdefault(campaign_id, [0, 0])
+        total[0] += 1
+        total[1] += members or 0
+    return {key: (n, members) for key, (n, members) in totals.items()}
 
 
-def _campaigns_raw(scope: Scope, year: int, region_code: str | None, organizations):
+def _campaigns_raw(scope: Scope, year: int, region_code: str | None):
     """`_campaigns_rolled_up` from the lessons themselves, for a scope narrower than a county
-    (or one that sees lessons by organisation or teacher)."""
+    (or one that sees lessons by organisation or teacher): two queries."""
     first, last = year_bounds(year)
     lessons = visible_within(Lesson, scope, region_code).filter(
         starts_at__gte=first, starts_at__lt=last
@@ -384,39 +391,7 @@ def _campaigns_raw(scope: Scope, year: int, region_code: str | None, organizatio
         levels = sent.setdefault(row["lesson__campaign_id"], _zeros(TeacherLevel))
         levels[row["teacher__level"]] += row["n"]
 
-    # Lessons given and organisations reached per campaign, in two queries whatever the
-    # number of campaigns: its given lessons per host (with whether the host is in scope and
-    # its members), then its co-hosts in scope. The organisations in scope stay a subquery:
-    # their ids never travel to Python and back as an IN list (issue #18).
-    given_by_campaign: dict[int, int] = {}
-    reached_by_campaign: dict[int, set[int]] = {}
-    members_of: dict[int, int] = {}
-    for campaign_id, organization_id, lessons_given, in_scope, member_count in (
-        campaign_given.values("campaign_id", "organization_id")
-        .annotate(
-            n=Count("pk"),
-            in_scope=Exists(organizations.filter(pk=OuterRef("organization_id"))),
-        )
-        .values_list(
-            "campaign_id", "organization_id", "n", "in_scope", "organization__member_count"
-        )
-        .order_by()
-    ):
-        given_by_campaign[campaign_id] = given_by_campaign.get(campaign_id, 0) + lessons_given
-        if in_scope:
-            reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
-            members_of[organization_id] = member_count
-    for campaign_id, organization_id, member_count in (
-        Lesson.other_organizations.through.objects.filter(
-            lesson__in=campaign_given, organization__in=organizations
-        )
-        .values_list("lesson__campaign_id", "organization_id", "organization__member_count")
-        .distinct()
-    ):
-        reached_by_campaign.setdefault(campaign_id, set()).add(organization_id)
-        members_of[organization_id] = member_count
-    reach = {
-        campaign_id: (len(reached), sum(members_of[pk] or 0 for pk in reached))
-        for campaign_id, reached in reached_by_campaign.items()
-    }
-    return sent, given_by_campaign, reach
+    given_by_campaign = dict(
+        campaign_given.values_list("campaign_id").annotate(n=Count("pk")).order_by()
+    )
+    return sent, given_by_campaign

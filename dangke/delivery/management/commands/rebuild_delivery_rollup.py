@@ -11,7 +11,7 @@ from dangke.delivery.rollup import rebuild
 class Command(BaseCommand):
     help = (
         "从授课活动和点单原始记录重建年度授课汇总"
-        "（场次、参学、覆盖组织、授课师资、师资月度授课、点单）"
+        "（场次、参学、覆盖组织及覆盖汇总、授课师资、师资月度授课、点单）"
     )
 
     def add_arguments(self, parser):
@@ -24,6 +24,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已重建年度授课汇总：汇总行 {counts['tallies']:,} 行，覆盖组织标记 "
             f"{counts['organizations']:,} 行，授课师资标记 {counts['teachers']:,} 行，"
-            f"师资月度汇总 {counts['teacher_months']:,} 行，点单汇总 {counts['order_tallies']:,} 行"
+            f"师资月度汇总 {counts['teacher_months']:,} 行，"
+            f"点单汇总 {counts['order_tallies']:,} 行，覆盖汇总 {counts['reach_tallies']:,} 行"
             f"（{time.monotonic() - started:.1f} 秒）"
         )
