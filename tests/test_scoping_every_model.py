@@ -179,6 +179,9 @@ def _members_rows(county, org, course, admin):
         scope=scope, actor=admin, organization=org, kind="theme_day", title="学习",
         held_on=day, minutes=60, note="", members=[member],
     )  # fmt: skip
+    from dangke.members import rollup as study_rollup
+
+    study_rollup.flush()  # the county's study figures (StudyTally), as on commit
 
 
 def _insights_rows(county, org, course, teacher, admin):

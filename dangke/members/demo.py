@@ -25,6 +25,7 @@ from dangke.core.bulkload import rows_for
 from dangke.delivery.models import Attendance, AttendanceMethod, Lesson, LessonStatus
 from dangke.demo.people import NameMaker
 from dangke.members import hours as h
+from dangke.members import rollup as study_rollup
 from dangke.members.models import (
     LEADER_POSTS,
     AttendanceMatch,
@@ -79,6 +80,7 @@ def clear_members_demo(root: str) -> int:
         StudyRule.objects.filter(region__code__startswith=root),
     ):
         deleted += queryset.delete()[0]
+    study_rollup.rebuild(region=root)
     return deleted
 
 
@@ -125,7 +127,13 @@ class MembersDemo:
         self.collective_study()
         self.classes()
         met = self.write_ledger_and_rollup()
-        return {"roster_members": len(self.members), "members_target_met": met}
+        # the member-years went in in bulk, past the county tallies' upkeep
+        tallies = study_rollup.rebuild(region=self.b.spec.root)
+        return {
+            "roster_members": len(self.members),
+            "members_target_met": met,
+            "study_tally_rows": tallies,
+        }
 
     # --- rosters ------------------------------------------------------------------------------
 

@@ -543,3 +543,32 @@ class StudyYear(models.Model):
         if not self.target:
             return 100
         return min(100, int(self.hours * 100 / self.target))
+
+
+class StudyTally(models.Model):
+    """The study figures of a county's members in a year (issue #18): what `stats` and the
+    工作台 show, from a few rows instead of a city's or province's member-years. Kept by
+    `members.rollup` from the member-years (`StudyYear`), members with a year on the roster
+    (leavers included) as the figures count them."""
+
+    county = models.CharField(_("县级区划代码"), max_length=12)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    registered = models.PositiveIntegerField(_("在册人数"), default=0)
+    with_hours = models.PositiveIntegerField(_("有学时人数"), default=0)
+    hours_total = models.DecimalField(_("学时合计"), default=0, max_digits=14, decimal_places=1)
+    target_met = models.PositiveIntegerField(_("达标人数"), default=0)
+    leaders = models.PositiveIntegerField(_("书记和班子成员"), default=0)
+    leaders_target_met = models.PositiveIntegerField(_("书记和班子成员达标"), default=0)
+
+    scope_rules = ScopeRules(region="county")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("年度学时汇总")
+        verbose_name_plural = _("年度学时汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "year"], name="study_tally_key"),
+        ]
+
+    def __str__(self):
+        return f"{self.county} {self.year}: {self.registered}"

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from dangke.accounts.scoping import as_scope, visible_within
 from dangke.core.calendar import report_year
+from dangke.members import rollup as study_rollup
 from dangke.members.models import PartyPost, StudyYear
 from dangke.regions.models import Organization, Region
 
@@ -49,8 +50,17 @@ def study_figures(scope, year: int | None = None, region_code: str | None = None
     leaders_target_met."""
     scope = as_scope(scope)
     year = year or report_year()
-    rows = visible_within(StudyYear, scope, region_code).filter(year=year)
-    figures = _finish(rows.aggregate(**_totals()))
+    codes = scope.county_prefixes(region_code)
+    if codes is None:
+        figures = (
+            visible_within(StudyYear, scope, region_code).filter(year=year).aggregate(**_totals())
+        )
+    else:  # the counties' tallies (`members.rollup`), for a county or wider
+        figures = study_rollup.tallies(codes, year).aggregate(
+            **{name: Sum(name) for name in study_rollup.FIGURES}
+        )
+        figures = {name: value or 0 for name, value in figures.items()}
+    figures = _finish(figures)
     keys = ("registered", "with_hours", "hours_total", "avg_hours", "target_met",
             "target_met_rate", "leaders", "leaders_target_met")  # fmt: skip
     return {key: figures[key] for key in keys}

@@ -22,6 +22,7 @@ from dangke.accounts.scoping import Scope
 from dangke.core.models import AuditEntry
 from dangke.core.services import record_audit
 from dangke.members import hours as h
+from dangke.members import rollup as study_rollup
 from dangke.members.models import (
     CREDITED_OUTCOMES,
     LEADER_POSTS,
@@ -173,6 +174,7 @@ def refresh_years(member_ids, year: int, *, rules=None) -> None:
             member_id__in=member_ids, year=year
         )
     }
+    study_rollup.study_years_changed([row.region_id for row in existing.values()], year)
     changed_records, new_rows, changed_rows = [], [], []
     for member_id, member in members.items():
         rule = pick_rule(rules, member.region_id)
@@ -205,6 +207,8 @@ def refresh_years(member_ids, year: int, *, rules=None) -> None:
             for name, value in values.items():
                 setattr(row, name, value)
             changed_rows.append(row)
+    # The counties' study figures where the rows are now, and where they were (above).
+    study_rollup.study_years_changed([member.region_id for member in members.values()], year)
     StudyRecord.objects.bulk_update(changed_records, ["hours"], batch_size=BATCH)
     StudyYear.objects.bulk_create(new_rows, batch_size=BATCH)
     StudyYear.objects.bulk_update(
@@ -230,9 +234,11 @@ def rebuild_study_years(year: int, *, region_code: str = "") -> int:
             ).values_list("pk", flat=True)
         )
         wanted = with_lines | active
-        StudyYear.objects.filter(year=year, region__code__startswith=region_code).exclude(
+        leaving = StudyYear.objects.filter(year=year, region__code__startswith=region_code).exclude(
             member_id__in=wanted
-        ).delete()
+        )
+        study_rollup.study_years_changed(leaving.values_list("region_id", flat=True), year)
+        leaving.delete()
         return recompute_year(year, region_code=region_code) if wanted else 0
 
 
