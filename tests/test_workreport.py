@@ -327,5 +327,6 @@ def test_members_study_sentence_follows_the_rosters(world, campaign, year):
             )
         )
     assert "全年2名在册党员人均参学30学时，1名达到年度学时要求，占50%。" in city_text(year)
-    StudyYear.objects.filter(pk=rows[1].pk).update(hours=36, met=True)
+    rows[1].hours, rows[1].met = 36, True
+    rows[1].save()
     assert "全年2名在册党员人均参学38学时，2名达到年度学时要求，占100%。" in city_text(year)

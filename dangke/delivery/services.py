@@ -54,6 +54,7 @@ from dangke.delivery.planning import (
 )
 from dangke.delivery.rules import may_manage_lesson, may_order_for, may_plan
 from dangke.faculty.models import Teacher
+from dangke.regions import rollup as organization_rollup
 from dangke.regions.codes import COUNTY_DIGITS, within_prefixes
 from engines.scheduling import ProblemError, check, greedy, load_problem, solve
 
@@ -984,26 +985,41 @@ def coverage(scope: Scope, year: int | None = None, campaign: Campaign | None = 
 
     # Organisations per county with those reached, added up by the database instead of
     # every given lesson's host read into Python and every organisation read back to test
-    # it — 11 s for a province (issue #18). A scope by region at county level or above reads
-    # the reach marks and the lesson tallies of the rollup (`delivery.rollup`); a narrower
-    # one the lessons themselves.
+    # it — 11 s for a province (issue #18). The year's coverage counts an organisation
+    # reached wherever the lesson was, as the year figures do: a scope by region at county
+    # level or above reads the organisations' and the coverage's tallies, a narrower one its
+    # organisations' reach marks. A campaign's counts its targets reached by the lessons the
+    # scope sees: the reach marks by lesson county, or the lessons themselves.
     rollup.flush()
     codes = scope.county_prefixes()
-    if codes is None:
-        per_county = organizations.annotate(reached=hosted_one_of(given)).values_list(
-            Substr("region_id", 1, 6)
+    if codes is not None and campaign is None:
+        tallied = {"n": Sum("organizations"), "members": Sum("members")}
+        per_county = (
+            organization_rollup.tallies(codes).values_list("county").annotate(**tallied).order_by()
         )
-        reached_per_county = per_county.filter(reached=True)
+        reached_per_county = (
+            rollup.reach_tallies(codes, year)
+            .filter(campaign=None)
+            .values_list("county")
+            .annotate(**tallied)
+            .order_by()
+        )
     else:  # all, then those reached: no subplan per organisation inside the aggregate
-        per_county = organizations.values_list(Substr("region_id", 1, 6))
-        reached_per_county = per_county.filter(
-            rollup.reached_in(year, campaign=campaign, codes=codes)
-        )
-    for code, n, members in per_county.annotate(n=Count("pk"), members=Sum("member_count")):
+        if campaign is None:
+            reached = rollup.reached_in(year)
+        elif codes is None:
+            reached = hosted_one_of(given)
+        else:
+            reached = rollup.reached_in(year, campaign=campaign, codes=codes)
+        counted = {"n": Count("pk"), "members": Sum("member_count")}
+        in_counties = organizations.values_list(Substr("region_id", 1, 6))
+        per_county = in_counties.annotate(**counted)
+        reached_per_county = in_counties.filter(reached).annotate(**counted)
+    for code, n, members in per_county:
         entry = county(code)
         entry["organizations"] += n
         entry["members"] += members or 0
-    for code, n, members in reached_per_county.annotate(n=Count("pk"), members=Sum("member_count")):
+    for code, n, members in reached_per_county:
         entry = county(code)
         entry["reached"] += n
         entry["members_reached"] += members or 0

@@ -3,7 +3,8 @@
 
 Kept by the writes of the member-years themselves: `services.refresh_years` (every ledger
 write and roster change goes through it) names the counties and year of the rows it reads
-and writes, `rebuild_study_years` those of the rows it removes; the keys are recounted from
+and writes, `rebuild_study_years` those of the rows it removes, and a member-year saved on
+its own (the admin, a test) is named by the model's signals; the keys are recounted from
 the member-years when the transaction commits (`core.pending`). Members are not deleted but
 by the demo's clearing, which rebuilds, as the demo's bulk load does; `rebuild` recounts
 everything (`dangke rebuild_study_years`)."""
@@ -13,6 +14,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
+from django.db.models.signals import post_save, pre_save
 
 from dangke.core.pending import RecountOnCommit
 from dangke.members.models import StudyTally, StudyYear
@@ -90,3 +92,21 @@ def tallies(codes: tuple[str, ...], year: int):
     return StudyTally.objects.unscoped("read by the scope's region prefixes").filter(
         within_prefixes("county", codes), year=year
     )
+
+
+def _before_save(sender, instance, raw=False, **kwargs):
+    if not raw and instance.pk is not None:  # where it was: it may move county or year
+        for region_id, year in (
+            _study_years().filter(pk=instance.pk).values_list("region_id", "year")
+        ):
+            study_years_changed([region_id], year)
+
+
+def _after_save(sender, instance, raw=False, **kwargs):
+    if not raw:
+        study_years_changed([instance.region_id], instance.year)
+
+
+def connect() -> None:
+    pre_save.connect(_before_save, sender=StudyYear, dispatch_uid="study_tally_pre")
+    post_save.connect(_after_save, sender=StudyYear, dispatch_uid="study_tally_post")
