@@ -4,15 +4,13 @@ per county and local month, so that a province's year figures stop reading every
 Kept by the writes, as the delivery rollup is: whatever writes plays names them
 (`plays_changed`: the stations' reports and the Excel import), and the (county, year,
 month) keys they touch are recounted from the raw plays once per transaction, when it
-commits (or earlier, when a reader in the same transaction asks: `flush`). Nothing deletes a
-play but the demo's clearing, which rebuilds: the admin shows plays read-only, so it refuses
-to delete a station that has any. `rebuild` recounts everything
+commits, or earlier, when a reader in the same transaction asks (`flush`; `core.pending`).
+Nothing deletes a play but the demo's clearing, which rebuilds: the admin shows plays
+read-only, so it refuses to delete a station that has any. `rebuild` recounts everything
 (`dangke rebuild_broadcast_rollup`, the demo and the province loader, which write plays in
 bulk past it)."""
 
 from __future__ import annotations
-
-import threading
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
@@ -21,60 +19,45 @@ from django.utils import timezone
 
 from dangke.broadcast.models import PlayLog, PlayTally
 from dangke.core.calendar import month_bounds
-from dangke.core.locks import hold_locks
+from dangke.core.pending import RecountOnCommit
 from dangke.regions.codes import COUNTY_DIGITS, within_prefixes
 
 BATCH = 5000
-
-_pending = threading.local()
-
-
-def _keys() -> set:
-    if not hasattr(_pending, "keys"):
-        _pending.keys = set()
-    return _pending.keys
 
 
 def _plays():
     return PlayLog.objects.unscoped("the rollup counts every play by its own keys")
 
 
+def _recount(keys: set) -> None:
+    """The (county, year, month) keys counted again from the raw plays."""
+    stale, plays = Q(pk__in=[]), Q(pk__in=[])
+    for county, year, month in keys:
+        stale |= Q(county=county, year=year, month=month)
+        first, last = month_bounds(year, month)
+        plays |= Q(
+            region__code__startswith=county,
+            county_key=county,
+            played_at__gte=first,
+            played_at__lt=last,
+        )
+    PlayTally.objects.unscoped("the rollup's own upkeep").filter(stale).delete()
+    _insert(_plays().annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS)).filter(plays))
+
+
+pending = RecountOnCommit("broadcast-plays", _recount)
+flush = pending.flush
+
+
 def plays_changed(plays) -> None:
     """Note the (county, year, month) of these plays as their fields hold them now; they are
     recounted when the transaction commits. A play about to move (its time changed) is
     named before the change too."""
-    keys = _keys()
+    keys = set()
     for play in plays:
         moment = timezone.localtime(play.played_at)
         keys.add((play.region_id[:COUNTY_DIGITS], moment.year, moment.month))
-    if keys:
-        transaction.on_commit(flush)  # every call registers; the first to run empties it
-
-
-def flush() -> None:
-    """Recount the keys noted so far from the raw plays (idempotent, cheap when none)."""
-    keys = set(_keys())
-    _keys().clear()
-    if not keys:
-        return
-    with transaction.atomic():
-        # Two commits recounting one key at once would each delete and insert: the second
-        # DELETE (READ COMMITTED) misses the first's rows and the month counts twice.
-        hold_locks(("broadcast-plays", f"{county}:{year}:{month}") for county, year, month in keys)
-        condition = Q(pk__in=[])
-        for county, year, month in keys:
-            condition |= Q(county=county, year=year, month=month)
-        PlayTally.objects.unscoped("the rollup's own upkeep").filter(condition).delete()
-        plays = Q(pk__in=[])
-        for county, year, month in keys:
-            first, last = month_bounds(year, month)
-            plays |= Q(
-                region__code__startswith=county,
-                county_key=county,
-                played_at__gte=first,
-                played_at__lt=last,
-            )
-        _insert(_plays().annotate(county_key=Substr("region_id", 1, COUNTY_DIGITS)).filter(plays))
+    pending.note(keys)
 
 
 def _insert(plays) -> int:
@@ -99,7 +82,7 @@ def _insert(plays) -> int:
 def rebuild(region: str | None = None) -> int:
     """Recount the rollup from the raw plays, everywhere or within one region (its code cut
     to the county: a row is made of one county's plays). Returns the rows written."""
-    _keys().clear()
+    pending.forget()
     region = (region or "")[:COUNTY_DIGITS]
     with transaction.atomic():
         PlayTally.objects.unscoped("the rollup is rebuilt").filter(

@@ -47,6 +47,10 @@ class RecountOnCommit:
             hold_locks((self.lock_namespace, str(key)) for key in sorted(keys, key=str))
             self._recount(keys)
 
+    def noted(self) -> frozenset:
+        """What this thread's writes noted and no flush has recounted yet."""
+        return frozenset(self._keys())
+
     def forget(self) -> None:
         """Drop what was noted: a rebuild is about to recount everything."""
         self._keys().clear()
