@@ -1,7 +1,7 @@
 """Issue #18: the members' study figures per county and year (`members.rollup`) equal the
 member-years added up, for each county's scope and the city's, after the writes that move
 them: a sign-in that credits hours, a member moved to another county, the ledger's rebuild
-and the rollup's."""
+dropping a leaver's year, and the rollup's rebuild."""
 
 import datetime
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from dangke.accounts.scoping import Scope, scope_for_user
 from dangke.members import rollup as study_rollup
-from dangke.members.models import StudyTally
+from dangke.members.models import MemberStatus, StudyTally, StudyYear
 from dangke.members.queries import study_figures
 from dangke.members.services import rebuild_study_years, refresh_years
 from tests.members_helpers import lesson
@@ -33,7 +33,7 @@ def assert_tallies_equal_the_member_years(world, monkeypatch) -> dict:
 
 
 def test_the_tallies_follow_sign_ins_moves_and_rebuilds(client, world, roster, monkeypatch):  # noqa: F811
-    _zhao, qian, _li = roster
+    _zhao, qian, li = roster
     city = assert_tallies_equal_the_member_years(world, monkeypatch)
     assert (city["registered"], city["leaders"], city["with_hours"]) == (3, 1, 0)
 
@@ -52,8 +52,12 @@ def test_the_tallies_follow_sign_ins_moves_and_rebuilds(client, world, roster, m
     county_b = study_figures(scope_for_user(world.county_b_admin), YEAR)
     assert (county_b["registered"], county_b["with_hours"]) == (2, 1)
 
-    # The ledger's rebuild recounts every member-year of the year.
+    # 李四 leaves the roster with no line this year: the ledger's rebuild drops the year.
+    li.status = MemberStatus.LEFT
+    li.save()
     rebuild_study_years(YEAR)
+    assert not StudyYear.objects.filter(member=li, year=YEAR).exists()
+    assert study_figures(scope_for_user(world.county_b_admin), YEAR)["registered"] == 1
     assert_tallies_equal_the_member_years(world, monkeypatch)
 
 

@@ -201,6 +201,8 @@ def refresh_years(member_ids, year: int, *, rules=None) -> None:
             "met": h.target_met(total, concentrated, leader, rule),
         }
         row = existing.get(member_id)
+        if row is None and not records and not values["is_active"]:
+            continue  # left the roster with no line that year: no year to keep
         if row is None:
             new_rows.append(StudyYear(member_id=member_id, year=year, **values))
         elif any(getattr(row, name) != value for name, value in values.items()):
