@@ -222,7 +222,7 @@ def _broadcast(scope, year, region_code) -> dict:
 def _delivery_figures(scope: Scope, year: int, region_code: str | None, organizations) -> dict:
     """Lessons, attendance, coverage, orders and campaigns of the year: from the delivery
     rollup (`delivery.rollup`, issue #18) for a scope by region at county level or above,
-    from the raw rows for a narrower one. Six queries, whatever the number of campaigns."""
+    from the raw rows for a narrower one. Five queries, whatever the number of campaigns."""
     rollup.flush()
     codes = scope.county_prefixes(region_code)
     by_state, by_mode, by_category = (
@@ -234,13 +234,17 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     if codes is None:
         lesson_rows = _lessons_of_year(scope, year, region_code)
     else:
-        lesson_rows = (
+        lesson_rows = (  # by campaign too: the campaigns' lessons given from the same rows
             rollup.tallies(codes, year)
-            .values("status", "mode", "category")
+            .values("status", "mode", "category", "campaign_id")
             .annotate(n=Sum("lessons"), people=Sum("attendees"))
             .order_by()
         )
+    given_by_campaign: dict[int, int] = {}
     for row in lesson_rows:
+        campaign_id = row.get("campaign_id")
+        if campaign_id is not None and row["status"] == LessonStatus.DELIVERED:
+            given_by_campaign[campaign_id] = given_by_campaign.get(campaign_id, 0) + row["n"]
         by_state[row["status"]] += row["n"]
         if row["status"] == LessonStatus.CANCELLED:
             continue
@@ -273,7 +277,7 @@ def _delivery_figures(scope: Scope, year: int, region_code: str | None, organiza
     if codes is None:
         sent, given_by_campaign = _campaigns_raw(scope, year, region_code)
     else:
-        sent, given_by_campaign = _campaigns_rolled_up(codes, year)
+        sent = _campaign_teachers(codes, year)
 
     campaigns = []
     for campaign in (
@@ -317,9 +321,8 @@ def _lessons_of_year(scope: Scope, year: int, region_code: str | None):
     )
 
 
-def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
-    """The campaigns' teachers by level and lessons given within `codes`, from the rollup:
-    two queries."""
+def _campaign_teachers(codes: tuple[str, ...], year: int) -> dict[int, dict[str, int]]:
+    """The campaigns' teachers by level within `codes`, from the rollup's teaching marks."""
     sent: dict[int, dict[str, int]] = {}
     for row in (
         DeliveringTeacher.objects.unscoped("read by the scope's region prefixes")
@@ -330,15 +333,7 @@ def _campaigns_rolled_up(codes: tuple[str, ...], year: int):
     ):
         levels = sent.setdefault(row["campaign_id"], _zeros(TeacherLevel))
         levels[row["teacher__level"]] += row["n"]
-    given_by_campaign = dict(
-        rollup.tallies(codes, year)
-        .filter(status=LessonStatus.DELIVERED, campaign__isnull=False)
-        .values("campaign_id")
-        .annotate(n=Sum("lessons"))
-        .values_list("campaign_id", "n")
-        .order_by()
-    )
-    return sent, given_by_campaign
+    return sent
 
 
 def _reach(organizations, year: int, codes: tuple[str, ...] | None) -> dict:
@@ -371,8 +366,9 @@ def _reach(organizations, year: int, codes: tuple[str, ...] | None) -> dict:
 
 
 def _campaigns_raw(scope: Scope, year: int, region_code: str | None):
-    """`_campaigns_rolled_up` from the lessons themselves, for a scope narrower than a county
-    (or one that sees lessons by organisation or teacher): two queries."""
+    """The campaigns' teachers by level and lessons given, from the lessons themselves, for a
+    scope narrower than a county (or one that sees lessons by organisation or teacher): two
+    queries."""
     first, last = year_bounds(year)
     lessons = visible_within(Lesson, scope, region_code).filter(
         starts_at__gte=first, starts_at__lt=last
