@@ -326,6 +326,20 @@ def test_a_rebuild_recomputes_it_from_the_lessons(rw, monkeypatch):
     assert_rollup_equals_raw(rw, monkeypatch)
 
 
+def test_a_rebuild_of_a_county_counts_its_co_hosts_elsewhere_again(rw, monkeypatch):
+    """County A's campaign lesson is co-hosted by org_b of county B: rebuilding county A
+    makes org_b's mark again, and county B's coverage is counted again with it."""
+    from dangke.delivery.models import ReachTally
+
+    rollup.flush()
+    ReachTally.objects.unscoped("the test spoils the rollup").update(organizations=0, members=0)
+    rollup.rebuild(YEAR, region=rw.county_a.code)
+    county_b = _figures(rw.county_b_admin, rw.campaign)
+    assert county_b["organizations"]["covered"] == 1
+    assert county_b["year"]["members_reached"] == rw.org_b.member_count
+    assert_rollup_equals_raw(rw, monkeypatch)
+
+
 def test_the_rebuild_command(rw, monkeypatch, capsys):
     rollup.flush()
     _spoil()

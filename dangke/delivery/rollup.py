@@ -389,6 +389,18 @@ def _organizations_recounted(sender, counties=None, region=None, **kwargs):
             _rebuild_reach(region=region)
 
 
+def _counties_reached_from(region: str, year: int | None) -> set[str]:
+    """The counties of organisations that lessons within `region` reached (in `year`)."""
+    marks = _marks().filter(lesson_county__startswith=region)
+    if year is not None:
+        marks = marks.filter(year=year)
+    return set(
+        marks.annotate(county_key=Substr("organization__region_id", 1, COUNTY_DIGITS))
+        .values_list("county_key", flat=True)
+        .distinct()
+    )
+
+
 def _rebuild_reach(year: int | None = None, region: str = "") -> int:
     tallies = ReachTally.objects.unscoped("the rollup is rebuilt").filter(county__startswith=region)
     marks = _marks().filter(organization__region__code__startswith=region)
@@ -450,6 +462,7 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
     region = (region or "")[:COUNTY_DIGITS]
     lessons = _lessons()
     with transaction.atomic():
+        across = _counties_reached_from(region, year)  # the marks about to go, and …
         for model, county_field in (
             (LessonTally, "county"),
             (OrderTally, "county"),
@@ -487,15 +500,19 @@ def rebuild(year: int | None = None, region: str | None = None) -> dict[str, int
             months_kept.delete()
             warning_levels.forget_all()
             months = _insert_teacher_months(pairs)
-        return {
+        counts = {
             "tallies": _insert_tallies(lessons),
             "organizations": _mark_rows(ReachedOrganization, "organization_id", _reach_rows(given)),
             "teachers": _mark_rows(DeliveringTeacher, "teacher_id", _teacher_rows(given)),
             "teacher_months": months,
             "order_tallies": _insert_order_tallies(orders),
-            # the organisations' counties, not the lessons': a co-host across the line
             "reach_tallies": _rebuild_reach(year, region),
         }
+        # … those made: a co-host outside the region, reached by its lessons, has its
+        # county's coverage counted again too.
+        across |= _counties_reached_from(region, year)
+        _recount_reach({(county, year) for county in across if not county.startswith(region)})
+        return counts
 
 
 # --- reading --------------------------------------------------------------------------------
