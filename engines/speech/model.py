@@ -69,3 +69,13 @@ def load_whisper(cache_root: str | Path, cpu_threads: int = 2):
             str(directory), device="cpu", compute_type="int8", cpu_threads=cpu_threads
         )
     return _loaded[key]
+
+
+SAMPLING_SEED = 20260501
+
+
+def reseed_sampling() -> None:
+    """Reset the random generator the model samples from at temperatures above zero."""
+    import ctranslate2
+
+    ctranslate2.set_random_seed(SAMPLING_SEED)
